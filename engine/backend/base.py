@@ -1,0 +1,70 @@
+"""The bignum seam: every modular operation the protocol needs, behind one interface.
+
+All integers crossing this interface are ``gmpy2.mpz`` (plain ``int`` is accepted on input).
+Both implementations (gmpy2, native C) must return identical values for identical inputs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from gmpy2 import mpz
+
+
+class FixedBaseTable(ABC):
+    """Precomputed powers of one base modulo p, for exponents below 2**exp_bits."""
+
+    base: mpz
+    modulus: mpz
+    exp_bits: int
+    window: int
+
+    @abstractmethod
+    def pow(self, exponent: int) -> mpz:
+        """base**exponent mod p; 0 <= exponent < 2**exp_bits."""
+
+    def pow_many(self, exponents: Sequence[int]) -> list[mpz]:
+        return [self.pow(e) for e in exponents]
+
+
+class Backend(ABC):
+    """One implementation of the modular arithmetic the engine needs."""
+
+    name: str
+
+    @abstractmethod
+    def powmod(self, base: int, exponent: int, modulus: int) -> mpz:
+        """base**exponent mod modulus for a public exponent (0 <= exponent)."""
+
+    @abstractmethod
+    def powmod_sec(self, base: int, exponent: int, modulus: int) -> mpz:
+        """base**exponent mod modulus in time independent of the (secret) exponent.
+
+        modulus must be odd; 0 < exponent.
+        """
+
+    @abstractmethod
+    def fixed_base_table(self, base: int, modulus: int, exp_bits: int, window: int) -> FixedBaseTable:
+        """A table of powers of base for fast exponentiation with exponents < 2**exp_bits."""
+
+    @abstractmethod
+    def multi_powmod(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> mpz:
+        """prod(bases[i]**exponents[i]) mod modulus (public exponents)."""
+
+    @abstractmethod
+    def prod_mod(self, values: Sequence[int], modulus: int) -> mpz:
+        """prod(values) mod modulus (1 for an empty sequence)."""
+
+    @abstractmethod
+    def powmod_many(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> list[mpz]:
+        """[bases[i]**exponents[i] mod modulus], element by element (public exponents)."""
+
+    @abstractmethod
+    def batch_in_subgroup(self, values: Sequence[int], p: int, q: int) -> bool:
+        """True iff every value x satisfies 0 < x < p and x**q == 1 mod p (with overwhelming probability).
+
+        Sound for safe-prime-like groups where (p-1)/(2q) has no small factors, as in spec 3.1.1:
+        each x must have Jacobi symbol (x|p) = 1, then prod(x_i**e_i)**q == 1 mod p for
+        independent random 64-bit e_i (from ``secrets``).
+        """

@@ -1,0 +1,104 @@
+"""The reference backend: gmpy2 calls only."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+import gmpy2
+from gmpy2 import mpz
+
+from engine.backend.base import Backend, FixedBaseTable
+from engine.errors import BackendError
+
+
+class Gmpy2FixedBaseTable(FixedBaseTable):
+    """Windowed table: row i holds base**(d * 2**(window*i)) for every digit d.
+
+    An exponentiation is one multiplication per window and no squaring.
+    """
+
+    def __init__(self, base: int, modulus: int, exp_bits: int, window: int) -> None:
+        if not 1 <= window <= 16 or exp_bits < 1:
+            raise BackendError(f"bad table shape: window={window}, exp_bits={exp_bits}")
+        self.base = mpz(base) % modulus
+        self.modulus = mpz(modulus)
+        self.exp_bits = exp_bits
+        self.window = window
+        self._mask = (1 << window) - 1
+        rows = []
+        row_base = self.base
+        for _ in range(-(-exp_bits // window)):
+            row = [mpz(1)]
+            for _d in range(1, 1 << window):
+                row.append(row[-1] * row_base % self.modulus)
+            rows.append(row)
+            row_base = row[-1] * row_base % self.modulus
+        self._rows = rows
+
+    def pow(self, exponent: int) -> mpz:
+        if not 0 <= exponent < (1 << self.exp_bits):
+            raise BackendError("exponent out of the table's range")
+        e = int(exponent)
+        acc = mpz(1)
+        p = self.modulus
+        mask, w = self._mask, self.window
+        for row in self._rows:
+            d = e & mask
+            if d:
+                acc = acc * row[d] % p
+            e >>= w
+        return acc
+
+
+class Gmpy2Backend(Backend):
+    name = "gmpy2"
+
+    def powmod(self, base: int, exponent: int, modulus: int) -> mpz:
+        if exponent < 0 or modulus < 1:
+            raise BackendError("powmod needs exponent >= 0 and modulus >= 1")
+        return gmpy2.powmod(base, exponent, modulus)
+
+    def powmod_sec(self, base: int, exponent: int, modulus: int) -> mpz:
+        if exponent <= 0 or modulus < 3 or modulus % 2 == 0:
+            raise BackendError("powmod_sec needs exponent > 0 and an odd modulus")
+        return gmpy2.powmod_sec(base, exponent, modulus)
+
+    def fixed_base_table(self, base: int, modulus: int, exp_bits: int, window: int) -> FixedBaseTable:
+        return Gmpy2FixedBaseTable(base, modulus, exp_bits, window)
+
+    def multi_powmod(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> mpz:
+        if len(bases) != len(exponents):
+            raise BackendError("multi_powmod needs as many exponents as bases")
+        if any(e < 0 for e in exponents):
+            raise BackendError("multi_powmod needs non-negative exponents")
+        acc = mpz(1)
+        for b, e in zip(bases, exponents):
+            acc = acc * gmpy2.powmod(b, e, modulus) % modulus
+        return acc
+
+    def prod_mod(self, values: Sequence[int], modulus: int) -> mpz:
+        acc = mpz(1)
+        m = mpz(modulus)
+        for v in values:
+            acc = acc * v % m
+        return acc
+
+    def powmod_many(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> list[mpz]:
+        if len(bases) != len(exponents):
+            raise BackendError("powmod_many needs as many exponents as bases")
+        if any(e < 0 for e in exponents):
+            raise BackendError("powmod_many needs non-negative exponents")
+        return [gmpy2.powmod(b, e, modulus) for b, e in zip(bases, exponents)]
+
+    def batch_in_subgroup(self, values: Sequence[int], p: int, q: int) -> bool:
+        pz = mpz(p)
+        for x in values:
+            if not 0 < x < pz or gmpy2.jacobi(x, pz) != 1:
+                return False
+        if not values:
+            return True
+        acc = mpz(1)
+        for x in values:
+            acc = acc * gmpy2.powmod(x, secrets.randbits(64), pz) % pz
+        return gmpy2.powmod(acc, q, pz) == 1

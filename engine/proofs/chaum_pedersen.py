@@ -1,0 +1,62 @@
+"""Chaum-Pedersen proof of correct decryption, spec 2.0.0 section 3.6.3, eq. 69-76.
+
+The record stores the combined proof (c, v) of M = A^s with K = g^s; verification 9.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.elgamal import Ciphertext
+from engine.group import ElementModP, ElementModQ
+from engine.hash import UInt256, hash_elems
+
+TAG_DECRYPTION = 0x30
+
+
+@dataclass(frozen=True, slots=True)
+class DecryptionProof:
+    challenge: ElementModQ
+    response: ElementModQ
+
+
+def decryption_challenge(
+    h_e: UInt256,
+    public_key: ElementModP,
+    ciphertext: Ciphertext,
+    a: ElementModP,
+    b: ElementModP,
+    m: ElementModP,
+) -> ElementModQ:
+    """c = H(H_E; 0x30, K, A, B, a, b, M), eq. 71."""
+    return hash_elems(h_e, TAG_DECRYPTION, public_key, ciphertext.pad, ciphertext.data, a, b, m).to_q(
+        public_key.group
+    )
+
+
+def prove_decryption(
+    h_e: UInt256,
+    public_key: ElementModP,
+    ciphertext: Ciphertext,
+    secret: ElementModQ,
+    m: ElementModP,
+    u: ElementModQ | None = None,
+) -> DecryptionProof:
+    """The proof for one holder of the whole secret s: (a, b) = (g^u, A^u), v = u - c s."""
+    group = secret.group
+    u = group.random_q() if u is None else u
+    a = group.g_pow(u)
+    b = ciphertext.pad.pow_secret(u)
+    c = decryption_challenge(h_e, public_key, ciphertext, a, b, m)
+    return DecryptionProof(c, u - c * secret)
+
+
+def verify_decryption(
+    h_e: UInt256, public_key: ElementModP, ciphertext: Ciphertext, m: ElementModP, proof: DecryptionProof
+) -> bool:
+    """Verification 9: a = g^v K^c (9.2), b = A^v M^c (9.3), c recomputes (9.B)."""
+    group = public_key.group
+    c, v = proof.challenge, proof.response
+    a = group.g_pow(v) * ElementModP(group.table_for(public_key).pow(c.value), group)
+    b = group.multi_pow([ciphertext.pad, m], [v, c])
+    return decryption_challenge(h_e, public_key, ciphertext, a, b, m) == c
