@@ -1,0 +1,203 @@
+"""Value types of an election and its record, shared by every protocol step.
+
+Immutable; they know nothing of JSON (engine/record/ maps them to and from egk's layout,
+../shared/spec/egk-ElectionRecordJson.md). Field names follow the egk record where one exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from engine.elgamal import Ciphertext
+from engine.group import ElementModP, Group
+from engine.hash import UInt256
+from engine.proofs import DecryptionProof, RangeProof, SchnorrProof
+
+# ---------------------------------------------------------------- configuration and keys
+
+
+@dataclass(frozen=True)
+class ElectionConfig:
+    """election_config.json: n, k and the hashes of spec 3.1.2-3.1.5, plus the manifest file's bytes."""
+
+    group: Group
+    config_version: str
+    number_of_guardians: int
+    quorum: int
+    parameter_base_hash: UInt256  # H_P, eq. 4
+    manifest_hash: UInt256  # H_M, eq. 6, over manifest_bytes exactly
+    election_base_hash: UInt256  # H_B, eq. 7
+    manifest_bytes: bytes
+    chain_confirmation_codes: bool = False
+    baux0: bytes = b""  # B_aux,0 for chaining, spec 3.4.3
+    metadata: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class GuardianRecord:
+    """A guardian's public record: x coordinate i and (K_i,j, c_i,j, v_i,j) for j < k, spec 3.2.2."""
+
+    guardian_id: str
+    x_coordinate: int
+    coefficient_proofs: tuple[SchnorrProof, ...]
+
+    @property
+    def public_key(self) -> ElementModP:
+        """K_i = K_i,0."""
+        return self.coefficient_proofs[0].public_key
+
+    @property
+    def commitments(self) -> tuple[ElementModP, ...]:
+        return tuple(p.public_key for p in self.coefficient_proofs)
+
+
+@dataclass(frozen=True)
+class ElectionInitialized:
+    """election_initialized.json: the joint key K (eq. 8 / 3.B) and H_E (eq. 23)."""
+
+    config: ElectionConfig
+    joint_public_key: ElementModP
+    extended_base_hash: UInt256
+    guardians: tuple[GuardianRecord, ...]
+    metadata: tuple[tuple[str, str], ...] = ()
+
+
+# ---------------------------------------------------------------- encrypted ballots
+
+
+class BallotState(str, Enum):
+    """egk's states: a challenged ballot is SPOILED (DESIGN.md deviation 6)."""
+
+    CAST = "CAST"
+    SPOILED = "SPOILED"
+
+
+@dataclass(frozen=True)
+class HashedCiphertext:
+    """Encrypted contest data (C0, C1, C2), spec 3.3.6 eq. 50-55; egk's c0, c1, c2, numBytes."""
+
+    c0: ElementModP
+    c1: bytes
+    c2: UInt256
+    num_bytes: int
+
+
+@dataclass(frozen=True)
+class EncryptedSelection:
+    selection_id: str
+    sequence_order: int
+    ciphertext: Ciphertext
+    proof: RangeProof  # 0..1 range proof, eq. 46
+
+
+@dataclass(frozen=True)
+class EncryptedContest:
+    contest_id: str
+    sequence_order: int
+    votes_allowed: int
+    contest_hash: UInt256  # chi_l, eq. 57
+    selections: tuple[EncryptedSelection, ...]
+    proof: RangeProof  # selection-limit proof 0..L, eq. 56
+    contest_data: HashedCiphertext
+
+
+@dataclass(frozen=True)
+class EncryptedBallot:
+    ballot_id: str
+    ballot_style_id: str
+    encrypting_device: str
+    timestamp: int
+    code_baux: bytes  # B_aux of eq. 58 (egk: hashed without a length prefix, deviation 1)
+    confirmation_code: UInt256  # H(B), eq. 58
+    election_id: UInt256  # H_E
+    contests: tuple[EncryptedContest, ...]
+    state: BallotState
+    encrypted_sn: Ciphertext | None = None
+    is_preencrypt: bool = False
+
+
+@dataclass(frozen=True)
+class BallotChain:
+    """ballot_chain.json of one encrypting device, spec 3.4.3 (egk layout, deviation 2)."""
+
+    encrypting_device: str
+    baux0: bytes  # egk stores H_0 here
+    ballot_ids: tuple[str, ...]
+    last_confirmation_code: UInt256
+    chaining: bool
+    closing_hash: UInt256 | None
+
+
+# ---------------------------------------------------------------- tallies and decryptions
+
+
+@dataclass(frozen=True)
+class EncryptedTallySelection:
+    selection_id: str
+    sequence_order: int
+    ciphertext: Ciphertext
+
+
+@dataclass(frozen=True)
+class EncryptedTallyContest:
+    contest_id: str
+    sequence_order: int
+    selections: tuple[EncryptedTallySelection, ...]
+
+
+@dataclass(frozen=True)
+class EncryptedTally:
+    """encrypted_tally.json: the component-wise products over the CAST ballots, spec 3.5."""
+
+    tally_id: str
+    contests: tuple[EncryptedTallyContest, ...]
+    cast_ballot_ids: tuple[str, ...]
+    election_id: UInt256
+
+
+@dataclass(frozen=True)
+class DecryptedSelection:
+    """t with T = B / M = K^t (b_over_m), and the combined proof (c, v) of eq. 71-76."""
+
+    selection_id: str
+    tally: int
+    b_over_m: ElementModP
+    ciphertext: Ciphertext
+    proof: DecryptionProof
+
+
+@dataclass(frozen=True)
+class ContestData:
+    """The decoded contest data of spec 3.3.7: overvoted selections, write-ins, a status."""
+
+    over_votes: tuple[int, ...] = ()
+    write_ins: tuple[str, ...] = ()
+    status: str = "normal"
+
+
+@dataclass(frozen=True)
+class DecryptedContestData:
+    """Contest data decrypted with its proof, spec 3.6.4 (tag 0x31, egk deviation 3)."""
+
+    contest_data: ContestData
+    encrypted_contest_data: HashedCiphertext
+    proof: DecryptionProof
+    beta: ElementModP
+
+
+@dataclass(frozen=True)
+class DecryptedContest:
+    contest_id: str
+    selections: tuple[DecryptedSelection, ...]
+    decrypted_contest_data: DecryptedContestData | None = None
+
+
+@dataclass(frozen=True)
+class DecryptedTallyOrBallot:
+    """tally.json and challenged_ballots/dballot-<id>.json share this shape."""
+
+    id: str
+    contests: tuple[DecryptedContest, ...]
+    election_id: UInt256
+    metadata: tuple[tuple[str, str], ...] = field(default=())
