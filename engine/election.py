@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from engine.elgamal import Ciphertext
-from engine.group import ElementModP, Group
+from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256
 from engine.proofs import DecryptionProof, RangeProof, SchnorrProof
 
@@ -201,3 +201,44 @@ class DecryptedTallyOrBallot:
     contests: tuple[DecryptedContest, ...]
     election_id: UInt256
     metadata: tuple[tuple[str, str], ...] = field(default=())
+
+
+# ---------------------------------------------------------------- private data (never in the public record)
+
+
+@dataclass(frozen=True)
+class DecryptingTrustee:
+    """A guardian's secret state after the ceremony (egk private_data/trustees/decryptingTrustee-<id>.json).
+
+    polynomial_coefficients are a_i,0..a_i,k-1 (eq. 9); key_share is P(i) (eq. 22/65).
+    """
+
+    guardian_id: str
+    x_coordinate: int
+    polynomial_coefficients: tuple[ElementModQ, ...]
+    key_share: ElementModQ
+
+
+@dataclass(frozen=True)
+class PlaintextSelection:
+    selection_id: str
+    sequence_order: int
+    vote: int
+
+
+@dataclass(frozen=True)
+class PlaintextContest:
+    contest_id: str
+    sequence_order: int
+    selections: tuple[PlaintextSelection, ...]
+    write_ins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlaintextBallot:
+    """A voter's choices (egk private_data/input/pballot-<id>.json)."""
+
+    ballot_id: str
+    ballot_style: str
+    contests: tuple[PlaintextContest, ...]
+    sn: int | None = None
