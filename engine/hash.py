@@ -117,10 +117,10 @@ def hash_elems_list(key: UInt256 | bytes, tag: int, items: Iterable[HashInput]) 
     return hash_elems(key, tag, *items)
 
 
-def parameter_base_hash(group: Group) -> UInt256:
-    """H_P = H(ver; 0x00, p, q, g), eq. 4."""
+def parameter_base_hash(group: Group, version: str = SPEC_VERSION) -> UInt256:
+    """H_P = H(ver; 0x00, p, q, g), eq. 4; ver is the version string padded with 0x00 to 32 bytes."""
     return hash_bytes(
-        VERSION_BYTES,
+        version.encode("utf-8").ljust(HASH_BYTES, b"\x00"),
         b"\x00"
         + int(group.p).to_bytes(group.p_bytes, "big")
         + int(group.q).to_bytes(group.q_bytes, "big")
