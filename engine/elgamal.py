@@ -83,9 +83,9 @@ def exponent_of(value: ElementModP, base: ElementModP, bound: int) -> int:
         raise DecryptionError("the base of the discrete log is not invertible")
     y = value.value
     for i in range(m + 1):
-        j = baby.get(int(y & 0xFFFFFFFFFFFFFFFF))
-        if j is not None:
-            t = i * m + j
+        hit = baby.get(int(y & 0xFFFFFFFFFFFFFFFF))
+        if hit is not None:
+            t = i * m + hit
             if t <= bound and gmpy2.powmod(b, t, p) == value.value:
                 return int(t)
         y = y * giant % p

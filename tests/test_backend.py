@@ -1,0 +1,82 @@
+"""The selected backend (ENGINE_BACKEND) agrees with plain Python arithmetic on every operation.
+
+`make test` runs the suite once per backend, so this file covers gmpy2 and native alike.
+"""
+
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.backend import get_backend, load_backend
+from engine.errors import BackendError
+from engine.group import PRODUCTION_GROUP, TEST_GROUP
+
+B = get_backend()
+P, Q = int(TEST_GROUP.p), int(TEST_GROUP.q)
+elements = st.integers(1, P - 1)
+exponents = st.integers(0, 2**70)
+
+
+def test_the_requested_backend_is_the_one_in_use():
+    wanted = os.environ.get("ENGINE_BACKEND")
+    if wanted:
+        assert B.name == wanted
+
+
+@given(elements, exponents)
+def test_powmod(b, e):
+    assert B.powmod(b, e, P) == pow(b, e, P)
+
+
+@given(elements, st.integers(1, 2**70))
+def test_powmod_sec(b, e):
+    assert B.powmod_sec(b, e, P) == pow(b, e, P)
+
+
+@settings(max_examples=25, deadline=None)
+@given(elements, st.lists(st.integers(0, Q - 1), min_size=1, max_size=5), st.sampled_from([1, 4, 8]))
+def test_fixed_base_table(b, es, window):
+    table = B.fixed_base_table(b, P, Q.bit_length(), window)
+    assert [int(x) for x in table.pow_many(es)] == [pow(b, e, P) for e in es]
+    assert table.pow(es[0]) == pow(b, es[0], P)
+
+
+@given(st.lists(st.tuples(elements, exponents), max_size=6))
+def test_multi_powmod_prod_and_many(pairs):
+    bases = [b for b, _ in pairs]
+    exps = [e for _, e in pairs]
+    want = 1
+    for b, e in pairs:
+        want = want * pow(b, e, P) % P
+    assert B.multi_powmod(bases, exps, P) == want
+    assert [int(x) for x in B.powmod_many(bases, exps, P)] == [pow(b, e, P) for b, e in pairs]
+    prod = 1
+    for b in bases:
+        prod = prod * b % P
+    assert B.prod_mod(bases, P) == prod
+
+
+@pytest.mark.parametrize("group", [TEST_GROUP, PRODUCTION_GROUP], ids=lambda g: g.name)
+def test_batch_subgroup_check(group):
+    p, q = int(group.p), int(group.q)
+    good = [int(group.g_pow(group.random_q())) for _ in range(30)]
+    assert B.batch_in_subgroup(good, p, q)
+    assert B.batch_in_subgroup([], p, q)
+    for bad in (0, p, p - 1, 4, p + 7):
+        assert not B.batch_in_subgroup([*good[:10], bad, *good[10:]], p, q)
+
+
+def test_bad_arguments_raise_backend_errors():
+    with pytest.raises(BackendError):
+        B.powmod(2, -1, P)
+    with pytest.raises(BackendError):
+        B.powmod_sec(2, 5, P + 1)
+    with pytest.raises(BackendError):
+        B.multi_powmod([2, 3], [1], P)
+    table = B.fixed_base_table(2, P, 8, 4)
+    with pytest.raises(BackendError):
+        table.pow(256)
+    with pytest.raises(BackendError):
+        load_backend("nonsense")
