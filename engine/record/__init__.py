@@ -1,0 +1,23 @@
+"""The election record, spec 2.0.0 section 3.7: value types <-> egk's JSON layout, on disk.
+
+The only part of the engine that knows JSON. ``ElectionRecord`` reads a record directory (and
+``PrivateData`` the trustees' secrets and plaintext ballots), validating every value;
+``ElectionRecordWriter`` and ``PrivateDataWriter`` write them atomically in egk's format.
+"""
+
+from engine.record.codec import ElectionConstants
+from engine.record.errors import RecordError
+from engine.record.reader import ElectionRecord, PrivateData, load_encrypted_ballots, read_encrypted_ballot
+from engine.record.writer import ElectionRecordWriter, PrivateDataWriter, atomic_write
+
+__all__ = [
+    "ElectionConstants",
+    "ElectionRecord",
+    "ElectionRecordWriter",
+    "PrivateData",
+    "PrivateDataWriter",
+    "RecordError",
+    "atomic_write",
+    "load_encrypted_ballots",
+    "read_encrypted_ballot",
+]

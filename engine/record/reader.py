@@ -1,0 +1,363 @@
+"""Reading an election record directory in egk's layout (spec 2.0.0 section 3.7).
+
+    RECORD/constants.json, manifest.json, election_config.json, election_initialized.json,
+           encrypted_tally.json, tally.json,
+           encrypted_ballots/<device>/eballot-<ballot id>.json, .../<device>/ballot_chain.json,
+           challenged_ballots/dballot-<ballot id>.json
+    PRIVATE/trustees/decryptingTrustee-<guardian id>.json, PRIVATE/input/pballot-<ballot id>.json
+
+egk keeps PRIVATE as RECORD/private_data; this engine writes it to a folder of its own outside the
+public record. Both are read. Ballots are streamed from disk one file at a time, so memory stays
+flat however many there are; each file is checked against its name (ballot id, device).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from engine.election import (
+    BallotChain,
+    BallotState,
+    DecryptedTallyOrBallot,
+    DecryptingTrustee,
+    ElectionConfig,
+    ElectionInitialized,
+    EncryptedBallot,
+    EncryptedTally,
+    PlaintextBallot,
+)
+from engine.group import Group
+from engine.manifest import Manifest
+from engine.record import codec
+from engine.record.errors import RecordError
+from engine.record.jsonio import loads
+from engine.record.layout import (
+    BALLOT_CHAIN,
+    CHALLENGED_BALLOTS,
+    CONFIG,
+    CONSTANTS,
+    DBALLOT_PREFIX,
+    EBALLOT_PREFIX,
+    ENCRYPTED_BALLOTS,
+    ENCRYPTED_TALLY,
+    INITIALIZED,
+    INPUT,
+    MANIFEST,
+    PBALLOT_PREFIX,
+    PRIVATE_DATA,
+    TALLY,
+    TRUSTEE_PREFIX,
+    TRUSTEES,
+    file_id,
+    file_name,
+    id_from_name,
+)
+
+MAX_NOTES = 1000
+
+T = TypeVar("T")
+
+
+def read_bytes(path: Path, label: str) -> bytes:
+    """The file's bytes; a missing or unreadable file is a RecordError naming ``label``."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RecordError(label, "", "missing file") from None
+    except IsADirectoryError:
+        raise RecordError(label, "", "is a directory, not a file") from None
+    except OSError as exc:
+        raise RecordError(label, "", f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_json(path: Path, label: str) -> Any:
+    return loads(read_bytes(path, label), label)
+
+
+def read_encrypted_ballot(
+    path: str | os.PathLike[str], group: Group, label: str | None = None
+) -> EncryptedBallot:
+    """One eballot-<id>.json file, for callers (e.g. worker processes) that hold only its path."""
+    p = Path(path)
+    name = label or p.name
+    ballot = codec.decode_encrypted_ballot(read_json(p, name), group, name)
+    _check_named(p.name, EBALLOT_PREFIX, ballot.ballot_id, name, "ballot_id")
+    return ballot
+
+
+def load_encrypted_ballots(path: str | os.PathLike[str]) -> Iterator[EncryptedBallot]:
+    """The encrypted ballots at ``path``: a record directory, one device's folder, or one
+    eballot-<id>.json file; the group comes from the record's constants.json. A picklable
+    top-level function, so worker processes can open their share of the ballots themselves."""
+    p = Path(path)
+    if p.is_dir() and (p / CONSTANTS).is_file():
+        yield from ElectionRecord(p).encrypted_ballots()
+    elif p.is_dir() and p.parent.name == ENCRYPTED_BALLOTS:
+        yield from ElectionRecord(p.parent.parent).encrypted_ballots(device=p.name)
+    elif p.is_file() and p.parent.parent.name == ENCRYPTED_BALLOTS:
+        yield ElectionRecord(p.parent.parent.parent).read_encrypted_ballot(p)
+    else:
+        raise RecordError(str(path), "", "neither a record, a device folder of one, nor a ballot file in one")
+
+
+def _check_named(filename: str, prefix: str, value: str, label: str, field: str) -> None:
+    if id_from_name(filename, prefix) != value:
+        raise RecordError(label, field, f"{value!r} does not match the file name {filename!r}")
+
+
+def _sorted_files(directory: Path, prefix: str) -> list[Path]:
+    """Files named <prefix><id>.json in a directory, by name (names only are held in memory)."""
+    try:
+        with os.scandir(directory) as entries:
+            names = [e.name for e in entries if id_from_name(e.name, prefix) is not None and e.is_file()]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise RecordError(directory.name, "", f"cannot list: {exc.strerror or exc}") from None
+    return [directory / n for n in sorted(names)]
+
+
+class ElectionRecord:
+    """A public election record directory, read lazily; every value is validated on reading.
+
+    ``notes`` collects (up to MAX_NOTES) the fields that were skipped because this engine does
+    not know them, so that a verifier can report them.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.root = Path(directory)
+        if not self.root.is_dir():
+            raise RecordError(str(directory), "", "not a directory")
+        self.notes: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"ElectionRecord({str(self.root)!r})"
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _label(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _decode(self, path: Path, decode: Callable[[Any, str, list[str]], T]) -> T:
+        label = self._label(path)
+        value = decode(read_json(path, label), label, self.notes)
+        del self.notes[MAX_NOTES:]
+        return value
+
+    def has(self, relative_path: str) -> bool:
+        """Whether the record holds this file (stage files may be absent, egk layout doc)."""
+        return (self.root / relative_path).is_file()
+
+    # -- election definition and keys -----------------------------------------------------------
+    @cached_property
+    def constants(self) -> codec.ElectionConstants:
+        return self._decode(self.root / CONSTANTS, lambda o, f, n: codec.decode_constants(o, f, n))
+
+    @property
+    def group(self) -> Group:
+        return self.constants.group
+
+    @cached_property
+    def manifest_bytes(self) -> bytes:
+        """manifest.json exactly as stored: H_M (eq. 6) is computed over these bytes."""
+        return read_bytes(self.root / MANIFEST, MANIFEST)
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return codec.decode_manifest(loads(self.manifest_bytes, MANIFEST), MANIFEST)
+
+    @cached_property
+    def config(self) -> ElectionConfig:
+        return self._decode(
+            self.root / CONFIG, lambda o, f, n: codec.decode_config(o, self.group, self.manifest_bytes, f, n)
+        )
+
+    @cached_property
+    def initialized(self) -> ElectionInitialized:
+        return self._decode(
+            self.root / INITIALIZED, lambda o, f, n: codec.decode_initialized(o, self.config, f, n)
+        )
+
+    # -- tallies ----------------------------------------------------------------------------------
+    @cached_property
+    def encrypted_tally(self) -> EncryptedTally:
+        return self._decode(
+            self.root / ENCRYPTED_TALLY, lambda o, f, n: codec.decode_encrypted_tally(o, self.group, f, n)
+        )
+
+    @cached_property
+    def tally(self) -> DecryptedTallyOrBallot:
+        return self._decode(self.root / TALLY, lambda o, f, n: codec.decode_decrypted(o, self.group, f, n))
+
+    # -- encrypted ballots --------------------------------------------------------------------------
+    def devices(self) -> list[str]:
+        """The encrypting devices: the sub-folders of encrypted_ballots/, by name."""
+        folder = self.root / ENCRYPTED_BALLOTS
+        try:
+            with os.scandir(folder) as entries:
+                return sorted(e.name for e in entries if e.is_dir())
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise RecordError(ENCRYPTED_BALLOTS, "", f"cannot list: {exc.strerror or exc}") from None
+
+    def encrypted_ballot_paths(self, device: str | None = None) -> Iterator[Path]:
+        """Paths of eballot-<id>.json, device by device, each device's by file name."""
+        for d in self.devices() if device is None else [file_id(device, "device")]:
+            yield from _sorted_files(self.root / ENCRYPTED_BALLOTS / d, EBALLOT_PREFIX)
+
+    def read_encrypted_ballot(self, path: Path) -> EncryptedBallot:
+        label = self._label(path)
+        ballot = self._decode(path, lambda o, f, n: codec.decode_encrypted_ballot(o, self.group, f, n))
+        _check_named(path.name, EBALLOT_PREFIX, ballot.ballot_id, label, "ballot_id")
+        if (
+            path.parent.parent == self.root / ENCRYPTED_BALLOTS
+            and ballot.encrypting_device != path.parent.name
+        ):
+            raise RecordError(
+                label,
+                "encrypting_device",
+                f"{ballot.encrypting_device!r} does not match the folder {path.parent.name!r}",
+            )
+        return ballot
+
+    def encrypted_ballots(
+        self, device: str | None = None, state: BallotState | None = None
+    ) -> Iterator[EncryptedBallot]:
+        """Every encrypted ballot (cast and challenged), read one file at a time."""
+        for path in self.encrypted_ballot_paths(device):
+            ballot = self.read_encrypted_ballot(path)
+            if state is None or ballot.state == state:
+                yield ballot
+
+    def encrypted_ballot(self, ballot_id: str, device: str | None = None) -> EncryptedBallot:
+        name = file_name(EBALLOT_PREFIX, ballot_id, "ballot id")
+        for d in self.devices() if device is None else [file_id(device, "device")]:
+            path = self.root / ENCRYPTED_BALLOTS / d / name
+            if path.is_file():
+                return self.read_encrypted_ballot(path)
+        raise RecordError(f"{ENCRYPTED_BALLOTS}/*/{name}", "", "missing file")
+
+    def ballot_chain(self, device: str) -> BallotChain | None:
+        """encrypted_ballots/<device>/ballot_chain.json, or None when the device has none."""
+        path = self.root / ENCRYPTED_BALLOTS / file_id(device, "device") / BALLOT_CHAIN
+        if not path.exists():
+            return None
+        chain = self._decode(path, lambda o, f, n: codec.decode_ballot_chain(o, f, n))
+        if chain.encrypting_device != device:
+            raise RecordError(
+                self._label(path),
+                "encrypting_device",
+                f"{chain.encrypting_device!r} does not match the folder {device!r}",
+            )
+        return chain
+
+    def ballot_chains(self) -> Iterator[BallotChain]:
+        for device in self.devices():
+            chain = self.ballot_chain(device)
+            if chain is not None:
+                yield chain
+
+    # -- challenged ballots ----------------------------------------------------------------------
+    def challenged_ballot_paths(self) -> list[Path]:
+        return _sorted_files(self.root / CHALLENGED_BALLOTS, DBALLOT_PREFIX)
+
+    def read_challenged_ballot(self, path: Path) -> DecryptedTallyOrBallot:
+        ballot = self._decode(path, lambda o, f, n: codec.decode_decrypted(o, self.group, f, n))
+        _check_named(path.name, DBALLOT_PREFIX, ballot.id, self._label(path), "id")
+        return ballot
+
+    def challenged_ballots(self) -> Iterator[DecryptedTallyOrBallot]:
+        """The decrypted challenged ballots, one file at a time."""
+        for path in self.challenged_ballot_paths():
+            yield self.read_challenged_ballot(path)
+
+    def challenged_ballot(self, ballot_id: str) -> DecryptedTallyOrBallot:
+        return self.read_challenged_ballot(
+            self.root / CHALLENGED_BALLOTS / file_name(DBALLOT_PREFIX, ballot_id, "ballot id")
+        )
+
+    # -- listing and private data ------------------------------------------------------------------
+    def record_files(self) -> list[str]:
+        """Every file of the public record (relative, '/'-separated, sorted); private_data/ is not
+        part of it."""
+        out: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            here = Path(dirpath)
+            if here == self.root and PRIVATE_DATA in dirnames:
+                dirnames.remove(PRIVATE_DATA)
+            out.extend(self._label(here / f) for f in filenames)
+        return sorted(out)
+
+    def private_data(self, directory: str | os.PathLike[str] | None = None) -> PrivateData:
+        """The private data: ``directory`` if given, else egk's RECORD/private_data."""
+        return PrivateData(self.root / PRIVATE_DATA if directory is None else directory, self.group)
+
+
+class PrivateData:
+    """Trustees' secrets and plaintext ballots (never part of the public record).
+
+    ``directory`` is either the private folder itself (holding trustees/ and input/) or a folder
+    holding it as private_data/ (egk's workflow layout).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], group: Group) -> None:
+        root = Path(directory)
+        if not (root / TRUSTEES).is_dir() and not (root / INPUT).is_dir() and (root / PRIVATE_DATA).is_dir():
+            root = root / PRIVATE_DATA
+        if not root.is_dir():
+            raise RecordError(str(directory), "", "not a directory")
+        self.root = root
+        self.group = group
+        self.notes: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"PrivateData({str(self.root)!r})"
+
+    def _decode(self, path: Path, decode: Callable[[Any, str, list[str]], T]) -> T:
+        label = path.relative_to(self.root).as_posix()
+        value = decode(read_json(path, label), label, self.notes)
+        del self.notes[MAX_NOTES:]
+        return value
+
+    def trustee_paths(self) -> list[Path]:
+        return _sorted_files(self.root / TRUSTEES, TRUSTEE_PREFIX)
+
+    def read_trustee(self, path: Path) -> DecryptingTrustee:
+        trustee = self._decode(path, lambda o, f, n: codec.decode_trustee(o, self.group, f, n))
+        _check_named(
+            path.name, TRUSTEE_PREFIX, trustee.guardian_id, path.relative_to(self.root).as_posix(), "id"
+        )
+        return trustee
+
+    def trustees(self) -> Iterator[DecryptingTrustee]:
+        for path in self.trustee_paths():
+            yield self.read_trustee(path)
+
+    def trustee(self, guardian_id: str) -> DecryptingTrustee:
+        return self.read_trustee(self.root / TRUSTEES / file_name(TRUSTEE_PREFIX, guardian_id, "guardian id"))
+
+    def plaintext_ballot_paths(self) -> list[Path]:
+        return _sorted_files(self.root / INPUT, PBALLOT_PREFIX)
+
+    def read_plaintext_ballot(self, path: Path) -> PlaintextBallot:
+        ballot = self._decode(path, lambda o, f, n: codec.decode_plaintext_ballot(o, f, n))
+        _check_named(
+            path.name, PBALLOT_PREFIX, ballot.ballot_id, path.relative_to(self.root).as_posix(), "ballot_id"
+        )
+        return ballot
+
+    def plaintext_ballots(self) -> Iterator[PlaintextBallot]:
+        for path in self.plaintext_ballot_paths():
+            yield self.read_plaintext_ballot(path)
+
+    def plaintext_ballot(self, ballot_id: str) -> PlaintextBallot:
+        return self.read_plaintext_ballot(
+            self.root / INPUT / file_name(PBALLOT_PREFIX, ballot_id, "ballot id")
+        )
