@@ -513,6 +513,44 @@ def tally_value(
     return t_elem, t
 
 
+def tally_items(encrypted_tally: EncryptedTally) -> list[DecryptionItem]:
+    """The (A, B) of every option of the tally, contest by contest, in record order."""
+    return [s.ciphertext for c in encrypted_tally.contests for s in c.selections]
+
+
+def assemble_tally(
+    init: ElectionInitialized,
+    encrypted_tally: EncryptedTally,
+    decryptions: Sequence[CombinedDecryption],
+    *,
+    bound: int | None = None,
+    max_votes: int = 1,
+) -> DecryptedTallyOrBallot:
+    """tally.json from the combined decryptions of ``tally_items`` (T = B / M, t, proof), eq. 63-76.
+
+    t is searched in 0..bound; by default bound = (number of cast ballots) * max_votes, the most
+    one option can receive when a ballot gives it at most ``max_votes`` (the option limit R,
+    1 in egk records). A t beyond the bound raises DecryptionError naming the option.
+    """
+    if encrypted_tally.election_id != init.extended_base_hash:
+        raise DecryptionError(f"tally {encrypted_tally.tally_id!r} is of another election")
+    if bound is None:
+        bound = len(encrypted_tally.cast_ballot_ids) * max_votes
+    if len(decryptions) != len(tally_items(encrypted_tally)):
+        raise DecryptionError("the decryptions do not match the tally's options")
+    it = iter(decryptions)
+    contests = []
+    for contest in encrypted_tally.contests:
+        selections = []
+        for s in contest.selections:
+            d = next(it)
+            where = f"contest {contest.contest_id!r}, selection {s.selection_id!r}"
+            t_elem, t = tally_value(s.ciphertext, d.value, init.joint_public_key, bound, where)
+            selections.append(DecryptedSelection(s.selection_id, t, t_elem, s.ciphertext, d.proof))
+        contests.append(DecryptedContest(contest.contest_id, tuple(selections)))
+    return DecryptedTallyOrBallot(encrypted_tally.tally_id, tuple(contests), init.extended_base_hash)
+
+
 def decrypt_tally(
     init: ElectionInitialized,
     trustees_available: Sequence[DecryptingTrustee],
@@ -522,45 +560,18 @@ def decrypt_tally(
     max_votes: int = 1,
     nonces: Mapping[str, Sequence[ElementModQ]] | None = None,
 ) -> DecryptedTallyOrBallot:
-    """Decrypt every option's (A, B) of the tally, with proofs, section 3.6 (eq. 63-76).
-
-    t is searched in 0..bound; by default bound = (number of cast ballots) * max_votes, the most
-    one option can receive when a ballot gives it at most ``max_votes`` (the option limit R,
-    1 in egk records). A t beyond the bound raises DecryptionError naming the option.
-    """
-    context = DecryptionContext.from_init(init)
+    """Decrypt every option's (A, B) of the tally with the available guardians, in one process."""
     if encrypted_tally.election_id != init.extended_base_hash:
         raise DecryptionError(f"tally {encrypted_tally.tally_id!r} is of another election")
-    if bound is None:
-        bound = len(encrypted_tally.cast_ballot_ids) * max_votes
-    items = [s.ciphertext for c in encrypted_tally.contests for s in c.selections]
-    decryptions = iter(decrypt_items(context, trustees_available, items, nonces=nonces))
-    contests = []
-    for contest in encrypted_tally.contests:
-        selections = []
-        for s in contest.selections:
-            d = next(decryptions)
-            where = f"contest {contest.contest_id!r}, selection {s.selection_id!r}"
-            t_elem, t = tally_value(s.ciphertext, d.value, context.public_key, bound, where)
-            selections.append(DecryptedSelection(s.selection_id, t, t_elem, s.ciphertext, d.proof))
-        contests.append(DecryptedContest(contest.contest_id, tuple(selections)))
-    return DecryptedTallyOrBallot(encrypted_tally.tally_id, tuple(contests), init.extended_base_hash)
+    context = DecryptionContext.from_init(init)
+    decryptions = decrypt_items(context, trustees_available, tally_items(encrypted_tally), nonces=nonces)
+    return assemble_tally(init, encrypted_tally, decryptions, bound=bound, max_votes=max_votes)
 
 
-def decrypt_challenged_ballot(
-    init: ElectionInitialized,
-    trustees: Sequence[DecryptingTrustee],
-    ballot: EncryptedBallot,
-    *,
-    bound: int = 1,
-    nonces: Mapping[str, Sequence[ElementModQ]] | None = None,
-) -> DecryptedTallyOrBallot:
-    """Decrypt a challenged ballot with the guardians' keys, section 3.6.5 (eq. 90).
+def challenged_ballot_items(init: ElectionInitialized, ballot: EncryptedBallot) -> list[DecryptionItem]:
+    """Contest data, then selections, contest by contest (egk's order), of a SPOILED ballot.
 
-    Each selection: S = beta M^-1 = K^sigma with sigma in 0..bound (1: a 0/1 selection), with
-    its proof; each contest's data: beta (eq. 78) with its proof (eq. 81, egk form) and the
-    decoded contest data. A CAST ballot is refused: decrypting it would reveal a counted vote.
-    Items are decrypted in the order contest data, then selections, contest by contest (egk's).
+    A CAST ballot is refused: decrypting it would reveal a counted vote.
     """
     if ballot.state is not BallotState.SPOILED:
         raise DecryptionError(
@@ -569,25 +580,46 @@ def decrypt_challenged_ballot(
         )
     if ballot.election_id != init.extended_base_hash:
         raise DecryptionError(f"ballot {ballot.ballot_id!r} is of another election")
-    context = DecryptionContext.from_init(init)
     items: list[DecryptionItem] = []
     for contest in ballot.contests:
         items.append(contest.contest_data)
         items.extend(s.ciphertext for s in contest.selections)
-    decryptions = iter(decrypt_items(context, trustees, items, nonces=nonces))
+    return items
+
+
+def assemble_challenged_ballot(
+    init: ElectionInitialized,
+    ballot: EncryptedBallot,
+    decryptions: Sequence[CombinedDecryption],
+    *,
+    bound: int = 1,
+) -> DecryptedTallyOrBallot:
+    """dballot-<id>.json from the combined decryptions of ``challenged_ballot_items``, section 3.6.5.
+
+    Each selection: S = beta M^-1 = K^sigma with sigma in 0..bound (1: a 0/1 selection), with
+    its proof; each contest's data: beta (eq. 78) with its proof (eq. 81, egk form) and the
+    decoded contest data.
+    """
+    if len(decryptions) != len(challenged_ballot_items(init, ballot)):
+        raise DecryptionError(f"the decryptions do not match ballot {ballot.ballot_id!r}")
+    it = iter(decryptions)
     contests = []
     for contest in ballot.contests:
-        data = next(decryptions)
+        data = next(it)
         where = f"ballot {ballot.ballot_id!r}, contest {contest.contest_id!r}"
         selections = []
         for s in contest.selections:
-            d = next(decryptions)
+            d = next(it)
             t_elem, t = tally_value(
-                s.ciphertext, d.value, context.public_key, bound, f"{where}, selection {s.selection_id!r}"
+                s.ciphertext, d.value, init.joint_public_key, bound, f"{where}, selection {s.selection_id!r}"
             )
             selections.append(DecryptedSelection(s.selection_id, t, t_elem, s.ciphertext, d.proof))
         contest_data = decrypt_contest_data(
-            contest.contest_data, data.value, init.extended_base_hash, context.public_key, contest.contest_id
+            contest.contest_data,
+            data.value,
+            init.extended_base_hash,
+            init.joint_public_key,
+            contest.contest_id,
         )
         contests.append(
             DecryptedContest(
@@ -599,8 +631,26 @@ def decrypt_challenged_ballot(
     return DecryptedTallyOrBallot(ballot.ballot_id, tuple(contests), init.extended_base_hash)
 
 
+def decrypt_challenged_ballot(
+    init: ElectionInitialized,
+    trustees: Sequence[DecryptingTrustee],
+    ballot: EncryptedBallot,
+    *,
+    bound: int = 1,
+    nonces: Mapping[str, Sequence[ElementModQ]] | None = None,
+) -> DecryptedTallyOrBallot:
+    """Decrypt a challenged ballot with the available guardians' keys in one process, section 3.6.5."""
+    items = challenged_ballot_items(init, ballot)
+    decryptions = decrypt_items(DecryptionContext.from_init(init), trustees, items, nonces=nonces)
+    return assemble_challenged_ballot(init, ballot, decryptions, bound=bound)
+
+
 __all__ = [
     "CombinedDecryption",
+    "assemble_challenged_ballot",
+    "assemble_tally",
+    "challenged_ballot_items",
+    "tally_items",
     "DecryptionCombination",
     "DecryptionContext",
     "DecryptionItem",
