@@ -26,6 +26,7 @@ same layer as this module, and the layers contract keeps the two independent.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
@@ -184,6 +185,12 @@ class GuardianSecretState:
 
     def __len__(self) -> int:
         return len(self._nonces)
+
+    def nonces_to_store(self) -> tuple[ElementModQ, ...]:
+        """The u_i, for a guardian who answers later: kept in a 0600 file destroyed after use."""
+        if self._used:
+            raise DecryptionError(f"guardian {self.guardian_id!r}: these commitments were already answered")
+        return self._nonces
 
 
 def _base_of(item: DecryptionItem) -> ElementModP:
@@ -645,8 +652,52 @@ def decrypt_challenged_ballot(
     return assemble_challenged_ballot(init, ballot, decryptions, bound=bound)
 
 
+@dataclass(frozen=True)
+class DecryptionJob:
+    """Everything one decryption session decrypts: the tally and the challenged ballots.
+
+    Guardians on separate machines compute their shares over ``items`` in this order; the
+    ``fingerprint`` binds every exchanged file to the same list of ciphertexts.
+    """
+
+    encrypted_tally: EncryptedTally
+    challenged: tuple[EncryptedBallot, ...] = ()
+
+    def items(self, init: ElectionInitialized) -> list[DecryptionItem]:
+        out = tally_items(self.encrypted_tally)
+        for ballot in self.challenged:
+            out.extend(challenged_ballot_items(init, ballot))
+        return out
+
+    def fingerprint(self, init: ElectionInitialized) -> UInt256:
+        digest = hashlib.sha256(init.extended_base_hash.data)
+        for item in self.items(init):
+            if isinstance(item, Ciphertext):
+                digest.update(item.pad.to_bytes() + item.data.to_bytes())
+            else:
+                digest.update(item.c0.to_bytes() + item.c1 + item.c2.data)
+        return UInt256(digest.digest())
+
+    def assemble(
+        self, init: ElectionInitialized, decryptions: Sequence[CombinedDecryption], *, max_votes: int = 1
+    ) -> tuple[DecryptedTallyOrBallot, tuple[DecryptedTallyOrBallot, ...]]:
+        """tally.json and one dballot per challenged ballot from the combined decryptions."""
+        n_tally = len(tally_items(self.encrypted_tally))
+        tally = assemble_tally(init, self.encrypted_tally, decryptions[:n_tally], max_votes=max_votes)
+        ballots = []
+        start = n_tally
+        for ballot in self.challenged:
+            size = len(challenged_ballot_items(init, ballot))
+            ballots.append(assemble_challenged_ballot(init, ballot, decryptions[start : start + size]))
+            start += size
+        if start != len(decryptions):
+            raise DecryptionError("more decryptions than items in the decryption job")
+        return tally, tuple(ballots)
+
+
 __all__ = [
     "CombinedDecryption",
+    "DecryptionJob",
     "assemble_challenged_ballot",
     "assemble_tally",
     "challenged_ballot_items",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, NoReturn
 
 from engine.election import (
@@ -619,9 +618,33 @@ def _escape_top_level(key: str) -> str:
     return _pointer((key,)) if key.startswith("/") else key
 
 
+class FrozenObject(Mapping[str, Any]):
+    """A JSON object kept read-only and picklable (a MappingProxyType cannot cross processes)."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: Any) -> None:
+        self._pairs = dict(pairs)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._pairs[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._pairs.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenObject({self._pairs!r})"
+
+
 def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return FrozenObject((k, _freeze(v)) for k, v in value.items())
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     return value

@@ -1,0 +1,108 @@
+"""`ballotchain encrypt` (a voting device) and `ballotchain tally` (the tallyer), spec 3.3-3.5."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import click
+
+from engine.ballot import BallotChainer, encrypt_ballot
+from engine.cli.common import CommandFailed, console, one_line_errors
+from engine.cli.progress import progress_bar
+from engine.election import BallotState, EncryptedBallot, EncryptedTally, PlaintextBallot
+from engine.record import ElectionRecord, ElectionRecordWriter, load_encrypted_ballots
+from engine.record.exchange import read_plaintext_ballot_inputs
+from engine.tally import tally_ballots_parallel
+
+
+def encrypt_ballots(
+    record_dir: Path,
+    ballots: Sequence[PlaintextBallot],
+    device: str,
+    challenge_ids: Iterable[str] = (),
+    *,
+    on_ballot: Callable[[EncryptedBallot], None] | None = None,
+) -> list[EncryptedBallot]:
+    """Encrypt, write encrypted_ballots/<device>/eballot-<id>.json, and chain them if configured."""
+    record = ElectionRecord(record_dir)
+    config, init, manifest = record.config, record.initialized, record.manifest
+    challenged = set(challenge_ids)
+    unknown = challenged - {b.ballot_id for b in ballots}
+    if unknown:
+        raise CommandFailed(
+            f"--challenge names ballots that are not in the input: {', '.join(sorted(unknown))}"
+        )
+    if record.has(f"encrypted_ballots/{device}/ballot_chain.json"):
+        raise CommandFailed(f"device {device!r} has already closed its ballot chain; use a new device name")
+    writer = ElectionRecordWriter(record_dir)
+    chain = (
+        BallotChainer.start(init.extended_base_hash, device, config.baux0)
+        if config.chain_confirmation_codes
+        else None
+    )
+    out = []
+    for plaintext in ballots:
+        state = BallotState.SPOILED if plaintext.ballot_id in challenged else BallotState.CAST
+        code_baux = chain.next_code_baux() if chain is not None else config.baux0
+        result = encrypt_ballot(manifest, init, plaintext, device=device, code_baux=code_baux, state=state)
+        writer.write_encrypted_ballot(result.ballot)
+        if chain is not None:
+            chain = chain.append(result.ballot)
+        out.append(result.ballot)
+        if on_ballot is not None:
+            on_ballot(result.ballot)
+    if chain is not None:
+        writer.write_ballot_chain(chain.close())
+    return out
+
+
+def tally_record(record_dir: Path, processes: int = 1, tally_id: str | None = None) -> EncryptedTally:
+    """encrypted_tally.json: the products of every CAST ballot's ciphertexts (eq. 62)."""
+    record = ElectionRecord(record_dir)
+    init, manifest = record.initialized, record.manifest
+    if record.has("encrypted_tally.json"):
+        raise CommandFailed(f"{record_dir}: encrypted_tally.json exists already")
+    sources: list[str] = [str(record_dir / "encrypted_ballots" / d) for d in record.devices()]
+    if not sources:
+        raise CommandFailed(f"{record_dir}: no encrypted ballots to tally")
+    tally = tally_ballots_parallel(
+        manifest,
+        init.extended_base_hash,
+        sources,
+        tally_id or record_dir.name,
+        processes=max(1, processes),
+        loader=load_encrypted_ballots,
+        group=record.group,
+    )
+    ElectionRecordWriter(record_dir).write_encrypted_tally(tally)
+    return tally
+
+
+@click.command("encrypt")
+@click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--ballots", type=click.Path(path_type=Path), required=True, help="JSON-lines file or folder of ballots."
+)
+@click.option("--device", required=True, help="Name of the encrypting device.")
+@click.option("--challenge", "challenge_ids", multiple=True, help="Ballot id to challenge instead of cast.")
+@one_line_errors
+def encrypt_command(record_dir: Path, ballots: Path, device: str, challenge_ids: tuple[str, ...]) -> None:
+    """Encrypt plaintext ballots and print their confirmation codes."""
+    plaintexts = read_plaintext_ballot_inputs(ballots)
+    with progress_bar("encrypting ballots", len(plaintexts)) as advance:
+        encrypted = encrypt_ballots(
+            record_dir, plaintexts, device, challenge_ids, on_ballot=lambda _b: advance()
+        )
+    for b in encrypted:
+        console.print(f"{b.ballot_id}\t{b.state.value}\t{b.confirmation_code.hex()}")
+
+
+@click.command("tally")
+@click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes.")
+@one_line_errors
+def tally_command(record_dir: Path, jobs: int) -> None:
+    """Add the cast ballots homomorphically into encrypted_tally.json."""
+    tally = tally_record(record_dir, jobs)
+    console.print(f"encrypted tally of {len(tally.cast_ballot_ids)} cast ballots written to {record_dir}")

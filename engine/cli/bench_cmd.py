@@ -1,0 +1,128 @@
+"""`ballotchain bench [--quick] [--json]`: the engine's headline figures on this machine.
+
+Medians over repetitions, each with its ratio to one powmod measured in the same process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+import click
+
+from engine.backend import get_backend
+from engine.ballot import encrypt_ballot
+from engine.ceremony import finalize_ceremony, generate_guardian, public_record
+from engine.cli.common import console
+from engine.cli.demo_cmd import demo_manifest_bytes, random_ballots
+from engine.election import ElectionConfig, ElectionInitialized, EncryptedBallot
+from engine.group import group_by_name
+from engine.hash import SPEC_VERSION, election_base_hash, manifest_hash, parameter_base_hash
+from engine.manifest import Manifest
+from engine.proofs import verify_range
+from engine.record.codec import decode_manifest
+from engine.record.jsonio import loads
+from engine.tally import TallyAccumulator
+
+
+def _median_seconds(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_election(group_name: str) -> tuple[Manifest, ElectionInitialized]:
+    group = group_by_name(group_name)
+    manifest_bytes = demo_manifest_bytes()
+    manifest = decode_manifest(loads(manifest_bytes, "demo manifest"))
+    h_p = parameter_base_hash(group)
+    h_m = manifest_hash(h_p, manifest_bytes)
+    config = ElectionConfig(
+        group, SPEC_VERSION, 3, 2, h_p, h_m, election_base_hash(h_p, h_m, 3, 2), manifest_bytes
+    )
+    records = [public_record(generate_guardian(group, f"g{i}", i, 2), h_p) for i in (1, 2, 3)]
+    return manifest, finalize_ceremony(config, records)
+
+
+def verify_ballot_proofs(init: ElectionInitialized, ballot: EncryptedBallot) -> bool:
+    """The per-selection work of verification 5 and 6: subgroup checks and every range proof."""
+    group, k, h_e = init.joint_public_key.group, init.joint_public_key, init.extended_base_hash
+    elements = [
+        e for c in ballot.contests for s in c.selections for e in (s.ciphertext.pad, s.ciphertext.data)
+    ]
+    ok = group.all_in_subgroup(elements)
+    for contest in ballot.contests:
+        total = None
+        for s in contest.selections:
+            ok &= verify_range(h_e, k, s.ciphertext, s.proof, 1)
+            total = s.ciphertext if total is None else total + s.ciphertext
+        assert total is not None
+        ok &= verify_range(h_e, k, total, contest.proof, contest.votes_allowed)
+    return ok
+
+
+def run_bench(quick: bool, group_name: str) -> dict[str, object]:
+    backend = get_backend()
+    group = group_by_name(group_name)
+    repeats = 3 if quick else 7
+    manifest, init = bench_election(group_name)
+    plaintexts = random_ballots(manifest, 8, __import__("random").Random(1))
+    selections = sum(len(c.selections) for c in plaintexts[0].contests)
+    x, e = group.g_pow(group.random_q()), group.random_q()
+    powmod_s = _median_seconds(lambda: backend.powmod(x.value, e.value, group.p), repeats * 5)
+    group.table_for(init.joint_public_key)  # the K table, built once as a voting device would
+    encrypt_s = _median_seconds(
+        lambda: encrypt_ballot(manifest, init, plaintexts[0], device="bench"), repeats
+    )
+    ballot = encrypt_ballot(manifest, init, plaintexts[1], device="bench").ballot
+    verify_s = _median_seconds(lambda: verify_ballot_proofs(init, ballot), repeats)
+    copies = [dataclasses.replace(ballot, ballot_id=f"b{i}") for i in range(200 if quick else 1000)]
+
+    def tally_all() -> None:
+        acc = TallyAccumulator(manifest, init.extended_base_hash, group)
+        acc.add_all(copies)
+
+    tally_s = _median_seconds(tally_all, repeats)
+    per = lambda seconds: seconds * 1000 / selections  # noqa: E731
+    return {
+        "backend": backend.name,
+        "group": group_name,
+        "quick": quick,
+        "selections_per_ballot": selections,
+        "powmod_ms": powmod_s * 1000,
+        "encrypt_ms_per_ballot": encrypt_s * 1000,
+        "encrypt_ms_per_selection": per(encrypt_s),
+        "encrypt_ballots_per_second": 1 / encrypt_s,
+        "verify_ms_per_selection": per(verify_s),
+        "tally_adds_per_second": len(copies) * selections / tally_s,
+        "ratios_to_powmod": {
+            "encrypt_per_selection": per(encrypt_s) / (powmod_s * 1000),
+            "verify_per_selection": per(verify_s) / (powmod_s * 1000),
+        },
+    }
+
+
+@click.command("bench")
+@click.option("--quick", is_flag=True, help="Fewer repetitions.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--group",
+    "group_name",
+    type=click.Choice(["production", "test"]),
+    default="production",
+    show_default=True,
+)
+def bench_command(quick: bool, as_json: bool, group_name: str) -> None:
+    """Measure encryption, verification and tally speed on this machine."""
+    figures = run_bench(quick, group_name)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        console.print(f"{key:28} {value:.3f}" if isinstance(value, float) else f"{key:28} {value}")

@@ -1,0 +1,91 @@
+"""What every command shares: the console, passphrases, and the one-line error convention."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from engine.errors import BallotchainError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+PASSPHRASE_ENV = "BALLOTCHAIN_PASSPHRASE"
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class CommandFailed(click.ClickException):
+    """A bad input or refused step: one line on stderr, exit code 2 (or as given)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"ballotchain: {self.format_message()}", err=True)
+
+
+def one_line_errors(func: F) -> F:
+    """Turn the engine's errors and OS errors into CommandFailed (no traceback, exit 2)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BallotchainError as exc:
+            raise CommandFailed(_one_line(str(exc))) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise CommandFailed(f"{where}{exc.strerror or exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def passphrase_option(func: F) -> F:
+    """--passphrase-env VAR (default BALLOTCHAIN_PASSPHRASE) and --ask-passphrase."""
+    func = click.option(
+        "--ask-passphrase", is_flag=True, help="Prompt for the passphrase that protects the secret file."
+    )(func)
+    func = click.option(
+        "--passphrase-env",
+        default=PASSPHRASE_ENV,
+        show_default=True,
+        metavar="VAR",
+        help="Environment variable holding the secret file's passphrase (unset: no passphrase).",
+    )(func)
+    return func
+
+
+def resolve_passphrase(env_var: str, ask: bool, *, confirm: bool = False) -> str | None:
+    if ask:
+        value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+        return value
+    return os.environ.get(env_var) or None
+
+
+def fresh_directory(path: Path, what: str) -> Path:
+    """A directory that does not exist yet or is empty: never run over earlier output."""
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise CommandFailed(f"{path}: {what} already exists and is not empty; choose a new folder")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()

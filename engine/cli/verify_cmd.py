@@ -1,0 +1,85 @@
+"""`ballotchain verify RECORD_DIR [--json] [--jobs N]`: exit 0 all checks pass, 1 a check failed,
+2 the record cannot be read."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, console, err_console
+from engine.cli.progress import progress_bar
+from engine.errors import BallotchainError
+from engine.verify import Report, Status, verify_record
+
+
+def run_verifier(record_dir: Path, jobs: int, allow_test_group: bool) -> Report:
+    with progress_bar("verifying ballots", None) as advance:
+        last = [0]
+
+        def progress(_stage: str, done: int, _total: int) -> None:
+            advance(done - last[0])
+            last[0] = done
+
+        return verify_record(record_dir, jobs=jobs, progress=progress, accept_test_group=allow_test_group)
+
+
+def render_report(report: Report, *, show_passed: bool = True) -> None:
+    table = Table(title=f"Verification of {report.record}", title_justify="left")
+    for column in ("check", "status", "items", "passed", "failed", "seconds"):
+        table.add_column(
+            column, justify="right" if column in ("items", "passed", "failed", "seconds") else "left"
+        )
+    colours = {
+        Status.PASSED: "green",
+        Status.FAILED: "bold red",
+        Status.NOT_APPLICABLE: "dim",
+        Status.NOT_CHECKED: "yellow",
+    }
+    for c in report.checks:
+        if not show_passed and c.status is Status.PASSED:
+            continue
+        table.add_row(
+            f"{c.check_id} {c.description}",
+            f"[{colours[c.status]}]{c.status.value}[/]",
+            str(c.items),
+            str(c.passed),
+            str(c.failed),
+            f"{c.seconds:.2f}",
+        )
+    console.print(table)
+    for finding in report.findings:
+        console.print(f"[red]{finding}[/]")
+    if report.findings_omitted:
+        console.print(f"... and {report.findings_omitted} more findings")
+    verdict = "[bold green]all checks passed[/]" if report.ok else "[bold red]the record does NOT verify[/]"
+    console.print(f"{verdict} ({len(report.checks)} checks, {report.seconds:.1f} s, {report.jobs} jobs)")
+
+
+@click.command("verify")
+@click.argument("record_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option(
+    "--jobs", type=click.IntRange(0, 256), default=1, show_default=True, help="Processes (0: all CPUs)."
+)
+@click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
+def verify_command(record_dir: Path, as_json: bool, jobs: int, allow_test_group: bool) -> None:
+    """Check every proof and hash of an election record (spec 2.0.0 section 6)."""
+    try:
+        report = run_verifier(record_dir, jobs, allow_test_group)
+    except BallotchainError as exc:
+        err_console.print(
+            f"ballotchain: the record cannot be read: {' '.join(str(exc).split())}", markup=False
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    except OSError as exc:
+        err_console.print(f"ballotchain: the record cannot be read: {exc}", markup=False)
+        sys.exit(EXIT_BAD_INPUT)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), indent=2))
+    else:
+        render_report(report)
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)

@@ -1,0 +1,399 @@
+"""Files the trustees exchange during the key ceremony, and each guardian's secret state file.
+
+None of these is part of egk's election record; they carry the steps of spec 2.0.0 section 3.2
+between machines. Every file names the election (H_B) it belongs to, so a file of another
+election is refused on reading. Secret state files are 0600 and may be sealed with a passphrase
+(engine.record.secret_box: scrypt + AES-GCM).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.ceremony import Complaint, EncryptedShare, GuardianSecrets
+from engine.election import DecryptingTrustee, GuardianRecord
+from engine.group import ElementModQ, Group, group_by_name
+from engine.hash import UInt256
+from engine.record import secret_box
+from engine.record.codec import GUARDIAN_KEYS, _guardian, _Node, _root, hex_p, hex_q
+from engine.record.errors import RecordError
+from engine.record.jsonio import dumps, loads
+from engine.record.reader import read_bytes
+from engine.record.writer import atomic_write
+
+GUARDIAN_STATE_KIND = "ballotchain/guardian-secret-state"
+GUARDIAN_PUBLIC_KIND = "ballotchain/guardian-public-record"
+SHARE_KIND = "ballotchain/encrypted-share"
+COMPLAINT_KIND = "ballotchain/complaint"
+
+
+@dataclass(frozen=True)
+class GuardianState:
+    """What one guardian keeps between ceremony steps: its polynomial, the shares it accepted,
+    and (once every share arrived and verified) its key share P(i) (eq. 22)."""
+
+    election_base_hash: UInt256
+    secrets: GuardianSecrets
+    received: tuple[tuple[str, ElementModQ], ...] = ()
+    key_share: ElementModQ | None = None
+
+    def trustee(self) -> DecryptingTrustee:
+        if self.key_share is None:
+            raise RecordError(
+                "guardian state", "key_share", "the key ceremony is not complete for this guardian"
+            )
+        return DecryptingTrustee(
+            self.secrets.guardian_id, self.secrets.x_coordinate, self.secrets.coefficients, self.key_share
+        )
+
+
+@dataclass(frozen=True)
+class SignedGuardianRecord:
+    """A guardian's public record as published for the others, bound to the election's H_B."""
+
+    election_base_hash: UInt256
+    record: GuardianRecord
+
+
+@dataclass(frozen=True)
+class ShareMessage:
+    """E_l(P_i(l)) from guardian sender_id to recipient_id, eq. 18-19, for election H_B."""
+
+    election_base_hash: UInt256
+    sender_id: str
+    recipient_id: str
+    share: EncryptedShare
+
+
+# ---------------------------------------------------------------- generic helpers
+
+
+def _check_kind(o: _Node, kind: str) -> None:
+    if o.get("kind").text() != kind:
+        o.get("kind").fail(f"expected a file of kind {kind!r}")
+
+
+def _election(o: _Node, expected: UInt256 | None) -> UInt256:
+    h_b = o.get("election_base_hash").uint256()
+    if expected is not None and h_b != expected:
+        o.get("election_base_hash").fail("the file belongs to another election (H_B differs)")
+    return h_b
+
+
+def _read_document(path: Path, passphrase: str | None = None) -> tuple[Any, str]:
+    label = str(path)
+    blob = read_bytes(path, label)
+    if secret_box.is_protected(blob):
+        try:
+            blob = secret_box.unseal(blob, passphrase, associated=GUARDIAN_STATE_KIND.encode())
+        except secret_box.SecretFileError as exc:
+            raise RecordError(label, "", str(exc)) from None
+    return loads(blob, label), label
+
+
+# ---------------------------------------------------------------- guardian secret state
+
+
+def encode_guardian_state(state: GuardianState) -> dict[str, Any]:
+    s = state.secrets
+    out: dict[str, Any] = {
+        "kind": GUARDIAN_STATE_KIND,
+        "election_base_hash": state.election_base_hash.hex(),
+        "group": s.group.name,
+        "guardian_id": s.guardian_id,
+        "x_coordinate": s.x_coordinate,
+        "polynomial_coefficients": [hex_q(a) for a in s.coefficients],
+        "received_shares": [{"sender_id": sender, "value": hex_q(v)} for sender, v in state.received],
+    }
+    if state.key_share is not None:
+        out["key_share"] = hex_q(state.key_share)
+    return out
+
+
+def decode_guardian_state(obj: Any, file: str, expected_election: UInt256 | None = None) -> GuardianState:
+    o = _root(
+        obj,
+        file,
+        None,
+        (
+            "kind",
+            "election_base_hash",
+            "group",
+            "guardian_id",
+            "x_coordinate",
+            "polynomial_coefficients",
+            "received_shares",
+            "key_share",
+        ),
+    )
+    _check_kind(o, GUARDIAN_STATE_KIND)
+    h_b = _election(o, expected_election)
+    try:
+        group = group_by_name(o.get("group").text())
+    except ValueError:
+        o.get("group").fail("unknown group")
+    coefficients = tuple(n.element_q(group) for n in o.get("polynomial_coefficients").items(nonempty=True))
+    received = []
+    for n in o.get("received_shares").items():
+        n.obj(("sender_id", "value"))
+        received.append((n.get("sender_id").text(), n.get("value").element_q(group)))
+    key = o.opt("key_share")
+    try:
+        secrets = GuardianSecrets(
+            o.get("guardian_id").text(), o.get("x_coordinate").integer(1), group, coefficients
+        )
+    except ValueError as exc:
+        o.fail(str(exc))
+    return GuardianState(h_b, secrets, tuple(received), None if key is None else key.element_q(group))
+
+
+def write_guardian_state(
+    path: Path, state: GuardianState, *, passphrase: str | None = None, overwrite: bool = False
+) -> None:
+    """Atomically, 0600; sealed with scrypt + AES-GCM when a passphrase is given."""
+    data = dumps(encode_guardian_state(state))
+    if passphrase:
+        data = secret_box.seal(data, passphrase, associated=GUARDIAN_STATE_KIND.encode())
+    atomic_write(path, data, label=str(path), overwrite=overwrite, secret=True)
+
+
+def read_guardian_state(
+    path: Path, *, passphrase: str | None = None, expected_election: UInt256 | None = None
+) -> GuardianState:
+    obj, label = _read_document(path, passphrase)
+    return decode_guardian_state(obj, label, expected_election)
+
+
+# ---------------------------------------------------------------- public records, shares, complaints
+
+
+def encode_guardian_public(signed: SignedGuardianRecord) -> dict[str, Any]:
+    r = signed.record
+    return {
+        "kind": GUARDIAN_PUBLIC_KIND,
+        "election_base_hash": signed.election_base_hash.hex(),
+        "guardian_id": r.guardian_id,
+        "x_coordinate": r.x_coordinate,
+        "coefficient_proofs": [
+            {
+                "public_key": hex_p(p.public_key),
+                "challenge": hex_q(p.challenge),
+                "response": hex_q(p.response),
+            }
+            for p in r.coefficient_proofs
+        ],
+    }
+
+
+def read_guardian_public(path: Path, group: Group, expected_election: UInt256 | None) -> SignedGuardianRecord:
+    obj, label = _read_document(path)
+    o = _root(obj, label, None, ("kind", "election_base_hash", *GUARDIAN_KEYS))
+    _check_kind(o, GUARDIAN_PUBLIC_KIND)
+    return SignedGuardianRecord(_election(o, expected_election), _guardian(o, group))
+
+
+def encode_share(message: ShareMessage) -> dict[str, Any]:
+    s = message.share
+    return {
+        "kind": SHARE_KIND,
+        "election_base_hash": message.election_base_hash.hex(),
+        "sender_id": message.sender_id,
+        "sender_index": s.sender_index,
+        "recipient_id": message.recipient_id,
+        "recipient_index": s.recipient_index,
+        "c0": hex_p(s.c0),
+        "c1": s.c1.hex().upper(),
+        "c2": s.c2.hex(),
+    }
+
+
+def read_share(path: Path, group: Group, expected_election: UInt256 | None) -> ShareMessage:
+    obj, label = _read_document(path)
+    o = _root(
+        obj,
+        label,
+        None,
+        (
+            "kind",
+            "election_base_hash",
+            "sender_id",
+            "sender_index",
+            "recipient_id",
+            "recipient_index",
+            "c0",
+            "c1",
+            "c2",
+        ),
+    )
+    _check_kind(o, SHARE_KIND)
+    h_b = _election(o, expected_election)
+    try:
+        share = EncryptedShare(
+            o.get("sender_index").integer(1),
+            o.get("recipient_index").integer(1),
+            o.get("c0").element_p(group),
+            o.get("c1").hex_bytes(),
+            o.get("c2").uint256(),
+        )
+    except ValueError as exc:
+        o.fail(str(exc))
+    return ShareMessage(h_b, o.get("sender_id").text(), o.get("recipient_id").text(), share)
+
+
+def encode_complaint(h_b: UInt256, complaint: Complaint) -> dict[str, Any]:
+    return {
+        "kind": COMPLAINT_KIND,
+        "election_base_hash": h_b.hex(),
+        "accuser": complaint.accuser,
+        "accused": complaint.accused,
+        "reason": complaint.reason,
+    }
+
+
+def write_public(path: Path, document: dict[str, Any], *, overwrite: bool = False) -> None:
+    atomic_write(path, dumps(document), label=str(path), overwrite=overwrite)
+
+
+__all__ = [
+    "GuardianState",
+    "ShareMessage",
+    "SignedGuardianRecord",
+    "decode_guardian_state",
+    "encode_complaint",
+    "encode_guardian_public",
+    "encode_guardian_state",
+    "encode_share",
+    "read_guardian_public",
+    "read_guardian_state",
+    "read_share",
+    "write_guardian_state",
+    "write_public",
+]
+
+
+# ---------------------------------------------------------------- plaintext ballots as input
+
+
+def read_plaintext_ballot_inputs(path: Path) -> list[Any]:
+    """Plaintext ballots from a file of JSON lines (one pballot object a line) or a folder of
+    pballot-<id>.json files, as egk's PlaintextBallot values."""
+    from engine.record.codec import decode_plaintext_ballot
+
+    ballots = []
+    if path.is_dir():
+        files = sorted(path.glob("*.json"))
+        if not files:
+            raise RecordError(str(path), "", "no ballot files (*.json) in the folder")
+        for f in files:
+            ballots.append(decode_plaintext_ballot(loads(read_bytes(f, str(f)), str(f)), str(f)))
+        return ballots
+    text = read_bytes(path, str(path))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label = f"{path}:{number}"
+        ballots.append(decode_plaintext_ballot(loads(line, label), label))
+    if not ballots:
+        raise RecordError(str(path), "", "no ballots in the file")
+    return ballots
+
+
+def encode_plaintext_ballot_line(ballot: Any) -> bytes:
+    """One JSON line for a file of plaintext ballots."""
+    import json
+
+    from engine.record.codec import encode_plaintext_ballot
+
+    return json.dumps(encode_plaintext_ballot(ballot), separators=(",", ":")).encode() + b"\n"
+
+
+# ---------------------------------------------------------------- decryption sessions (spec 3.6)
+
+PARTIAL_KIND = "ballotchain/partial-decryption"
+NONCES_KIND = "ballotchain/decryption-nonces"
+CHALLENGES_KIND = "ballotchain/decryption-challenges"
+RESPONSES_KIND = "ballotchain/decryption-responses"
+
+
+@dataclass(frozen=True)
+class DecryptionMessage:
+    """A file of one guardian's decryption step: job fingerprint, guardian, and one value list.
+
+    kind PARTIAL: values are (M_i, a_i, b_i) triples; NONCES (secret): u_i; CHALLENGES: c_i;
+    RESPONSES: v_i.
+    """
+
+    kind: str
+    extended_base_hash: UInt256
+    job: UInt256
+    guardian_id: str
+    x_coordinate: int
+    values: tuple[Any, ...]
+
+
+def encode_decryption_message(m: DecryptionMessage) -> dict[str, Any]:
+    if m.kind == PARTIAL_KIND:
+        values: list[Any] = [{"m": hex_p(v.value), "a": hex_p(v.a), "b": hex_p(v.b)} for v in m.values]
+    else:
+        values = [hex_q(v) for v in m.values]
+    return {
+        "kind": m.kind,
+        "extended_base_hash": m.extended_base_hash.hex(),
+        "job": m.job.hex(),
+        "guardian_id": m.guardian_id,
+        "x_coordinate": m.x_coordinate,
+        "values": values,
+    }
+
+
+def write_decryption_message(
+    path: Path, message: DecryptionMessage, *, passphrase: str | None = None, overwrite: bool = False
+) -> None:
+    data = dumps(encode_decryption_message(message))
+    secret = message.kind == NONCES_KIND
+    if secret and passphrase:
+        data = secret_box.seal(data, passphrase, associated=GUARDIAN_STATE_KIND.encode())
+    atomic_write(path, data, label=str(path), overwrite=overwrite, secret=secret)
+
+
+def read_decryption_message(
+    path: Path,
+    kind: str,
+    group: Group,
+    *,
+    expected_election: UInt256,
+    expected_job: UInt256,
+    passphrase: str | None = None,
+) -> DecryptionMessage:
+    from engine.decrypt import PartialDecryption
+
+    obj, label = _read_document(path, passphrase)
+    o = _root(
+        obj, label, None, ("kind", "extended_base_hash", "job", "guardian_id", "x_coordinate", "values")
+    )
+    _check_kind(o, kind)
+    if o.get("extended_base_hash").uint256() != expected_election:
+        o.get("extended_base_hash").fail("the file belongs to another election (H_E differs)")
+    if o.get("job").uint256() != expected_job:
+        o.get("job").fail("the file belongs to another decryption session (different ciphertexts)")
+    values: list[Any] = []
+    for n in o.get("values").items():
+        if kind == PARTIAL_KIND:
+            n.obj(("m", "a", "b"))
+            values.append(
+                PartialDecryption(
+                    n.get("m").element_p(group), n.get("a").element_p(group), n.get("b").element_p(group)
+                )
+            )
+        else:
+            values.append(n.element_q(group))
+    return DecryptionMessage(
+        kind,
+        expected_election,
+        expected_job,
+        o.get("guardian_id").text(),
+        o.get("x_coordinate").integer(1),
+        tuple(values),
+    )
