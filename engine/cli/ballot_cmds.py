@@ -30,16 +30,12 @@ def encrypt_ballots(
     challenged = set(challenge_ids)
     unknown = challenged - {b.ballot_id for b in ballots}
     if unknown:
-        raise CommandFailed(
-            f"--challenge names ballots that are not in the input: {', '.join(sorted(unknown))}"
-        )
+        raise CommandFailed(f"--challenge names ballots that are not in the input: {', '.join(sorted(unknown))}")
     if record.has(f"encrypted_ballots/{device}/ballot_chain.json"):
         raise CommandFailed(f"device {device!r} has already closed its ballot chain; use a new device name")
     writer = ElectionRecordWriter(record_dir)
     chain = (
-        BallotChainer.start(init.extended_base_hash, device, config.baux0)
-        if config.chain_confirmation_codes
-        else None
+        BallotChainer.start(init.extended_base_hash, device, config.baux0) if config.chain_confirmation_codes else None
     )
     out = []
     for plaintext in ballots:
@@ -81,9 +77,7 @@ def tally_record(record_dir: Path, processes: int = 1, tally_id: str | None = No
 
 @click.command("encrypt")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--ballots", type=click.Path(path_type=Path), required=True, help="JSON-lines file or folder of ballots."
-)
+@click.option("--ballots", type=click.Path(path_type=Path), required=True, help="JSON-lines file or folder of ballots.")
 @click.option("--device", required=True, help="Name of the encrypting device.")
 @click.option("--challenge", "challenge_ids", multiple=True, help="Ballot id to challenge instead of cast.")
 @one_line_errors
@@ -91,11 +85,9 @@ def encrypt_command(record_dir: Path, ballots: Path, device: str, challenge_ids:
     """Encrypt plaintext ballots and print their confirmation codes."""
     plaintexts = read_plaintext_ballot_inputs(ballots)
     with progress_bar("encrypting ballots", len(plaintexts)) as advance:
-        encrypted = encrypt_ballots(
-            record_dir, plaintexts, device, challenge_ids, on_ballot=lambda _b: advance()
-        )
+        encrypted = encrypt_ballots(record_dir, plaintexts, device, challenge_ids, on_ballot=lambda _b: advance())
     for b in encrypted:
-        console.print(f"{b.ballot_id}\t{b.state.value}\t{b.confirmation_code.hex()}")
+        click.echo(f"{b.ballot_id}\t{b.state.value}\t{b.confirmation_code.hex()}")
 
 
 @click.command("tally")

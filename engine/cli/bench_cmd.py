@@ -43,9 +43,7 @@ def bench_election(group_name: str) -> tuple[Manifest, ElectionInitialized]:
     manifest = decode_manifest(loads(manifest_bytes, "demo manifest"))
     h_p = parameter_base_hash(group)
     h_m = manifest_hash(h_p, manifest_bytes)
-    config = ElectionConfig(
-        group, SPEC_VERSION, 3, 2, h_p, h_m, election_base_hash(h_p, h_m, 3, 2), manifest_bytes
-    )
+    config = ElectionConfig(group, SPEC_VERSION, 3, 2, h_p, h_m, election_base_hash(h_p, h_m, 3, 2), manifest_bytes)
     records = [public_record(generate_guardian(group, f"g{i}", i, 2), h_p) for i in (1, 2, 3)]
     return manifest, finalize_ceremony(config, records)
 
@@ -53,9 +51,7 @@ def bench_election(group_name: str) -> tuple[Manifest, ElectionInitialized]:
 def verify_ballot_proofs(init: ElectionInitialized, ballot: EncryptedBallot) -> bool:
     """The per-selection work of verification 5 and 6: subgroup checks and every range proof."""
     group, k, h_e = init.joint_public_key.group, init.joint_public_key, init.extended_base_hash
-    elements = [
-        e for c in ballot.contests for s in c.selections for e in (s.ciphertext.pad, s.ciphertext.data)
-    ]
+    elements = [e for c in ballot.contests for s in c.selections for e in (s.ciphertext.pad, s.ciphertext.data)]
     ok = group.all_in_subgroup(elements)
     for contest in ballot.contests:
         total = None
@@ -77,9 +73,7 @@ def run_bench(quick: bool, group_name: str) -> dict[str, object]:
     x, e = group.g_pow(group.random_q()), group.random_q()
     powmod_s = _median_seconds(lambda: backend.powmod(x.value, e.value, group.p), repeats * 5)
     group.table_for(init.joint_public_key)  # the K table, built once as a voting device would
-    encrypt_s = _median_seconds(
-        lambda: encrypt_ballot(manifest, init, plaintexts[0], device="bench"), repeats
-    )
+    encrypt_s = _median_seconds(lambda: encrypt_ballot(manifest, init, plaintexts[0], device="bench"), repeats)
     ballot = encrypt_ballot(manifest, init, plaintexts[1], device="bench").ballot
     verify_s = _median_seconds(lambda: verify_ballot_proofs(init, ballot), repeats)
     copies = [dataclasses.replace(ballot, ballot_id=f"b{i}") for i in range(200 if quick else 1000)]

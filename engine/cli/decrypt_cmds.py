@@ -50,9 +50,7 @@ class Session:
         self.record = ElectionRecord(record_dir)
         self.init: ElectionInitialized = self.record.initialized
         self.group: Group = self.record.group
-        challenged = sorted(
-            self.record.encrypted_ballots(state=BallotState.SPOILED), key=lambda b: b.ballot_id
-        )
+        challenged = sorted(self.record.encrypted_ballots(state=BallotState.SPOILED), key=lambda b: b.ballot_id)
         self.job = DecryptionJob(self.record.encrypted_tally, tuple(challenged))
         self.items = self.job.items(self.init)
         self.fingerprint: UInt256 = self.job.fingerprint(self.init)
@@ -86,9 +84,7 @@ def guardian_decrypt(
     record_dir: Path, secret: Path, out: Path, nonces_file: Path, passphrase: str | None
 ) -> DecryptionMessage:
     session = Session(record_dir)
-    state = read_guardian_state(
-        secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash
-    )
+    state = read_guardian_state(secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash)
     shares, secret_state = guardian_partial_decrypt(state.trustee(), session.items)
     me = state.secrets
     write_decryption_message(
@@ -121,20 +117,14 @@ def guardian_answer(
     from engine.decrypt import GuardianChallenges
 
     session = Session(record_dir)
-    state = read_guardian_state(
-        secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash
-    )
+    state = read_guardian_state(secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash)
     me = state.secrets
     nonces = session.read(nonces_file, NONCES_KIND, passphrase)
     if nonces.guardian_id != me.guardian_id:
-        raise CommandFailed(
-            f"{nonces_file}: the nonces of guardian {nonces.guardian_id!r}, not {me.guardian_id!r}"
-        )
+        raise CommandFailed(f"{nonces_file}: the nonces of guardian {nonces.guardian_id!r}, not {me.guardian_id!r}")
     asked = session.read(challenges / f"challenges-{me.guardian_id}.json", CHALLENGES_KIND)
     trustee = state.trustee()
-    secret_state = GuardianSecretState(
-        me.guardian_id, me.x_coordinate, trustee.key_share, tuple(nonces.values)
-    )
+    secret_state = GuardianSecretState(me.guardian_id, me.x_coordinate, trustee.key_share, tuple(nonces.values))
     responses = guardian_respond(secret_state, GuardianChallenges(me.guardian_id, tuple(asked.values)))
     # u_i must never answer a second challenge: destroy the nonces before publishing v_i.
     nonces_file.unlink()
@@ -168,18 +158,14 @@ def decrypt_combine(
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--secret", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for partial-<id>.json.")
-@click.option(
-    "--nonces", "nonces_file", type=click.Path(path_type=Path), required=True, help="New secret nonce file."
-)
+@click.option("--nonces", "nonces_file", type=click.Path(path_type=Path), required=True, help="New secret nonce file.")
 @passphrase_option
 @one_line_errors
 def guardian_decrypt_command(
     record_dir: Path, secret: Path, out: Path, nonces_file: Path, passphrase_env: str, ask_passphrase: bool
 ) -> None:
     """Step 1: partial decryptions M_i = A^P(i) with commitments (eq. 66, 69)."""
-    m = guardian_decrypt(
-        record_dir, secret, out, nonces_file, resolve_passphrase(passphrase_env, ask_passphrase)
-    )
+    m = guardian_decrypt(record_dir, secret, out, nonces_file, resolve_passphrase(passphrase_env, ask_passphrase))
     console.print(f"guardian {m.guardian_id}: {len(m.values)} partial decryptions written to {out}")
 
 
@@ -187,9 +173,7 @@ def guardian_decrypt_command(
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--secret", type=click.Path(path_type=Path), required=True)
 @click.option("--nonces", "nonces_file", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--challenges", type=click.Path(path_type=Path), required=True, help="Folder of challenges-<id>.json."
-)
+@click.option("--challenges", type=click.Path(path_type=Path), required=True, help="Folder of challenges-<id>.json.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for response-<id>.json.")
 @passphrase_option
 @one_line_errors

@@ -30,15 +30,14 @@ DEMO_MANIFEST = "demo_manifest.json"
 
 
 def demo_manifest_bytes() -> bytes:
-    return resources.files("engine.cli").joinpath("data", DEMO_MANIFEST).read_bytes()
+    return resources.files("engine.cli").joinpath(f"data/{DEMO_MANIFEST}").read_bytes()
 
 
 def random_ballots(manifest: Manifest, voters: int, rng: random.Random) -> list[PlaintextBallot]:
     """Voters' choices: per contest, a random number of marks up to L (sometimes none)."""
     style = manifest.ballot_styles[0].object_id
     popularity = {
-        c.object_id: [rng.random() + 0.2 for _ in c.ballot_selections]
-        for c in manifest.contests_for_style(style)
+        c.object_id: [rng.random() + 0.2 for _ in c.ballot_selections] for c in manifest.contests_for_style(style)
     }
     ballots = []
     for n in range(1, voters + 1):
@@ -83,9 +82,7 @@ def run_demo(
     if not 1 <= quorum <= guardians:
         raise CommandFailed(f"the quorum {quorum} must be between 1 and the number of guardians {guardians}")
     if guardians - absent < quorum:
-        raise CommandFailed(
-            f"with {absent} of {guardians} guardians absent, the quorum of {quorum} cannot decrypt"
-        )
+        raise CommandFailed(f"with {absent} of {guardians} guardians absent, the quorum of {quorum} cannot decrypt")
     fresh_directory(out, "the demo folder")
     record, private, exchange = out / "record", out / "private", out / "exchange"
     started = time.perf_counter()
@@ -135,9 +132,7 @@ def run_demo(
                 [b.ballot_id for b in mine if b.ballot_id in challenged],
                 on_ballot=lambda _b: advance(),
             )
-    step(
-        f"{voters} ballots encrypted on {devices} devices ({len(challenged)} challenged), codes chained per device"
-    )
+    step(f"{voters} ballots encrypted on {devices} devices ({len(challenged)} challenged), codes chained per device")
 
     tally = ballot_cmds.tally_record(record, processes=jobs)
     step(f"encrypted tally of {len(tally.cast_ballot_ids)} cast ballots")
@@ -154,9 +149,7 @@ def run_demo(
         decrypt_cmds.guardian_answer(record, secret[g], nonces[g], asked, answers, None)
     result, dballots = decrypt_cmds.decrypt_combine(record, partials, answers)
     missing = ", ".join(ids[guardians - absent :]) or "none"
-    step(
-        f"tally and {len(dballots)} challenged ballots decrypted by {len(present)} guardians (absent: {missing})"
-    )
+    step(f"tally and {len(dballots)} challenged ballots decrypted by {len(present)} guardians (absent: {missing})")
 
     render_results(manifest, result)
     want = expected_counts(ballots, set(tally.cast_ballot_ids))

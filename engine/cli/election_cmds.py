@@ -28,9 +28,7 @@ def init_election(
 ) -> ElectionConfig:
     """Write constants.json, manifest.json (its exact bytes: H_M covers them) and election_config.json."""
     if not 1 <= quorum <= guardians:
-        raise CommandFailed(
-            f"the quorum k = {quorum} must be between 1 and the number of guardians n = {guardians}"
-        )
+        raise CommandFailed(f"the quorum k = {quorum} must be between 1 and the number of guardians n = {guardians}")
     group = group_by_name(group_name)
     manifest_bytes = read_bytes(manifest_file, str(manifest_file))
     decode_manifest(loads(manifest_bytes, str(manifest_file)), str(manifest_file))
@@ -65,12 +63,8 @@ def election() -> None:
 @election.command("init")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), required=True)
 @click.option("--guardians", "-n", type=click.IntRange(1, 1000), required=True, help="Number of guardians n.")
-@click.option(
-    "--quorum", "-k", type=click.IntRange(1, 1000), required=True, help="Guardians needed to decrypt."
-)
-@click.option(
-    "--out", type=click.Path(path_type=Path), required=True, help="New folder for the public record."
-)
+@click.option("--quorum", "-k", type=click.IntRange(1, 1000), required=True, help="Guardians needed to decrypt.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="New folder for the public record.")
 @click.option(
     "--group",
     "group_name",
@@ -79,16 +73,12 @@ def election() -> None:
     show_default=True,
 )
 @click.option("--chain/--no-chain", default=False, help="Chain confirmation codes per device (spec 3.4.3).")
-@click.option(
-    "--baux0", default="ballotchain", show_default=True, help="B_aux,0: the chain's device identifier."
-)
+@click.option("--baux0", default="ballotchain", show_default=True, help="B_aux,0: the chain's device identifier.")
 @one_line_errors
 def init_command(
     manifest_file: Path, guardians: int, quorum: int, out: Path, group_name: str, chain: bool, baux0: str
 ) -> None:
     """Write the election configuration into a new record folder."""
-    config = init_election(
-        manifest_file, guardians, quorum, out, group_name=group_name, chain=chain, baux0=baux0
-    )
+    config = init_election(manifest_file, guardians, quorum, out, group_name=group_name, chain=chain, baux0=baux0)
     console.print(f"election configured in {out}: n = {guardians}, k = {quorum}, group {group_name}")
     console.print(f"H_B = {config.election_base_hash.hex()}")

@@ -86,9 +86,7 @@ def keygen(
     return record
 
 
-def send_shares(
-    record_dir: Path, secret: Path, publics: Path, out: Path, passphrase: str | None
-) -> list[Path]:
+def send_shares(record_dir: Path, secret: Path, publics: Path, out: Path, passphrase: str | None) -> list[Path]:
     config = _config(record_dir)
     state = load_state(config, secret, passphrase)
     me = state.secrets
@@ -112,9 +110,7 @@ def receive_shares(
     config = _config(record_dir)
     state = load_state(config, secret, passphrase)
     me = state.secrets
-    senders = {
-        r.guardian_id: r for r in load_public_records(config, publics) if r.guardian_id != me.guardian_id
-    }
+    senders = {r.guardian_id: r for r in load_public_records(config, publics) if r.guardian_id != me.guardian_id}
     received = dict(state.received)
     failures = []
     for path in sorted(shares.glob(f"{SHARE_PREFIX}*-to-{me.guardian_id}.json")):
@@ -125,15 +121,11 @@ def receive_shares(
         if sender is None:
             raise CommandFailed(f"{path}: share from {message.sender_id!r}, who has no public record")
         try:
-            received[sender.guardian_id] = decrypt_share(
-                me, sender, message.share, config.parameter_base_hash
-            )
+            received[sender.guardian_id] = decrypt_share(me, sender, message.share, config.parameter_base_hash)
         except ShareVerificationError as error:
             complaints.mkdir(parents=True, exist_ok=True)
             target = complaints / f"complaint-{me.guardian_id}-against-{sender.guardian_id}.json"
-            write_public(
-                target, encode_complaint(config.election_base_hash, error.complaint()), overwrite=True
-            )
+            write_public(target, encode_complaint(config.election_base_hash, error.complaint()), overwrite=True)
             failures.append(error)
     if failures:
         names = ", ".join(repr(f.sender_id) for f in failures)
@@ -158,15 +150,9 @@ def guardian() -> None:
 @guardian.command("keygen")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--id", "guardian_id", required=True, help="This guardian's name.")
-@click.option(
-    "--x", "x", type=click.IntRange(1, 2**31 - 1), required=True, help="This guardian's index i, 1..n."
-)
-@click.option(
-    "--secret", type=click.Path(path_type=Path), required=True, help="New secret state file (0600)."
-)
-@click.option(
-    "--public-out", type=click.Path(path_type=Path), required=True, help="Public record to send to all."
-)
+@click.option("--x", "x", type=click.IntRange(1, 2**31 - 1), required=True, help="This guardian's index i, 1..n.")
+@click.option("--secret", type=click.Path(path_type=Path), required=True, help="New secret state file (0600).")
+@click.option("--public-out", type=click.Path(path_type=Path), required=True, help="Public record to send to all.")
 @passphrase_option
 @one_line_errors
 def keygen_command(
@@ -189,9 +175,7 @@ def keygen_command(
 @guardian.command("shares")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--secret", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--publics", type=click.Path(path_type=Path), required=True, help="Folder of all guardian-*.json."
-)
+@click.option("--publics", type=click.Path(path_type=Path), required=True, help="Folder of all guardian-*.json.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the share files.")
 @passphrase_option
 @one_line_errors
@@ -199,9 +183,7 @@ def shares_command(
     record_dir: Path, secret: Path, publics: Path, out: Path, passphrase_env: str, ask_passphrase: bool
 ) -> None:
     """Encrypt P_i(l) for every other guardian l (eq. 14-19)."""
-    written = send_shares(
-        record_dir, secret, publics, out, resolve_passphrase(passphrase_env, ask_passphrase)
-    )
+    written = send_shares(record_dir, secret, publics, out, resolve_passphrase(passphrase_env, ask_passphrase))
     console.print(f"{len(written)} encrypted shares written to {out}")
 
 
@@ -229,9 +211,7 @@ def receive_command(
     if state.key_share is None:
         console.print(f"{len(state.received)} shares verified so far; waiting for the others")
     else:
-        console.print(
-            f"all {len(state.received)} shares verified; key share P({state.secrets.x_coordinate}) stored"
-        )
+        console.print(f"all {len(state.received)} shares verified; key share P({state.secrets.x_coordinate}) stored")
 
 
 def finalize(record_dir: Path, publics: Path) -> None:
@@ -251,9 +231,7 @@ def ceremony() -> None:
 
 @ceremony.command("finalize")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--publics", type=click.Path(path_type=Path), required=True, help="Folder of all guardian-*.json."
-)
+@click.option("--publics", type=click.Path(path_type=Path), required=True, help="Folder of all guardian-*.json.")
 @one_line_errors
 def finalize_command(record_dir: Path, publics: Path) -> None:
     """Publish the joint key K and H_E once all n guardians' proofs verify."""

@@ -66,9 +66,7 @@ def plot_results(manifest: Manifest, tally: DecryptedTallyOrBallot, path: Path) 
 
 @click.command("results")
 @click.argument("record_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--plot", type=click.Path(path_type=Path), help="Also draw bars per contest into this PNG file."
-)
+@click.option("--plot", type=click.Path(path_type=Path), help="Also draw bars per contest into this PNG file.")
 @one_line_errors
 def results_command(record_dir: Path, plot: Path | None) -> None:
     """Print the decrypted results of an election record."""

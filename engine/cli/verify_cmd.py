@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, console, err_console
+from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, console
 from engine.cli.progress import progress_bar
 from engine.errors import BallotchainError
 from engine.verify import Report, Status, verify_record
@@ -28,11 +28,10 @@ def run_verifier(record_dir: Path, jobs: int, allow_test_group: bool) -> Report:
 
 
 def render_report(report: Report, *, show_passed: bool = True) -> None:
+    """The checks as a table (with show_passed False: only failed and unchecked ones), then findings."""
     table = Table(title=f"Verification of {report.record}", title_justify="left")
     for column in ("check", "status", "items", "passed", "failed", "seconds"):
-        table.add_column(
-            column, justify="right" if column in ("items", "passed", "failed", "seconds") else "left"
-        )
+        table.add_column(column, justify="right" if column in ("items", "passed", "failed", "seconds") else "left")
     colours = {
         Status.PASSED: "green",
         Status.FAILED: "bold red",
@@ -40,7 +39,7 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         Status.NOT_CHECKED: "yellow",
     }
     for c in report.checks:
-        if not show_passed and c.status is Status.PASSED:
+        if not show_passed and c.status in (Status.PASSED, Status.NOT_APPLICABLE):
             continue
         table.add_row(
             f"{c.check_id} {c.description}",
@@ -50,33 +49,36 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
             str(c.failed),
             f"{c.seconds:.2f}",
         )
-    console.print(table)
+    if table.row_count:
+        console.print(table)
     for finding in report.findings:
         console.print(f"[red]{finding}[/]")
     if report.findings_omitted:
         console.print(f"... and {report.findings_omitted} more findings")
     verdict = "[bold green]all checks passed[/]" if report.ok else "[bold red]the record does NOT verify[/]"
-    console.print(f"{verdict} ({len(report.checks)} checks, {report.seconds:.1f} s, {report.jobs} jobs)")
+    by_status = {s: sum(1 for c in report.checks if c.status is s) for s in Status}
+    counts = ", ".join(f"{n} {s.value}" for s, n in by_status.items() if n)
+    items = sum(c.items for c in report.checks)
+    console.print(
+        f"{verdict}: {len(report.checks)} checks ({counts}), {items:,} items, "
+        f"{report.seconds:.1f} s on {report.jobs} job(s)"
+    )
 
 
 @click.command("verify")
 @click.argument("record_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option(
-    "--jobs", type=click.IntRange(0, 256), default=1, show_default=True, help="Processes (0: all CPUs)."
-)
+@click.option("--jobs", type=click.IntRange(0, 256), default=1, show_default=True, help="Processes (0: all CPUs).")
 @click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
 def verify_command(record_dir: Path, as_json: bool, jobs: int, allow_test_group: bool) -> None:
     """Check every proof and hash of an election record (spec 2.0.0 section 6)."""
     try:
         report = run_verifier(record_dir, jobs, allow_test_group)
     except BallotchainError as exc:
-        err_console.print(
-            f"ballotchain: the record cannot be read: {' '.join(str(exc).split())}", markup=False
-        )
+        click.echo(f"ballotchain: the record cannot be read: {' '.join(str(exc).split())}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except OSError as exc:
-        err_console.print(f"ballotchain: the record cannot be read: {exc}", markup=False)
+        click.echo(f"ballotchain: the record cannot be read: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if as_json:
         click.echo(json.dumps(report.to_json_dict(), indent=2))

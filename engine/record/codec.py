@@ -366,9 +366,7 @@ def _decryption_proof(p: DecryptionProof) -> dict[str, Any]:
 def _range_proof(p: RangeProof) -> dict[str, Any]:
     if len(p.challenges) != len(p.responses):
         raise ValueError("a range proof has as many challenges as responses")
-    return {
-        "proofs": [{"challenge": hex_q(c), "response": hex_q(v)} for c, v in zip(p.challenges, p.responses)]
-    }
+    return {"proofs": [{"challenge": hex_q(c), "response": hex_q(v)} for c, v in zip(p.challenges, p.responses)]}
 
 
 def _hashed_ciphertext(h: HashedCiphertext) -> dict[str, Any]:
@@ -383,9 +381,7 @@ def _set_metadata(out: dict[str, Any], metadata: tuple[tuple[str, str], ...]) ->
 # ---------------------------------------------------------------- constants.json
 
 
-def decode_constants(
-    obj: Any, file: str = "constants.json", notes: list[str] | None = None
-) -> ElectionConstants:
+def decode_constants(obj: Any, file: str = "constants.json", notes: list[str] | None = None) -> ElectionConstants:
     """The group of spec 3.1.1: (p, q, g) must be a known parameter set, r = (p-1)/q (verification 1)."""
     o = _root(obj, file, notes, CONSTANTS_KEYS)
     name = o.get("name").text()
@@ -461,13 +457,9 @@ def _manifest_contest(n: _Node, extra: list[tuple[str, object]]) -> ContestDescr
     for s in n.get("ballot_selections").items():
         s.obj(MANIFEST_SELECTION_KEYS)
         selection_id = s.get("object_id").text()
-        _keep_unknown(
-            s, MANIFEST_SELECTION_KEYS, ("contests", contest_id, "ballot_selections", selection_id), extra
-        )
+        _keep_unknown(s, MANIFEST_SELECTION_KEYS, ("contests", contest_id, "ballot_selections", selection_id), extra)
         selections.append(
-            SelectionDescription(
-                selection_id, s.get("sequence_order").integer(), s.get("candidate_id").text()
-            )
+            SelectionDescription(selection_id, s.get("sequence_order").integer(), s.get("candidate_id").text())
         )
     title, subtitle, limit = n.opt("ballot_title"), n.opt("ballot_subtitle"), n.opt("option_limit")
     return ContestDescription(
@@ -498,9 +490,7 @@ def _ballot_style(n: _Node, extra: list[tuple[str, object]]) -> BallotStyle:
     )
 
 
-def _keep_unknown(
-    n: _Node, known: tuple[str, ...], where: tuple[str, ...], extra: list[tuple[str, object]]
-) -> None:
+def _keep_unknown(n: _Node, known: tuple[str, ...], where: tuple[str, ...], extra: list[tuple[str, object]]) -> None:
     for key, value in n.value.items():
         if key not in known:
             extra.append((_pointer((*where, key)), _freeze(value)))
@@ -554,9 +544,7 @@ def encode_manifest(manifest: Manifest) -> dict[str, Any]:
 
 
 def _listed_objects(kept: Any, ids: tuple[str, ...], make: Any) -> list[Any]:
-    if isinstance(kept, list) and [o.get("object_id") if isinstance(o, dict) else None for o in kept] == list(
-        ids
-    ):
+    if isinstance(kept, list) and [o.get("object_id") if isinstance(o, dict) else None for o in kept] == list(ids):
         return kept
     return [make(i) for i in ids]
 
@@ -591,9 +579,7 @@ def _encode_manifest_contest(
     return out
 
 
-def _encode_ballot_style(
-    s: BallotStyle, nested: dict[tuple[str, ...], list[tuple[str, Any]]]
-) -> dict[str, Any]:
+def _encode_ballot_style(s: BallotStyle, nested: dict[tuple[str, ...], list[tuple[str, Any]]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "object_id": s.object_id,
         "geopolitical_unit_ids": list(s.geopolitical_unit_ids),
@@ -777,9 +763,7 @@ def decode_encrypted_ballot(
     if nonce is not None:
         nonce.uint256()
         if notes is not None:
-            notes.append(
-                f"{file}: primary_nonce: published primary nonce skipped (no place in the engine's values)"
-            )
+            notes.append(f"{file}: primary_nonce: published primary nonce skipped (no place in the engine's values)")
     sn = o.opt("encrypted_sn")
     return EncryptedBallot(
         ballot_id=o.get("ballot_id").text(),
@@ -862,9 +846,7 @@ def encode_encrypted_ballot(ballot: EncryptedBallot) -> dict[str, Any]:
 # ---------------------------------------------------------------- ballot_chain.json
 
 
-def decode_ballot_chain(
-    obj: Any, file: str = "ballot_chain.json", notes: list[str] | None = None
-) -> BallotChain:
+def decode_ballot_chain(obj: Any, file: str = "ballot_chain.json", notes: list[str] | None = None) -> BallotChain:
     """One device's chain, spec 3.4.3 in egk's form (DESIGN.md deviation 2: baux0 holds H_0)."""
     o = _root(obj, file, notes, CHAIN_KEYS)
     closing = o.opt("closing_hash")
@@ -913,9 +895,7 @@ def decode_encrypted_tally(
                 )
             )
         contests.append(
-            EncryptedTallyContest(
-                c.get("contest_id").text(), c.get("sequence_order").integer(), tuple(selections)
-            )
+            EncryptedTallyContest(c.get("contest_id").text(), c.get("sequence_order").integer(), tuple(selections))
         )
     return EncryptedTally(
         tally_id=o.get("tally_id").text(),
@@ -994,9 +974,7 @@ def _decrypted_contest_data(n: _Node, group: Group) -> DecryptedContestData:
     status_node = cd.get("status")
     status = status_node.text()
     if status not in CONTEST_DATA_STATUSES:
-        status_node.fail(
-            f"unknown contest data status {status!r} (expected one of {', '.join(CONTEST_DATA_STATUSES)})"
-        )
+        status_node.fail(f"unknown contest data status {status!r} (expected one of {', '.join(CONTEST_DATA_STATUSES)})")
     return DecryptedContestData(
         contest_data=ContestData(
             over_votes=tuple(v.integer() for v in cd.get("over_votes").items()),
@@ -1074,9 +1052,7 @@ def encode_trustee(trustee: DecryptingTrustee) -> dict[str, Any]:
     }
 
 
-def decode_plaintext_ballot(
-    obj: Any, file: str = "pballot.json", notes: list[str] | None = None
-) -> PlaintextBallot:
+def decode_plaintext_ballot(obj: Any, file: str = "pballot.json", notes: list[str] | None = None) -> PlaintextBallot:
     o = _root(obj, file, notes, PLAINTEXT_BALLOT_KEYS)
     contests = []
     for c in o.get("contests").items():

@@ -41,9 +41,7 @@ class GuardianState:
 
     def trustee(self) -> DecryptingTrustee:
         if self.key_share is None:
-            raise RecordError(
-                "guardian state", "key_share", "the key ceremony is not complete for this guardian"
-            )
+            raise RecordError("guardian state", "key_share", "the key ceremony is not complete for this guardian")
         return DecryptingTrustee(
             self.secrets.guardian_id, self.secrets.x_coordinate, self.secrets.coefficients, self.key_share
         )
@@ -141,9 +139,7 @@ def decode_guardian_state(obj: Any, file: str, expected_election: UInt256 | None
         received.append((n.get("sender_id").text(), n.get("value").element_q(group)))
     key = o.opt("key_share")
     try:
-        secrets = GuardianSecrets(
-            o.get("guardian_id").text(), o.get("x_coordinate").integer(1), group, coefficients
-        )
+        secrets = GuardianSecrets(o.get("guardian_id").text(), o.get("x_coordinate").integer(1), group, coefficients)
     except ValueError as exc:
         o.fail(str(exc))
     return GuardianState(h_b, secrets, tuple(received), None if key is None else key.element_q(group))
@@ -370,9 +366,7 @@ def read_decryption_message(
     from engine.decrypt import PartialDecryption
 
     obj, label = _read_document(path, passphrase)
-    o = _root(
-        obj, label, None, ("kind", "extended_base_hash", "job", "guardian_id", "x_coordinate", "values")
-    )
+    o = _root(obj, label, None, ("kind", "extended_base_hash", "job", "guardian_id", "x_coordinate", "values"))
     _check_kind(o, kind)
     if o.get("extended_base_hash").uint256() != expected_election:
         o.get("extended_base_hash").fail("the file belongs to another election (H_E differs)")
@@ -383,9 +377,7 @@ def read_decryption_message(
         if kind == PARTIAL_KIND:
             n.obj(("m", "a", "b"))
             values.append(
-                PartialDecryption(
-                    n.get("m").element_p(group), n.get("a").element_p(group), n.get("b").element_p(group)
-                )
+                PartialDecryption(n.get("m").element_p(group), n.get("a").element_p(group), n.get("b").element_p(group))
             )
         else:
             values.append(n.element_q(group))

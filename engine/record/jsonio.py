@@ -27,9 +27,7 @@ def loads(data: bytes, file: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
-        raise RecordError(
-            file, "", f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
-        ) from None
+        raise RecordError(file, "", f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})") from None
     except _DuplicateKey as exc:
         raise RecordError(file, "", f"not valid JSON: duplicate key {exc.key!r}") from None
     except _BadConstant as exc:

@@ -78,9 +78,7 @@ def read_json(path: Path, label: str) -> Any:
     return loads(read_bytes(path, label), label)
 
 
-def read_encrypted_ballot(
-    path: str | os.PathLike[str], group: Group, label: str | None = None
-) -> EncryptedBallot:
+def read_encrypted_ballot(path: str | os.PathLike[str], group: Group, label: str | None = None) -> EncryptedBallot:
     """One eballot-<id>.json file, for callers (e.g. worker processes) that hold only its path."""
     p = Path(path)
     name = label or p.name
@@ -180,9 +178,7 @@ class ElectionRecord:
 
     @cached_property
     def initialized(self) -> ElectionInitialized:
-        return self._decode(
-            self.root / INITIALIZED, lambda o, f, n: codec.decode_initialized(o, self.config, f, n)
-        )
+        return self._decode(self.root / INITIALIZED, lambda o, f, n: codec.decode_initialized(o, self.config, f, n))
 
     # -- tallies ----------------------------------------------------------------------------------
     @cached_property
@@ -216,10 +212,7 @@ class ElectionRecord:
         label = self._label(path)
         ballot = self._decode(path, lambda o, f, n: codec.decode_encrypted_ballot(o, self.group, f, n))
         _check_named(path.name, EBALLOT_PREFIX, ballot.ballot_id, label, "ballot_id")
-        if (
-            path.parent.parent == self.root / ENCRYPTED_BALLOTS
-            and ballot.encrypting_device != path.parent.name
-        ):
+        if path.parent.parent == self.root / ENCRYPTED_BALLOTS and ballot.encrypting_device != path.parent.name:
             raise RecordError(
                 label,
                 "encrypting_device",
@@ -331,9 +324,7 @@ class PrivateData:
 
     def read_trustee(self, path: Path) -> DecryptingTrustee:
         trustee = self._decode(path, lambda o, f, n: codec.decode_trustee(o, self.group, f, n))
-        _check_named(
-            path.name, TRUSTEE_PREFIX, trustee.guardian_id, path.relative_to(self.root).as_posix(), "id"
-        )
+        _check_named(path.name, TRUSTEE_PREFIX, trustee.guardian_id, path.relative_to(self.root).as_posix(), "id")
         return trustee
 
     def trustees(self) -> Iterator[DecryptingTrustee]:
@@ -348,9 +339,7 @@ class PrivateData:
 
     def read_plaintext_ballot(self, path: Path) -> PlaintextBallot:
         ballot = self._decode(path, lambda o, f, n: codec.decode_plaintext_ballot(o, f, n))
-        _check_named(
-            path.name, PBALLOT_PREFIX, ballot.ballot_id, path.relative_to(self.root).as_posix(), "ballot_id"
-        )
+        _check_named(path.name, PBALLOT_PREFIX, ballot.ballot_id, path.relative_to(self.root).as_posix(), "ballot_id")
         return ballot
 
     def plaintext_ballots(self) -> Iterator[PlaintextBallot]:
@@ -358,6 +347,4 @@ class PrivateData:
             yield self.read_plaintext_ballot(path)
 
     def plaintext_ballot(self, ballot_id: str) -> PlaintextBallot:
-        return self.read_plaintext_ballot(
-            self.root / INPUT / file_name(PBALLOT_PREFIX, ballot_id, "ballot id")
-        )
+        return self.read_plaintext_ballot(self.root / INPUT / file_name(PBALLOT_PREFIX, ballot_id, "ballot id"))

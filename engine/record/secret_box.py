@@ -23,9 +23,7 @@ class SecretFileError(BallotchainError):
 
 
 def _key(passphrase: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(
-        passphrase.encode("utf-8")
-    )
+    return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(passphrase.encode("utf-8"))
 
 
 def is_protected(blob: bytes) -> bool:

@@ -62,9 +62,7 @@ def atomic_write(path: Path, data: bytes, *, label: str, overwrite: bool, secret
     try:
         _make_dirs(path.parent, secret)
         tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-        flags = (
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-        )
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(tmp, flags, SECRET_FILE_MODE if secret else PUBLIC_FILE_MODE)
         try:
             try:
@@ -203,9 +201,7 @@ class ElectionRecordWriter:
         name = file_name(DBALLOT_PREFIX, ballot.id, "ballot id")
         return self._write(f"{CHALLENGED_BALLOTS}/{name}", codec.encode_decrypted(ballot))
 
-    def private_writer(
-        self, directory: str | os.PathLike[str], *, overwrite: bool | None = None
-    ) -> PrivateDataWriter:
+    def private_writer(self, directory: str | os.PathLike[str], *, overwrite: bool | None = None) -> PrivateDataWriter:
         """A writer of private data that refuses to write inside this record."""
         return PrivateDataWriter(
             directory, public_record=self.root, overwrite=self.overwrite if overwrite is None else overwrite
@@ -240,9 +236,7 @@ class PrivateDataWriter:
         if self.public_record is not None:
             public = self.public_record.resolve()
             if where == public or public in where.parents:
-                raise RecordError(
-                    str(target), "", "private data must not be written inside the public record"
-                )
+                raise RecordError(str(target), "", "private data must not be written inside the public record")
         for folder in (where, *where.parents):
             if _is_public_record(folder):
                 raise RecordError(

@@ -1,0 +1,333 @@
+"""Verifications 5-7.B of each encrypted ballot, spec 2.0.0 section 6.2.4, and its shape (R.*).
+
+One ballot at a time and independent of every other ballot, so that ballots are verified in
+parallel, in chunks: ``verify_ballot_chunk`` runs in a worker process and returns one picklable
+outcome per ballot. Subgroup membership (5.A, 6.A) is tested for the whole chunk in one batch.
+
+The spec asks 5 and 6 of cast ballots; they are checked on challenged ballots too (a challenged
+ballot with a bad proof shows a faulty or dishonest encrypting device just the same).
+Cross-ballot checks (7.C-7.G, aggregation) are the runner's, over the ``BallotSummary``s.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from engine.election import BallotState, EncryptedBallot, EncryptedContest
+from engine.elgamal import Ciphertext
+from engine.group import ElementModP, Group
+from engine.hash import UInt256
+from engine.proofs import RangeProof, verify_range
+from engine.verify.hashes import CODE_FORMS, confirmation_code, contest_hash
+from engine.verify.layout import LayoutContest, ManifestLayout
+from engine.verify.report import Finding, Recorder
+from engine.verify.subgroup import SubgroupBatch
+
+TWO_256 = 1 << 256
+
+# Labels of elements in the subgroup batch: (slot in chunk, contest index, selection index);
+# selection index CONTEST_DATA for a contest's C0, contest index SERIAL for the encrypted sn.
+CONTEST_DATA = -1
+SERIAL = -1
+
+
+@dataclass(frozen=True)
+class BallotContext:
+    """What every ballot is verified against: the group, K, H_E and the manifest's layout."""
+
+    group: Group
+    joint_key: ElementModP
+    h_e: UInt256
+    layout: ManifestLayout
+    cache_key: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class BallotSummary:
+    """What the cross-ballot checks need to know of one ballot (small, kept for every ballot)."""
+
+    label: str
+    ballot_id: str
+    state: BallotState
+    device: str
+    confirmation_code: UInt256
+    code_baux: bytes
+    contest_ids: tuple[str, ...]
+    is_preencrypt: bool
+
+
+def summarize(label: str, ballot: EncryptedBallot) -> BallotSummary:
+    return BallotSummary(
+        label=label,
+        ballot_id=ballot.ballot_id,
+        state=ballot.state,
+        device=ballot.encrypting_device,
+        confirmation_code=ballot.confirmation_code,
+        code_baux=ballot.code_baux,
+        contest_ids=tuple(c.contest_id for c in ballot.contests),
+        is_preencrypt=ballot.is_preencrypt,
+    )
+
+
+# ---------------------------------------------------------------- worker entry points
+
+_WORKER_CONTEXT: BallotContext | None = None
+
+
+def init_worker(ctx: BallotContext) -> None:
+    """Process-pool initializer: keep the context and warm the fixed-base tables of g and K."""
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = ctx
+    ctx.group.g_pow(1)
+    ctx.group.table_for(ctx.joint_key)
+
+
+def verify_chunk_in_worker(chunk: list[tuple[str, EncryptedBallot]]) -> list[dict[str, Any]]:
+    if _WORKER_CONTEXT is None:
+        raise RuntimeError("the worker was not initialized with a ballot context")
+    return verify_ballot_chunk(_WORKER_CONTEXT, chunk)
+
+
+def verify_ballot_chunk(ctx: BallotContext, chunk: list[tuple[str, EncryptedBallot]]) -> list[dict[str, Any]]:
+    """Verify each (file label, ballot); one Recorder snapshot per ballot, in order."""
+    batch: SubgroupBatch[tuple[int, int, int]] = SubgroupBatch(ctx.group)
+    recorders = []
+    for slot, (label, ballot) in enumerate(chunk):
+        rec = Recorder()
+        verify_ballot(ctx, label, ballot, rec, batch, slot)
+        recorders.append(rec)
+    start = time.process_time()
+    offenders = set(batch.offenders())
+    share = (time.process_time() - start) / max(len(chunk), 1)
+    for slot, (label, ballot) in enumerate(chunk):
+        rec = recorders[slot]
+        rec.add_seconds("5.A", share)
+        if not ballot.is_preencrypt:
+            settle_subgroup(rec, label, ballot, slot, offenders)
+    return [rec.snapshot() for rec in recorders]
+
+
+# ---------------------------------------------------------------- one ballot
+
+
+def verify_ballot(
+    ctx: BallotContext,
+    label: str,
+    ballot: EncryptedBallot,
+    rec: Recorder,
+    batch: SubgroupBatch[tuple[int, int, int]],
+    slot: int,
+) -> None:
+    """Everything about one ballot that needs no other ballot; subgroup elements go to ``batch``."""
+    where = {"file": label, "ballot_id": ballot.ballot_id}
+    rec.expect(
+        ballot.election_id == ctx.h_e,
+        "R.election_id",
+        f"the ballot names H_E {ballot.election_id.hex()}, not the record's",
+        **where,
+    )
+    with rec.timed("R.ballot_manifest"):
+        verify_ballot_shape(ctx.layout, label, ballot, rec)
+    if ballot.is_preencrypt:
+        rec.note("R.ballot_manifest", "pre-encrypted ballots are not verified (spec 4; verifications 15-18)")
+        return
+    for ci, contest in enumerate(ballot.contests):
+        known = ctx.layout.contest(contest.contest_id)
+        for si, selection in enumerate(contest.selections):
+            batch.add(selection.ciphertext.pad, (slot, ci, si))
+            batch.add(selection.ciphertext.data, (slot, ci, si))
+        batch.add(contest.contest_data.c0, (slot, ci, CONTEST_DATA))
+        verify_contest(ctx, label, ballot.ballot_id, contest, known, rec)
+    if ballot.encrypted_sn is not None:
+        batch.add(ballot.encrypted_sn.pad, (slot, SERIAL, SERIAL))
+        batch.add(ballot.encrypted_sn.data, (slot, SERIAL, SERIAL))
+    with rec.timed("7.B"):
+        verify_confirmation_code(ctx.h_e, label, ballot, rec)
+
+
+def verify_contest(
+    ctx: BallotContext,
+    label: str,
+    ballot_id: str,
+    contest: EncryptedContest,
+    known: LayoutContest | None,
+    rec: Recorder,
+) -> None:
+    """5.B-5.D for each selection, 6.B-6.D and 7.A for the contest."""
+    option_limit = known.option_limit if known is not None else 1
+    selection_limit = known.votes_allowed if known is not None else contest.votes_allowed
+    for selection in contest.selections:
+        where = {
+            "file": label,
+            "ballot_id": ballot_id,
+            "contest_id": contest.contest_id,
+            "selection_id": selection.selection_id,
+        }
+        verify_proof_ranges(rec, "5.B", "5.C", selection.proof, where)
+        with rec.timed("5.D"):
+            verify_range_proof(rec, "5.D", ctx, selection.ciphertext, selection.proof, option_limit, "selection", where)
+    where = {"file": label, "ballot_id": ballot_id, "contest_id": contest.contest_id}
+    verify_proof_ranges(rec, "6.B", "6.C", contest.proof, where)
+    with rec.timed("6.D"):
+        group = ctx.group
+        total = Ciphertext(
+            group.product([s.ciphertext.pad for s in contest.selections]),
+            group.product([s.ciphertext.data for s in contest.selections]),
+        )
+        verify_range_proof(rec, "6.D", ctx, total, contest.proof, selection_limit, "contest limit", where)
+    with rec.timed("7.A"):
+        index = known.index if known is not None else contest.sequence_order
+        chi = contest_hash(ctx.h_e, index, ctx.joint_key, [s.ciphertext for s in contest.selections])
+        rec.expect(
+            chi == contest.contest_hash,
+            "7.A",
+            f"the contest hash is {contest.contest_hash.hex()}, eq. 57 gives {chi.hex()}",
+            **where,
+        )
+
+
+def verify_proof_ranges(rec: Recorder, c_id: str, v_id: str, proof: RangeProof, where: dict[str, str]) -> None:
+    """c_j < 2^256 (5.B / 6.B) and v_j in Z_q (5.C / 6.C), one item per proof."""
+    rec.expect(
+        all(0 <= c.value < TWO_256 for c in proof.challenges),
+        c_id,
+        "a challenge c_j is not in 0..2^256-1",
+        **where,
+    )
+    rec.expect(
+        all(0 <= v.value < v.group.q for v in proof.responses),
+        v_id,
+        "a response v_j is not in Z_q",
+        **where,
+    )
+
+
+def verify_range_proof(
+    rec: Recorder,
+    check_id: str,
+    ctx: BallotContext,
+    ciphertext: Ciphertext,
+    proof: RangeProof,
+    limit: int,
+    what: str,
+    where: dict[str, str],
+) -> None:
+    if len(proof.challenges) != limit + 1 or len(proof.responses) != limit + 1:
+        rec.failed(
+            Finding(
+                check_id,
+                f"the {what} proof has {len(proof.challenges)} challenges and {len(proof.responses)} "
+                f"responses; the limit {limit} needs {limit + 1} of each",
+                **where,
+            )
+        )
+        return
+    rec.expect(
+        verify_range(ctx.h_e, ctx.joint_key, ciphertext, proof, limit),
+        check_id,
+        f"the {what} range proof 0..{limit} does not recompute: c != c_0 + ... + c_{limit} mod q",
+        **where,
+    )
+
+
+def verify_confirmation_code(h_e: UInt256, label: str, ballot: EncryptedBallot, rec: Recorder) -> None:
+    """7.B: eq. 58 over the ballot's contest hashes (7.A checks those) and its B_aux, either form."""
+    hashes = [c.contest_hash for c in ballot.contests]
+    for form in CODE_FORMS:
+        if confirmation_code(h_e, hashes, ballot.code_baux, form) == ballot.confirmation_code:
+            rec.passed("7.B")
+            rec.form("7.B", form)
+            return
+    rec.failed(
+        Finding(
+            "7.B",
+            "the confirmation code is not H(H_E; 0x24, chi_1, ..., chi_mB, B_aux), spec or egk form",
+            file=label,
+            ballot_id=ballot.ballot_id,
+        )
+    )
+
+
+def verify_ballot_shape(layout: ManifestLayout, label: str, ballot: EncryptedBallot, rec: Recorder) -> None:
+    """R.ballot_manifest: the style exists; its contests, and their selections, exactly and in order."""
+    where = {"file": label, "ballot_id": ballot.ballot_id}
+    style = layout.styles.get(ballot.ballot_style_id)
+    if style is None:
+        rec.failed(Finding("R.ballot_manifest", f"unknown ballot style {ballot.ballot_style_id!r}", **where))
+    else:
+        have = [c.contest_id for c in ballot.contests]
+        rec.expect(
+            have == list(style),
+            "R.ballot_manifest",
+            _difference("contests", have, list(style), f"ballot style {ballot.ballot_style_id!r}"),
+            **where,
+        )
+    for contest in ballot.contests:
+        known = layout.contest(contest.contest_id)
+        cwhere = dict(where, contest_id=contest.contest_id)
+        if known is None:
+            rec.failed(Finding("R.ballot_manifest", "the contest is not in the manifest", **cwhere))
+            continue
+        have = [s.selection_id for s in contest.selections]
+        problems = []
+        if have != list(known.selection_ids):
+            problems.append(_difference("selections", have, list(known.selection_ids), "the manifest contest"))
+        elif [s.sequence_order for s in contest.selections] != list(known.selection_orders):
+            problems.append("selection sequence orders differ from the manifest's")
+        if contest.sequence_order != known.index:
+            problems.append(f"sequence_order {contest.sequence_order}, the manifest's is {known.index}")
+        if contest.votes_allowed != known.votes_allowed:
+            problems.append(f"votes_allowed {contest.votes_allowed}, the manifest's is {known.votes_allowed}")
+        rec.expect(not problems, "R.ballot_manifest", "; ".join(problems), **cwhere)
+
+
+def _difference(what: str, have: list[str], want: list[str], of: str) -> str:
+    unknown = [x for x in have if x not in want]
+    missing = [x for x in want if x not in have]
+    dup = sorted({x for x in have if have.count(x) > 1})
+    parts = []
+    if unknown:
+        parts.append(f"unknown {what} {unknown}")
+    if missing:
+        parts.append(f"missing {what} {missing}")
+    if dup:
+        parts.append(f"repeated {what} {dup}")
+    if not parts:
+        parts.append(f"{what} not in the order of {of}")
+    return f"{', '.join(parts)} (against {of})"
+
+
+def settle_subgroup(
+    rec: Recorder, label: str, ballot: EncryptedBallot, slot: int, offenders: set[tuple[int, int, int]]
+) -> None:
+    """Record 5.A per selection, 6.A per contest and R.subgroup for C0 and the encrypted sn."""
+    for ci, contest in enumerate(ballot.contests):
+        where = {"file": label, "ballot_id": ballot.ballot_id, "contest_id": contest.contest_id}
+        bad = [
+            contest.selections[si].selection_id for si in range(len(contest.selections)) if (slot, ci, si) in offenders
+        ]
+        for selection in contest.selections:
+            rec.expect(
+                selection.selection_id not in bad,
+                "5.A",
+                "alpha or beta is not in Z_p^r",
+                selection_id=selection.selection_id,
+                **where,
+            )
+        rec.expect(not bad, "6.A", f"the ciphertexts of selections {bad} are not in Z_p^r", **where)
+        rec.expect(
+            (slot, ci, CONTEST_DATA) not in offenders,
+            "R.subgroup",
+            "the contest data's C0 is not in Z_p^r",
+            **where,
+        )
+    if ballot.encrypted_sn is not None:
+        rec.expect(
+            (slot, SERIAL, SERIAL) not in offenders,
+            "R.subgroup",
+            "the encrypted serial number is not in Z_p^r",
+            file=label,
+            ballot_id=ballot.ballot_id,
+        )

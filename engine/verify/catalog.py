@@ -1,0 +1,94 @@
+"""The checks the verifier runs: spec 2.0.0 section 6.2 sub-checks, and record-consistency checks.
+
+Spec sub-checks keep the spec's ids ("5.B"); the four pre-encrypted-ballot verifications (15-18)
+are reported whole. Checks that the spec leaves implicit but without which a record could lie
+(DESIGN.md, "Two weaknesses"; the brief's list of record-wide checks) have ids starting with "R.".
+"""
+
+from __future__ import annotations
+
+SPEC_CHECKS: tuple[tuple[str, str], ...] = (
+    ("1.A", "the record's specification version is the verifier's (v2.0.0)"),
+    ("1.B", "the large prime is p of spec 3.1.1"),
+    ("1.C", "the small prime is q of spec 3.1.1"),
+    ("1.D", "the cofactor is r = (p - 1) / q"),
+    ("1.E", "the generator is g of spec 3.1.1"),
+    ("1.F", "H_P = H(ver; 0x00, p, q, g), eq. 4"),
+    ("1.G", "H_M = H(H_P; 0x01, manifest), eq. 6"),
+    ("1.H", "H_B = H(H_P; 0x02, H_M, n, k), eq. 7"),
+    ("2.A", "every guardian commitment K_i,j is in Z_p^r"),
+    ("2.B", "every coefficient-proof response v_i,j is in Z_q"),
+    ("2.C", "every coefficient-proof challenge c_i,j = H(H_P; 0x10, i, j, K_i,j, h_i,j), eq. 12"),
+    ("3.A", "every guardian key K_i is in Z_p^r and K_i != 1"),
+    ("3.B", "K = prod K_i mod p and K != 1, eq. 8"),
+    ("4.A", "H_E = H(H_B; 0x12, K), eq. 23"),
+    ("5.A", "every selection ciphertext (alpha, beta) is in Z_p^r"),
+    ("5.B", "every selection-proof challenge c_j satisfies 0 <= c_j < 2^256"),
+    ("5.C", "every selection-proof response v_j is in Z_q"),
+    ("5.D", "every selection range proof 0..R recomputes: c = c_0 + ... + c_R mod q, eq. 46"),
+    ("6.A", "the selection ciphertexts of every contest are in Z_p^r"),
+    ("6.B", "every contest-limit-proof challenge c_j satisfies 0 <= c_j < 2^256"),
+    ("6.C", "every contest-limit-proof response v_j is in Z_q"),
+    ("6.D", "every contest limit proof 0..L on the contest's product ciphertext recomputes, eq. 56"),
+    ("7.A", "every contest hash chi_l = H(H_E; 0x23, l, K, alpha_1, beta_1, ...), eq. 57"),
+    ("7.B", "every confirmation code H(B) = H(H_E; 0x24, chi_1, ..., chi_mB, B_aux), eq. 58"),
+    ("7.C", "no two submitted ballots have the same confirmation code"),
+    ("7.D", "each device's chain starts at H_0 = H(H_E; 0x24, B_aux,0), eq. 59"),
+    ("7.E", "each chained ballot's B_aux is H(B_j-1) || B_aux,0, eq. 60"),
+    ("7.F", "each chain closes on its last confirmation code, B_aux = H(B_l) || B_aux,0 || 'CLOSE'"),
+    ("7.G", "each chain's closing hash H = H(H_E; 0x24, B_aux), eq. 61"),
+    ("8.A", "every tally pad A is the product of the cast ballots' alphas"),
+    ("8.B", "every tally data B is the product of the cast ballots' betas"),
+    ("9.A", "every tally decryption-proof response v is in Z_q"),
+    ("9.B", "every tally decryption proof recomputes: c = H(H_E; 0x30, K, A, B, a, b, M), eq. 71"),
+    ("10.A", "every tally value satisfies T = K^t mod p"),
+    ("10.B", "every tally contest label is a manifest contest label"),
+    ("10.C", "every tally option label is an option label of its manifest contest"),
+    ("10.D", "every manifest option label of a tally contest occurs in the tally contest"),
+    ("10.E", "every contest label on a submitted ballot occurs in the tally"),
+    ("11.A", "every tally contest-data decryption-proof response v is in Z_q"),
+    ("11.B", "every tally contest-data decryption proof recomputes (0x31), eq. 81"),
+    ("12.A", "every challenged-ballot decryption-proof response v is in Z_q"),
+    (
+        "12.B",
+        "every challenged-ballot decryption proof recomputes: c = H(H_E; 0x30, K, alpha, beta, a, b, M)",
+    ),
+    ("13.A", "every challenged selection satisfies S = K^sigma mod p"),
+    ("13.B", "every challenged selection value sigma is in 0..R"),
+    ("13.C", "every challenged contest's selections sum to at most L"),
+    ("13.D", "every challenged contest label is a manifest contest label"),
+    ("13.E", "every challenged option label is an option label of its manifest contest"),
+    ("13.F", "every manifest option label of a challenged contest occurs in the decrypted contest"),
+    ("14.A", "every challenged contest-data decryption-proof response v is in Z_q"),
+    ("14.B", "every challenged contest-data decryption proof recomputes (0x31), eq. 81"),
+    ("15", "pre-encrypted ballots: well-formedness of selection encryptions"),
+    ("16", "pre-encrypted ballots: adherence to vote limits"),
+    ("17", "pre-encrypted ballots: confirmation codes"),
+    ("18", "pre-encrypted ballots: short codes"),
+)
+
+RECORD_CHECKS: tuple[tuple[str, str], ...] = (
+    ("R.guardians", "n guardians with distinct x coordinates 1..n, each with k coefficient proofs"),
+    ("R.election_id", "every ballot, tally and decryption names the record's H_E"),
+    ("R.ballot_ids", "every ballot id is unique"),
+    (
+        "R.ballot_manifest",
+        "every ballot's style, contests and selections are the manifest's, in the manifest's order",
+    ),
+    (
+        "R.subgroup",
+        "every other element mod p of the record (contest data C0, beta, encrypted sn) is in Z_p^r",
+    ),
+    ("R.cast_set", "the encrypted tally covers exactly the CAST ballots"),
+    ("R.tally_copy", "the ciphertexts copied into tally.json are the encrypted tally's"),
+    (
+        "R.chain_cover",
+        "every ballot of a chaining device is in its chain once, and every chain ballot exists",
+    ),
+    ("R.challenged", "every challenged ballot is decrypted once, from its own ciphertexts"),
+)
+
+CHECKS: tuple[tuple[str, str], ...] = SPEC_CHECKS + RECORD_CHECKS
+DESCRIPTIONS: dict[str, str] = dict(CHECKS)
+ORDER: dict[str, int] = {check_id: i for i, (check_id, _) in enumerate(CHECKS)}
+PREENCRYPTED_CHECKS: tuple[str, ...] = ("15", "16", "17", "18")

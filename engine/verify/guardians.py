@@ -1,0 +1,110 @@
+"""Verifications 2-4 (guardian keys, joint key, extended base hash), spec 2.0.0 sections 6.2.2-6.2.3."""
+
+from __future__ import annotations
+
+from engine.election import ElectionInitialized
+from engine.group import ElementModP
+from engine.hash import UInt256, extended_base_hash
+from engine.proofs import verify_coefficient
+from engine.verify.report import Recorder
+from engine.verify.subgroup import SubgroupBatch
+
+INITIALIZED_FILE = "election_initialized.json"
+
+
+def verify_guardians(rec: Recorder, init: ElectionInitialized, h_p: UInt256) -> None:
+    """Checks R.guardians, 2.A-2.C, 3.A-3.B and 4.A."""
+    config = init.config
+    group = config.group
+    n, k = config.number_of_guardians, config.quorum
+    where = {"file": INITIALIZED_FILE}
+
+    with rec.timed("R.guardians"):
+        rec.expect(
+            len(init.guardians) == n,
+            "R.guardians",
+            f"{len(init.guardians)} guardians, the configuration says n = {n}",
+            **where,
+        )
+        xs = [g.x_coordinate for g in init.guardians]
+        rec.expect(
+            len(set(xs)) == len(xs) and all(1 <= x <= n for x in xs),
+            "R.guardians",
+            f"the x coordinates {sorted(xs)} are not distinct values in 1..{n}",
+            **where,
+        )
+        ids = [g.guardian_id for g in init.guardians]
+        rec.expect(len(set(ids)) == len(ids), "R.guardians", "two guardians have the same id", **where)
+        for g in init.guardians:
+            rec.expect(
+                len(g.coefficient_proofs) == k,
+                "R.guardians",
+                f"guardian {g.guardian_id} has {len(g.coefficient_proofs)} coefficient commitments, k = {k}",
+                **where,
+            )
+
+    with rec.timed("2.A"):
+        batch: SubgroupBatch[tuple[int, int]] = SubgroupBatch(group)
+        for gi, g in enumerate(init.guardians):
+            for j, proof in enumerate(g.coefficient_proofs):
+                batch.add(proof.public_key, (gi, j))
+        offenders = set(batch.offenders())
+        for gi, g in enumerate(init.guardians):
+            for j, _ in enumerate(g.coefficient_proofs):
+                rec.expect(
+                    (gi, j) not in offenders,
+                    "2.A",
+                    f"guardian {g.guardian_id}: commitment K_{g.x_coordinate},{j} is not in Z_p^r",
+                    **where,
+                )
+
+    with rec.timed("2.B"):
+        for g in init.guardians:
+            for j, proof in enumerate(g.coefficient_proofs):
+                rec.expect(
+                    0 <= proof.response.value < group.q,
+                    "2.B",
+                    f"guardian {g.guardian_id}: response v_{g.x_coordinate},{j} is not in Z_q",
+                    **where,
+                )
+
+    with rec.timed("2.C"):
+        for g in init.guardians:
+            for j, proof in enumerate(g.coefficient_proofs):
+                rec.expect(
+                    verify_coefficient(h_p, g.x_coordinate, j, proof),
+                    "2.C",
+                    f"guardian {g.guardian_id}: the proof of K_{g.x_coordinate},{j} does not recompute",
+                    **where,
+                )
+
+    with rec.timed("3.A"):
+        for gi, g in enumerate(init.guardians):
+            key = g.public_key
+            rec.expect(
+                (gi, 0) not in offenders and key.value != 1,
+                "3.A",
+                f"guardian {g.guardian_id}: K_{g.x_coordinate} is " + ("1" if key.value == 1 else "not in Z_p^r"),
+                **where,
+            )
+
+    with rec.timed("3.B"):
+        product = group.product([g.public_key for g in init.guardians])
+        k_joint: ElementModP = init.joint_public_key
+        rec.expect(
+            k_joint == product and k_joint.value != 1,
+            "3.B",
+            "the joint key K is 1"
+            if k_joint.value == 1
+            else "the joint key K is not the product of the guardians' keys",
+            **where,
+        )
+
+    with rec.timed("4.A"):
+        h_e = extended_base_hash(config.election_base_hash, init.joint_public_key)
+        rec.expect(
+            init.extended_base_hash == h_e,
+            "4.A",
+            f"H_E is {init.extended_base_hash.hex()}, expected H(H_B; 0x12, K) = {h_e.hex()}",
+            **where,
+        )

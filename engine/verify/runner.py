@@ -1,0 +1,501 @@
+"""verify_record: every check of spec 2.0.0 section 6 over an election record directory.
+
+The record is read with engine.record (the only JSON code); ballots are streamed from disk and
+verified in chunks, in worker processes when jobs > 1, with at most 2 * jobs chunks in flight so
+that memory stays flat. The parent keeps, per ballot, only what cross-ballot checks need: its id
+and state, its confirmation code (7.C), its chain link if its device chains (7.D-7.G), a
+fingerprint if it is SPOILED (R.challenged), and the running products of the cast ballots (8).
+
+Values flow downstream as the record states them: the ballots are verified against the record's
+K and H_E, and each stored value is checked once against its formula (1.F-1.H, 3.B, 4.A).
+
+A record that cannot be read raises the reader's RecordError (the CLI's exit code 2). There is one
+exception: a proof value or element out of its range in a ballot, a challenged-ballot decryption or
+tally.json is what the spec's range checks exist to catch (5.A-5.C, 6.B-6.C, 9.A-9.B, 11, 12, 14);
+such a file is reported as a failure of that check (naming the file and field) and left out.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Hashable, Iterator, MutableMapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from engine.election import BallotChain, BallotState, EncryptedBallot
+from engine.record import ElectionRecord, RecordError
+from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
+from engine.verify.catalog import CHECKS
+from engine.verify.chains import ChainLink, ballot_file, chain_file, verify_chain, verify_unique_codes
+from engine.verify.challenged import (
+    BallotFingerprint,
+    settle_challenged_subgroup,
+    verify_challenged_ballot,
+)
+from engine.verify.decryption import Memo
+from engine.verify.guardians import verify_guardians
+from engine.verify.layout import ManifestLayout
+from engine.verify.parameters import verify_parameters
+from engine.verify.preencrypted import verify_preencrypted
+from engine.verify.report import Finding, Recorder, Report
+from engine.verify.subgroup import SubgroupBatch
+from engine.verify.tally import (
+    ENCRYPTED_TALLY_FILE,
+    TALLY_FILE,
+    Aggregator,
+    verify_aggregation,
+    verify_cast_set,
+    verify_tally,
+)
+
+ProgressCallback = Callable[[str, int, int], None]
+"""progress(phase, done, total): phase "ballots" (once per ballot), "tally", "challenged"."""
+
+DEFAULT_CHUNK_SELECTIONS = 400
+TALLY_CHECKS = (
+    "8.A",
+    "8.B",
+    "9.A",
+    "9.B",
+    "10.A",
+    "10.B",
+    "10.C",
+    "10.D",
+    "10.E",
+    "R.cast_set",
+    "R.tally_copy",
+)
+
+# Range violations the reader reports that are the spec's range checks (see the module docstring):
+# (file pattern, field pattern, check id).
+_EBALLOT = r"encrypted_ballots/[^/]+/eballot-.+\.json"
+_DBALLOT = r"challenged_ballots/dballot-.+\.json"
+_TALLY = re.escape(TALLY_FILE)
+_SEL = r"contests\[\d+\]\.selections\[\d+\]"
+_CD = r"contests\[\d+\]\.decrypted_contest_data"
+_INITIALIZED = re.escape("election_initialized.json")
+_COEFFICIENT = r"guardians\[\d+\]\.coefficient_proofs\[\d+\]"
+_RANGE_CHECKS: tuple[tuple[str, str, str], ...] = (
+    (_INITIALIZED, _COEFFICIENT + r"\.public_key", "2.A"),
+    (_INITIALIZED, _COEFFICIENT + r"\.response", "2.B"),
+    (_INITIALIZED, _COEFFICIENT + r"\.challenge", "2.C"),
+    (_INITIALIZED, r"joint_public_key", "3.B"),
+    (_EBALLOT, _SEL + r"\.encrypted_vote\.(pad|data)", "5.A"),
+    (_EBALLOT, _SEL + r"\.proof\.proofs\[\d+\]\.challenge", "5.B"),
+    (_EBALLOT, _SEL + r"\.proof\.proofs\[\d+\]\.response", "5.C"),
+    (_EBALLOT, r"contests\[\d+\]\.proof\.proofs\[\d+\]\.challenge", "6.B"),
+    (_EBALLOT, r"contests\[\d+\]\.proof\.proofs\[\d+\]\.response", "6.C"),
+    (_TALLY, _SEL + r"\.proof\.response", "9.A"),
+    (_TALLY, _SEL + r"\.proof\.challenge", "9.B"),
+    (_TALLY, _SEL + r"\.b_over_m", "10.A"),
+    (_TALLY, _CD + r"\.proof\.response", "11.A"),
+    (_TALLY, _CD + r"\.proof\.challenge", "11.B"),
+    (_DBALLOT, _SEL + r"\.proof\.response", "12.A"),
+    (_DBALLOT, _SEL + r"\.proof\.challenge", "12.B"),
+    (_DBALLOT, _SEL + r"\.b_over_m", "13.A"),
+    (_DBALLOT, _CD + r"\.proof\.response", "14.A"),
+    (_DBALLOT, _CD + r"\.proof\.challenge", "14.B"),
+)
+_RANGE_PROBLEMS = ("not an integer mod q", "not an integer mod p", "hex digits, more than")
+
+
+def range_check_of(error: RecordError) -> str | None:
+    """The check id whose range condition a reader error is, or None for any other error."""
+    if not any(p in error.problem for p in _RANGE_PROBLEMS):
+        return None
+    for file_pattern, field_pattern, check_id in _RANGE_CHECKS:
+        if re.fullmatch(file_pattern, error.file) and re.fullmatch(field_pattern, error.field):
+            return check_id
+    return None
+
+
+def _range_finding(check_id: str, error: RecordError, ballot_id: str = "") -> Finding:
+    return Finding(
+        check_id,
+        f"{error.field}: {error.problem}; the file is left out of the other checks",
+        file=error.file,
+        ballot_id=ballot_id,
+    )
+
+
+@dataclass
+class _BallotIndex:
+    """What the cross-ballot checks keep of each ballot while the ballots stream past."""
+
+    states: dict[str, BallotState] = field(default_factory=dict)
+    codes: dict[bytes, str] = field(default_factory=dict)
+    duplicate_codes: dict[bytes, list[str]] = field(default_factory=dict)
+    duplicate_ids: int = 0
+    links: dict[str, dict[str, ChainLink]] = field(default_factory=dict)
+    fingerprints: dict[str, BallotFingerprint] = field(default_factory=dict)
+    contests: set[str] = field(default_factory=set)
+    devices: dict[str, int] = field(default_factory=dict)
+    preencrypted: int = 0
+    left_out: int = 0
+
+
+def verify_record(
+    record_dir: str | os.PathLike[str],
+    jobs: int = 1,
+    progress: ProgressCallback | None = None,
+    *,
+    accept_test_group: bool = False,
+    chunk_ballots: int | None = None,
+    cache: MutableMapping[Hashable, Any] | None = None,
+) -> Report:
+    """Verify the election record in record_dir; the report says what held and what did not.
+
+    jobs: worker processes for the per-ballot work (0: one per CPU). accept_test_group: allow the
+    engine's small test group in 1.B-1.E (for records of tests and demos). chunk_ballots: ballots
+    per unit of parallel work (default: about DEFAULT_CHUNK_SELECTIONS selections). cache: a
+    mapping the caller keeps between runs; each ballot's outcome is stored under the ballot's value
+    and what it was verified against, so verifying a changed record again re-verifies only the
+    ballots that changed.
+
+    Raises RecordError when the record cannot be read (a missing or malformed file).
+    """
+    if jobs < 0:
+        raise ValueError("jobs must be 0 (all CPUs) or a positive number")
+    jobs = jobs or os.cpu_count() or 1
+    started = time.perf_counter()
+    record = ElectionRecord(record_dir)
+    rec = Recorder()
+
+    group = record.group
+    config = record.config
+    manifest = record.manifest
+    h_p = verify_parameters(rec, group, config, accept_test_group=accept_test_group)
+    try:
+        init = record.initialized
+    except RecordError as error:
+        check_id = range_check_of(error)
+        if check_id is None:
+            raise
+        rec.failed(_range_finding(check_id, error))
+        rec.note(check_id, "without the guardians' keys nothing else can be verified")
+        unchecked = frozenset(c for c, _ in CHECKS if not c.startswith("1.") and c != check_id)
+        return rec.build(str(record_dir), time.perf_counter() - started, jobs, not_checked=unchecked)
+    verify_guardians(rec, init, h_p)
+
+    layout = ManifestLayout.from_manifest(manifest)
+    ctx = BallotContext(
+        group=group,
+        joint_key=init.joint_public_key,
+        h_e=init.extended_base_hash,
+        layout=layout,
+        cache_key=(
+            "ballot",
+            group.name,
+            int(init.joint_public_key.value),
+            init.extended_base_hash.data,
+            layout.contests,
+            tuple(sorted(layout.styles.items())),
+        ),
+    )
+    chains = {device: chain for device in record.devices() if (chain := record.ballot_chain(device)) is not None}
+
+    index = _BallotIndex(links={device: {} for device in chains})
+    agg = Aggregator(group)
+    total = sum(1 for _ in record.encrypted_ballot_paths())
+    if chunk_ballots is None:
+        chunk_ballots = max(1, DEFAULT_CHUNK_SELECTIONS // max(1, _selections_per_ballot(layout)))
+    done = 0
+
+    def on_ballot_done(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress("ballots", done, total)
+
+    ballots = _read_ballots(record, rec, index)
+    work = _indexed(ballots, rec, index, agg, chains)
+    _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done)
+
+    _cross_ballot_checks(rec, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
+    not_checked = set(verify_preencrypted(rec, index.preencrypted))
+    not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
+    _challenged_checks(record, rec, ctx, index, progress, cache)
+
+    summary = (
+        ("ballots", len(index.states) + index.duplicate_ids),
+        ("cast", sum(1 for s in index.states.values() if s is BallotState.CAST)),
+        ("challenged", sum(1 for s in index.states.values() if s is BallotState.SPOILED)),
+        ("devices", len(index.devices)),
+        ("guardians", len(init.guardians)),
+        ("files_left_out", index.left_out),
+        ("preencrypted", index.preencrypted),
+        ("reader_notes", len(record.notes)),
+    )
+    return rec.build(
+        str(record_dir),
+        time.perf_counter() - started,
+        jobs,
+        not_checked=frozenset(not_checked),
+        summary=summary,
+    )
+
+
+def _selections_per_ballot(layout: ManifestLayout) -> int:
+    sizes = [len(c.selection_ids) for c in layout.contests]
+    largest_style = max((len(style) for style in layout.styles.values()), default=1)
+    return max(1, largest_style * max(sizes, default=1))
+
+
+# ---------------------------------------------------------------- streaming the ballots
+
+
+def _read_ballots(record: ElectionRecord, rec: Recorder, index: _BallotIndex) -> Iterator[tuple[str, EncryptedBallot]]:
+    for path in record.encrypted_ballot_paths():
+        label = path.relative_to(record.root).as_posix()
+        try:
+            ballot = record.read_encrypted_ballot(path)
+        except RecordError as error:
+            check_id = range_check_of(error)
+            if check_id is None:
+                raise
+            rec.failed(_range_finding(check_id, error, _id_from_label(path)))
+            index.left_out += 1
+            continue
+        yield label, ballot
+
+
+def _id_from_label(path: Path) -> str:
+    name = path.name
+    return name[len("eballot-") : -len(".json")] if name.startswith("eballot-") else ""
+
+
+def _indexed(
+    ballots: Iterator[tuple[str, EncryptedBallot]],
+    rec: Recorder,
+    index: _BallotIndex,
+    agg: Aggregator,
+    chains: dict[str, BallotChain],
+) -> Iterator[tuple[str, EncryptedBallot]]:
+    """Note each ballot in the index (ids, codes, chain links, fingerprints, sums), pass it on."""
+    for label, ballot in ballots:
+        bid = ballot.ballot_id
+        if bid in index.states:
+            index.duplicate_ids += 1
+            rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=label, ballot_id=bid))
+            links = index.links.get(ballot.encrypting_device)
+            if links is not None:
+                links.setdefault(bid, ChainLink(ballot.confirmation_code, ballot.code_baux))
+            yield label, ballot
+            continue
+        rec.passed("R.ballot_ids")
+        index.states[bid] = ballot.state
+        index.devices[ballot.encrypting_device] = index.devices.get(ballot.encrypting_device, 0) + 1
+        code = ballot.confirmation_code.data
+        first = index.codes.setdefault(code, bid)
+        if first != bid:
+            index.duplicate_codes.setdefault(code, [first]).append(bid)
+        index.contests.update(c.contest_id for c in ballot.contests)
+        if ballot.is_preencrypt:
+            index.preencrypted += 1
+        if ballot.encrypting_device in chains:
+            index.links[ballot.encrypting_device][bid] = ChainLink(ballot.confirmation_code, ballot.code_baux)
+        if ballot.state is BallotState.CAST:
+            agg.add(ballot)
+        else:
+            index.fingerprints[bid] = BallotFingerprint.of(ballot)
+        yield label, ballot
+
+
+def _verify_ballots(
+    ctx: BallotContext,
+    work: Iterator[tuple[str, EncryptedBallot]],
+    rec: Recorder,
+    jobs: int,
+    chunk_ballots: int,
+    cache: MutableMapping[Hashable, Any] | None,
+    on_done: Callable[[int], None],
+) -> None:
+    """Run verify_ballot_chunk over the stream, in this process or in a pool of jobs workers."""
+
+    def keys_of(chunk: list[tuple[str, EncryptedBallot]]) -> list[Hashable]:
+        return [(ctx.cache_key, label, ballot) for label, ballot in chunk]
+
+    def absorb(keys: list[Hashable], snapshots: list[dict[str, Any]]) -> None:
+        for key, snap in zip(keys, snapshots):
+            rec.merge(snap)
+            if cache is not None:
+                cache[key] = snap
+        on_done(len(snapshots))
+
+    def chunks() -> Iterator[list[tuple[str, EncryptedBallot]]]:
+        chunk: list[tuple[str, EncryptedBallot]] = []
+        for label, ballot in work:
+            if cache is not None:
+                snap = cache.get((ctx.cache_key, label, ballot))
+                if snap is not None:
+                    rec.merge(snap)
+                    on_done(1)
+                    continue
+            chunk.append((label, ballot))
+            if len(chunk) >= chunk_ballots:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    if jobs == 1:
+        for chunk in chunks():
+            absorb(keys_of(chunk), verify_ballot_chunk(ctx, chunk))
+        return
+
+    pending: dict[Future[list[dict[str, Any]]], list[Hashable]] = {}
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_process_context(), initializer=init_worker, initargs=(ctx,)
+    ) as pool:
+        for chunk in chunks():
+            while len(pending) >= 2 * jobs:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    absorb(pending.pop(future), future.result())
+            pending[pool.submit(verify_chunk_in_worker, chunk)] = keys_of(chunk)
+        for future in list(pending):
+            absorb(pending.pop(future), future.result())
+
+
+def _process_context() -> BaseContext:
+    """fork where the platform has it (workers inherit the loaded modules and the table of g;
+    scripts need no __main__ guard), spawn elsewhere."""
+    return get_context("fork" if "fork" in get_all_start_methods() else "spawn")
+
+
+# ---------------------------------------------------------------- after the stream
+
+
+def _cross_ballot_checks(
+    rec: Recorder,
+    index: _BallotIndex,
+    chains: dict[str, BallotChain],
+    b_aux_0: bytes,
+    ctx: BallotContext,
+    chaining_configured: bool,
+) -> None:
+    verify_unique_codes(rec, len(index.codes) - len(index.duplicate_codes), index.duplicate_codes)
+    for device, chain in chains.items():
+        verify_chain(rec, ctx.h_e, b_aux_0, chain, index.links[device])
+    if chaining_configured:
+        for device in sorted(index.devices):
+            rec.expect(
+                device in chains,
+                "R.chain_cover",
+                "the configuration chains confirmation codes, but the device has no ballot_chain.json",
+                file=chain_file(device),
+            )
+
+
+def _tally_checks(
+    record: ElectionRecord,
+    rec: Recorder,
+    ctx: BallotContext,
+    index: _BallotIndex,
+    agg: Aggregator,
+    progress: ProgressCallback | None,
+    memo: Memo | None,
+) -> set[str]:
+    """8-11 and R.cast_set; returns the checks that could not be made (no tally files)."""
+    not_checked: set[str] = set()
+    encrypted = None
+    if record.has(ENCRYPTED_TALLY_FILE):
+        encrypted = record.encrypted_tally
+        rec.expect(
+            encrypted.election_id == ctx.h_e,
+            "R.election_id",
+            "the encrypted tally names another H_E",
+            file=ENCRYPTED_TALLY_FILE,
+        )
+        cast = [bid for bid, state in index.states.items() if state is BallotState.CAST]
+        verify_cast_set(rec, encrypted, cast)
+        verify_aggregation(rec, ctx.layout, encrypted, agg)
+    else:
+        not_checked |= {"8.A", "8.B", "R.cast_set"}
+        rec.note("8.A", "the record has no encrypted_tally.json")
+    if progress is not None:
+        progress("tally", 0, 1)
+    if record.has(TALLY_FILE):
+        try:
+            tally = record.tally
+        except RecordError as error:
+            check_id = range_check_of(error)
+            if check_id is None:
+                raise
+            rec.failed(_range_finding(check_id, error))
+            not_checked |= {c for c in TALLY_CHECKS if c.startswith(("9.", "10.", "11."))}
+            tally = None
+        if tally is not None:
+            verify_tally(rec, ctx.layout, ctx.h_e, ctx.joint_key, encrypted, tally, index.contests, memo)
+    else:
+        not_checked |= {"9.A", "9.B", "10.A", "10.B", "10.C", "10.D", "10.E", "R.tally_copy"}
+        rec.note("9.A", "the record has no tally.json")
+    if progress is not None:
+        progress("tally", 1, 1)
+    return not_checked
+
+
+def _challenged_checks(
+    record: ElectionRecord,
+    rec: Recorder,
+    ctx: BallotContext,
+    index: _BallotIndex,
+    progress: ProgressCallback | None,
+    memo: Memo | None,
+) -> None:
+    """12-14 and R.challenged over challenged_ballots/."""
+    paths = record.challenged_ballot_paths()
+    batch: SubgroupBatch[tuple[str, str, str]] = SubgroupBatch(ctx.group)
+    decrypted_ids: set[str] = set()
+    for i, path in enumerate(paths):
+        label = path.relative_to(record.root).as_posix()
+        try:
+            decrypted = record.read_challenged_ballot(path)
+        except RecordError as error:
+            check_id = range_check_of(error)
+            if check_id is None:
+                raise
+            rec.failed(_range_finding(check_id, error))
+            index.left_out += 1
+            decrypted_ids.add(path.name[len("dballot-") : -len(".json")])
+            continue
+        decrypted_ids.add(decrypted.id)
+        fingerprint = index.fingerprints.get(decrypted.id)
+        if fingerprint is None:
+            state = index.states.get(decrypted.id)
+            rec.failed(
+                Finding(
+                    "R.challenged",
+                    "a CAST ballot is published decrypted"
+                    if state is BallotState.CAST
+                    else "the record has no such ballot",
+                    file=label,
+                    ballot_id=decrypted.id,
+                )
+            )
+        verify_challenged_ballot(rec, ctx.layout, ctx.h_e, ctx.joint_key, label, decrypted, fingerprint, batch, memo)
+        if progress is not None:
+            progress("challenged", i + 1, len(paths))
+    with rec.timed("R.subgroup"):
+        settle_challenged_subgroup(rec, batch)
+    for bid in sorted(index.fingerprints):
+        if bid not in decrypted_ids:
+            rec.failed(
+                Finding(
+                    "R.challenged",
+                    "the challenged ballot has no decryption in challenged_ballots/",
+                    ballot_id=bid,
+                    file=f"challenged_ballots/dballot-{bid}.json",
+                )
+            )
+        else:
+            rec.passed("R.challenged")
+
+
+__all__ = ["ProgressCallback", "ballot_file", "range_check_of", "verify_record"]
