@@ -24,7 +24,7 @@ def test_selection_nonces_encryptions_and_proofs_match_egk():
         ballot_nonce = UInt256.from_hex(expected["ballotNonce"])
         for contest, exp_contest in zip(ballot["contests"], expected["contests"]):
             for sel, exp_sel in zip(contest["selections"], exp_contest["selections"]):
-                # eq. 25 as egk computes it: the labels' UTF-8 bytes stand for ind_c and ind_o
+                # eq. 25 in the form of this (older) egk vector: raw label bytes for ind_c, ind_o
                 nonce = hash_elems(
                     h_e, 0x20, ballot_nonce, contest["contest_id"].encode(), sel["selection_id"].encode()
                 ).to_q(G)
