@@ -40,7 +40,7 @@ class Gmpy2FixedBaseTable(FixedBaseTable):
         if not 0 <= exponent < (1 << self.exp_bits):
             raise BackendError("exponent out of the table's range")
         e = int(exponent)
-        acc = mpz(1)
+        acc = mpz(1) % self.modulus
         p = self.modulus
         mask, w = self._mask, self.window
         for row in self._rows:
@@ -72,14 +72,14 @@ class Gmpy2Backend(Backend):
             raise BackendError("multi_powmod needs as many exponents as bases")
         if any(e < 0 for e in exponents):
             raise BackendError("multi_powmod needs non-negative exponents")
-        acc = mpz(1)
+        acc = mpz(1) % modulus
         for b, e in zip(bases, exponents):
             acc = acc * gmpy2.powmod(b, e, modulus) % modulus
         return acc
 
     def prod_mod(self, values: Sequence[int], modulus: int) -> mpz:
-        acc = mpz(1)
         m = mpz(modulus)
+        acc = mpz(1) % m
         for v in values:
             acc = acc * v % m
         return acc

@@ -1,0 +1,81 @@
+/*
+ * Ballotchain native backend: modular arithmetic on GMP for the ElectionGuard group.
+ *
+ * Every integer crosses this interface as an unsigned big-endian byte string of a stated
+ * length. Every function returns an int status (BC_OK on success, a negative BC_E* code on
+ * bad input) and never aborts on bad input. No function keeps global mutable state, so all
+ * of them may run concurrently from several threads (the Python binding releases the GIL).
+ *
+ * The declarations between the CDEF markers are parsed by cffi (native/build_native.py):
+ * keep them free of preprocessor directives.
+ */
+#ifndef BALLOTCHAIN_NATIVE_H
+#define BALLOTCHAIN_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CDEF BEGIN */
+#define BC_OK 0
+#define BC_EINVAL -1
+#define BC_ENOMEM -2
+#define BC_ERANGE -3
+
+#define BC_MAX_WINDOW 16
+#define BC_MAX_EXP_BITS 65536
+#define BC_MAX_THREADS 256
+
+typedef struct bc_table bc_table;
+
+/* 1 when odd moduli use the AVX-512 IFMA multiplication: the CPU and OS support it and the
+ * environment variable BALLOTCHAIN_NATIVE_IFMA does not start with '0' (read when each call
+ * or table sets up its modulus). Otherwise GMP's mpn functions do the work. */
+int bc_ifma_available(void);
+
+/* out = base^exp mod mod (variable time). mod > 0. out_len >= bytes of mod. */
+int bc_powmod(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
+              const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);
+
+/* out = base^exp mod mod in time independent of exp's value (mpz_powm_sec).
+ * mod odd, exp > 0. */
+int bc_powmod_sec(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
+                  const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);
+
+/* out[i] = bases[i]^exps[i] mod mod for i < count; inputs and outputs packed at fixed
+ * strides base_len, exp_len, out_len. nthreads >= 1 splits the work across threads. */
+int bc_powmod_many(const uint8_t *bases, size_t base_len, const uint8_t *exps, size_t exp_len,
+                   size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len,
+                   int nthreads);
+
+/* out = prod bases[i]^exps[i] mod mod (simultaneous exponentiation, shared squarings). */
+int bc_multi_powmod(const uint8_t *bases, size_t base_len, const uint8_t *exps, size_t exp_len,
+                    size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);
+
+/* out = prod values[i] mod mod (1 mod mod for count == 0). */
+int bc_prod_mod(const uint8_t *values, size_t value_len, size_t count, const uint8_t *mod,
+                size_t mod_len, uint8_t *out, size_t out_len);
+
+/* *result = 1 iff every value x has 0 < x < p, Jacobi (x|p) = 1 and
+ * (prod x_i^r_i)^q == 1 mod p, where r_i are the caller's random exponents (packed at
+ * stride rand_len bytes, rand_len <= 32). p must be odd and > 2. */
+int bc_batch_in_subgroup(const uint8_t *values, size_t value_len, size_t count, const uint8_t *p,
+                         size_t p_len, const uint8_t *q, size_t q_len, const uint8_t *rand,
+                         size_t rand_len, int *result);
+
+/* A fixed-base table for base mod mod, exponents below 2^exp_bits, windows of `window` bits
+ * (1..BC_MAX_WINDOW). *out receives an opaque handle to release with bc_table_free. */
+int bc_table_new(const uint8_t *base, size_t base_len, const uint8_t *mod, size_t mod_len,
+                 size_t exp_bits, int window, bc_table **out);
+void bc_table_free(bc_table *table);
+size_t bc_table_nbytes(const bc_table *table);
+
+/* out = base^exp mod mod from the table; exp < 2^exp_bits. Read-only on the table. */
+int bc_table_pow(const bc_table *table, const uint8_t *exp, size_t exp_len, uint8_t *out,
+                 size_t out_len);
+
+/* out[i] = base^exps[i] mod mod, packed; nthreads >= 1 splits the work across threads. */
+int bc_table_pow_many(const bc_table *table, const uint8_t *exps, size_t exp_len, size_t count,
+                      uint8_t *out, size_t out_len, int nthreads);
+/* CDEF END */
+
+#endif /* BALLOTCHAIN_NATIVE_H */
