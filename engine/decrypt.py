@@ -20,8 +20,7 @@ egk deviation (DESIGN.md item 3), confirmed against DecryptBallotTestVector and 
 challenged ballots: in eq. 81 egk hashes C1 as the ASCII bytes of its upper-case hexadecimal text,
 with no length prefix, in place of C1's bytes; we do the same.
 
-The Lagrange coefficients are computed here (``_lagrange_coefficient``): engine.ceremony sits in the
-same layer as this module, and the layers contract keeps the two independent.
+The Lagrange coefficients w_i (eq. 67) are engine.ceremony's.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
+from engine.ceremony import lagrange_coefficient
 from engine.contest_data import decrypt_contest_data
 from engine.election import (
     BallotState,
@@ -128,19 +128,6 @@ def guardian_share_key(context: DecryptionContext, x_coordinate: int) -> Element
     return group.multi_pow(bases, exponents)
 
 
-def _lagrange_coefficient(i: int, indices: Sequence[int], group: Group) -> ElementModQ:
-    """w_i = prod_{l in U, l != i} l / (l - i) mod q, eq. 67."""
-    q = int(group.q)
-    num, den = 1, 1
-    for ell in indices:
-        if ell != i:
-            num = num * ell % q
-            den = den * (ell - i) % q
-    if den == 0:
-        raise QuorumError("the x coordinates of the available guardians must be distinct mod q")
-    return group.element_q(num * pow(den, -1, q) % q)
-
-
 # ------------------------------------------------------------------------------- step 1: guardian
 
 
@@ -232,8 +219,7 @@ def guardian_partial_decrypt(
             raise DecryptionError(f"guardian {trustee.guardian_id!r}: need one nonce mod q per ciphertext")
     g = group.generator
     shares = tuple(
-        PartialDecryption(base.pow_secret(share), g.pow_secret(u), base.pow_secret(u))
-        for base, u in zip(bases, us)
+        PartialDecryption(base.pow_secret(share), g.pow_secret(u), base.pow_secret(u)) for base, u in zip(bases, us)
     )
     return (
         GuardianShares(trustee.guardian_id, trustee.x_coordinate, shares),
@@ -334,8 +320,7 @@ def _check_participants(context: DecryptionContext, shares: Sequence[GuardianSha
         elements = [e for d in s.shares for e in (d.value, d.a, d.b)]
         if any(e.group is not group for e in elements) or not group.all_in_subgroup(elements):
             raise GuardianShareError(
-                f"guardian {s.guardian_id!r} gave a partial decryption or commitment outside the "
-                "order-q subgroup",
+                f"guardian {s.guardian_id!r} gave a partial decryption or commitment outside the order-q subgroup",
                 [s.guardian_id],
             )
 
@@ -352,7 +337,7 @@ def compute_challenges(
     _check_participants(context, shares, len(items))
     group = context.group
     xs = [s.x_coordinate for s in shares]
-    weights = tuple(_lagrange_coefficient(x, xs, group) for x in xs)
+    weights = tuple(lagrange_coefficient(x, xs, group) for x in xs)
     values, commitments, challenges = [], [], []
     for j, item in enumerate(items):
         parts = [s.shares[j] for s in shares]
@@ -448,9 +433,7 @@ def combine_decryptions(
     out = []
     for j, item in enumerate(combination.items):
         v = group.element_q(sum(int(by_id[gid].responses[j].value) for gid in expected) % int(group.q))
-        out.append(
-            CombinedDecryption(item, combination.values[j], DecryptionProof(combination.challenges[j], v))
-        )
+        out.append(CombinedDecryption(item, combination.values[j], DecryptionProof(combination.challenges[j], v)))
     return tuple(out)
 
 
@@ -496,13 +479,10 @@ def decrypt_items(
         if absent:
             raise DecryptionError(f"no injected nonces for guardians {', '.join(absent)}")
     results = [
-        guardian_partial_decrypt(t, items, nonces=None if nonces is None else nonces[t.guardian_id])
-        for t in trustees
+        guardian_partial_decrypt(t, items, nonces=None if nonces is None else nonces[t.guardian_id]) for t in trustees
     ]
     combination = compute_challenges(context, items, [shares for shares, _ in results])
-    responses = [
-        guardian_respond(state, combination.challenges_for(state.guardian_id)) for _, state in results
-    ]
+    responses = [guardian_respond(state, combination.challenges_for(state.guardian_id)) for _, state in results]
     return combine_decryptions(context, combination, responses)
 
 
