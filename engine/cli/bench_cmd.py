@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -15,10 +16,11 @@ import click
 
 from engine.backend import get_backend
 from engine.ballot import encrypt_ballot
-from engine.ceremony import finalize_ceremony, generate_guardian, public_record
+from engine.ceremony import decrypting_trustee, finalize_ceremony, generate_guardian, key_share, public_record
 from engine.cli.common import console
 from engine.cli.demo_cmd import demo_manifest_bytes, random_ballots
-from engine.election import ElectionConfig, ElectionInitialized, EncryptedBallot
+from engine.decrypt import decrypt_tally
+from engine.election import DecryptingTrustee, ElectionConfig, ElectionInitialized, EncryptedBallot, EncryptedTally
 from engine.group import group_by_name
 from engine.hash import SPEC_VERSION, election_base_hash, manifest_hash, parameter_base_hash
 from engine.manifest import Manifest
@@ -37,15 +39,25 @@ def _median_seconds(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def bench_election(group_name: str) -> tuple[Manifest, ElectionInitialized]:
+def bench_election(
+    group_name: str, n: int = 5, k: int = 3
+) -> tuple[Manifest, ElectionInitialized, list[DecryptingTrustee]]:
+    """The demo manifest with an in-process n-of-k ceremony (shares exchanged in memory)."""
     group = group_by_name(group_name)
     manifest_bytes = demo_manifest_bytes()
     manifest = decode_manifest(loads(manifest_bytes, "demo manifest"))
     h_p = parameter_base_hash(group)
     h_m = manifest_hash(h_p, manifest_bytes)
-    config = ElectionConfig(group, SPEC_VERSION, 3, 2, h_p, h_m, election_base_hash(h_p, h_m, 3, 2), manifest_bytes)
-    records = [public_record(generate_guardian(group, f"g{i}", i, 2), h_p) for i in (1, 2, 3)]
-    return manifest, finalize_ceremony(config, records)
+    config = ElectionConfig(group, SPEC_VERSION, n, k, h_p, h_m, election_base_hash(h_p, h_m, n, k), manifest_bytes)
+    guardians = [generate_guardian(group, f"g{i}", i, k) for i in range(1, n + 1)]
+    trustees = [
+        decrypting_trustee(
+            g, key_share(g, {o.guardian_id: o.value_at(g.x_coordinate) for o in guardians if o is not g})
+        )
+        for g in guardians
+    ]
+    init = finalize_ceremony(config, [public_record(g, h_p) for g in guardians])
+    return manifest, init, trustees
 
 
 def verify_ballot_proofs(init: ElectionInitialized, ballot: EncryptedBallot) -> bool:
@@ -67,8 +79,8 @@ def run_bench(quick: bool, group_name: str) -> dict[str, object]:
     backend = get_backend()
     group = group_by_name(group_name)
     repeats = 3 if quick else 7
-    manifest, init = bench_election(group_name)
-    plaintexts = random_ballots(manifest, 8, __import__("random").Random(1))
+    manifest, init, trustees = bench_election(group_name)
+    plaintexts = random_ballots(manifest, 8, random.Random(1))
     selections = sum(len(c.selections) for c in plaintexts[0].contests)
     x, e = group.g_pow(group.random_q()), group.random_q()
     powmod_s = _median_seconds(lambda: backend.powmod(x.value, e.value, group.p), repeats * 5)
@@ -78,11 +90,14 @@ def run_bench(quick: bool, group_name: str) -> dict[str, object]:
     verify_s = _median_seconds(lambda: verify_ballot_proofs(init, ballot), repeats)
     copies = [dataclasses.replace(ballot, ballot_id=f"b{i}") for i in range(200 if quick else 1000)]
 
-    def tally_all() -> None:
+    def tally_all() -> EncryptedTally:
         acc = TallyAccumulator(manifest, init.extended_base_hash, group)
         acc.add_all(copies)
+        return acc.build("bench")
 
     tally_s = _median_seconds(tally_all, repeats)
+    encrypted_tally = tally_all()
+    decrypt_s = _median_seconds(lambda: decrypt_tally(init, trustees[:3], encrypted_tally), max(1, repeats // 2))
     per = lambda seconds: seconds * 1000 / selections  # noqa: E731
     return {
         "backend": backend.name,
@@ -95,9 +110,11 @@ def run_bench(quick: bool, group_name: str) -> dict[str, object]:
         "encrypt_ballots_per_second": 1 / encrypt_s,
         "verify_ms_per_selection": per(verify_s),
         "tally_adds_per_second": len(copies) * selections / tally_s,
+        "decrypt_ms_per_selection_3_of_5": per(decrypt_s),
         "ratios_to_powmod": {
             "encrypt_per_selection": per(encrypt_s) / (powmod_s * 1000),
             "verify_per_selection": per(verify_s) / (powmod_s * 1000),
+            "decrypt_per_selection_3_of_5": per(decrypt_s) / (powmod_s * 1000),
         },
     }
 
