@@ -6,7 +6,7 @@ outcome per ballot. Subgroup membership (5.A, 6.A) is tested for the whole chunk
 
 The spec asks 5 and 6 of cast ballots; they are checked on challenged ballots too (a challenged
 ballot with a bad proof shows a faulty or dishonest encrypting device just the same).
-Cross-ballot checks (7.C-7.G, aggregation) are the runner's, over the ``BallotSummary``s.
+Cross-ballot checks (7.C-7.G, aggregation) are the runner's.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from engine.election import BallotState, EncryptedBallot, EncryptedContest
+from engine.election import EncryptedBallot, EncryptedContest
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
@@ -42,33 +42,6 @@ class BallotContext:
     h_e: UInt256
     layout: ManifestLayout
     cache_key: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class BallotSummary:
-    """What the cross-ballot checks need to know of one ballot (small, kept for every ballot)."""
-
-    label: str
-    ballot_id: str
-    state: BallotState
-    device: str
-    confirmation_code: UInt256
-    code_baux: bytes
-    contest_ids: tuple[str, ...]
-    is_preencrypt: bool
-
-
-def summarize(label: str, ballot: EncryptedBallot) -> BallotSummary:
-    return BallotSummary(
-        label=label,
-        ballot_id=ballot.ballot_id,
-        state=ballot.state,
-        device=ballot.encrypting_device,
-        confirmation_code=ballot.confirmation_code,
-        code_baux=ballot.code_baux,
-        contest_ids=tuple(c.contest_id for c in ballot.contests),
-        is_preencrypt=ballot.is_preencrypt,
-    )
 
 
 # ---------------------------------------------------------------- worker entry points

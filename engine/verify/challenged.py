@@ -156,14 +156,3 @@ def verify_own_ciphertexts(
             rec.failed_at(
                 "R.challenged", "a contest of the ballot is not decrypted", dict(where, contest_id=contest_id)
             )
-
-
-def settle_challenged_subgroup(rec: Recorder, batch: SubgroupBatch[tuple[str, str, str]]) -> None:
-    """R.subgroup for the contest data C0 and beta of the decrypted challenged ballots."""
-    n = len(batch)
-    offenders = batch.offenders()
-    for label, contest_id, what in offenders:
-        rec.failed(
-            Finding("R.subgroup", f"the contest data's {what} is not in Z_p^r", file=label, contest_id=contest_id)
-        )
-    rec.passed("R.subgroup", n - len(offenders))

@@ -19,7 +19,8 @@ from engine.group import ElementModP
 from engine.hash import UInt256
 from engine.proofs import verify_decryption
 from engine.verify.hashes import CONTEST_DATA_FORMS, contest_data_challenge
-from engine.verify.report import Recorder
+from engine.verify.report import Finding, Recorder
+from engine.verify.subgroup import SubgroupBatch
 
 Memo = MutableMapping[Hashable, Any]
 
@@ -108,3 +109,14 @@ def verify_contest_data_decryption(
             **where,
         ):
             rec.form(proof_id, str(form))
+
+
+def settle_contest_data_subgroup(rec: Recorder, batch: SubgroupBatch[tuple[str, str, str]]) -> None:
+    """R.subgroup for the C0 and beta of decrypted contest data, labelled (file, contest id, name)."""
+    n = len(batch)
+    offenders = batch.offenders()
+    for label, contest_id, what in offenders:
+        rec.failed(
+            Finding("R.subgroup", f"the contest data's {what} is not in Z_p^r", file=label, contest_id=contest_id)
+        )
+    rec.passed("R.subgroup", n - len(offenders))

@@ -106,6 +106,7 @@ class Report:
     jobs: int
     findings_omitted: int = 0
     summary: tuple[tuple[str, int], ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -140,6 +141,7 @@ class Report:
             "checks": [c.to_json_dict() for c in self.checks],
             "findings": [f.to_json_dict() for f in self.findings],
             "findings_omitted": self.findings_omitted,
+            "notes": list(self.notes),
         }
 
 
@@ -267,6 +269,7 @@ class Recorder:
         jobs: int,
         not_checked: frozenset[str] = frozenset(),
         summary: tuple[tuple[str, int], ...] = (),
+        notes: tuple[str, ...] = (),
     ) -> Report:
         results = []
         for check_id, description in CHECKS:
@@ -304,4 +307,5 @@ class Recorder:
             jobs=jobs,
             findings_omitted=sum(self._omitted.values()),
             summary=summary,
+            notes=notes,
         )

@@ -33,12 +33,8 @@ from engine.record import ElectionRecord, RecordError
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
 from engine.verify.catalog import CHECKS
 from engine.verify.chains import ChainLink, ballot_file, chain_file, verify_chain, verify_unique_codes
-from engine.verify.challenged import (
-    BallotFingerprint,
-    settle_challenged_subgroup,
-    verify_challenged_ballot,
-)
-from engine.verify.decryption import Memo
+from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
+from engine.verify.decryption import Memo, settle_contest_data_subgroup
 from engine.verify.guardians import verify_guardians
 from engine.verify.layout import ManifestLayout
 from engine.verify.parameters import verify_parameters
@@ -58,6 +54,7 @@ ProgressCallback = Callable[[str, int, int], None]
 """progress(phase, done, total): phase "ballots" (once per ballot), "tally", "challenged"."""
 
 DEFAULT_CHUNK_SELECTIONS = 400
+MAX_REPORT_NOTES = 100  # the reader's notes (fields it skipped) carried into the report
 TALLY_CHECKS = (
     "8.A",
     "8.B",
@@ -238,6 +235,7 @@ def verify_record(
         jobs,
         not_checked=frozenset(not_checked),
         summary=summary,
+        notes=tuple(record.notes[:MAX_REPORT_NOTES]),
     )
 
 
@@ -383,6 +381,12 @@ def _cross_ballot_checks(
     verify_unique_codes(rec, len(index.codes) - len(index.duplicate_codes), index.duplicate_codes)
     for device, chain in chains.items():
         verify_chain(rec, ctx.h_e, b_aux_0, chain, index.links[device])
+    if len(chains) > 1:
+        rec.note(
+            "7.D",
+            f"{len(chains)} chains start from the configuration's one B_aux,0, which does not tell the devices "
+            "apart (spec 3.4.3 asks for unique device information)",
+        )
     if chaining_configured:
         for device in sorted(index.devices):
             rec.expect(
@@ -483,7 +487,7 @@ def _challenged_checks(
         if progress is not None:
             progress("challenged", i + 1, len(paths))
     with rec.timed("R.subgroup"):
-        settle_challenged_subgroup(rec, batch)
+        settle_contest_data_subgroup(rec, batch)
     for bid in sorted(index.fingerprints):
         if bid not in decrypted_ids:
             rec.failed(

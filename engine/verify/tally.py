@@ -16,9 +16,15 @@ from engine.election import DecryptedTallyOrBallot, EncryptedBallot, EncryptedTa
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
-from engine.verify.decryption import Memo, verify_contest_data_decryption, verify_selection_decryption
+from engine.verify.decryption import (
+    Memo,
+    settle_contest_data_subgroup,
+    verify_contest_data_decryption,
+    verify_selection_decryption,
+)
 from engine.verify.layout import ManifestLayout
 from engine.verify.report import Finding, Recorder
+from engine.verify.subgroup import SubgroupBatch
 
 ENCRYPTED_TALLY_FILE = "encrypted_tally.json"
 TALLY_FILE = "tally.json"
@@ -143,6 +149,7 @@ def verify_tally(
             for es in ec.selections:
                 aggregates.setdefault((ec.contest_id, es.selection_id), es.ciphertext)
     tallied: set[str] = set()
+    batch: SubgroupBatch[tuple[str, str, str]] = SubgroupBatch(joint_key.group)
     for contest in tally.contests:
         cwhere = dict(where, contest_id=contest.contest_id)
         tallied.add(contest.contest_id)
@@ -178,9 +185,14 @@ def verify_tally(
                     **cwhere,
                 )
         if contest.decrypted_contest_data is not None:
+            data = contest.decrypted_contest_data
+            batch.add(data.encrypted_contest_data.c0, (TALLY_FILE, contest.contest_id, "C0"))
+            batch.add(data.beta, (TALLY_FILE, contest.contest_id, "beta"))
             verify_contest_data_decryption(
                 rec, ("11.A", "11.B"), h_e, joint_key, contest.decrypted_contest_data, cwhere, memo
             )
+    with rec.timed("R.subgroup"):
+        settle_contest_data_subgroup(rec, batch)
     for contest_id in sorted(contests_on_ballots):
         rec.expect(
             contest_id in tallied,

@@ -1,0 +1,162 @@
+"""Verifier benchmark: a production-group election record verified on 1 and 2 processes.
+
+    .venv/bin/python benchmarks/verify_bench.py [--ballots 1000 5000] [--jobs 1 2] [--regenerate]
+
+Each record is made once by the engine's own roles (key ceremony, encryption with chained codes on
+two devices, 5% challenged, tally, decryption by a quorum) and cached under benchmarks/cache/.
+Each verification runs in a fresh process, so that its peak resident memory is its own. Prints one
+JSON object: per record and number of jobs, wall-clock ms per selection, per ballot and in total,
+the speed-up from 1 to 2 jobs, and the peak RSS of the verifying process and of its largest worker.
+CPU seconds (parent, workers) and the load average are printed too: on a shared machine the wall
+clock speed-up is only meaningful when nothing else runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / "cache"
+GUARDIANS, QUORUM = 3, 2
+CHALLENGE_RATE = 0.05
+DEVICES = 2
+
+
+def generate(out: Path, voters: int, seed: int = 2026) -> Path:
+    """A complete, valid public record of `voters` ballots (the demo manifest), in out/record."""
+    from engine.cli import ballot_cmds, decrypt_cmds, election_cmds, guardian_cmds
+    from engine.cli.demo_cmd import demo_manifest_bytes, random_ballots
+    from engine.record import ElectionRecord
+
+    record, private, exchange = out / "record", out / "private", out / "exchange"
+    private.mkdir(parents=True)
+    manifest_file = private / "manifest.json"
+    manifest_file.write_bytes(demo_manifest_bytes())
+    election_cmds.init_election(manifest_file, GUARDIANS, QUORUM, record, group_name="production", chain=True)
+    ids = [f"guardian-{i}" for i in range(1, GUARDIANS + 1)]
+    secret = {g: private / g / "guardian-secret.json" for g in ids}
+    publics, shares, complaints = exchange / "publics", exchange / "shares", exchange / "complaints"
+    publics.mkdir(parents=True)
+    for x, g in enumerate(ids, start=1):
+        guardian_cmds.keygen(record, g, x, secret[g], publics / f"guardian-{g}.json", None)
+    for g in ids:
+        guardian_cmds.send_shares(record, secret[g], publics, shares, None)
+    for g in ids:
+        guardian_cmds.receive_shares(record, secret[g], publics, shares, complaints, None)
+    guardian_cmds.finalize(record, publics)
+
+    rng = random.Random(seed)
+    ballots = random_ballots(ElectionRecord(record).manifest, voters, rng)
+    challenged = {b.ballot_id for b in ballots if rng.random() < CHALLENGE_RATE}
+    for d in range(DEVICES):
+        mine = ballots[d::DEVICES]
+        ballot_cmds.encrypt_ballots(
+            record, mine, f"device-{d + 1}", [b.ballot_id for b in mine if b.ballot_id in challenged]
+        )
+    ballot_cmds.tally_record(record, processes=2)
+    present = ids[:QUORUM]
+    partials, asked, answers = exchange / "partials", exchange / "challenges", exchange / "responses"
+    nonces = {g: private / g / "decryption-nonces.json" for g in present}
+    for g in present:
+        decrypt_cmds.guardian_decrypt(record, secret[g], partials, nonces[g], None)
+    decrypt_cmds.decrypt_challenge(record, partials, asked)
+    for g in present:
+        decrypt_cmds.guardian_answer(record, secret[g], nonces[g], asked, answers, None)
+    decrypt_cmds.decrypt_combine(record, partials, answers)
+    return record
+
+
+def cached_record(voters: int, regenerate: bool) -> tuple[Path, float | None]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / ".gitignore").write_text("*\n")
+    folder = CACHE / f"production-{voters}"
+    record = folder / "record"
+    if (folder / "complete").exists() and not regenerate:
+        return record, None
+    if folder.exists():
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        generate(folder, voters)
+    (folder / "complete").write_text("")
+    return record, time.perf_counter() - started
+
+
+def measure(record: Path, jobs: int) -> dict[str, object]:
+    """Run in a fresh process: one verification, its timing and memory."""
+    from engine.backend import get_backend
+    from engine.verify import verify_record
+
+    started = time.perf_counter()
+    report = verify_record(record, jobs=jobs)
+    wall = time.perf_counter() - started
+    if not report.ok:
+        raise SystemExit(f"the benchmark record does not verify: {report.failed_ids}")
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    selections = report.check("5.D").items
+    ballots = dict(report.summary)["ballots"]
+    return {
+        "backend": get_backend().name,
+        "jobs": jobs,
+        "ballots": ballots,
+        "selections": selections,
+        "total_s": round(wall, 3),
+        "ms_per_selection": round(1000 * wall / selections, 3),
+        "ms_per_selection_per_core": round(1000 * wall * jobs / selections, 3),
+        "ms_per_ballot": round(1000 * wall / ballots, 2),
+        "seconds_by_check": {c.check_id: round(c.seconds, 2) for c in report.checks if c.seconds >= 0.05},
+        "cpu_s_parent": round(own.ru_utime + own.ru_stime, 2),
+        "cpu_s_workers": round(children.ru_utime + children.ru_stime, 2),
+        "peak_rss_mib": round(own.ru_maxrss / 1024, 1),
+        "peak_worker_rss_mib": round(children.ru_maxrss / 1024, 1),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ballots", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure, args.jobs[0])))
+        return
+
+    out: dict[str, object] = {"group": "production", "cpus": os.cpu_count(), "records": {}}
+    for voters in args.ballots:
+        record, generated = cached_record(voters, args.regenerate)
+        runs = {}
+        for jobs in args.jobs:
+            result = subprocess.run(
+                [sys.executable, __file__, "--measure", str(record), "--jobs", str(jobs)],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            runs[str(jobs)] = json.loads(result.stdout.strip().splitlines()[-1])
+            print(f"{voters} ballots, {jobs} job(s): {runs[str(jobs)]['total_s']} s", file=sys.stderr)
+        entry: dict[str, object] = {"runs": runs}
+        if generated is not None:
+            entry["generated_s"] = round(generated, 1)
+        if "1" in runs and "2" in runs:
+            entry["speedup_1_to_2"] = round(runs["1"]["total_s"] / runs["2"]["total_s"], 3)  # type: ignore[operator]
+        out["records"][str(voters)] = entry  # type: ignore[index]
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
