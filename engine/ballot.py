@@ -174,9 +174,7 @@ def validate_plaintext_ballot(
     if not isinstance(ballot, PlaintextBallot):
         raise BallotError(f"expected a PlaintextBallot, not {type(ballot).__name__}")
     _require_text(ballot.ballot_id, "ballot id")
-    if ballot.sn is not None and (
-        isinstance(ballot.sn, bool) or not isinstance(ballot.sn, int) or ballot.sn < 0
-    ):
+    if ballot.sn is not None and (isinstance(ballot.sn, bool) or not isinstance(ballot.sn, int) or ballot.sn < 0):
         raise BallotError(f"ballot {ballot.ballot_id!r}: the serial number must be a non-negative integer")
     style_contests = _style_contests(manifest, ballot.ballot_style, ballot.ballot_id)
     on_style = {c.object_id for c in style_contests}
@@ -197,8 +195,7 @@ def validate_plaintext_ballot(
             )
         given[cid] = contest
     normal = tuple(
-        _normal_contest(desc, given.get(desc.object_id), ballot.ballot_id, overvotes)
-        for desc in style_contests
+        _normal_contest(desc, given.get(desc.object_id), ballot.ballot_id, overvotes) for desc in style_contests
     )
     return PlaintextBallot(ballot.ballot_id, ballot.ballot_style, normal, ballot.sn)
 
@@ -225,9 +222,7 @@ def _normal_contest(
             tuple(PlaintextSelection(s.object_id, s.sequence_order, 0) for s in options),
         )
     if contest.sequence_order != desc.sequence_order:
-        raise BallotError(
-            f"{where}: sequence order {contest.sequence_order!r}, the manifest {desc.sequence_order}"
-        )
+        raise BallotError(f"{where}: sequence order {contest.sequence_order!r}, the manifest {desc.sequence_order}")
     known = {s.object_id: s for s in options}
     votes: dict[str, int] = {}
     for sel in contest.selections:
@@ -243,14 +238,8 @@ def _normal_contest(
                 f"{where}: selection {sid!r} has sequence order {sel.sequence_order!r}, "
                 f"the manifest {known[sid].sequence_order}"
             )
-        if (
-            isinstance(sel.vote, bool)
-            or not isinstance(sel.vote, int)
-            or not 0 <= sel.vote <= desc.option_limit
-        ):
-            raise BallotError(
-                f"{where}: the vote for {sid!r} is {sel.vote!r}, not in 0..{desc.option_limit} (R)"
-            )
+        if isinstance(sel.vote, bool) or not isinstance(sel.vote, int) or not 0 <= sel.vote <= desc.option_limit:
+            raise BallotError(f"{where}: the vote for {sid!r} is {sel.vote!r}, not in 0..{desc.option_limit} (R)")
         votes[sid] = sel.vote
     total = sum(votes.values())
     if total > desc.votes_allowed and overvotes == "reject":
@@ -281,9 +270,9 @@ def selection_nonce(
     Indices (int) enter as b(sequence_order, 4), the spec's form; labels (str) as their raw UTF-8
     bytes with no length prefix, egk's earlier form (IdForm.LABEL).
     """
-    return hash_elems(
-        h_e, TAG_NONCE, ballot_nonce, indicator_bytes(contest_ind), indicator_bytes(selection_ind)
-    ).to_q(group)
+    return hash_elems(h_e, TAG_NONCE, ballot_nonce, indicator_bytes(contest_ind), indicator_bytes(selection_ind)).to_q(
+        group
+    )
 
 
 def contest_hash(
@@ -322,9 +311,7 @@ def chain_code_baux(initial_hash: UInt256, previous_code: UInt256 | None, baux0:
 
 def chain_closing_hash(h_e: UInt256, last_code: UInt256, baux0: bytes) -> UInt256:
     """H = H(H_E; 0x24, H(B_l) || B_aux,0 || "CLOSE"), eq. 61, all without length prefixes (egk)."""
-    return hash_bytes(
-        h_e, bytes([TAG_CONFIRMATION]) + last_code.data + _as_bytes(baux0, "B_aux,0") + CLOSE_MARK
-    )
+    return hash_bytes(h_e, bytes([TAG_CONFIRMATION]) + last_code.data + _as_bytes(baux0, "B_aux,0") + CLOSE_MARK)
 
 
 def _as_bytes(value: object, what: str) -> bytes:
@@ -502,9 +489,7 @@ def decrypt_ballot_with_nonce(
             try:
                 vote = decrypt_with_nonce(es.ciphertext, xi, k, desc.option_limit)
             except DecryptionError as exc:
-                raise BallotError(
-                    f"ballot {ballot.ballot_id!r}, selection {es.selection_id!r}: {exc}"
-                ) from None
+                raise BallotError(f"ballot {ballot.ballot_id!r}, selection {es.selection_id!r}: {exc}") from None
             votes.append(PlaintextSelection(es.selection_id, es.sequence_order, vote))
         data_nonce = contest_data_nonce(h_e, ballot_nonce, contest_ind, group)
         try:
@@ -581,9 +566,7 @@ class BallotChainer:
         )
 
 
-def make_ballot_chain(
-    h_e: UInt256, device: str, baux0: bytes, ballots: Iterable[EncryptedBallot]
-) -> BallotChain:
+def make_ballot_chain(h_e: UInt256, device: str, baux0: bytes, ballots: Iterable[EncryptedBallot]) -> BallotChain:
     """The closed chain of one device's ballots, in the order they were encrypted (eq. 59-61)."""
     chain = BallotChainer.start(h_e, device, baux0)
     for ballot in ballots:

@@ -112,9 +112,7 @@ class GuardianSecrets:
             raise CeremonyError(f"guardian {self.guardian_id!r}: needs a non-empty tuple of coefficients")
         for j, a in enumerate(self.coefficients):
             if not isinstance(a, ElementModQ) or a.group is not self.group:
-                raise CeremonyError(
-                    f"guardian {self.guardian_id!r}: coefficient {j} is not in Z_q of the group"
-                )
+                raise CeremonyError(f"guardian {self.guardian_id!r}: coefficient {j} is not in Z_q of the group")
             if a.value == 0:
                 raise CeremonyError(f"guardian {self.guardian_id!r}: coefficient {j} is 0 (need 0 < a < q)")
 
@@ -151,9 +149,7 @@ def guardian_secrets_from_trustee(trustee: DecryptingTrustee) -> GuardianSecrets
     if not trustee.polynomial_coefficients:
         raise CeremonyError(f"trustee {trustee.guardian_id!r} has no polynomial coefficients")
     group = trustee.polynomial_coefficients[0].group
-    return GuardianSecrets(
-        trustee.guardian_id, trustee.x_coordinate, group, tuple(trustee.polynomial_coefficients)
-    )
+    return GuardianSecrets(trustee.guardian_id, trustee.x_coordinate, group, tuple(trustee.polynomial_coefficients))
 
 
 def polynomial_value(coefficients: Sequence[ElementModQ], x: int) -> ElementModQ:
@@ -322,14 +318,7 @@ def share_kdf_keys(
     k_il: UInt256, i: int, ell: int, encoding: ShareEncoding = DEFAULT_SHARE_ENCODING
 ) -> tuple[bytes, bytes]:
     """(k_0, k_1): the MAC key (eq. 16) and the encryption key (eq. 17), KDF in counter mode."""
-    tail = (
-        encoding.label
-        + b"\x00"
-        + encoding.context
-        + encoding.index(i)
-        + encoding.index(ell)
-        + encoding.length_field
-    )
+    tail = encoding.label + b"\x00" + encoding.context + encoding.index(i) + encoding.index(ell) + encoding.length_field
     k0 = hmac.new(k_il.data, b"\x01" + tail, hashlib.sha256).digest()
     k1 = hmac.new(k_il.data, b"\x02" + tail, hashlib.sha256).digest()
     return k0, k1
@@ -416,9 +405,7 @@ def decrypt_share(
         raise reject("C0 is not in Z_p^r")
     beta = c0.pow_secret(recipient_secrets.secret_key)
     recipient_key = group.generator.pow_secret(recipient_secrets.secret_key)
-    k0, k1 = share_kdf_keys(
-        share_secret_key(h_p, i, ell, recipient_key, c0, beta, encoding), i, ell, encoding
-    )
+    k0, k1 = share_kdf_keys(share_secret_key(h_p, i, ell, recipient_key, c0, beta, encoding), i, ell, encoding)
     if not hmac.compare_digest(_share_mac(k0, c0, encrypted_share.c1).data, encrypted_share.c2.data):
         raise reject("the MAC C2 does not verify (eq. 19-20)")
     plain = int.from_bytes(_xor(encrypted_share.c1, k1), "big")

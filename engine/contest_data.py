@@ -209,11 +209,7 @@ def _check_contest_data(data: ContestData) -> None:
     if data.status not in STATUS_CODES:
         raise ContestDataError(f"unknown contest data status {data.status!r}")
     for v in data.over_votes:
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int)
-            or not (v == TRUNCATED_OVERVOTES or 0 <= v < _UINT32_MAX)
-        ):
+        if isinstance(v, bool) or not isinstance(v, int) or not (v == TRUNCATED_OVERVOTES or 0 <= v < _UINT32_MAX):
             raise ContestDataError(f"an over_votes entry is a sequence order in 0..2^32-2 or -1, not {v!r}")
     for w in data.write_ins:
         if not isinstance(w, str):
@@ -298,9 +294,7 @@ def contest_data_nonce_hash(h_e: UInt256, ballot_nonce: UInt256, contest_ind: in
     return hash_elems(h_e, TAG_NONCE, ballot_nonce, indicator_bytes(contest_ind), NONCE_LABEL)
 
 
-def contest_data_nonce(
-    h_e: UInt256, ballot_nonce: UInt256, contest_ind: int | str, group: Group
-) -> ElementModQ:
+def contest_data_nonce(h_e: UInt256, ballot_nonce: UInt256, contest_ind: int | str, group: Group) -> ElementModQ:
     """The nonce xi of eq. 50 as an element of Z_q (contest_data_nonce_hash reduced mod q)."""
     return contest_data_nonce_hash(h_e, ballot_nonce, contest_ind).to_q(group)
 
@@ -319,9 +313,7 @@ def derive_contest_data_keys(
     k = hash_elems(h_e, TAG_KDF_KEY, public_key, c0, beta)
     tail = KDF_LABEL + b"\x00" + CONTEXT_PREFIX + contest_id.encode("utf-8") + small_int_bytes(8 * num_bytes)
     blocks = _block_count(num_bytes)
-    keys = tuple(
-        hmac.new(k.data, small_int_bytes(i) + tail, hashlib.sha256).digest() for i in range(blocks + 1)
-    )
+    keys = tuple(hmac.new(k.data, small_int_bytes(i) + tail, hashlib.sha256).digest() for i in range(blocks + 1))
     return ContestDataKeys(keys[0], keys[1:])
 
 
@@ -352,9 +344,7 @@ def encrypt_contest_data(
     contest_id: str,
 ) -> HashedCiphertext:
     """Encrypt a contest's data (section 3.3.6): D = pad_contest_data(data, L), then eq. 53-55."""
-    return encrypt_contest_data_bytes(
-        pad_contest_data(data, contest_limit), nonce, h_e, public_key, contest_id
-    )
+    return encrypt_contest_data_bytes(pad_contest_data(data, contest_limit), nonce, h_e, public_key, contest_id)
 
 
 def decrypt_contest_data_bytes(

@@ -92,17 +92,13 @@ def exponent_of(value: ElementModP, base: ElementModP, bound: int) -> int:
     raise DecryptionError(f"the plaintext is not in 0..{bound}")
 
 
-def decrypt_with_secret(
-    ciphertext: Ciphertext, secret: ElementModQ, public_key: ElementModP, bound: int
-) -> int:
+def decrypt_with_secret(ciphertext: Ciphertext, secret: ElementModQ, public_key: ElementModP, bound: int) -> int:
     """sigma from (alpha, beta) with the full secret: T = beta / alpha^s = K^sigma, eq. 63-64."""
     t = ciphertext.data / partial_decrypt(ciphertext, secret)
     return exponent_of(t, public_key, bound)
 
 
-def decrypt_with_nonce(
-    ciphertext: Ciphertext, nonce: ElementModQ, public_key: ElementModP, bound: int
-) -> int:
+def decrypt_with_nonce(ciphertext: Ciphertext, nonce: ElementModQ, public_key: ElementModP, bound: int) -> int:
     """sigma from beta with the encryption nonce: beta / K^xi = K^sigma."""
     group = nonce.group
     k_xi = ElementModP(group.table_for(public_key).pow(nonce.value), group)

@@ -165,9 +165,7 @@ class Group:
     def multi_pow(self, bases: list[ElementModP], exponents: list[ElementModQ | int]) -> ElementModP:
         """prod(b_i^e_i) mod p for public exponents."""
         return ElementModP(
-            self.backend.multi_powmod(
-                [b.value for b in bases], [_exponent(e, None) for e in exponents], self.p
-            ),
+            self.backend.multi_powmod([b.value for b in bases], [_exponent(e, None) for e in exponents], self.p),
             self,
         )
 
@@ -220,9 +218,7 @@ class ElementModP:
 
     def __pow__(self, e: ElementModQ | int) -> ElementModP:
         """Exponentiation with a public exponent."""
-        return ElementModP(
-            self.group.backend.powmod(self.value, _exponent(e, None), self.group.p), self.group
-        )
+        return ElementModP(self.group.backend.powmod(self.value, _exponent(e, None), self.group.p), self.group)
 
     def pow_secret(self, e: ElementModQ) -> ElementModP:
         """Exponentiation with a secret exponent, in constant time."""

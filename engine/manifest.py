@@ -107,9 +107,7 @@ def validate_manifest(manifest: Manifest) -> Manifest:
         _unique(f"selection in {where}", [s.object_id for s in c.ballot_selections])
         _unique(f"selection sequence order in {where}", [s.sequence_order for s in c.ballot_selections])
         if not 1 <= c.votes_allowed <= len(c.ballot_selections):
-            raise ManifestError(
-                f"{where}: votes_allowed {c.votes_allowed} is not in 1..{len(c.ballot_selections)}"
-            )
+            raise ManifestError(f"{where}: votes_allowed {c.votes_allowed} is not in 1..{len(c.ballot_selections)}")
         if c.option_limit < 1 or c.option_limit > c.votes_allowed:
             raise ManifestError(f"{where}: option limit {c.option_limit} is not in 1..{c.votes_allowed}")
         if units and c.electoral_district_id not in units:

@@ -165,14 +165,10 @@ def test_encrypted_ballots_verify_and_decrypt(data):
     encrypted = result.ballot
     normal = validate_plaintext_ballot(manifest, ballot)
     assert [c.contest_id for c in encrypted.contests] == [c.contest_id for c in normal.contests]
-    assert [c.sequence_order for c in encrypted.contests] == sorted(
-        c.sequence_order for c in encrypted.contests
-    )
+    assert [c.sequence_order for c in encrypted.contests] == sorted(c.sequence_order for c in encrypted.contests)
     for ec, pc, cd in zip(encrypted.contests, normal.contests, result.contest_data, strict=True):
         desc = manifest.contest(ec.contest_id)
-        assert [s.sequence_order for s in ec.selections] == sorted(
-            s.sequence_order for s in desc.ballot_selections
-        )
+        assert [s.sequence_order for s in ec.selections] == sorted(s.sequence_order for s in desc.ballot_selections)
         for es, ps in zip(ec.selections, pc.selections, strict=True):
             assert es.selection_id == ps.selection_id
             assert verify_range(H_E, KEYS.public, es.ciphertext, es.proof, desc.option_limit)
@@ -181,10 +177,7 @@ def test_encrypted_ballots_verify_and_decrypt(data):
         ind = ec.sequence_order if form is IdForm.INDEX else ec.contest_id
         assert contest_hash(H_E, KEYS.public, ind, [s.ciphertext for s in ec.selections]) == ec.contest_hash
         assert cd == expected_data(pc, desc.votes_allowed)
-        assert (
-            decrypt_contest_data_with_secret(ec.contest_data, KEYS.secret, H_E, KEYS.public, ec.contest_id)
-            == cd
-        )
+        assert decrypt_contest_data_with_secret(ec.contest_data, KEYS.secret, H_E, KEYS.public, ec.contest_id) == cd
     hashes = [c.contest_hash for c in encrypted.contests]
     assert confirmation_code(H_E, hashes, b"aux") == encrypted.confirmation_code
     assert decrypt_ballot_with_nonce(manifest, CTX, encrypted, result.ballot_nonce, form=form) == replace(
@@ -424,9 +417,7 @@ def test_chain_links_codes_and_closes():
     assert closed.ballot_ids == ("b-0", "b-1", "b-2")
     assert closed.baux0 == h0.data
     assert closed.last_confirmation_code == ballots[-1].confirmation_code
-    assert closed.closing_hash == hash_bytes(
-        H_E, b"\x24" + ballots[-1].confirmation_code.data + baux0 + b"CLOSE"
-    )
+    assert closed.closing_hash == hash_bytes(H_E, b"\x24" + ballots[-1].confirmation_code.data + baux0 + b"CLOSE")
     assert closed.closing_hash == chain_closing_hash(H_E, ballots[-1].confirmation_code, baux0)
     with pytest.raises(BallotError, match="does not continue"):
         make_ballot_chain(H_E, "kiosk-7", baux0, [ballots[0], ballots[2]])

@@ -147,10 +147,7 @@ def plaintext_from_json(d: dict[str, Any]) -> PlaintextBallot:
             PlaintextContest(
                 c["contest_id"],
                 c["sequence_order"],
-                tuple(
-                    PlaintextSelection(s["selection_id"], s["sequence_order"], s["vote"])
-                    for s in c["selections"]
-                ),
+                tuple(PlaintextSelection(s["selection_id"], s["sequence_order"], s["vote"]) for s in c["selections"]),
                 tuple(c.get("write_ins") or ()),
             )
             for c in d["contests"]
@@ -164,9 +161,7 @@ def ciphertext_from_json(d: dict[str, str]) -> Ciphertext:
 
 
 def range_proof_from_json(d: dict[str, Any]) -> RangeProof:
-    return RangeProof(
-        tuple(q_of(p["challenge"]) for p in d["proofs"]), tuple(q_of(p["response"]) for p in d["proofs"])
-    )
+    return RangeProof(tuple(q_of(p["challenge"]) for p in d["proofs"]), tuple(q_of(p["response"]) for p in d["proofs"]))
 
 
 def hashed_from_json(d: dict[str, Any]) -> HashedCiphertext:
@@ -239,9 +234,7 @@ class Record:
     def joint_secret(self) -> ElementModQ:
         """s = sum of every guardian's a_i,0 (all trustees' secrets are in private_data)."""
         files = sorted(glob.glob(str(self.root / "private_data" / "trustees" / "decryptingTrustee-*.json")))
-        s = G.reduce_q(
-            sum(int(json.loads(Path(f).read_text())["polynomial_coefficients"][0], 16) for f in files)
-        )
+        s = G.reduce_q(sum(int(json.loads(Path(f).read_text())["polynomial_coefficients"][0], 16) for f in files))
         assert G.g_pow(s) == self.k
         return s
 
@@ -385,9 +378,7 @@ def test_decrypt_with_nonce_vector():
     for c in eballot.contests:
         assert G.g_pow(contest_data_nonce(h_e, nonce, c.contest_id, G)) == c.contest_data.c0
         assert contest_hash(h_e, k, c.contest_id, [s.ciphertext for s in c.selections]) == c.contest_hash
-    assert (
-        confirmation_code(h_e, [c.contest_hash for c in eballot.contests], b"") == eballot.confirmation_code
-    )
+    assert confirmation_code(h_e, [c.contest_hash for c in eballot.contests], b"") == eballot.confirmation_code
     decrypted = decrypt_ballot_with_nonce(manifest, (h_e, k), eballot, nonce, form=IdForm.LABEL)
     assert decrypted == validate_plaintext_ballot(manifest, expected)
 
@@ -410,9 +401,7 @@ def test_decrypt_ballot_vector_contest_data():
         assert contest_hash(h_e, k, c.contest_id, [x.ciphertext for x in c.selections]) == c.contest_hash
         for sel, dsel in zip(c.selections, dc["selections"], strict=True):
             assert decrypt_with_secret(sel.ciphertext, s, k, 1) == dsel["tally"]
-    assert (
-        confirmation_code(h_e, [c.contest_hash for c in eballot.contests], b"") == eballot.confirmation_code
-    )
+    assert confirmation_code(h_e, [c.contest_hash for c in eballot.contests], b"") == eballot.confirmation_code
 
 
 # ---------------------------------------------------------------- the workflow records
@@ -488,9 +477,7 @@ def test_record_plaintext_encrypts_to_a_ballot_that_verifies(name):
     rec = record(name)
     bid = sorted(rec.plaintexts)[0]
     plain = rec.plaintexts[bid]
-    result = encrypt_ballot(
-        rec.manifest, (rec.h_e, rec.k), plain, device="device", code_baux=rec.baux0, timestamp=1
-    )
+    result = encrypt_ballot(rec.manifest, (rec.h_e, rec.k), plain, device="device", code_baux=rec.baux0, timestamp=1)
     ours, theirs = result.ballot, eballot_from_json(rec.eballot_json[bid])
     s = rec.joint_secret
     assert [c.contest_id for c in ours.contests] == [c.contest_id for c in theirs.contests]
@@ -505,23 +492,15 @@ def test_record_plaintext_encrypts_to_a_ballot_that_verifies(name):
         assert len(c.contest_data.c1) == len(tc.contest_data.c1)
         for sel in c.selections:
             assert verify_range(rec.h_e, rec.k, sel.ciphertext, sel.proof, 1)
-            assert (
-                decrypt_with_secret(sel.ciphertext, s, rec.k, 1)
-                == expected_votes[(c.contest_id, sel.selection_id)]
-            )
+            assert decrypt_with_secret(sel.ciphertext, s, rec.k, 1) == expected_votes[(c.contest_id, sel.selection_id)]
         total = Ciphertext(G.product([x.ciphertext.pad for x in c.selections]),
                            G.product([x.ciphertext.data for x in c.selections]))  # fmt: skip
         assert verify_range(rec.h_e, rec.k, total, c.proof, c.votes_allowed)
-        assert (
-            contest_hash(rec.h_e, rec.k, c.sequence_order, [x.ciphertext for x in c.selections])
-            == c.contest_hash
-        )
+        assert contest_hash(rec.h_e, rec.k, c.sequence_order, [x.ciphertext for x in c.selections]) == c.contest_hash
     assert ours.encrypted_sn is not None and plain.sn is not None
     assert decrypt_with_secret(ours.encrypted_sn, s, rec.k, 1000) == plain.sn
     assert theirs.encrypted_sn is not None
     assert decrypt_with_secret(theirs.encrypted_sn, s, rec.k, 1000) == plain.sn
-    assert decrypt_ballot_with_nonce(
-        rec.manifest, (rec.h_e, rec.k), ours, result.ballot_nonce
-    ) == PlaintextBallot(
+    assert decrypt_ballot_with_nonce(rec.manifest, (rec.h_e, rec.k), ours, result.ballot_nonce) == PlaintextBallot(
         plain.ballot_id, plain.ballot_style, validate_plaintext_ballot(rec.manifest, plain).contests
     )

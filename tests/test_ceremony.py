@@ -113,9 +113,7 @@ def test_full_ceremony_n5_k3(five_three):
     config = make_config(5, 3)
     initialized = finalize_ceremony(config, list(reversed(c.records)))
     assert initialized.joint_public_key == TG.g_pow(joint_secret)
-    assert initialized.extended_base_hash == extended_base_hash(
-        config.election_base_hash, initialized.joint_public_key
-    )
+    assert initialized.extended_base_hash == extended_base_hash(config.election_base_hash, initialized.joint_public_key)
     assert [g.x_coordinate for g in initialized.guardians] == [1, 2, 3, 4, 5]
 
 
@@ -217,14 +215,10 @@ def test_a_false_complaint_is_dismissed(five_three):
     nonce = TG.random_nonzero_q()
     share = encrypt_share(sender, recipient_record, H_P, nonce)
     complaint = Complaint("guardian1", "guardian4", "says it did not verify")
-    verdict = resolve_complaint(
-        complaint, sender_record, recipient_record, share, sender.value_at(1), nonce, H_P
-    )
+    verdict = resolve_complaint(complaint, sender_record, recipient_record, share, sender.value_at(1), nonce, H_P)
     assert not verdict.upheld
     other_nonce = nonce + 1
-    verdict = resolve_complaint(
-        complaint, sender_record, recipient_record, share, sender.value_at(1), other_nonce, H_P
-    )
+    verdict = resolve_complaint(complaint, sender_record, recipient_record, share, sender.value_at(1), other_nonce, H_P)
     assert verdict.upheld
     with pytest.raises(CeremonyError):
         resolve_complaint(
@@ -252,9 +246,7 @@ def test_the_share_encoding_must_agree(five_three):
     with pytest.raises(ShareVerificationError, match="MAC"):
         decrypt_share(c.secrets[1], c.records[0], c.shares[(1, 2)], H_P, SPEC_SHARE_ENCODING)
     share = encrypt_share(c.secrets[0], c.records[1], H_P, encoding=SPEC_SHARE_ENCODING)
-    assert decrypt_share(c.secrets[1], c.records[0], share, H_P, SPEC_SHARE_ENCODING) == c.secrets[
-        0
-    ].value_at(2)
+    assert decrypt_share(c.secrets[1], c.records[0], share, H_P, SPEC_SHARE_ENCODING) == c.secrets[0].value_at(2)
 
 
 def test_encrypt_share_validates_its_input(five_three):
@@ -304,9 +296,7 @@ def test_finalize_refuses_a_forged_proof(five_three):
     records[3] = dataclasses.replace(records[3], coefficient_proofs=tuple(proofs))
     with pytest.raises(CeremonyRefused) as caught:
         finalize_ceremony(make_config(5, 3), records)
-    assert caught.value.problems == (
-        "guardian 'guardian4': (2.C) the Schnorr proof of coefficient 1 does not verify",
-    )
+    assert caught.value.problems == ("guardian 'guardian4': (2.C) the Schnorr proof of coefficient 1 does not verify",)
 
 
 def test_finalize_refuses_another_group_and_duplicate_ids(five_three):

@@ -57,9 +57,7 @@ def idx2(n: int) -> bytes:
 
 def vector_parameter_base_hash() -> UInt256:
     """H_P of eq. 4 with ver = "v2.0" padded to 32 bytes, as the vectors' egk computed it."""
-    data = (
-        b"\x00" + int(G.p).to_bytes(512, "big") + int(G.q).to_bytes(32, "big") + int(G.g).to_bytes(512, "big")
-    )
+    data = b"\x00" + int(G.p).to_bytes(512, "big") + int(G.q).to_bytes(32, "big") + int(G.g).to_bytes(512, "big")
     return hash_bytes(b"v2.0".ljust(32, b"\x00"), data)
 
 
@@ -79,9 +77,7 @@ def test_key_ceremony_vector_commitments_proofs_joint_key_and_extended_hash():
     records = []
     for guardian in tv["guardians"]:
         i = guardian["coordinate"]
-        secrets = GuardianSecrets(
-            guardian["name"], i, G, tuple(q_of(a) for a in guardian["polynomial_coefficients"])
-        )
+        secrets = GuardianSecrets(guardian["name"], i, G, tuple(q_of(a) for a in guardian["polynomial_coefficients"]))
         expected = [
             SchnorrProof(p_of(e["public_key"]), q_of(e["challenge"]), q_of(e["response"]))
             for e in guardian["expected_proofs"]
@@ -100,9 +96,7 @@ def test_key_ceremony_vector_commitments_proofs_joint_key_and_extended_hash():
     h_b = UInt256.from_hex(tv["election_base_hash"])
     all_commitments = [k for r in records for k in r.commitments]
     # the vector's H_E is spec 1.9's (eq. 20 there): the commitments follow K
-    assert hash_elems(h_b, 0x12, joint, *all_commitments) == UInt256.from_hex(
-        tv["expected_extended_base_hash"]
-    )
+    assert hash_elems(h_b, 0x12, joint, *all_commitments) == UInt256.from_hex(tv["expected_extended_base_hash"])
     assert extended_base_hash(h_b, joint) != UInt256.from_hex(tv["expected_extended_base_hash"])
 
 
@@ -113,15 +107,11 @@ def test_share_encryption_vector_bit_for_bit():
     tv = vector("ShareEncryptionTestVector")
     h_p = vector_parameter_base_hash()
     secrets = {
-        g["name"]: GuardianSecrets(
-            g["name"], g["coordinate"], G, tuple(q_of(a) for a in g["polynomial_coefficients"])
-        )
+        g["name"]: GuardianSecrets(g["name"], g["coordinate"], G, tuple(q_of(a) for a in g["polynomial_coefficients"]))
         for g in tv["guardians"]
     }
     records = {name: public_record(s, h_p) for name, s in secrets.items()}
-    nonces = {
-        e["name"]: {k: q_of(v) for k, v in e["share_nonces"].items()} for e in tv["expected_guardian_shares"]
-    }
+    nonces = {e["name"]: {k: q_of(v) for k, v in e["share_nonces"].items()} for e in tv["expected_guardian_shares"]}
     checked = 0
     for entry in tv["expected_guardian_shares"]:
         me = entry["name"]
@@ -145,9 +135,7 @@ def test_share_encryption_vector_bit_for_bit():
                 secrets[sender], records[recipient], h_p, nonces[sender][recipient], VECTOR_SHARE_ENCODING
             )
             assert made == expected
-            assert (
-                decrypt_share(secrets[recipient], records[sender], expected, h_p, VECTOR_SHARE_ENCODING) == y
-            )
+            assert decrypt_share(secrets[recipient], records[sender], expected, h_p, VECTOR_SHARE_ENCODING) == y
             with pytest.raises(ShareVerificationError, match=sender):
                 decrypt_share(secrets[recipient], records[sender], expected, h_p, DEFAULT_SHARE_ENCODING)
             received[sender] = y
@@ -243,9 +231,7 @@ def test_workflow_trustees_coefficients_and_key_shares(name):
         # eq. 21-22: g^P(i) from every guardian's public commitments
         assert G.g_pow(trustee.key_share) == public_key_share(records, trustee.x_coordinate)
         # eq. 22 from the polynomials themselves: P(i) = sum_j P_j(i)
-        received = {
-            s.guardian_id: s.value_at(mine.x_coordinate) for x, s in secrets.items() if x != mine.x_coordinate
-        }
+        received = {s.guardian_id: s.value_at(mine.x_coordinate) for x, s in secrets.items() if x != mine.x_coordinate}
         assert key_share(mine, received) == trustee.key_share
 
     # any k key shares give the joint secret s = sum_i s_i by Lagrange interpolation at 0 (eq. 67)

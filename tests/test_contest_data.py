@@ -49,9 +49,7 @@ def test_known_encodings():
     """egk's protocol-buffers bytes: status 1, packed over_votes 2, write_ins 3, filler 4."""
     assert encode_contest_data(ContestData()) == b""
     assert encode_contest_data(ContestData(status="null_vote")) == b"\x08\x01"
-    assert (
-        encode_contest_data(ContestData((1, 2, 300), (), "over_vote")) == b"\x08\x02\x12\x04\x01\x02\xac\x02"
-    )
+    assert encode_contest_data(ContestData((1, 2, 300), (), "over_vote")) == b"\x08\x02\x12\x04\x01\x02\xac\x02"
     assert encode_contest_data(ContestData((), ("Ann", ""), "normal")) == b"\x1a\x03Ann\x1a\x00"
     assert encode_contest_data(ContestData((-1,), (), "over_vote")) == b"\x08\x02\x12\x05\xff\xff\xff\xff\x0f"
     # the record's plaintext of a normal contest with L = 1, and of a null vote
@@ -167,9 +165,7 @@ def test_bad_limit():
 # ---------------------------------------------------------------- hashed ElGamal
 
 
-def _encrypt(
-    data: ContestData, limit: int = 1, contest_id: str = "contest-1"
-) -> tuple[HashedCiphertext, object]:
+def _encrypt(data: ContestData, limit: int = 1, contest_id: str = "contest-1") -> tuple[HashedCiphertext, object]:
     nonce = contest_data_nonce(H_E, UInt256(b"\x07" * 32), 3, TEST_GROUP)
     return encrypt_contest_data(data, limit, nonce, H_E, KEYS.public, contest_id), nonce
 
@@ -214,9 +210,7 @@ def test_wrong_context_or_key_fails_the_mac():
     with pytest.raises(ContestDataError, match="MAC"):
         decrypt_contest_data(ct, beta * TEST_GROUP.generator, H_E, KEYS.public, "contest-1")
     with pytest.raises(ContestDataError, match="MAC"):
-        decrypt_contest_data(
-            replace(ct, c0=ct.c0 * TEST_GROUP.generator), beta, H_E, KEYS.public, "contest-1"
-        )
+        decrypt_contest_data(replace(ct, c0=ct.c0 * TEST_GROUP.generator), beta, H_E, KEYS.public, "contest-1")
     with pytest.raises(ContestDataError, match="nonce"):
         decrypt_contest_data_with_nonce(ct, nonce + 1, H_E, KEYS.public, "contest-1")
 

@@ -57,17 +57,14 @@ def _vector_context(tv: dict[str, Any]) -> DecryptionContext:
             t["id"],
             t["xCoordinate"],
             tuple(
-                SchnorrProof(G.g_pow(egk_q(a)), G.element_q(0), G.element_q(0))
-                for a in t["polynomial_coefficients"]
+                SchnorrProof(G.g_pow(egk_q(a)), G.element_q(0), G.element_q(0)) for a in t["polynomial_coefficients"]
             ),
         )
         for t in tv["trustees"]
     )
     k = egk_p(tv["joint_public_key"])
     assert G.product([g.public_key for g in guardians]) == k
-    return DecryptionContext(
-        k, UInt256.from_hex(tv["extended_base_hash"]), guardians, len(guardians[0].commitments)
-    )
+    return DecryptionContext(k, UInt256.from_hex(tv["extended_base_hash"]), guardians, len(guardians[0].commitments))
 
 
 @pytest.mark.parametrize(
@@ -84,9 +81,7 @@ def test_tally_decryption_vectors(name, present):
     selections = [s for c in tv["encrypted_tally"]["contests"] for s in c["selections"]]
     items = [egk_ciphertext(s["encrypted_vote"]) for s in selections]
     expected = [
-        s["expected_decrypted_vote"]
-        for c in tv["expected_decrypted_tally"]["contests"]
-        for s in c["selections"]
+        s["expected_decrypted_vote"] for c in tv["expected_decrypted_tally"]["contests"] for s in c["selections"]
     ]
     decryptions = decrypt_items(context, trustees, items)
     bound = len(tv["encrypted_tally"]["cast_ballot_ids"])
@@ -114,9 +109,7 @@ def test_decrypt_ballot_vector():
 def _init_for(context: DecryptionContext):
     """An ElectionInitialized around a vector's context (its config values are not used)."""
     init = egk_election_initialized(workflow("allAvailableJson"))
-    config = dataclasses.replace(
-        init.config, quorum=context.quorum, number_of_guardians=len(context.guardians)
-    )
+    config = dataclasses.replace(init.config, quorum=context.quorum, number_of_guardians=len(context.guardians))
     return dataclasses.replace(
         init,
         config=config,
@@ -151,16 +144,12 @@ def _assert_matches_egk_decryption(decrypted, expected: dict[str, Any], h_e: UIn
         assert data.encrypted_contest_data == egk_hashed_ciphertext(exp_data["encrypted_contest_data"])
         assert data.beta == egk_p(exp_data["beta"])
         assert verify_contest_data_decryption(h_e, k, data.encrypted_contest_data, data.beta, data.proof)
-        assert verify_contest_data_decryption(
-            h_e, k, data.encrypted_contest_data, data.beta, _proof(exp_data["proof"])
-        )
+        assert verify_contest_data_decryption(h_e, k, data.encrypted_contest_data, data.beta, _proof(exp_data["proof"]))
 
 
 def _trustees(name: str):
     folder = workflow(name) / "private_data" / "trustees"
-    trustees = [
-        egk_trustee(json.loads(f.read_text())) for f in sorted(folder.glob("decryptingTrustee-*.json"))
-    ]
+    trustees = [egk_trustee(json.loads(f.read_text())) for f in sorted(folder.glob("decryptingTrustee-*.json"))]
     return [t for t in trustees if t.x_coordinate in PRESENT[name]]
 
 
@@ -192,9 +181,7 @@ def test_challenged_ballot_tallies_agree_with_the_plaintext_ballots():
     init = egk_election_initialized(folder)
     ballot = next(b for b in egk_workflow_ballots(folder) if b.ballot_id == "id-6")
     plain = json.loads((folder / "private_data" / "input" / "pballot-id-6.json").read_text())
-    votes = {
-        (c["contest_id"], s["selection_id"]): s["vote"] for c in plain["contests"] for s in c["selections"]
-    }
+    votes = {(c["contest_id"], s["selection_id"]): s["vote"] for c in plain["contests"] for s in c["selections"]}
     first = ballot.contests[0]
     one_contest = dataclasses.replace(ballot, contests=(first,))
     decrypted = decrypt_challenged_ballot(init, _trustees("chainedJson"), one_contest)

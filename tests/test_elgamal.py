@@ -66,7 +66,5 @@ def test_bad_plaintexts_and_keys_are_refused():
 
 def test_production_round_trip():
     keys = KeyPair.generate(PRODUCTION_GROUP)
-    ct = encrypt(3, PRODUCTION_GROUP.random_q(), keys.public) + encrypt(
-        4, PRODUCTION_GROUP.random_q(), keys.public
-    )
+    ct = encrypt(3, PRODUCTION_GROUP.random_q(), keys.public) + encrypt(4, PRODUCTION_GROUP.random_q(), keys.public)
     assert decrypt_with_secret(ct, keys.secret, keys.public, 10) == 7

@@ -79,9 +79,7 @@ def test_schnorr_complete_and_sound(secret, i, j, delta):
     assert not verify_coefficient(H, i, j + 1, proof)
     assert not verify_coefficient(H, i, j, dataclasses.replace(proof, response=proof.response + delta))
     assert not verify_coefficient(H, i, j, dataclasses.replace(proof, challenge=proof.challenge + delta))
-    assert not verify_coefficient(
-        H, i, j, dataclasses.replace(proof, public_key=proof.public_key * G.generator)
-    )
+    assert not verify_coefficient(H, i, j, dataclasses.replace(proof, public_key=proof.public_key * G.generator))
     assert isinstance(proof, SchnorrProof)
 
 
@@ -93,10 +91,6 @@ def test_decryption_proof_complete_and_sound(vote, nonce, delta):
     proof = prove_decryption(H, KEYS.public, ct, KEYS.secret, m)
     assert verify_decryption(H, KEYS.public, ct, m, proof)
     assert not verify_decryption(H, KEYS.public, ct, m * G.generator, proof)
-    assert not verify_decryption(
-        H, KEYS.public, ct, m, DecryptionProof(proof.challenge + delta, proof.response)
-    )
-    assert not verify_decryption(
-        H, KEYS.public, ct, m, DecryptionProof(proof.challenge, proof.response + delta)
-    )
+    assert not verify_decryption(H, KEYS.public, ct, m, DecryptionProof(proof.challenge + delta, proof.response))
+    assert not verify_decryption(H, KEYS.public, ct, m, DecryptionProof(proof.challenge, proof.response + delta))
     assert not verify_decryption(H, KEYS.public, Ciphertext(ct.pad, ct.data * G.generator), m, proof)

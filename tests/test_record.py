@@ -512,9 +512,7 @@ ballots = st.builds(
             small,
             small,
             hashes,
-            st.lists(st.builds(EncryptedSelection, texts, small, ciphertexts, range_proofs), max_size=3).map(
-                tuple
-            ),
+            st.lists(st.builds(EncryptedSelection, texts, small, ciphertexts, range_proofs), max_size=3).map(tuple),
             range_proofs,
             hashed,
         ),

@@ -84,9 +84,7 @@ def egk_manifest(node: dict[str, Any]) -> Manifest:
         )
         for c in node["contests"]
     )
-    styles = tuple(
-        BallotStyle(s["object_id"], tuple(s["geopolitical_unit_ids"])) for s in node["ballot_styles"]
-    )
+    styles = tuple(BallotStyle(s["object_id"], tuple(s["geopolitical_unit_ids"])) for s in node["ballot_styles"])
     units = tuple(u["object_id"] for u in node["geopolitical_units"])
     return Manifest(
         node["election_scope_id"],
@@ -143,9 +141,7 @@ def egk_encrypted_tally(node: dict[str, Any]) -> EncryptedTally:
             c["contest_id"],
             c["sequence_order"],
             tuple(
-                EncryptedTallySelection(
-                    s["selection_id"], s["sequence_order"], egk_ciphertext(s["encrypted_vote"])
-                )
+                EncryptedTallySelection(s["selection_id"], s["sequence_order"], egk_ciphertext(s["encrypted_vote"]))
                 for s in c["selections"]
             ),
         )
@@ -361,18 +357,14 @@ def _product_by_selection(ballots: list[EncryptedBallot]) -> dict[str, Ciphertex
             continue
         for c in b.contests:
             for s in c.selections:
-                out[s.selection_id] = (
-                    out[s.selection_id] + s.ciphertext if s.selection_id in out else s.ciphertext
-                )
+                out[s.selection_id] = out[s.selection_id] + s.ciphertext if s.selection_id in out else s.ciphertext
     return out
 
 
 @settings(max_examples=15, deadline=None)
 @given(
     st.lists(
-        st.tuples(
-            st.booleans(), st.dictionaries(st.sampled_from(["c0s0", "c0s1", "c1s2"]), st.integers(0, 1))
-        ),
+        st.tuples(st.booleans(), st.dictionaries(st.sampled_from(["c0s0", "c0s1", "c1s2"]), st.integers(0, 1))),
         max_size=8,
     )
 )

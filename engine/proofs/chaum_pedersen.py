@@ -29,9 +29,7 @@ def decryption_challenge(
     m: ElementModP,
 ) -> ElementModQ:
     """c = H(H_E; 0x30, K, A, B, a, b, M), eq. 71."""
-    return hash_elems(h_e, TAG_DECRYPTION, public_key, ciphertext.pad, ciphertext.data, a, b, m).to_q(
-        public_key.group
-    )
+    return hash_elems(h_e, TAG_DECRYPTION, public_key, ciphertext.pad, ciphertext.data, a, b, m).to_q(public_key.group)
 
 
 def prove_decryption(

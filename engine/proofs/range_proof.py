@@ -33,9 +33,7 @@ def range_challenge(
     h_e: UInt256, public_key: ElementModP, ciphertext: Ciphertext, commitments: Sequence[ElementModP]
 ) -> ElementModQ:
     """c = H(H_E; 0x21, K, alpha, beta, a_0, b_0, ..., a_R, b_R), eq. 46 / 56."""
-    return hash_elems(h_e, TAG_RANGE, public_key, ciphertext.pad, ciphertext.data, *commitments).to_q(
-        public_key.group
-    )
+    return hash_elems(h_e, TAG_RANGE, public_key, ciphertext.pad, ciphertext.data, *commitments).to_q(public_key.group)
 
 
 def prove_range(
@@ -77,9 +75,7 @@ def prove_range(
     )
 
 
-def range_commitments(
-    public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof
-) -> list[ElementModP]:
+def range_commitments(public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof) -> list[ElementModP]:
     """a_j = g^v_j alpha^c_j (5.1), b_j = K^w_j beta^c_j with w_j = v_j - j c_j (5.2)."""
     group: Group = public_key.group
     k_table = group.table_for(public_key)
@@ -91,9 +87,7 @@ def range_commitments(
     return out
 
 
-def verify_range(
-    h_e: UInt256, public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof, limit: int
-) -> bool:
+def verify_range(h_e: UInt256, public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof, limit: int) -> bool:
     """Verification 5 / 6: the recomputed challenge equals c_0 + ... + c_R mod q (5.D).
 
     Ranges of c_j and v_j (5.B, 5.C) hold by construction of ElementModQ; subgroup membership
