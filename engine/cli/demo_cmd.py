@@ -52,7 +52,7 @@ def random_ballots(manifest: Manifest, voters: int, rng: random.Random) -> list[
                 for i, s in enumerate(c.ballot_selections)
             )
             contests.append(PlaintextContest(c.object_id, c.sequence_order, selections))
-        ballots.append(PlaintextBallot(f"voter-{n:05d}", style, tuple(contests)))
+        ballots.append(PlaintextBallot(f"voter-{n:05d}", style, tuple(contests), sn=n))
     return ballots
 
 
