@@ -98,7 +98,40 @@ class Gmpy2Backend(Backend):
                 return False
         if not values:
             return True
-        acc = mpz(1)
-        for x in values:
-            acc = acc * gmpy2.powmod(x, secrets.randbits(64), pz) % pz
-        return gmpy2.powmod(acc, q, pz) == 1
+        exponents = [secrets.randbits(_BATCH_EXPONENT_BITS) for _ in values]
+        return gmpy2.powmod(_bucket_product(values, exponents, pz), q, pz) == 1
+
+
+_BATCH_EXPONENT_BITS = 64
+
+
+def _bucket_product(values: Sequence[int], exponents: Sequence[int], p: mpz) -> mpz:
+    """prod(x_i^e_i) mod p for short exponents by the bucket method (Pippenger).
+
+    Per c-bit window: each x_i goes into the bucket of its digit (one multiplication), then the
+    buckets are combined as prod_d bucket_d^d with two running products; the windows are joined by
+    c squarings. The window minimises the multiplication count for this batch size.
+    """
+    bits = _BATCH_EXPONENT_BITS
+    n = len(values)
+    c = min(range(1, 13), key=lambda w: -(-bits // w) * (n + 2 ** (w + 1)) + bits)
+    mask = (1 << c) - 1
+    acc = mpz(1)
+    for shift in range((-(-bits // c) - 1) * c, -1, -c):
+        for _ in range(c):
+            acc = acc * acc % p
+        buckets: dict[int, mpz] = {}
+        for x, e in zip(values, exponents):
+            d = (e >> shift) & mask
+            if d:
+                b = buckets.get(d)
+                buckets[d] = x if b is None else b * x % p
+        running, window = mpz(1), mpz(1)
+        for d in range(mask, 0, -1):
+            b = buckets.get(d)
+            if b is not None:
+                running = running * b % p
+            if running != 1:
+                window = window * running % p
+        acc = acc * window % p
+    return acc
