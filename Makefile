@@ -37,6 +37,7 @@ test: lint typecheck layers test-gmpy2 test-native
 
 bench: install
 	$(PY) benchmarks/micro.py
+	$(VENV)/bin/ballotchain bench --json
 
 demo: install
 	$(VENV)/bin/ballotchain demo --out demo-out
