@@ -11,7 +11,7 @@ from enum import Enum
 
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, ElementModQ, Group
-from engine.hash import UInt256
+from engine.hash import SPEC_VERSION, UInt256, election_base_hash, manifest_hash, parameter_base_hash
 from engine.proofs import DecryptionProof, RangeProof, SchnorrProof
 
 # ---------------------------------------------------------------- configuration and keys
@@ -32,6 +32,34 @@ class ElectionConfig:
     chain_confirmation_codes: bool = False
     baux0: bytes = b""  # B_aux,0 for chaining, spec 3.4.3
     metadata: tuple[tuple[str, str], ...] = ()
+
+
+def make_election_config(
+    group: Group,
+    manifest_bytes: bytes,
+    number_of_guardians: int,
+    quorum: int,
+    *,
+    chain_confirmation_codes: bool = False,
+    baux0: bytes = b"",
+    metadata: tuple[tuple[str, str], ...] = (),
+) -> ElectionConfig:
+    """The configuration with H_P (eq. 4), H_M over the manifest file's bytes (eq. 6) and H_B (eq. 7)."""
+    h_p = parameter_base_hash(group)
+    h_m = manifest_hash(h_p, manifest_bytes)
+    return ElectionConfig(
+        group=group,
+        config_version=SPEC_VERSION,
+        number_of_guardians=number_of_guardians,
+        quorum=quorum,
+        parameter_base_hash=h_p,
+        manifest_hash=h_m,
+        election_base_hash=election_base_hash(h_p, h_m, number_of_guardians, quorum),
+        manifest_bytes=manifest_bytes,
+        chain_confirmation_codes=chain_confirmation_codes,
+        baux0=baux0,
+        metadata=metadata,
+    )
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,17 @@ import click
 from engine.backend import get_backend
 from engine.ballot import encrypt_ballot
 from engine.ceremony import decrypting_trustee, finalize_ceremony, generate_guardian, key_share, public_record
-from engine.cli.common import console
+from engine.cli.common import console, group_option
 from engine.cli.demo_cmd import demo_manifest_bytes, random_ballots
 from engine.decrypt import decrypt_tally
-from engine.election import DecryptingTrustee, ElectionConfig, ElectionInitialized, EncryptedBallot, EncryptedTally
+from engine.election import (
+    DecryptingTrustee,
+    ElectionInitialized,
+    EncryptedBallot,
+    EncryptedTally,
+    make_election_config,
+)
 from engine.group import group_by_name
-from engine.hash import SPEC_VERSION, election_base_hash, manifest_hash, parameter_base_hash
 from engine.manifest import Manifest
 from engine.proofs import verify_range
 from engine.record.codec import decode_manifest
@@ -46,9 +51,8 @@ def bench_election(
     group = group_by_name(group_name)
     manifest_bytes = demo_manifest_bytes()
     manifest = decode_manifest(loads(manifest_bytes, "demo manifest"))
-    h_p = parameter_base_hash(group)
-    h_m = manifest_hash(h_p, manifest_bytes)
-    config = ElectionConfig(group, SPEC_VERSION, n, k, h_p, h_m, election_base_hash(h_p, h_m, n, k), manifest_bytes)
+    config = make_election_config(group, manifest_bytes, n, k)
+    h_p = config.parameter_base_hash
     guardians = [generate_guardian(group, f"g{i}", i, k) for i in range(1, n + 1)]
     trustees = [
         decrypting_trustee(
@@ -122,13 +126,7 @@ def run_bench(quick: bool, group_name: str) -> dict[str, object]:
 @click.command("bench")
 @click.option("--quick", is_flag=True, help="Fewer repetitions.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option(
-    "--group",
-    "group_name",
-    type=click.Choice(["production", "test"]),
-    default="production",
-    show_default=True,
-)
+@group_option
 def bench_command(quick: bool, as_json: bool, group_name: str) -> None:
     """Measure encryption, verification and tally speed on this machine."""
     figures = run_bench(quick, group_name)

@@ -72,6 +72,18 @@ def passphrase_option(func: F) -> F:
     return func
 
 
+def group_option(func: F) -> F:
+    """--group production|test: the parameters of spec 3.1.1, or the small insecure test group."""
+    return click.option(
+        "--group",
+        "group_name",
+        type=click.Choice(["production", "test"]),
+        default="production",
+        show_default=True,
+        help="Group parameters: the spec's production group, or the small test group (tests, demos).",
+    )(func)
+
+
 def resolve_passphrase(env_var: str, ask: bool, *, confirm: bool = False) -> str | None:
     if ask:
         value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from engine.cli.common import CommandFailed, console, fresh_directory, one_line_errors
-from engine.election import ElectionConfig
+from engine.cli.common import CommandFailed, console, fresh_directory, group_option, one_line_errors
+from engine.election import ElectionConfig, make_election_config
 from engine.group import group_by_name
-from engine.hash import SPEC_VERSION, election_base_hash, manifest_hash, parameter_base_hash
 from engine.record import ElectionConstants, ElectionRecordWriter
 from engine.record.codec import decode_manifest
 from engine.record.jsonio import loads
@@ -32,17 +31,11 @@ def init_election(
     group = group_by_name(group_name)
     manifest_bytes = read_bytes(manifest_file, str(manifest_file))
     decode_manifest(loads(manifest_bytes, str(manifest_file)), str(manifest_file))
-    h_p = parameter_base_hash(group)
-    h_m = manifest_hash(h_p, manifest_bytes)
-    config = ElectionConfig(
-        group=group,
-        config_version=SPEC_VERSION,
-        number_of_guardians=guardians,
-        quorum=quorum,
-        parameter_base_hash=h_p,
-        manifest_hash=h_m,
-        election_base_hash=election_base_hash(h_p, h_m, guardians, quorum),
-        manifest_bytes=manifest_bytes,
+    config = make_election_config(
+        group,
+        manifest_bytes,
+        guardians,
+        quorum,
         chain_confirmation_codes=chain,
         baux0=baux0.encode("utf-8"),
         metadata=(("Created by", "ballotchain election init"),),
@@ -65,13 +58,7 @@ def election() -> None:
 @click.option("--guardians", "-n", type=click.IntRange(1, 1000), required=True, help="Number of guardians n.")
 @click.option("--quorum", "-k", type=click.IntRange(1, 1000), required=True, help="Guardians needed to decrypt.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="New folder for the public record.")
-@click.option(
-    "--group",
-    "group_name",
-    type=click.Choice(["production", "test"]),
-    default="production",
-    show_default=True,
-)
+@group_option
 @click.option("--chain/--no-chain", default=False, help="Chain confirmation codes per device (spec 3.4.3).")
 @click.option("--baux0", default="ballotchain", show_default=True, help="B_aux,0: the chain's device identifier.")
 @one_line_errors
