@@ -1,0 +1,204 @@
+"""Bulletin-board benchmark: appends and RFC 9162 proofs in logs of 10^4, 10^5 and 10^6 entries.
+
+    .venv/bin/python benchmarks/board_bench.py [--sizes 10000 100000 1000000] [--samples 300]
+
+Each log is built once (small synthetic entries, bulk-appended) and cached under
+benchmarks/cache/board-log-N.db. Per size it measures, as medians over random indices / sizes:
+
+- ``append_ms``: one durable append through TransparencyLog (SQLite WAL, synchronous=FULL, the
+  entry, its subtree hashes and the signed tree head of the new size in one transaction), on a copy
+  of the cached log so the cache keeps its size;
+- ``inclusion_proof_ms`` / ``inclusion_verify_ms``: PATH(m, D[n]) from storage, and its check;
+- ``consistency_proof_ms`` / ``consistency_verify_ms``: PROOF(m, D[n]) from storage, and its check;
+- ``root_ms``: MTH of the whole log from storage;
+- ``inclusion_proof_cold_ms``: an inclusion proof from a freshly opened storage (no subtree hash
+  cached in memory: the storage keeps those of level >= 6 once read);
+- ``subtree_reads_*``: the median number of subtree hashes read from SQLite per proof, and the
+  proof lengths: both grow with log2(n), which is what keeps the times logarithmic.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.board.log import TransparencyLog  # noqa: E402
+from engine.board.merkle import (  # noqa: E402
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    tree_root,
+    verify_consistency,
+    verify_inclusion,
+)
+from engine.board.sth import BoardKey  # noqa: E402
+from engine.board.storage import SQLiteLogStorage  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / "cache"
+CHUNK = 50_000
+
+
+def synthetic_entry(i: int) -> bytes:
+    return b'{"i":%d,"type":"synthetic"}' % i
+
+
+def build(path: Path, size: int) -> None:
+    """The log of ``size`` synthetic entries, built in a temporary file then moved into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".building")
+    for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        stale.unlink(missing_ok=True)
+    with SQLiteLogStorage(tmp) as storage:
+        for start in range(0, size, CHUNK):
+            items = [
+                (synthetic_entry(i), leaf_hash(synthetic_entry(i))) for i in range(start, min(size, start + CHUNK))
+            ]
+            storage.append_many(items)
+            print(f"  built {start + len(items)} / {size}", file=sys.stderr)
+    tmp.rename(path)
+
+
+def cached_log(size: int) -> Path:
+    path = CACHE / f"board-log-{size}.db"
+    if not path.exists():
+        print(f"building a log of {size} entries in {path}", file=sys.stderr)
+        t0 = time.perf_counter()
+        build(path, size)
+        print(f"  {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return path
+
+
+class CountingStorage:
+    """A node source that counts the subtree hashes read from storage."""
+
+    def __init__(self, storage: SQLiteLogStorage) -> None:
+        self.storage = storage
+        self.reads = 0
+
+    def size(self) -> int:
+        return self.storage.size()
+
+    def subtree_hash(self, level: int, index: int) -> bytes:
+        self.reads += 1
+        return self.storage.subtree_hash(level, index)
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 4)
+
+
+def timed(action: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    result = action()
+    return time.perf_counter() - t0, result
+
+
+def measure(size: int, samples: int, rng: random.Random) -> dict[str, object]:
+    path = cached_log(size)
+    out: dict[str, object] = {"entries": size}
+    with SQLiteLogStorage(path) as storage:
+        assert storage.size() == size, f"{path} holds {storage.size()} entries, not {size}"
+        root = tree_root(storage, size)
+        out["root_ms"] = median_ms([timed(lambda: tree_root(storage, size))[0] for _ in range(samples)])
+        counter = CountingStorage(storage)
+        make_inc, check_inc, reads_inc, len_inc = [], [], [], []
+        make_con, check_con, reads_con, len_con = [], [], [], []
+        for _ in range(samples):
+            m = rng.randrange(size)
+            counter.reads = 0
+            seconds, proof = timed(lambda: inclusion_proof(counter, m, size))  # noqa: B023
+            make_inc.append(seconds)
+            reads_inc.append(counter.reads)
+            assert isinstance(proof, list)
+            len_inc.append(len(proof))
+            leaf = storage.leaf_hash(m)
+            seconds, ok = timed(lambda: verify_inclusion(leaf, m, size, proof, root))  # noqa: B023
+            assert ok
+            check_inc.append(seconds)
+
+            old = rng.randrange(1, size)
+            old_root = tree_root(storage, old)
+            counter.reads = 0
+            seconds, cproof = timed(lambda: consistency_proof(counter, old, size))  # noqa: B023
+            make_con.append(seconds)
+            reads_con.append(counter.reads)
+            assert isinstance(cproof, list)
+            len_con.append(len(cproof))
+            seconds, ok = timed(lambda: verify_consistency(old, size, old_root, root, cproof))  # noqa: B023
+            assert ok
+            check_con.append(seconds)
+        out.update(
+            inclusion_proof_ms=median_ms(make_inc),
+            inclusion_verify_ms=median_ms(check_inc),
+            consistency_proof_ms=median_ms(make_con),
+            consistency_verify_ms=median_ms(check_con),
+            inclusion_proof_length=statistics.median(len_inc),
+            consistency_proof_length=statistics.median(len_con),
+            subtree_reads_inclusion=statistics.median(reads_inc),
+            subtree_reads_consistency=statistics.median(reads_con),
+            subtree_reads_max=max(reads_inc + reads_con),
+        )
+    out["inclusion_proof_cold_ms"] = cold_proof_ms(path, size, max(20, samples // 10), rng)
+    out["append_ms"] = append_ms(path, max(20, samples // 10))
+    return out
+
+
+def cold_proof_ms(path: Path, size: int, samples: int, rng: random.Random) -> float:
+    """An inclusion proof from a freshly opened storage: every subtree hash read from SQLite."""
+    times = []
+    for _ in range(samples):
+        with SQLiteLogStorage(path) as storage:
+            m = rng.randrange(size)
+            times.append(timed(lambda: inclusion_proof(storage, m, size))[0])  # noqa: B023
+    return median_ms(times)
+
+
+def append_ms(path: Path, appends: int) -> float:
+    """Median time of one durable append (entry + subtree hashes + signed head) on a copy of the log."""
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        copy = Path(tmp) / "log.db"
+        shutil.copyfile(path, copy)
+        with SQLiteLogStorage(copy) as storage:
+            log = TransparencyLog(storage, BoardKey.generate())
+            base = storage.size()
+            times = [timed(lambda: log.append(synthetic_entry(base + k)))[0] for k in range(appends)]  # noqa: B023
+    return median_ms(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+    rng = random.Random(9162)
+    results = [measure(n, args.samples, rng) for n in args.sizes]
+    print(
+        json.dumps(
+            {
+                "benchmark": "board",
+                "python": platform.python_version(),
+                "sqlite": __import__("sqlite3").sqlite_version,
+                "samples": args.samples,
+                "logs": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

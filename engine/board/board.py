@@ -1,0 +1,377 @@
+"""The ballot board: the rules by which submissions become entries of the transparency log.
+
+``BallotBoard`` accepts a submission (encrypted ballot, voter DID, voter signature) only when
+
+1. the election is published on the log and voting is not closed (409 otherwise);
+2. the DID is a well-formed did:key (400) on the registrar's signed roster (403);
+3. the ballot is for this election: its election id is H_E, spec 2.0.0 eq. 23 (422);
+4. the voter's signature over (H_E, H(B)) verifies (``engine.credentials.did``) (403);
+5. the ballot id is new (409), unless the submission is an exact replay of one already accepted,
+   which gets the same receipt and adds nothing; its confirmation code H(B) (eq. 58) is new too
+   (409: refuses a copy of another voter's ballot under a fresh id);
+6. the injected ``ballot_checker`` finds nothing wrong (422): the server passes the verifier's
+   per-ballot checks (subgroup membership, range proofs eq. 46 and 56, contest hashes, H(B)).
+
+An accepted CAST ballot from a DID that already has one appends ``BallotSuperseded`` and then
+``BallotSubmitted`` in one transaction: one counted ballot per DID, and the log says which one was
+replaced. A SPOILED (challenged, DESIGN.md deviation 6) ballot is logged but never counted and
+supersedes nothing. Every refusal raises ``BoardError(reason, status)`` before anything is written.
+
+The board keeps its index (ballot id -> leaf, DID -> counted ballot id, H(B) -> ballot id) in the
+log's storage, written in the same transaction as the entries, so it survives restarts and crashes.
+The checks that depend on the board's state and the append run under one lock per storage object:
+one process writes a board's database (several processes would need their own coordination).
+Each acceptance returns a ``Receipt``: the leaf index, the board's signed head of the tree that
+ends with the submission, and the RFC 9162 inclusion proof of the leaf in that tree.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.board.entries import (
+    BallotSubmitted,
+    BallotSuperseded,
+    ElectionPublished,
+    EntryError,
+    VotingClosed,
+    canonical_json,
+    counted_ids_root,
+    decode_entry,
+    encode_entry,
+)
+from engine.board.log import TransparencyLog
+from engine.board.merkle import leaf_hash, verify_inclusion
+from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
+from engine.credentials.did import CredentialError, public_key_from_did, verify_submission
+from engine.credentials.roster import SignedRoster, verify_roster
+from engine.election import BallotState, ElectionInitialized, EncryptedBallot
+from engine.errors import BallotchainError
+from engine.hash import UInt256
+from engine.record.codec import encode_encrypted_ballot
+
+BallotChecker = Callable[[EncryptedBallot], list[str]]
+
+BALLOT_INDEX = "ballot/"
+COUNTED_INDEX = "cast/"
+CODE_INDEX = "code/"
+CLOSED_INDEX = "state/closed"
+
+
+class BoardError(BallotchainError):
+    """A refused submission or request: ``reason`` for the client, ``status`` an HTTP 4xx code.
+
+    400 malformed input; 403 not allowed to vote (not on the roster, bad signature); 409 conflicts
+    with the board's state (closed, not published, ballot id or confirmation code already used);
+    422 the ballot itself is wrong (another election, a failed proof or check).
+    """
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class BoardSetupError(BallotchainError, ValueError):
+    """The board cannot run with this log, election and roster (they do not belong together)."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Proof for a voter that a submission is on the board (the leaf, its tree, the way up)."""
+
+    ballot_id: str
+    confirmation_code: UInt256
+    leaf_index: int
+    inclusion_proof: tuple[bytes, ...]
+    sth: SignedTreeHead
+    entry_timestamp: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ballot_id": self.ballot_id,
+            "confirmation_code": self.confirmation_code.hex(),
+            "leaf_index": self.leaf_index,
+            "inclusion_proof": [p.hex().upper() for p in self.inclusion_proof],
+            "sth": self.sth.to_json(),
+        }
+        if self.entry_timestamp is not None:
+            out["entry_timestamp"] = self.entry_timestamp
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Receipt:
+        """A receipt from its JSON object; BoardError(400) if malformed."""
+        required = {"ballot_id", "confirmation_code", "leaf_index", "inclusion_proof", "sth"}
+        if not isinstance(obj, dict) or not required <= obj.keys() or not obj.keys() <= required | {"entry_timestamp"}:
+            raise BoardError(f"a receipt is an object with {', '.join(sorted(required))} (and entry_timestamp)")
+        try:
+            proof = obj["inclusion_proof"]
+            if not isinstance(proof, list):
+                raise ValueError("inclusion_proof is a list")
+            ballot_id, index, stamp = obj["ballot_id"], obj["leaf_index"], obj.get("entry_timestamp")
+            if not isinstance(ballot_id, str) or not ballot_id:
+                raise ValueError("ballot_id is a non-empty string")
+            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+                raise ValueError("leaf_index is a non-negative integer")
+            if stamp is not None and (isinstance(stamp, bool) or not isinstance(stamp, int)):
+                raise ValueError("entry_timestamp is an integer")
+            return cls(
+                ballot_id=ballot_id,
+                confirmation_code=UInt256.from_hex(obj["confirmation_code"]),
+                leaf_index=index,
+                inclusion_proof=tuple(bytes.fromhex(p) for p in proof),
+                sth=SignedTreeHead.from_json(obj["sth"]),
+                entry_timestamp=stamp,
+            )
+        except (TypeError, ValueError, TreeHeadError) as exc:
+            raise BoardError(f"malformed receipt: {exc}") from exc
+
+
+def receipt_leaf_hash(receipt: Receipt, ballot: EncryptedBallot, did: str, signature: bytes) -> bytes | None:
+    """The leaf hash the submission (ballot, did, signature) has on the board, per the receipt."""
+    if receipt.entry_timestamp is None:
+        return None
+    try:
+        entry = BallotSubmitted(
+            ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, receipt.entry_timestamp
+        )
+    except EntryError:
+        return None
+    return leaf_hash(encode_entry(entry))
+
+
+def verify_receipt(
+    receipt: Receipt, board_public_key: bytes, ballot: EncryptedBallot, did: str, signature: bytes
+) -> bool:
+    """Does the receipt prove that this exact submission is a leaf of a head signed by the board?"""
+    if receipt.ballot_id != ballot.ballot_id or receipt.confirmation_code != ballot.confirmation_code:
+        return False
+    leaf = receipt_leaf_hash(receipt, ballot, did, signature)
+    if leaf is None or not verify_sth(receipt.sth, board_public_key):
+        return False
+    return verify_inclusion(
+        leaf, receipt.leaf_index, receipt.sth.tree_size, list(receipt.inclusion_proof), receipt.sth.root
+    )
+
+
+_LOCKS: weakref.WeakKeyDictionary[object, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(storage: object) -> threading.RLock:
+    """One lock per storage object, shared by every board on it (checks and append are atomic)."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(storage)
+        if lock is None:
+            lock = _LOCKS[storage] = threading.RLock()
+        return lock
+
+
+def _ballot_bytes(ballot: EncryptedBallot) -> bytes:
+    return canonical_json(encode_encrypted_ballot(ballot))
+
+
+class BallotBoard:
+    """The election's bulletin board: submissions in, entries and receipts out (see module doc)."""
+
+    def __init__(
+        self,
+        log: TransparencyLog,
+        election: ElectionInitialized,
+        roster: SignedRoster,
+        ballot_checker: BallotChecker,
+    ) -> None:
+        if not isinstance(election, ElectionInitialized):
+            raise BoardSetupError("the election must be an ElectionInitialized")
+        if not isinstance(roster, SignedRoster) or not verify_roster(roster):
+            raise BoardSetupError("the roster does not verify (registrar signature, sorted DIDs, root)")
+        self.h_e: UInt256 = election.extended_base_hash
+        if not roster.is_bound_to(self.h_e, election.config.manifest_hash):
+            raise BoardSetupError(f"the roster is bound to another election ({roster.binding} differs)")
+        if not callable(ballot_checker):
+            raise BoardSetupError("the ballot checker must be callable")
+        self.log = log
+        self.election = election
+        self.roster = roster
+        self.group = election.joint_public_key.group
+        self._checker = ballot_checker
+        self._lock = _lock_for(log.storage)
+        if log.size > 0:
+            self._check_published(decode_entry(log.entry(0), self.group))
+
+    # -- state ----------------------------------------------------------------------------
+    def _index(self, key: str) -> str | None:
+        return self.log.storage.get(key)
+
+    @property
+    def is_published(self) -> bool:
+        return self.log.size > 0
+
+    @property
+    def is_closed(self) -> bool:
+        return self._index(CLOSED_INDEX) is not None
+
+    def _election_entry(self, timestamp: int) -> ElectionPublished:
+        return ElectionPublished(
+            h_e=self.h_e,
+            joint_key=self.election.joint_public_key,
+            manifest_hash=self.election.config.manifest_hash,
+            roster_root=self.roster.root,
+            timestamp=timestamp,
+        )
+
+    def _check_published(self, first: object) -> ElectionPublished:
+        if not isinstance(first, ElectionPublished):
+            raise BoardSetupError("the log's first entry is not election_published")
+        expected = self._election_entry(first.timestamp)
+        if first != expected:
+            raise BoardSetupError("this log belongs to another election or roster (H_E, K, H_M or roster root differ)")
+        return first
+
+    def publish_election(self) -> ElectionPublished:
+        """Append the election_published entry (the first leaf); idempotent."""
+        with self._lock:
+            if self.log.size == 0:
+                self.log.append(self._election_entry(self.log.timestamp()))
+            return self._check_published(decode_entry(self.log.entry(0), self.group))
+
+    # -- submissions ----------------------------------------------------------------------
+    def submit(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt:
+        """Accept a signed ballot and return its receipt, or raise BoardError (log unchanged)."""
+        self._check_input(ballot, did, signature)
+        self._check_open()
+        if not self.roster.contains(did):
+            raise BoardError("the DID is not on the roster of eligible voters", 403)
+        if ballot.election_id != self.h_e:
+            raise BoardError("the ballot is for another election (its election id is not H_E)", 422)
+        if not verify_submission(did, self.h_e, ballot.confirmation_code, signature):
+            raise BoardError("the signature does not verify for this DID over (H_E, confirmation code)", 403)
+        replay = self._replay(ballot, did, signature)
+        if replay is not None:
+            return replay
+        self._run_checker(ballot)
+        with self._lock:
+            self._check_open()
+            replay = self._replay(ballot, did, signature)
+            if replay is not None:
+                return replay
+            code = ballot.confirmation_code.hex()
+            if self._index(CODE_INDEX + code) is not None:
+                raise BoardError("a ballot with this confirmation code is already on the board", 409)
+            return self._append_submission(ballot, did, signature, code)
+
+    def _check_input(self, ballot: object, did: object, signature: object) -> None:
+        if not isinstance(ballot, EncryptedBallot):
+            raise BoardError("the ballot is not an encrypted ballot", 400)
+        if not isinstance(signature, bytes) or len(signature) != 64:
+            raise BoardError("the signature is not 64 bytes (Ed25519)", 400)
+        try:
+            public_key_from_did(did)  # type: ignore[arg-type]
+        except CredentialError as exc:
+            raise BoardError(f"malformed DID: {exc}", 400) from exc
+
+    def _check_open(self) -> None:
+        if not self.is_published:
+            raise BoardError("the election is not published on the board yet", 409)
+        if self.is_closed:
+            raise BoardError("voting is closed", 409)
+
+    def _run_checker(self, ballot: EncryptedBallot) -> None:
+        try:
+            problems = self._checker(ballot)
+        except BallotchainError as exc:
+            raise BoardError(f"the ballot is invalid: {exc}", 422) from exc
+        if problems:
+            raise BoardError("the ballot is invalid: " + "; ".join(str(p) for p in problems), 422)
+
+    def _replay(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt | None:
+        """The receipt of an identical accepted submission; BoardError(409) if the id is taken."""
+        found = self._index(BALLOT_INDEX + ballot.ballot_id)
+        if found is None:
+            return None
+        index = int(found)
+        entry = decode_entry(self.log.entry(index), self.group)
+        if (
+            isinstance(entry, BallotSubmitted)
+            and entry.did == did
+            and entry.signature == signature
+            and _ballot_bytes(entry.ballot) == _ballot_bytes(ballot)
+        ):
+            return self._receipt(index, entry)
+        raise BoardError(f"the ballot id {ballot.ballot_id!r} is already used on the board", 409)
+
+    def _append_submission(self, ballot: EncryptedBallot, did: str, signature: bytes, code: str) -> Receipt:
+        timestamp = self.log.timestamp()
+        entry = BallotSubmitted(ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, timestamp)
+        entries: list[BallotSubmitted | BallotSuperseded] = []
+        index: dict[str, str] = {CODE_INDEX + code: ballot.ballot_id}
+        if ballot.state == BallotState.CAST:
+            previous = self._index(COUNTED_INDEX + did)
+            if previous is not None:
+                entries.append(BallotSuperseded(did, previous, ballot.ballot_id, timestamp))
+            index[COUNTED_INDEX + did] = ballot.ballot_id
+        entries.append(entry)
+        leaf_index = self.log.size + len(entries) - 1
+        index[BALLOT_INDEX + ballot.ballot_id] = str(leaf_index)
+        first, head = self.log.append_many(entries, kv=index)
+        if first + len(entries) - 1 != leaf_index:
+            raise BoardSetupError("the log grew while the board held its lock: two writers on one log?")
+        return Receipt(
+            ballot.ballot_id,
+            ballot.confirmation_code,
+            leaf_index,
+            tuple(self.log.inclusion_proof(leaf_index, head.tree_size)),
+            head,
+            timestamp,
+        )
+
+    def _receipt(self, index: int, entry: BallotSubmitted) -> Receipt:
+        head = self.log.head_for(index + 1)
+        proof = self.log.inclusion_proof(index, head.tree_size)
+        return Receipt(entry.ballot_id, entry.confirmation_code, index, tuple(proof), head, entry.timestamp)
+
+    def receipt(self, ballot_id: str) -> Receipt:
+        """The receipt of an accepted ballot (the head of the tree that ends with it)."""
+        found = self._index(BALLOT_INDEX + ballot_id)
+        if found is None:
+            raise BoardError(f"no ballot {ballot_id!r} on the board", 404)
+        entry = decode_entry(self.log.entry(int(found)), self.group)
+        assert isinstance(entry, BallotSubmitted)
+        return self._receipt(int(found), entry)
+
+    # -- closing and counting -------------------------------------------------------------
+    def counted_ballot_ids(self) -> dict[str, str]:
+        """DID -> the ballot id that counts for it (the latest CAST ballot), sorted by DID."""
+        return {key[len(COUNTED_INDEX) :]: value for key, value in self.log.storage.items(COUNTED_INDEX)}
+
+    def counted_ballots(self) -> dict[str, EncryptedBallot]:
+        """DID -> the CAST ballot that counts for it (superseded and SPOILED ballots excluded)."""
+        out: dict[str, EncryptedBallot] = {}
+        for did, ballot_id in self.counted_ballot_ids().items():
+            found = self._index(BALLOT_INDEX + ballot_id)
+            assert found is not None
+            entry = decode_entry(self.log.entry(int(found)), self.group)
+            assert isinstance(entry, BallotSubmitted)
+            out[did] = entry.ballot
+        return out
+
+    def close(self) -> VotingClosed:
+        """Append voting_closed (count and root of the counted ballot ids); idempotent."""
+        with self._lock:
+            if not self.is_published:
+                raise BoardError("the election is not published on the board yet", 409)
+            found = self._index(CLOSED_INDEX)
+            if found is None:
+                ids = list(self.counted_ballot_ids().values())
+                entry = VotingClosed(self.log.timestamp(), len(ids), counted_ids_root(ids))
+                self.log.append_many([entry], kv={CLOSED_INDEX: str(self.log.size)})
+                found = self._index(CLOSED_INDEX)
+                assert found is not None
+            closed = decode_entry(self.log.entry(int(found)), self.group)
+            assert isinstance(closed, VotingClosed)
+            return closed

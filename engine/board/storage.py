@@ -1,0 +1,386 @@
+"""Durable storage of the log: entries, Merkle subtree hashes, signed tree heads, a small index.
+
+``LogStorage`` is the interface; ``SQLiteLogStorage`` the embedded default. What it keeps:
+
+- ``entries(idx, data)``: leaf data, idx = 0, 1, 2, ... with no gaps;
+- ``nodes(level, idx, hash)``: the hash of every *complete aligned subtree*, level h index i covering
+  leaves [i 2^h, (i + 1) 2^h) (level 0 = the leaf hashes). Appending leaf n adds (0, n) and then one
+  parent per trailing one-bit of n, from the "frontier" (the complete subtrees that make up the tree
+  of size n, one per one-bit of n): O(log n) per append. Any root or proof then needs O(log n)
+  reads (``engine.board.merkle.range_hash``);
+- ``heads(tree_size, timestamp, root, signature)``: signed tree heads, the first signed at each size;
+- ``kv(key, value)``: an index the board keeps next to the log (ballot id -> leaf, DID -> counted
+  ballot, ...), updated in the same transaction as the entries it describes.
+
+Durability: the database is in WAL mode with synchronous=FULL, and every append (one or several
+entries, their subtree hashes, their index updates and optionally the signed head of the new size)
+is one transaction, committed before ``append`` returns. A crash leaves all of it or none of it.
+One writer at a time (a lock, plus SQLite's own write lock across processes); readers use their own
+connections, one per thread, and see only committed data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from engine.board.merkle import EMPTY_ROOT, HASH_SIZE, MerkleError, leaf_hash, node_hash
+from engine.board.sth import SignedTreeHead
+from engine.errors import BallotchainError
+
+HeadSigner = Callable[[int, bytes], SignedTreeHead]
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " PRIMARY KEY (level, idx)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS heads (tree_size INTEGER PRIMARY KEY, timestamp INTEGER NOT NULL,"
+    " root BLOB NOT NULL, signature BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+)
+_CACHED_LEVEL = 6
+
+
+class StorageError(BallotchainError):
+    """The log's storage cannot be opened, read or written, or holds inconsistent data."""
+
+
+@runtime_checkable
+class LogStorage(Protocol):
+    """What the transparency log needs from a store (also an engine.board.merkle.NodeSource)."""
+
+    def size(self) -> int: ...
+
+    def entry(self, index: int) -> bytes: ...
+
+    def entries(self, start: int, end: int) -> list[bytes]: ...
+
+    def leaf_hash(self, index: int) -> bytes: ...
+
+    def subtree_hash(self, level: int, index: int) -> bytes: ...
+
+    def append(
+        self,
+        entry: bytes,
+        leaf: bytes,
+        *,
+        kv: Mapping[str, str] | None = None,
+        sign_head: HeadSigner | None = None,
+    ) -> int: ...
+
+    def append_many(
+        self,
+        items: Sequence[tuple[bytes, bytes]],
+        *,
+        kv: Mapping[str, str] | None = None,
+        sign_head: HeadSigner | None = None,
+    ) -> int: ...
+
+    def get(self, key: str) -> str | None: ...
+
+    def items(self, prefix: str) -> list[tuple[str, str]]: ...
+
+    def store_tree_head(self, sth: SignedTreeHead) -> SignedTreeHead: ...
+
+    def tree_head(self, tree_size: int) -> SignedTreeHead | None: ...
+
+    def latest_tree_head(self) -> SignedTreeHead | None: ...
+
+    def close(self) -> None: ...
+
+
+def new_frontier_nodes(index: int, leaf: bytes, frontier: dict[int, bytes]) -> list[tuple[int, int, bytes]]:
+    """The subtrees completed by appending leaf ``index``; updates ``frontier`` (level -> hash)."""
+    rows = [(0, index, leaf)]
+    level, i, current = 0, index, leaf
+    while i & 1:
+        current = node_hash(frontier.pop(level), current)
+        level, i = level + 1, i >> 1
+        rows.append((level, i, current))
+    frontier[level] = current
+    return rows
+
+
+def frontier_root(frontier: Mapping[int, bytes]) -> bytes:
+    """MTH of the tree whose complete subtrees are ``frontier``: fold them from the smallest up."""
+    root: bytes | None = None
+    for level in sorted(frontier):
+        root = frontier[level] if root is None else node_hash(frontier[level], root)
+    return EMPTY_ROOT if root is None else root
+
+
+class SQLiteLogStorage:
+    """The log in one SQLite file (WAL, synchronous=FULL); safe for threads, one writer at a time."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self._timeout = timeout
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._node_cache: dict[tuple[int, int], bytes] = {}
+        self._frontier: tuple[int, dict[int, bytes]] | None = None
+        self._closed = False
+        self._writer = self._connect()
+        try:
+            mode = self._writer.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"{self.path}: cannot switch the database to WAL mode (got {mode})")
+            for statement in _SCHEMA:
+                self._writer.execute(statement)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: cannot open the log database: {exc}") from exc
+
+    # -- connections --------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=self._timeout, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: cannot open the log database: {exc}") from exc
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError(f"{self.path}: the log storage is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close every connection (a checkpoint folds the WAL into the database)."""
+        with self._write_lock, self._connections_lock:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+
+    def __enter__(self) -> SQLiteLogStorage:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[Any]:
+        try:
+            return self._reader().execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: read failed: {exc}") from exc
+
+    # -- reads --------------------------------------------------------------------------
+    def size(self) -> int:
+        (value,) = self._query("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries")[0]
+        return int(value)
+
+    def entry(self, index: int) -> bytes:
+        rows = self._query("SELECT data FROM entries WHERE idx = ?", (_index(index),))
+        if not rows:
+            raise StorageError(f"the log has no entry {index}")
+        return bytes(rows[0][0])
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """The entries start..end-1 (end exclusive); all of them must exist."""
+        start, end = _index(start), _index(end)
+        if end < start:
+            raise StorageError(f"bad entry range [{start}, {end})")
+        rows = self._query("SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx", (start, end))
+        if len(rows) != end - start:
+            raise StorageError(f"the log has no entries [{start}, {end}) (size {self.size()})")
+        return [bytes(r[0]) for r in rows]
+
+    def leaf_hash(self, index: int) -> bytes:
+        return self.subtree_hash(0, index)
+
+    def subtree_hash(self, level: int, index: int) -> bytes:
+        """The hash of the complete subtree (level, index); MerkleError if it is not complete yet."""
+        key = (level, index)
+        cached = self._node_cache.get(key)
+        if cached is not None:
+            return cached
+        rows = self._query("SELECT hash FROM nodes WHERE level = ? AND idx = ?", (_index(level), _index(index)))
+        if not rows:
+            raise MerkleError(f"no complete subtree at level {level}, index {index}")
+        value = bytes(rows[0][0])
+        if level >= _CACHED_LEVEL:
+            self._node_cache[key] = value
+        return value
+
+    def get(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM kv WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def items(self, prefix: str) -> list[tuple[str, str]]:
+        """The index entries whose key starts with ``prefix``, sorted by key."""
+        upper = prefix + "\U0010ffff"
+        rows = self._query("SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key", (prefix, upper))
+        return [(str(k), str(v)) for k, v in rows if str(k).startswith(prefix)]
+
+    def tree_head(self, tree_size: int) -> SignedTreeHead | None:
+        rows = self._query(
+            "SELECT tree_size, root, timestamp, signature FROM heads WHERE tree_size = ?", (_index(tree_size),)
+        )
+        return _head(rows[0]) if rows else None
+
+    def latest_tree_head(self) -> SignedTreeHead | None:
+        rows = self._query("SELECT tree_size, root, timestamp, signature FROM heads ORDER BY tree_size DESC LIMIT 1")
+        return _head(rows[0]) if rows else None
+
+    # -- writes -------------------------------------------------------------------------
+    def append(
+        self,
+        entry: bytes,
+        leaf: bytes,
+        *,
+        kv: Mapping[str, str] | None = None,
+        sign_head: HeadSigner | None = None,
+    ) -> int:
+        """Append one entry (see append_many); its index, durable on return."""
+        return self.append_many([(entry, leaf)], kv=kv, sign_head=sign_head)
+
+    def append_many(
+        self,
+        items: Sequence[tuple[bytes, bytes]],
+        *,
+        kv: Mapping[str, str] | None = None,
+        sign_head: HeadSigner | None = None,
+    ) -> int:
+        """Append entries (data, leaf hash) in one transaction; the index of the first.
+
+        ``kv`` updates the index in the same transaction; ``sign_head(new_size, new_root)``, if
+        given, signs the head of the new tree, which is stored in the same transaction too.
+        """
+        checked = [(_entry_bytes(data), _leaf(data, leaf)) for data, leaf in items]
+        updates = _kv_pairs(kv)
+        with self._write_lock:
+            if self._closed:
+                raise StorageError(f"{self.path}: the log storage is closed")
+            conn = self._writer
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"{self.path}: cannot start a write: {exc}") from exc
+            try:
+                first, frontier = self._load_frontier(conn)
+                node_rows: list[tuple[int, int, bytes]] = []
+                for offset, (_, leaf) in enumerate(checked):
+                    node_rows.extend(new_frontier_nodes(first + offset, leaf, frontier))
+                conn.executemany(
+                    "INSERT INTO entries (idx, data) VALUES (?, ?)",
+                    [(first + offset, data) for offset, (data, _) in enumerate(checked)],
+                )
+                conn.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", node_rows)
+                if updates:
+                    conn.executemany("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", updates)
+                new_size = first + len(checked)
+                if sign_head is not None:
+                    _insert_head(conn, sign_head(new_size, frontier_root(frontier)), new_size)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                self._frontier = None
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"{self.path}: append failed: {exc}") from exc
+                raise
+            self._frontier = (new_size, frontier)
+            return first
+
+    def store_tree_head(self, sth: SignedTreeHead) -> SignedTreeHead:
+        """Keep a signed head (the first one stored for its size wins); the head now stored."""
+        if not isinstance(sth, SignedTreeHead):
+            raise StorageError("not a SignedTreeHead")
+        with self._write_lock:
+            conn = self._writer
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    _insert_head(conn, sth, None)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StorageError(f"{self.path}: cannot store a tree head: {exc}") from exc
+        stored = self.tree_head(sth.tree_size)
+        assert stored is not None
+        return stored
+
+    def _load_frontier(self, conn: sqlite3.Connection) -> tuple[int, dict[int, bytes]]:
+        (value,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()
+        size = int(value)
+        if self._frontier is not None and self._frontier[0] == size:
+            return size, dict(self._frontier[1])
+        frontier: dict[int, bytes] = {}
+        for level in range(size.bit_length()):
+            if size >> level & 1:
+                row = conn.execute(
+                    "SELECT hash FROM nodes WHERE level = ? AND idx = ?", (level, (size >> level) - 1)
+                ).fetchone()
+                if row is None:
+                    raise StorageError(f"{self.path}: the subtree hash ({level}, {(size >> level) - 1}) is missing")
+                frontier[level] = bytes(row[0])
+        return size, frontier
+
+
+def _insert_head(conn: sqlite3.Connection, sth: SignedTreeHead, expected_size: int | None) -> None:
+    if not isinstance(sth, SignedTreeHead):
+        raise StorageError("the head signer did not return a SignedTreeHead")
+    if expected_size is not None and sth.tree_size != expected_size:
+        raise StorageError(f"the signed head is for size {sth.tree_size}, not {expected_size}")
+    (size,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()
+    if sth.tree_size > int(size):
+        raise StorageError(f"a head for size {sth.tree_size} of a log of {size} entries")
+    conn.execute(
+        "INSERT OR IGNORE INTO heads (tree_size, timestamp, root, signature) VALUES (?, ?, ?, ?)",
+        (sth.tree_size, sth.timestamp, sth.root, sth.signature),
+    )
+
+
+def _head(row: tuple[Any, ...]) -> SignedTreeHead:
+    size, root, timestamp, signature = row
+    return SignedTreeHead(int(size), bytes(root), int(timestamp), bytes(signature))
+
+
+def _index(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StorageError(f"an index is a non-negative integer, not {value!r}")
+    return value
+
+
+def _entry_bytes(data: object) -> bytes:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise StorageError(f"a log entry is bytes, not {type(data).__name__}")
+    return bytes(data)
+
+
+def _leaf(data: object, leaf: object) -> bytes:
+    if not isinstance(leaf, bytes) or len(leaf) != HASH_SIZE:
+        raise StorageError(f"a leaf hash is {HASH_SIZE} bytes")
+    if leaf != leaf_hash(_entry_bytes(data)):
+        raise StorageError("the leaf hash is not SHA-256(0x00 || entry)")
+    return leaf
+
+
+def _kv_pairs(kv: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    if kv is None:
+        return []
+    pairs: Iterable[tuple[object, object]] = kv.items()
+    out = []
+    for key, value in pairs:
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise StorageError("index keys and values are strings")
+        out.append((key, value))
+    return out

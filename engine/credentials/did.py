@@ -1,0 +1,155 @@
+"""Voter credentials: Ed25519 key pairs named by ``did:key`` identifiers, and signed submissions.
+
+A voter's DID is ``did:key:z`` followed by base58btc (Bitcoin alphabet) of the multicodec
+``ed25519-pub`` prefix (0xed, 0x01: the varint of 0xed) and the raw 32-byte public key, as the
+W3C CCG did:key method specifies for Ed25519 (identifiers start ``did:key:z6Mk``).
+``public_key_from_did`` reverses it and refuses anything else (another method, another multibase,
+another key type, a DID URL with path/query/fragment, a non-canonical base58 string, a wrong length).
+
+A submission is signed with Ed25519 (RFC 8032, the ``cryptography`` package) over
+``b"ballotchain-submission-v1" || H_E || H(B)``: the extended base hash H_E (spec 2.0.0 eq. 23)
+and the ballot's confirmation code H(B) (eq. 58), 32 bytes each. The domain prefix keeps a
+submission signature from being valid for any other message this engine signs.
+
+Credential files are canonical JSON {"kind": "ballotchain-voter-credential-v1", "public_key",
+"private_key"} (raw keys in hex) written with mode 0600 (``engine.board.sth.save_key``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import base58
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from engine.board.sth import ed25519_verify, load_key, private_key_bytes, public_key_bytes, save_key
+from engine.errors import BallotchainError
+from engine.hash import UInt256
+
+DID_KEY_PREFIX = "did:key:"
+MULTIBASE_BASE58BTC = "z"
+MULTICODEC_ED25519_PUB = b"\xed\x01"
+ED25519_PUBLIC_KEY_SIZE = 32
+SUBMISSION_DOMAIN = b"ballotchain-submission-v1"
+_BASE58_BTC = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
+_MAX_DID_LENGTH = 128
+
+
+class CredentialError(BallotchainError, ValueError):
+    """A malformed DID, credential or roster."""
+
+
+def did_key(public_key: bytes) -> str:
+    """The did:key identifier of a raw Ed25519 public key: did:key:z + base58btc(0xed 0x01 || key)."""
+    if not isinstance(public_key, bytes) or len(public_key) != ED25519_PUBLIC_KEY_SIZE:
+        raise CredentialError(f"an Ed25519 public key is {ED25519_PUBLIC_KEY_SIZE} bytes")
+    return DID_KEY_PREFIX + MULTIBASE_BASE58BTC + base58.b58encode(MULTICODEC_ED25519_PUB + public_key).decode()
+
+
+def public_key_from_did(did: str) -> bytes:
+    """The raw Ed25519 public key named by a did:key identifier; CredentialError says what is wrong."""
+    if not isinstance(did, str):
+        raise CredentialError(f"a DID is a string, not {type(did).__name__}")
+    if len(did) > _MAX_DID_LENGTH:
+        raise CredentialError(f"DID too long ({len(did)} characters)")
+    if not did.startswith("did:"):
+        raise CredentialError(f"not a DID (no 'did:' prefix): {did[:20]!r}")
+    if not did.startswith(DID_KEY_PREFIX):
+        method = did.split(":")[1] if did.count(":") >= 2 else ""
+        raise CredentialError(f"not a did:key identifier (method {method!r})")
+    identifier = did[len(DID_KEY_PREFIX) :]
+    if any(c in identifier for c in ":/?#"):
+        raise CredentialError("a did:key voter identifier has no path, query, fragment or extra ':' parts")
+    if not identifier.startswith(MULTIBASE_BASE58BTC):
+        raise CredentialError(f"not base58btc multibase (the identifier must start with 'z', not {identifier[:1]!r})")
+    encoded = identifier[1:]
+    if not encoded:
+        raise CredentialError("bad base58btc: the identifier is empty after 'z'")
+    if not _BASE58_BTC.fullmatch(encoded):
+        raise CredentialError("bad base58btc: characters outside the Bitcoin base58 alphabet")
+    raw = base58.b58decode(encoded)
+    if base58.b58encode(raw).decode() != encoded:
+        raise CredentialError("bad base58btc: not the canonical encoding of its bytes")
+    if not raw.startswith(MULTICODEC_ED25519_PUB):
+        raise CredentialError(f"wrong multicodec: 0x{raw[:2].hex()} is not ed25519-pub (0xed01)")
+    key = raw[len(MULTICODEC_ED25519_PUB) :]
+    if len(key) != ED25519_PUBLIC_KEY_SIZE:
+        raise CredentialError(f"wrong key length: {len(key)} bytes, an Ed25519 public key has 32")
+    return key
+
+
+def is_did_key(did: object) -> bool:
+    try:
+        public_key_from_did(did)  # type: ignore[arg-type]
+    except CredentialError:
+        return False
+    return True
+
+
+def submission_message(h_e: UInt256, confirmation_code: UInt256) -> bytes:
+    """The bytes a voter signs: b"ballotchain-submission-v1" || H_E || H(B) (eq. 23, eq. 58)."""
+    if not isinstance(h_e, UInt256) or not isinstance(confirmation_code, UInt256):
+        raise CredentialError("H_E and the confirmation code are UInt256 values")
+    return SUBMISSION_DOMAIN + h_e.data + confirmation_code.data
+
+
+class VoterCredential:
+    """A voter's Ed25519 key pair and its did:key name."""
+
+    KIND = "ballotchain-voter-credential-v1"
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        if not isinstance(private_key, Ed25519PrivateKey):
+            raise CredentialError("a voter credential is an Ed25519 private key")
+        self._key = private_key
+        self.public_key: bytes = public_key_bytes(private_key)
+        self.did: str = did_key(self.public_key)
+
+    @classmethod
+    def generate(cls) -> VoterCredential:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_private_bytes(cls, seed: bytes) -> VoterCredential:
+        """The credential of a raw 32-byte Ed25519 private key (RFC 8032 seed)."""
+        if not isinstance(seed, bytes) or len(seed) != 32:
+            raise CredentialError("an Ed25519 private key is 32 bytes")
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+
+    def private_bytes(self) -> bytes:
+        return private_key_bytes(self._key)
+
+    @classmethod
+    def load(cls, path: Path) -> VoterCredential:
+        try:
+            return cls(load_key(path, cls.KIND))
+        except BallotchainError as exc:
+            raise CredentialError(str(exc)) from exc
+
+    def save(self, path: Path, *, overwrite: bool = False) -> None:
+        try:
+            save_key(path, self.KIND, self._key, overwrite=overwrite)
+        except BallotchainError as exc:
+            raise CredentialError(str(exc)) from exc
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message)
+
+    def __repr__(self) -> str:
+        return f"VoterCredential({self.did})"
+
+
+def sign_submission(credential: VoterCredential, h_e: UInt256, confirmation_code: UInt256) -> bytes:
+    """The voter's signature on a submission (64 bytes)."""
+    return credential.sign(submission_message(h_e, confirmation_code))
+
+
+def verify_submission(did: str, h_e: UInt256, confirmation_code: UInt256, signature: bytes) -> bool:
+    """Does ``signature`` by the key of ``did`` sign (H_E, H(B))? False for any malformed input."""
+    try:
+        public_key = public_key_from_did(did)
+        message = submission_message(h_e, confirmation_code)
+    except CredentialError:
+        return False
+    return ed25519_verify(public_key, message, signature)

@@ -1,0 +1,285 @@
+"""The ballot board's rules: who may submit what, replays, superseding, challenged ballots, closing.
+
+An in-memory election on the test group with the demo manifest (as ``ballotchain bench`` sets it
+up), ballots encrypted with engine.ballot.encrypt_ballot, the proofs checked by the bench's
+per-ballot verification (the server injects the verifier's checks the same way).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.ballot import challenge, encrypt_ballot
+from engine.board.board import BallotBoard, BoardError, BoardSetupError, Receipt, verify_receipt
+from engine.board.entries import BallotSubmitted, BallotSuperseded, ElectionPublished, VotingClosed, decode_entry
+from engine.board.log import TransparencyLog
+from engine.board.sth import BoardKey, verify_sth
+from engine.board.storage import SQLiteLogStorage
+from engine.cli.bench_cmd import bench_election, verify_ballot_proofs
+from engine.cli.demo_cmd import random_ballots
+from engine.credentials.did import VoterCredential, sign_submission
+from engine.credentials.roster import RegistrarKey, make_roster
+from engine.election import ElectionInitialized, EncryptedBallot
+from engine.errors import GroupError
+from engine.hash import UInt256
+from engine.manifest import Manifest
+from engine.proofs.range_proof import RangeProof
+
+MANIFEST, ELECTION, _ = bench_election("test", 3, 2)
+VOTERS = [VoterCredential.generate() for _ in range(6)]
+OUTSIDER = VoterCredential.generate()
+REGISTRAR = RegistrarKey.generate()
+ROSTER = make_roster(REGISTRAR, [v.did for v in VOTERS], ELECTION.extended_base_hash)
+PLAINTEXTS = random_ballots(MANIFEST, 12, random.Random(6))
+
+
+def encrypt(n: int, manifest: Manifest = MANIFEST, election: ElectionInitialized = ELECTION) -> EncryptedBallot:
+    return encrypt_ballot(manifest, election, PLAINTEXTS[n], device="test-device").ballot
+
+
+def checker(ballot: EncryptedBallot) -> list[str]:
+    return [] if verify_ballot_proofs(ELECTION, ballot) else ["a range proof does not verify"]
+
+
+def signed(voter: VoterCredential, ballot: EncryptedBallot) -> tuple[EncryptedBallot, str, bytes]:
+    return ballot, voter.did, sign_submission(voter, ELECTION.extended_base_hash, ballot.confirmation_code)
+
+
+@pytest.fixture()
+def key() -> BoardKey:
+    return BoardKey.generate()
+
+
+@pytest.fixture()
+def board(tmp_path: Path, key: BoardKey) -> Iterator[BallotBoard]:
+    with SQLiteLogStorage(tmp_path / "board.db") as storage:
+        b = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker)
+        b.publish_election()
+        yield b
+
+
+def snapshot(board: BallotBoard) -> tuple[int, bytes, dict[str, str]]:
+    return board.log.size, board.log.root(), board.counted_ballot_ids()
+
+
+def refused(board: BallotBoard, status: int, match: str, ballot: EncryptedBallot, did: str, sig: bytes) -> None:
+    before = snapshot(board)
+    with pytest.raises(BoardError, match=match) as info:
+        board.submit(ballot, did, sig)
+    assert info.value.status == status
+    assert snapshot(board) == before, "a refusal changed the log"
+
+
+def entries(board: BallotBoard) -> list[object]:
+    return [decode_entry(e, ELECTION.joint_public_key.group) for e in board.log.entries(0, board.log.size)]
+
+
+# ---------------------------------------------------------------- acceptance
+
+
+def test_publish_is_the_first_entry_and_idempotent(board: BallotBoard) -> None:
+    first = board.publish_election()
+    assert board.publish_election() == first and board.log.size == 1
+    assert isinstance(first, ElectionPublished)
+    assert first.h_e == ELECTION.extended_base_hash and first.roster_root == ROSTER.root
+    assert first.joint_key == ELECTION.joint_public_key and first.manifest_hash == ELECTION.config.manifest_hash
+
+
+def test_accepted_submission_has_a_verifiable_receipt(board: BallotBoard, key: BoardKey) -> None:
+    ballot, did, sig = signed(VOTERS[0], encrypt(0))
+    receipt = board.submit(ballot, did, sig)
+    assert receipt.leaf_index == 1 and receipt.sth.tree_size == 2
+    assert verify_sth(receipt.sth, key.public_key)
+    assert verify_receipt(receipt, key.public_key, ballot, did, sig)
+    assert Receipt.from_json(receipt.to_json()) == receipt
+    assert not verify_receipt(receipt, BoardKey.generate().public_key, ballot, did, sig)
+    assert not verify_receipt(receipt, key.public_key, encrypt(1), did, sig)
+    assert not verify_receipt(dataclasses.replace(receipt, leaf_index=0), key.public_key, ballot, did, sig)
+    assert board.counted_ballots() == {did: ballot}
+    assert board.receipt(ballot.ballot_id) == receipt
+
+
+def test_replay_gets_the_same_receipt_and_no_entry(board: BallotBoard) -> None:
+    submission = signed(VOTERS[0], encrypt(0))
+    receipt = board.submit(*submission)
+    board.submit(*signed(VOTERS[1], encrypt(1)))
+    before = snapshot(board)
+    assert board.submit(*submission) == receipt
+    assert snapshot(board) == before
+
+
+def test_a_later_cast_ballot_supersedes_visibly(board: BallotBoard) -> None:
+    voter = VOTERS[2]
+    first, second = encrypt(2), encrypt(3)
+    board.submit(*signed(voter, first))
+    receipt = board.submit(*signed(voter, second))
+    log = entries(board)
+    assert isinstance(log[-2], BallotSuperseded) and isinstance(log[-1], BallotSubmitted)
+    assert (log[-2].did, log[-2].old_ballot_id, log[-2].new_ballot_id) == (voter.did, first.ballot_id, second.ballot_id)
+    assert receipt.leaf_index == board.log.size - 1
+    assert board.counted_ballot_ids() == {voter.did: second.ballot_id}
+
+
+def test_spoiled_ballots_are_logged_never_counted_and_supersede_nothing(board: BallotBoard) -> None:
+    voter = VOTERS[3]
+    spoiled = challenge(encrypt(4))
+    board.submit(*signed(voter, spoiled))
+    assert board.counted_ballots() == {}
+    cast = encrypt(5)
+    board.submit(*signed(voter, cast))
+    board.submit(*signed(voter, challenge(encrypt(6))))
+    assert board.counted_ballot_ids() == {voter.did: cast.ballot_id}
+    assert not any(isinstance(e, BallotSuperseded) for e in entries(board))
+    assert sum(isinstance(e, BallotSubmitted) for e in entries(board)) == 3
+
+
+def test_close_counts_and_refuses_later_submissions(board: BallotBoard) -> None:
+    board.submit(*signed(VOTERS[0], encrypt(0)))
+    board.submit(*signed(VOTERS[0], encrypt(1)))
+    board.submit(*signed(VOTERS[1], encrypt(2)))
+    closed = board.close()
+    assert isinstance(closed, VotingClosed) and closed.counted_count == 2
+    size = board.log.size
+    assert board.close() == closed and board.log.size == size
+    assert isinstance(entries(board)[-1], VotingClosed)
+    refused(board, 409, "closed", *signed(VOTERS[2], encrypt(3)))
+
+
+# ---------------------------------------------------------------- refusals, each leaving the log unchanged
+
+
+def test_refusals(board: BallotBoard) -> None:
+    first = encrypt(0)
+    board.submit(*signed(VOTERS[0], first))
+    ballot, did, sig = signed(VOTERS[1], encrypt(1))
+    refused(board, 403, "not on the roster", *signed(OUTSIDER, ballot))
+    refused(
+        board,
+        403,
+        "signature",
+        ballot,
+        did,
+        sign_submission(VOTERS[2], ELECTION.extended_base_hash, ballot.confirmation_code),
+    )
+    refused(
+        board, 403, "signature", ballot, did, sign_submission(VOTERS[1], UInt256(bytes(32)), ballot.confirmation_code)
+    )
+    refused(board, 403, "signature", ballot, did, bytes([sig[0] ^ 1]) + sig[1:])
+    refused(board, 400, "64 bytes", ballot, did, sig[:63])
+    refused(board, 400, "malformed DID", ballot, "did:web:example.com", sig)
+    refused(board, 400, "not an encrypted ballot", "ballot", did, sig)  # type: ignore[arg-type]
+    other = dataclasses.replace(ballot, election_id=UInt256(bytes(32)))
+    refused(board, 422, "another election", other, did, sig)
+    refused(board, 409, "already used", *signed(VOTERS[1], dataclasses.replace(encrypt(2), ballot_id=first.ballot_id)))
+    refused(board, 409, "confirmation code", *signed(VOTERS[1], dataclasses.replace(first, ballot_id="copy")))
+    assert board.submit(ballot, did, sig).leaf_index == 2
+
+
+def test_checker_refusal(board: BallotBoard) -> None:
+    ballot = encrypt(1)
+    contest = ballot.contests[0]
+    proof = contest.selections[0].proof
+    bad_proof = RangeProof(proof.challenges, (proof.responses[0] + 1,) + proof.responses[1:])
+    bad_selection = dataclasses.replace(contest.selections[0], proof=bad_proof)
+    forged = dataclasses.replace(
+        ballot,
+        contests=(dataclasses.replace(contest, selections=(bad_selection,) + contest.selections[1:]),)
+        + ballot.contests[1:],
+    )
+    assert forged.confirmation_code == ballot.confirmation_code  # proofs are not covered by H(B)
+    refused(board, 422, "range proof", *signed(VOTERS[1], forged))
+
+    assert board.submit(*signed(VOTERS[1], ballot)).leaf_index == 1
+
+
+def test_checker_errors_are_refusals(tmp_path: Path, key: BoardKey) -> None:
+    def raising(_: EncryptedBallot) -> list[str]:
+        raise GroupError("an element is outside the group")
+
+    with SQLiteLogStorage(tmp_path / "b.db") as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, raising)
+        board.publish_election()
+        refused(board, 422, "outside the group", *signed(VOTERS[0], encrypt(0)))
+
+
+def test_not_published_board_refuses(tmp_path: Path, key: BoardKey) -> None:
+    with SQLiteLogStorage(tmp_path / "b.db") as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker)
+        refused(board, 409, "not published", *signed(VOTERS[0], encrypt(0)))
+        with pytest.raises(BoardError):
+            board.close()
+
+
+# ---------------------------------------------------------------- setup, restart, concurrency
+
+
+def test_setup_mismatches(tmp_path: Path, key: BoardKey) -> None:
+    other_manifest, other_election, _ = bench_election("test", 3, 2)
+    with pytest.raises(BoardSetupError, match="another election"):
+        BallotBoard(TransparencyLog(SQLiteLogStorage(tmp_path / "a.db"), key), other_election, ROSTER, checker)
+    forged = dataclasses.replace(ROSTER, dids=ROSTER.dids[1:])
+    with pytest.raises(BoardSetupError, match="roster does not verify"):
+        BallotBoard(TransparencyLog(SQLiteLogStorage(tmp_path / "b.db"), key), ELECTION, forged, checker)
+    storage = SQLiteLogStorage(tmp_path / "c.db")
+    BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker).publish_election()
+    other_roster = make_roster(REGISTRAR, [v.did for v in VOTERS], other_election.extended_base_hash)
+    with pytest.raises(BoardSetupError, match="another election or roster"):
+        BallotBoard(TransparencyLog(storage, key), other_election, other_roster, checker)
+    storage.close()
+
+
+def test_state_survives_a_restart(tmp_path: Path, key: BoardKey) -> None:
+    path = tmp_path / "board.db"
+    first, second = signed(VOTERS[0], encrypt(0)), signed(VOTERS[0], encrypt(1))
+    with SQLiteLogStorage(path) as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker)
+        board.publish_election()
+        board.submit(*first)
+        receipt = board.submit(*second)
+    with SQLiteLogStorage(path) as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker)
+        assert board.submit(*second) == receipt
+        refused(
+            board,
+            409,
+            "already used",
+            *signed(VOTERS[1], dataclasses.replace(encrypt(2), ballot_id=first[0].ballot_id)),
+        )
+        assert board.counted_ballot_ids() == {VOTERS[0].did: second[0].ballot_id}
+        board.close()
+    with SQLiteLogStorage(path) as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker)
+        assert board.is_closed
+        assert TransparencyLog(storage).audit() == []
+
+
+def test_concurrent_submissions(board: BallotBoard, key: BoardKey) -> None:
+    submissions = [signed(VOTERS[i % 6], encrypt(i)) for i in range(12)]
+    receipts: list[Receipt] = []
+    errors: list[BaseException] = []
+
+    def submit(s: tuple[EncryptedBallot, str, bytes]) -> None:
+        try:
+            receipts.append(board.submit(*s))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(s,)) for s in submissions + submissions[:4]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({r.ballot_id for r in receipts}) == 12
+    assert sum(isinstance(e, BallotSubmitted) for e in entries(board)) == 12
+    assert sum(isinstance(e, BallotSuperseded) for e in entries(board)) == 6
+    assert board.log.audit() == []
+    for r in receipts:
+        ballot, did, sig = next(s for s in submissions if s[0].ballot_id == r.ballot_id)
+        assert verify_receipt(r, key.public_key, ballot, did, sig)
