@@ -1,30 +1,44 @@
 """`ballotchain demo`: a whole election in one command, every role through its own files.
 
 Guardians each keep a folder of their own under private/; what they publish or send goes into
-exchange/; the public record goes into record/. Voters' choices are random (seeded by --seed, so a
+exchange/; the public record goes into record/. With --online the election is defined in election/,
+a registrar gives every voter a DID credential (private/voters/credentials/) and signs the roster,
+the bulletin board runs as a server on loopback (its database and key in board/), voters encrypt
+on their own machines and submit concurrently over HTTP, and the closed board is exported into
+record/ with its log, which the verifier checks too (B.1-B.7). Voters' choices are random (seeded by --seed, so a
 run can be repeated); every cryptographic nonce still comes from `secrets`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import signal
+import subprocess
+import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from importlib import resources
 from pathlib import Path
 
 import click
 
-from engine.cli import ballot_cmds, decrypt_cmds, election_cmds, guardian_cmds
+from engine.cli import ballot_cmds, board_cmds, decrypt_cmds, election_cmds, guardian_cmds
 from engine.cli.common import CommandFailed, console, fresh_directory, one_line_errors
 from engine.cli.progress import progress_bar
 from engine.cli.results_cmd import render_results
 from engine.cli.verify_cmd import render_report, run_verifier
+from engine.credentials.did import VoterCredential
 from engine.election import PlaintextBallot, PlaintextContest, PlaintextSelection
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
 from engine.record.exchange import encode_plaintext_ballot_line
 from engine.record.writer import atomic_write
+from engine.server.client import BoardClient, CastResult, cast_ballot, check_receipt, fetch_election, monitor
+from engine.verify import Status
 
 DEMO_MANIFEST = "demo_manifest.json"
 
@@ -78,39 +92,25 @@ def run_demo(
     group_name: str,
     devices: int,
     jobs: int,
+    online: bool = False,
 ) -> int:
     if not 1 <= quorum <= guardians:
         raise CommandFailed(f"the quorum {quorum} must be between 1 and the number of guardians {guardians}")
     if guardians - absent < quorum:
         raise CommandFailed(f"with {absent} of {guardians} guardians absent, the quorum of {quorum} cannot decrypt")
     fresh_directory(out, "the demo folder")
-    record, private, exchange = out / "record", out / "private", out / "exchange"
+    private, exchange = out / "private", out / "exchange"
+    # Offline, the devices write straight into the record; online, the board's export makes it.
+    election_dir = out / ("election" if online else "record")
     started = time.perf_counter()
 
     def step(text: str) -> None:
         console.print(f"[bold cyan]{time.perf_counter() - started:6.1f}s[/] {text}")
 
-    manifest_file = private / "manifest.json"
-    atomic_write(manifest_file, demo_manifest_bytes(), label=str(manifest_file), overwrite=False)
-    election_cmds.init_election(manifest_file, guardians, quorum, record, group_name=group_name, chain=True)
-    step(f"election configured: {guardians} guardians, quorum {quorum}, {group_name} group")
+    secret = run_ceremony(election_dir, private, exchange, guardians, quorum, group_name, chain=not online, step=step)
+    ids = list(secret)
 
-    ids = [f"guardian-{i}" for i in range(1, guardians + 1)]
-    secret = {g: private / g / "guardian-secret.json" for g in ids}
-    publics, shares, complaints = exchange / "publics", exchange / "shares", exchange / "complaints"
-    publics.mkdir(parents=True)
-    for x, g in enumerate(ids, start=1):
-        guardian_cmds.keygen(record, g, x, secret[g], publics / f"guardian-{g}.json", None)
-    step("each guardian made its polynomial and published commitments with Schnorr proofs")
-    for g in ids:
-        guardian_cmds.send_shares(record, secret[g], publics, shares, None)
-    for g in ids:
-        guardian_cmds.receive_shares(record, secret[g], publics, shares, complaints, None)
-    step(f"{guardians * (guardians - 1)} encrypted shares exchanged and checked against the commitments")
-    guardian_cmds.finalize(record, publics)
-    step(f"joint key published; H_E = {ElectionRecord(record).initialized.extended_base_hash.hex()[:16]}...")
-
-    manifest = ElectionRecord(record).manifest
+    manifest = ElectionRecord(election_dir).manifest
     rng = random.Random(seed)
     ballots = random_ballots(manifest, voters, rng)
     challenged = {b.ballot_id for b in ballots if rng.random() < challenge_rate}
@@ -122,17 +122,24 @@ def run_demo(
         overwrite=False,
         secret=True,
     )
-    with progress_bar("encrypting ballots", voters) as advance:
-        for d in range(devices):
-            mine = ballots[d::devices]
-            ballot_cmds.encrypt_ballots(
-                record,
-                mine,
-                f"device-{d + 1}",
-                [b.ballot_id for b in mine if b.ballot_id in challenged],
-                on_ballot=lambda _b: advance(),
-            )
-    step(f"{voters} ballots encrypted on {devices} devices ({len(challenged)} challenged), codes chained per device")
+    if online:
+        record = out / "record"
+        vote_online(out, election_dir, record, manifest, ballots, challenged, rng, group_name, jobs, step)
+    else:
+        record = election_dir
+        with progress_bar("encrypting ballots", voters) as advance:
+            for d in range(devices):
+                mine = ballots[d::devices]
+                ballot_cmds.encrypt_ballots(
+                    record,
+                    mine,
+                    f"device-{d + 1}",
+                    [b.ballot_id for b in mine if b.ballot_id in challenged],
+                    on_ballot=lambda _b: advance(),
+                )
+        step(
+            f"{voters} ballots encrypted on {devices} devices ({len(challenged)} challenged), codes chained per device"
+        )
 
     tally = ballot_cmds.tally_record(record, processes=jobs)
     step(f"encrypted tally of {len(tally.cast_ballot_ids)} cast ballots")
@@ -160,8 +167,194 @@ def run_demo(
 
     report = run_verifier(record, jobs, group_name == "test")
     render_report(report, show_passed=False)
+    if online:
+        board_checks = [c for c in report.checks if c.check_id.startswith("B.")]
+        passed = sum(1 for c in board_checks if c.status is Status.PASSED)
+        step(f"board checks: {passed} of {len(board_checks)} passed (the log, signatures, roster, one vote per DID)")
     console.print(f"public record: {record}\nprivate data:  {private}")
     return 0 if report.ok else 1
+
+
+def run_ceremony(
+    record: Path,
+    private: Path,
+    exchange: Path,
+    guardians: int,
+    quorum: int,
+    group_name: str,
+    *,
+    chain: bool,
+    step: Callable[[str], None],
+) -> dict[str, Path]:
+    """Configure the election and run the key ceremony; each guardian's secret file, by guardian id."""
+    manifest_file = private / "manifest.json"
+    atomic_write(manifest_file, demo_manifest_bytes(), label=str(manifest_file), overwrite=False)
+    election_cmds.init_election(manifest_file, guardians, quorum, record, group_name=group_name, chain=chain)
+    step(f"election configured: {guardians} guardians, quorum {quorum}, {group_name} group")
+
+    ids = [f"guardian-{i}" for i in range(1, guardians + 1)]
+    secret = {g: private / g / "guardian-secret.json" for g in ids}
+    publics, shares, complaints = exchange / "publics", exchange / "shares", exchange / "complaints"
+    publics.mkdir(parents=True)
+    for x, g in enumerate(ids, start=1):
+        guardian_cmds.keygen(record, g, x, secret[g], publics / f"guardian-{g}.json", None)
+    step("each guardian made its polynomial and published commitments with Schnorr proofs")
+    for g in ids:
+        guardian_cmds.send_shares(record, secret[g], publics, shares, None)
+    for g in ids:
+        guardian_cmds.receive_shares(record, secret[g], publics, shares, complaints, None)
+    step(f"{guardians * (guardians - 1)} encrypted shares exchanged and checked against the commitments")
+    guardian_cmds.finalize(record, publics)
+    step(f"joint key published; H_E = {ElectionRecord(record).initialized.extended_base_hash.hex()[:16]}...")
+    return secret
+
+
+# ---------------------------------------------------------------- online voting
+
+REVOTE_RATE = 0.1
+VOTER_THREADS = 8
+SERVER_START_SECONDS = 120.0
+
+
+def vote_online(
+    out: Path,
+    election_dir: Path,
+    record: Path,
+    manifest: Manifest,
+    ballots: list[PlaintextBallot],
+    challenged: set[str],
+    rng: random.Random,
+    group_name: str,
+    jobs: int,
+    step: Callable[[str], None],
+) -> None:
+    """Registrar, board on loopback, voters submitting concurrently over HTTP, close, export."""
+    private, operator = out / "private", out / "board"
+    roster_file = out / "exchange" / "roster.json"
+    credentials = private / "voters" / "credentials"
+    roster = board_cmds.make_voter_roster(
+        election_dir, len(ballots), credentials, roster_file, private / "registrar" / "registrar-key.json"
+    )
+    step(f"registrar: {len(roster)} DID credentials (did:key, Ed25519) and the signed roster")
+
+    db, key = operator / "board.sqlite", operator / "board-key.json"
+    operator.mkdir(parents=True)
+    drafts = {
+        b.ballot_id: PlaintextBallot(f"{b.ballot_id}-draft", b.ballot_style, d.contests)
+        for b, d in zip(ballots, random_ballots(manifest, len(ballots), rng))
+        if b.ballot_id not in challenged and rng.random() < REVOTE_RATE
+    }
+    if not drafts:  # show at least one re-vote
+        first = next((b for b in ballots if b.ballot_id not in challenged), None)
+        if first is not None:
+            drafts[first.ballot_id] = PlaintextBallot(f"{first.ballot_id}-draft", first.ballot_style, first.contests)
+    with board_server(election_dir, roster_file, db, key, jobs) as url, BoardClient(url) as client:
+        step(f"board serving {url}: the election is the log's first entry")
+        online = fetch_election(client, allow_test_group=group_name == "test")
+        first_seen = monitor(client, None, board_public_key=online.board_public_key)
+
+        def voter(number: int, plaintext: PlaintextBallot) -> CastResult:
+            credential = VoterCredential.load(board_cmds.credential_path(credentials, number))
+            draft = drafts.get(plaintext.ballot_id)
+            if draft is not None:
+                cast_ballot(client, online, credential, draft)
+            challenge = plaintext.ballot_id in challenged
+            return cast_ballot(client, online, credential, plaintext, challenge=challenge)
+
+        with (
+            progress_bar("voters casting over HTTP", len(ballots)) as advance,
+            ThreadPoolExecutor(VOTER_THREADS) as pool,
+        ):
+            futures = [pool.submit(voter, n, b) for n, b in enumerate(ballots, start=1)]
+            results = []
+            for future in as_completed(futures):
+                results.append(future.result())
+                advance()
+        step(
+            f"{len(results)} voters encrypted on their machines and submitted concurrently ({len(challenged)} "
+            f"challenged, {len(drafts)} re-voted): every receipt's signed head and inclusion proof checked"
+        )
+        for result in results:
+            check_receipt(client, result)
+        latest = monitor(client, first_seen)
+        step(
+            f"every receipt is in the latest tree of {latest.sth.tree_size} entries; the monitor proved the log "
+            f"only grew from {first_seen.sth.tree_size} entries"
+        )
+    closed, head = board_cmds.close_board(db, key)
+    summary = board_cmds.export_board(db, election_dir, record)
+    step(
+        f"board closed ({closed.counted_count} counted ballots, final tree of {head.tree_size} entries) and exported: "
+        f"{summary.cast} cast, {summary.challenged} challenged, {summary.superseded} superseded on the log only"
+    )
+
+
+@contextlib.contextmanager
+def board_server(election_dir: Path, roster: Path, db: Path, key: Path, jobs: int) -> Iterator[str]:
+    """`ballotchain board serve` in a child process on a free loopback port; its URL; stopped after."""
+    command = [
+        sys.executable,
+        "-m",
+        "engine.cli.main",
+        "board",
+        "serve",
+        "--election",
+        str(election_dir),
+        "--roster",
+        str(roster),
+        "--db",
+        str(db),
+        "--board-key",
+        str(key),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--check-workers",
+        str(jobs),
+    ]
+    log = db.parent / "server.log"
+    with log.open("ab") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+    try:
+        yield wait_for_url(process, SERVER_START_SECONDS, log)
+    finally:
+        stop_process(process)
+
+
+def wait_for_url(process: subprocess.Popen[bytes], timeout: float, log: Path) -> str:
+    """The URL a `board serve` child prints once it listens (CommandFailed if it does not)."""
+    found: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            text = line.decode("utf-8", "replace")
+            if "serving http" in text and not found:
+                found.append(text.split("serving ", 1)[1].split()[0])
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not found:
+        process.kill()
+        process.wait()
+        lines = log.read_text("utf-8", "replace").strip().splitlines()
+        raise CommandFailed(f"the board server did not start: {lines[-1] if lines else 'no answer'} (see {log})")
+    return found[0]
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @click.command("demo")
@@ -183,6 +376,11 @@ def run_demo(
 )
 @click.option("--devices", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--jobs", type=click.IntRange(1, 256), default=2, show_default=True)
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Vote over HTTP: DID credentials, a bulletin-board server on loopback, concurrent voters.",
+)
 @one_line_errors
 def demo_command(
     out: Path,
@@ -195,6 +393,7 @@ def demo_command(
     group_name: str,
     devices: int,
     jobs: int,
+    online: bool,
 ) -> None:
     """Run a whole election end to end and verify its record."""
     code = run_demo(
@@ -208,5 +407,6 @@ def demo_command(
         group_name=group_name,
         devices=devices,
         jobs=jobs,
+        online=online,
     )
     raise SystemExit(code)

@@ -6,6 +6,7 @@ import click
 
 from engine.cli.ballot_cmds import encrypt_command, tally_command
 from engine.cli.bench_cmd import bench_command
+from engine.cli.board_cmds import COMMANDS as BOARD_COMMANDS
 from engine.cli.decrypt_cmds import decrypt_group, guardian_decrypt_command, guardian_respond_command
 from engine.cli.demo_cmd import demo_command
 from engine.cli.election_cmds import election
@@ -33,6 +34,7 @@ for command in (
     results_command,
     demo_command,
     bench_command,
+    *BOARD_COMMANDS,
 ):
     cli.add_command(command)
 

@@ -82,6 +82,18 @@ def verify_ballot_chunk(ctx: BallotContext, chunk: list[tuple[str, EncryptedBall
     return [rec.snapshot() for rec in recorders]
 
 
+def ballot_problems(ctx: BallotContext, ballot: EncryptedBallot, label: str = "") -> list[str]:
+    """What is wrong with one ballot on its own (5.A-7.B, R.*; no cross-ballot check): [] when nothing.
+
+    The door check of a bulletin board: every finding of ``verify_ballot_chunk`` for this ballot,
+    as one line each ("[5.D] ... (contest c, selection s)"). Pre-encrypted ballots are refused.
+    """
+    if ballot.is_preencrypt:
+        return ["[R.ballot_manifest] pre-encrypted ballots (spec 4) are not accepted"]
+    snapshot = verify_ballot_chunk(ctx, [(label, ballot)])[0]
+    return [str(f) for findings in snapshot["findings"].values() for f in findings]
+
+
 # ---------------------------------------------------------------- one ballot
 
 

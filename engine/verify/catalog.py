@@ -2,7 +2,8 @@
 
 Spec sub-checks keep the spec's ids ("5.B"); the four pre-encrypted-ballot verifications (15-18)
 are reported whole. Checks that the spec leaves implicit but without which a record could lie
-(DESIGN.md, "Two weaknesses"; the brief's list of record-wide checks) have ids starting with "R.".
+(DESIGN.md, "Two weaknesses"; the brief's list of record-wide checks) have ids starting with "R.";
+the checks of an online election's bulletin-board log (engine.verify.board) start with "B.".
 """
 
 from __future__ import annotations
@@ -88,7 +89,17 @@ RECORD_CHECKS: tuple[tuple[str, str], ...] = (
     ("R.challenged", "every challenged ballot is decrypted once, from its own ciphertexts"),
 )
 
-CHECKS: tuple[tuple[str, str], ...] = SPEC_CHECKS + RECORD_CHECKS
+BOARD_CHECKS: tuple[tuple[str, str], ...] = (
+    ("B.1", "the board's final signed tree head is signed by the board's key"),
+    ("B.2", "the log's entries are canonical and their Merkle root is the final tree head's (RFC 9162)"),
+    ("B.3", "the record's CAST ballots are exactly the log's counted ballots, identical; challenged ones are logged"),
+    ("B.4", "every submission's DID signature over (H_E, confirmation code) verifies"),
+    ("B.5", "the roster is signed by the registrar for this election, and every submitting DID is on it"),
+    ("B.6", "no DID is counted twice: a re-vote supersedes the DID's counted ballot on the log"),
+    ("B.7", "the log opens with this election (H_E, K, H_M, roster root) and closes with the counted ballots"),
+)
+
+CHECKS: tuple[tuple[str, str], ...] = SPEC_CHECKS + RECORD_CHECKS + BOARD_CHECKS
 DESCRIPTIONS: dict[str, str] = dict(CHECKS)
 ORDER: dict[str, int] = {check_id: i for i, (check_id, _) in enumerate(CHECKS)}
 PREENCRYPTED_CHECKS: tuple[str, ...] = ("15", "16", "17", "18")

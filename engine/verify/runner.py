@@ -31,6 +31,7 @@ from typing import Any
 from engine.election import BallotChain, BallotState, EncryptedBallot
 from engine.record import ElectionRecord, RecordError
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
+from engine.verify.board import verify_board
 from engine.verify.catalog import CHECKS
 from engine.verify.chains import ChainLink, ballot_file, chain_file, verify_chain, verify_unique_codes
 from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
@@ -218,6 +219,7 @@ def verify_record(
     not_checked = set(verify_preencrypted(rec, index.preencrypted))
     not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
     _challenged_checks(record, rec, ctx, index, progress, cache)
+    verify_board(record, rec, ctx)
 
     summary = (
         ("ballots", len(index.states) + index.duplicate_ids),

@@ -1,0 +1,166 @@
+"""Ballot-casting server benchmark: submissions accepted per second, proof checks included.
+
+    .venv/bin/python benchmarks/server_bench.py [--group production|test] [--ballots 80] [--check-workers 2 0]
+
+An election of the demo manifest (3 contests, 14 selections a ballot) is set up with the engine's
+own roles (3 guardians, quorum 2); its ballots are encrypted and signed by their voters beforehand
+(on every core). Then, for each --check-workers value, a fresh `ballotchain board serve` runs in a
+child process on loopback, and every ballot is submitted at once (asyncio, httpx): each submission
+is decoded, checked by the verifier's per-ballot checks (subgroup, range proofs, contest hashes,
+confirmation code), its DID signature checked, and appended durably (SQLite WAL, synchronous=FULL)
+before the receipt goes out. Submissions per second = ballots / (last receipt - first request).
+check-workers N > 0: proofs checked in N processes; 0: in the server's threads (native backend:
+GIL released in the bignum calls). The client runs on the same machine and takes some CPU too.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from engine.backend import get_backend  # noqa: E402
+from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url  # noqa: E402
+from engine.credentials.did import VoterCredential, sign_submission  # noqa: E402
+from engine.credentials.roster import RegistrarKey, encode_roster, make_roster  # noqa: E402
+from engine.election import PlaintextBallot  # noqa: E402
+from engine.record.codec import encode_encrypted_ballot  # noqa: E402
+from engine.server.checker import ballot_context  # noqa: E402
+from engine.server.service import Election  # noqa: E402
+from engine.verify.ballots import ballot_problems  # noqa: E402
+
+CONCURRENCY = 32
+
+
+def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes) -> bytes:
+    from engine.ballot import encrypt_ballot
+
+    election = Election.from_record(Path(election_dir))
+    init = election.initialized
+    ballot = encrypt_ballot(election.manifest, init, plaintext, device="online", code_baux=init.config.baux0).ballot
+    voter = VoterCredential.from_private_bytes(seed)
+    signature = sign_submission(voter, init.extended_base_hash, ballot.confirmation_code)
+    body = {"ballot": encode_encrypted_ballot(ballot), "did": voter.did, "signature": signature.hex()}
+    return json.dumps(body).encode()
+
+
+def prepare(root: Path, group: str, ballots: int) -> tuple[Path, Path, list[bytes]]:
+    election_dir = root / "election"
+    run_ceremony(election_dir, root / "private", root / "exchange", 3, 2, group, chain=False, step=lambda _s: None)
+    election = Election.from_record(election_dir)
+    seeds = [os.urandom(32) for _ in range(ballots)]
+    dids = [VoterCredential.from_private_bytes(s).did for s in seeds]
+    roster = make_roster(RegistrarKey.generate(), dids, election.initialized.extended_base_hash)
+    roster_file = root / "roster.json"
+    roster_file.write_bytes(encode_roster(roster))
+    plaintexts = random_ballots(election.manifest, ballots, random.Random(1))
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        bodies = list(pool.map(_encrypt_and_sign, [str(election_dir)] * ballots, plaintexts, seeds))
+    return election_dir, roster_file, bodies
+
+
+def one_core_check_ms(election_dir: Path, bodies: list[bytes], count: int = 5) -> float:
+    """The door check of one ballot on one core (decoding excluded), median of ``count``."""
+    from engine.record.codec import decode_encrypted_ballot
+
+    election = Election.from_record(election_dir)
+    ctx = ballot_context(election.manifest, election.initialized)
+    times = []
+    for body in bodies[:count]:
+        ballot = decode_encrypted_ballot(json.loads(body)["ballot"], election.group)
+        start = time.perf_counter()
+        assert ballot_problems(ctx, ballot) == []
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1000
+
+
+async def submit_all(url: str, bodies: list[bytes]) -> tuple[float, list[int]]:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+    async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
+
+        async def one(body: bytes) -> int:
+            async with semaphore:
+                response = await client.post("/ballots", content=body, headers={"content-type": "application/json"})
+                return response.status_code
+
+        start = time.perf_counter()
+        codes = await asyncio.gather(*(one(b) for b in bodies))
+        return time.perf_counter() - start, list(codes)
+
+
+def run_server(root: Path, election_dir: Path, roster: Path, workers: int, bodies: list[bytes]) -> dict[str, Any]:
+    db = root / f"board-{workers}.sqlite"
+    command = [
+        sys.executable, "-m", "engine.cli.main", "board", "serve", "--election", str(election_dir),
+        "--roster", str(roster), "--db", str(db), "--board-key", str(root / "board-key.json"),
+        "--port", "0", "--check-workers", str(workers),
+    ]  # fmt: skip
+    log = root / f"server-{workers}.log"
+    with log.open("ab") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, cwd=ROOT)
+    try:
+        url = wait_for_url(process, 300, log)
+        seconds, codes = asyncio.run(submit_all(url, bodies))
+    finally:
+        stop_process(process)
+    accepted = sum(1 for c in codes if c == 200)
+    if accepted != len(bodies):
+        raise SystemExit(f"only {accepted} of {len(bodies)} submissions accepted: {sorted(set(codes))}")
+    return {
+        "check_workers": workers,
+        "mode": f"{workers} processes" if workers else "server threads",
+        "seconds": round(seconds, 3),
+        "submissions_per_second": round(accepted / seconds, 2),
+        "wall_ms_per_submission": round(seconds / accepted * 1000, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--group", choices=["production", "test"], default="production")
+    parser.add_argument("--ballots", type=int, default=80)
+    parser.add_argument("--check-workers", type=int, nargs="+", default=[2, 0])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ballotchain-server-bench-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        election_dir, roster, bodies = prepare(root, args.group, args.ballots)
+        prepare_seconds = time.perf_counter() - started
+        check_ms = one_core_check_ms(election_dir, bodies)
+        runs = [run_server(root, election_dir, roster, w, bodies) for w in args.check_workers]
+    result = {
+        "benchmark": "server submissions",
+        "group": args.group,
+        "backend": get_backend().name,
+        "cores": os.cpu_count(),
+        "ballots": args.ballots,
+        "selections_per_ballot": 14,
+        "concurrent_requests": CONCURRENCY,
+        "body_kib": round(sum(len(b) for b in bodies) / len(bodies) / 1024, 1),
+        "check_ms_per_ballot_one_core": round(check_ms, 2),
+        "prepare_seconds": round(prepare_seconds, 1),
+        "runs": runs,
+        "submissions_per_second": max(r["submissions_per_second"] for r in runs),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

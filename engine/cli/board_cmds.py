@@ -1,0 +1,443 @@
+"""Online voting from the command line: the registrar, the board, the voter, the monitor.
+
+    ballotchain registrar roster --record DIR --voters N --out-credentials DIR --roster FILE
+    ballotchain board serve --election DIR --roster FILE --db FILE --board-key FILE --port N
+    ballotchain vote --board URL --credential FILE --ballot FILE [--challenge]
+    ballotchain receipt check RECEIPT --board URL
+    ballotchain board monitor --board URL [--state FILE]
+    ballotchain board close --db FILE --board-key FILE
+    ballotchain board export --db FILE --election DIR --out RECORD_DIR
+
+Thin over engine.board, engine.credentials and engine.server; every bad input is one line on
+stderr and exit code 2, a board or receipt that does not check is exit code 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
+from engine.board.sth import BoardKey, SignedTreeHead
+from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors
+from engine.credentials.did import VoterCredential
+from engine.credentials.roster import RegistrarKey, SignedRoster, decode_roster, encode_roster, make_roster
+from engine.election import BallotState, PlaintextBallot
+from engine.record import ElectionRecord, ElectionRecordWriter, atomic_write
+from engine.record.codec import decode_plaintext_ballot
+from engine.record.jsonio import loads
+from engine.record.layout import INITIALIZED
+from engine.record.reader import read_bytes
+from engine.server.client import (
+    BoardCheckFailed,
+    BoardClient,
+    BoardClientError,
+    CastResult,
+    MonitorState,
+    SignedSubmission,
+    check_receipt,
+    fetch_election,
+    load_json,
+    monitor,
+    parse_public_key,
+    prepare_submission,
+    save_json,
+    submit_signed,
+)
+from engine.server.run import board_lock, serve
+from engine.server.service import (
+    ELECTION_FILES,
+    Election,
+    check_online_election,
+    open_board,
+    open_storage,
+    stored_election,
+    stored_roster,
+)
+from engine.verify.board import BOARD_DIR, BOARD_FILE, ENTRIES_FILE, ROSTER_FILE
+
+T = TypeVar("T")
+
+EXPORT_PAGE = 1000
+CREDENTIAL_PREFIX = "voter-"
+
+
+def _no_checks(_ballot: object) -> list[str]:
+    return []
+
+
+# ---------------------------------------------------------------- the registrar
+
+
+def credential_path(folder: Path, number: int) -> Path:
+    return folder / f"{CREDENTIAL_PREFIX}{number:05d}.json"
+
+
+def make_voter_roster(
+    record_dir: Path,
+    voters: int,
+    credentials_dir: Path,
+    roster_file: Path,
+    registrar_key_file: Path | None = None,
+) -> SignedRoster:
+    """N new voter credentials (files 0600) and the registrar's signed roster of their DIDs.
+
+    The roster is bound to H_E when the record holds the election's joint key, to H_M before that.
+    """
+    record = ElectionRecord(record_dir)
+    if record.has(INITIALIZED):
+        binding, election_hash = "H_E", record.initialized.extended_base_hash
+    else:
+        binding, election_hash = "H_M", record.config.manifest_hash
+    if roster_file.exists():
+        raise CommandFailed(f"{roster_file}: the roster file exists already")
+    if registrar_key_file is not None and registrar_key_file.exists():
+        registrar = RegistrarKey.load(registrar_key_file)
+    else:
+        registrar = RegistrarKey.generate()
+        if registrar_key_file is not None:
+            registrar.save(registrar_key_file)
+    fresh_directory(credentials_dir, "the credentials folder")
+    os.chmod(credentials_dir, 0o700)
+    dids = []
+    for n in range(1, voters + 1):
+        credential = VoterCredential.generate()
+        credential.save(credential_path(credentials_dir, n))
+        dids.append(credential.did)
+    roster = make_roster(registrar, dids, election_hash, binding=binding)
+    atomic_write(roster_file, encode_roster(roster) + b"\n", label=str(roster_file), overwrite=False)
+    return roster
+
+
+def read_roster(path: Path) -> SignedRoster:
+    return decode_roster(read_bytes(path, str(path)))
+
+
+@click.group("registrar")
+def registrar_group() -> None:
+    """The registrar: voter credentials (did:key) and the signed roster of eligible DIDs."""
+
+
+@registrar_group.command("roster")
+@click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True, help="The election record.")
+@click.option("--voters", type=click.IntRange(1, 10_000_000), required=True, help="Number of voters.")
+@click.option("--out-credentials", type=click.Path(path_type=Path), required=True, help="New folder for credentials.")
+@click.option(
+    "--roster", "roster_file", type=click.Path(path_type=Path), required=True, help="The roster file to write."
+)
+@click.option("--registrar-key", type=click.Path(path_type=Path), help="Registrar key file (created if missing).")
+@one_line_errors
+def registrar_roster_command(
+    record_dir: Path, voters: int, out_credentials: Path, roster_file: Path, registrar_key: Path | None
+) -> None:
+    """Create voter credentials (one 0600 file each) and the signed roster of their DIDs."""
+    roster = make_voter_roster(record_dir, voters, out_credentials, roster_file, registrar_key)
+    console.print(
+        f"{len(roster)} voter credentials in {out_credentials}; roster (bound to {roster.binding}) in {roster_file}"
+    )
+    console.print(f"roster root {roster.root.hex()}, registrar key {roster.registrar_public_key.hex()}")
+
+
+# ---------------------------------------------------------------- the board
+
+
+def load_or_make_board_key(path: Path) -> tuple[BoardKey, bool]:
+    if path.exists():
+        return BoardKey.load(path), False
+    key = BoardKey.generate()
+    key.save(path)
+    return key, True
+
+
+def close_board(db: Path, board_key_file: Path) -> tuple[VotingClosed, SignedTreeHead]:
+    """Append the close of voting (offline: the board must not be served meanwhile)."""
+    with board_lock(db, "closing it"):
+        storage = open_storage(db, create=False)
+        try:
+            board = open_board(storage, BoardKey.load(board_key_file), _no_checks)
+            closed = board.close()
+            return closed, board.log.signed_tree_head()
+        finally:
+            storage.close()
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    entries: int
+    cast: int
+    challenged: int
+    superseded: int
+    head: SignedTreeHead
+
+
+def export_board(db: Path, election_dir: Path, out: Path) -> ExportSummary:
+    """The closed board as an election record: the counted and the challenged ballots in the offline
+    layout, the election's files, and board/ (the log's entries, the roster, the final signed head)."""
+    with board_lock(db, "exporting it"):
+        storage = open_storage(db, create=False)
+        try:
+            election, roster = stored_election(storage), stored_roster(storage)
+            if election is None or roster is None:
+                raise CommandFailed(f"{db}: not a board database (no election or roster in it)")
+            given = Election.from_record(election_dir)
+            if dict(given.files) != dict(election.files):
+                raise CommandFailed(f"{election_dir}: not the election this board collected ballots for")
+            board = open_board(storage, None, _no_checks, election, roster)
+            if not board.is_closed:
+                raise CommandFailed(f"{db}: voting is not closed; run `ballotchain board close` first")
+            log = board.log
+            size = log.size
+            head = log.tree_head(size)
+            if head is None:
+                raise CommandFailed(f"{db}: the board has not signed the head of its whole log")
+            counted = set(board.counted_ballot_ids().values())
+            fresh_directory(out, "the export folder")
+            for name in ELECTION_FILES:
+                atomic_write(out / name, election.files[name], label=name, overwrite=False)
+            writer = ElectionRecordWriter(out)
+            cast = challenged = superseded = 0
+            with _streamed_file(out / ENTRIES_FILE) as write_line:
+                for start in range(0, size, EXPORT_PAGE):
+                    for data in log.entries(start, min(size, start + EXPORT_PAGE)):
+                        write_line(data)
+                        entry = decode_entry(data, election.group)
+                        if not isinstance(entry, BallotSubmitted):
+                            continue
+                        if entry.ballot.state is BallotState.SPOILED:
+                            writer.write_encrypted_ballot(entry.ballot)
+                            challenged += 1
+                        elif entry.ballot_id in counted:
+                            writer.write_encrypted_ballot(entry.ballot)
+                            cast += 1
+                        else:
+                            superseded += 1
+            board_doc = {
+                "board_public_key": log.public_key.hex() if log.public_key else "",
+                "tree_head": head.to_json(),
+            }
+            atomic_write(out / BOARD_FILE, canonical_json(board_doc) + b"\n", label=BOARD_FILE, overwrite=False)
+            atomic_write(out / ROSTER_FILE, encode_roster(roster) + b"\n", label=ROSTER_FILE, overwrite=False)
+            return ExportSummary(size, cast, challenged, superseded, head)
+        finally:
+            storage.close()
+
+
+@contextlib.contextmanager
+def _streamed_file(path: Path):  # type: ignore[no-untyped-def]
+    """Write lines to a temporary file, fsync, and move it into place (atomic, memory flat)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    f = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
+    try:
+
+        def write_line(data: bytes) -> None:
+            f.write(data)
+            f.write(b"\n")
+
+        yield write_line
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        os.link(tmp, path)
+    finally:
+        f.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@click.group("board")
+def board_group() -> None:
+    """The bulletin board: a transparency log of the election's ballots, served over HTTP."""
+
+
+@board_group.command("serve")
+@click.option("--election", "election_dir", type=click.Path(path_type=Path), required=True, help="Election record.")
+@click.option("--roster", "roster_file", type=click.Path(path_type=Path), required=True, help="Signed roster.")
+@click.option("--db", type=click.Path(path_type=Path), required=True, help="The board's SQLite database.")
+@click.option("--board-key", type=click.Path(path_type=Path), required=True, help="Board key (created if missing).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free port.")
+@click.option(
+    "--check-workers",
+    type=click.IntRange(0, 256),
+    default=os.cpu_count() or 1,
+    show_default=True,
+    help="Processes checking ballot proofs (0: in threads of the server).",
+)
+@one_line_errors
+def board_serve_command(
+    election_dir: Path, roster_file: Path, db: Path, board_key: Path, host: str, port: int, check_workers: int
+) -> None:
+    """Serve the board: publish the election on the log and take ballots until interrupted."""
+    election = Election.from_record(election_dir)
+    roster = read_roster(roster_file)
+    check_online_election(election, roster)
+    key, made = load_or_make_board_key(board_key)
+    if made:
+        click.echo(f"ballotchain board: new board key written to {board_key}", err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
+        sys.stdout.flush()
+
+    serve(election, roster, db, key, host=host, port=port, check_workers=check_workers, on_ready=ready)
+
+
+@board_group.command("close")
+@click.option("--db", type=click.Path(path_type=Path), required=True, help="The board's SQLite database.")
+@click.option("--board-key", type=click.Path(path_type=Path), required=True, help="The board's key file.")
+@one_line_errors
+def board_close_command(db: Path, board_key: Path) -> None:
+    """Close voting: append the count and root of the counted ballots, sign the final head."""
+    closed, head = close_board(db, board_key)
+    console.print(f"voting closed: {closed.counted_count} counted ballots; final tree of {head.tree_size} entries")
+    console.print(f"root {head.root.hex()}")
+
+
+@board_group.command("export")
+@click.option("--db", type=click.Path(path_type=Path), required=True, help="The board's SQLite database.")
+@click.option("--election", "election_dir", type=click.Path(path_type=Path), required=True, help="Election record.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="New folder for the election record.")
+@one_line_errors
+def board_export_command(db: Path, election_dir: Path, out: Path) -> None:
+    """Write the closed board's ballots and log as an election record (tally and decrypt it next)."""
+    summary = export_board(db, election_dir, out)
+    console.print(
+        f"exported {summary.cast} counted and {summary.challenged} challenged ballots; {summary.superseded} "
+        f"superseded ballots stay on the log only; log of {summary.entries} entries"
+    )
+    console.print(f"election record: {out} (the log in {out / BOARD_DIR})")
+
+
+@board_group.command("monitor")
+@click.option("--board", "board_url", required=True, help="The board's URL.")
+@click.option("--state", "state_file", type=click.Path(path_type=Path), help="Last head seen (read, then updated).")
+@click.option("--board-key-pub", help="The board's public key (hex), if not pinned in --state yet.")
+@one_line_errors
+def board_monitor_command(board_url: str, state_file: Path | None, board_key_pub: str | None) -> None:
+    """Fetch the latest signed tree head and prove the log only grew since the last one seen."""
+    state = None
+    if state_file is not None and state_file.exists():
+        state = MonitorState.from_json(load_json(state_file))
+    pinned = parse_public_key(board_key_pub) if board_key_pub else None
+    with BoardClient(board_url) as client:
+        new = _client_step(lambda: monitor(client, state, board_public_key=pinned))
+    if state is None:
+        console.print(f"first head seen: {new.sth.tree_size} entries, root {new.sth.root.hex()}")
+    else:
+        console.print(
+            f"the log grew from {state.sth.tree_size} to {new.sth.tree_size} entries and is consistent "
+            f"(root {new.sth.root.hex()})"
+        )
+    if state_file is not None:
+        save_json(state_file, new.to_json(), overwrite=True)
+
+
+# ---------------------------------------------------------------- voters
+
+
+def read_plaintext_ballot(path: Path) -> PlaintextBallot:
+    """One plaintext ballot (egk's pballot JSON) from a file."""
+    return decode_plaintext_ballot(loads(read_bytes(path, str(path)), str(path)), str(path))
+
+
+def default_receipt_path(ballot_id: str) -> Path:
+    return Path(f"receipt-{ballot_id}.json")
+
+
+@click.command("vote")
+@click.option("--board", "board_url", required=True, help="The board's URL.")
+@click.option("--credential", type=click.Path(path_type=Path), required=True, help="Your voter credential file.")
+@click.option("--ballot", "ballot_file", type=click.Path(path_type=Path), required=True, help="Your plaintext ballot.")
+@click.option("--challenge", is_flag=True, help="Challenge (audit) the ballot instead of casting it.")
+@click.option("--receipt", "receipt_file", type=click.Path(path_type=Path), help="Where to save the receipt.")
+@click.option("--board-key-pub", help="The board's public key (hex); default: the key the board names.")
+@click.option("--device", default="online", show_default=True, help="Name of the encrypting device.")
+@click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
+@one_line_errors
+def vote_command(
+    board_url: str,
+    credential: Path,
+    ballot_file: Path,
+    challenge: bool,
+    receipt_file: Path | None,
+    board_key_pub: str | None,
+    device: str,
+    allow_test_group: bool,
+) -> None:
+    """Encrypt a ballot on this machine, sign it with your DID, submit it and check the receipt."""
+    voter = VoterCredential.load(credential)
+    plaintext = read_plaintext_ballot(ballot_file)
+    out = receipt_file or default_receipt_path(plaintext.ballot_id)
+    if out.exists():
+        raise CommandFailed(f"{out}: the receipt file exists already")
+    pending_file = out.with_name(out.name + ".pending")
+    pinned = parse_public_key(board_key_pub) if board_key_pub else None
+    with BoardClient(board_url) as client:
+        online = _client_step(
+            lambda: fetch_election(client, board_public_key=pinned, allow_test_group=allow_test_group)
+        )
+        if pending_file.exists():
+            submission = SignedSubmission.from_json(load_json(pending_file))
+            if submission.did != voter.did or submission.ballot.ballot_id != plaintext.ballot_id:
+                raise CommandFailed(f"{pending_file}: a pending submission of another voter or ballot")
+            click.echo(f"ballotchain: sending again the submission saved in {pending_file}", err=True)
+        else:
+            submission = prepare_submission(online, voter, plaintext, challenge=challenge, device=device)
+            save_json(pending_file, submission.to_json(), overwrite=False, secret=True)
+        try:
+            result = submit_signed(client, online, submission)
+        except BoardCheckFailed as exc:
+            raise CommandFailed(str(exc), EXIT_FAILED) from None
+        except BoardClientError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:  # refused: nothing was logged
+                pending_file.unlink(missing_ok=True)
+            raise CommandFailed(str(exc)) from None
+    save_json(out, result.to_json(), overwrite=False)
+    pending_file.unlink(missing_ok=True)
+    r = result.receipt
+    state = "challenged" if submission.ballot.state is BallotState.SPOILED else "cast"
+    console.print(f"ballot {r.ballot_id} {state}; confirmation code {r.confirmation_code.hex()}")
+    console.print(f"leaf {r.leaf_index} of a tree of {r.sth.tree_size} signed by {online.board_public_key.hex()}")
+    console.print(f"receipt checked and saved to {out}")
+
+
+def _client_step(step: Callable[[], T]) -> T:
+    """Run a client step: a refused or failed request is bad input (2); a board that does not check, 1."""
+    try:
+        return step()
+    except BoardCheckFailed as exc:
+        raise CommandFailed(str(exc), EXIT_FAILED) from None
+    except BoardClientError as exc:
+        raise CommandFailed(str(exc)) from None
+
+
+@click.group("receipt")
+def receipt_group() -> None:
+    """Voters' receipts: check that a ballot is still on the board."""
+
+
+@receipt_group.command("check")
+@click.argument("receipt_file", type=click.Path(path_type=Path))
+@click.option("--board", "board_url", help="The board's URL (default: the one in the receipt).")
+@one_line_errors
+def receipt_check_command(receipt_file: Path, board_url: str | None) -> None:
+    """Prove the receipt's ballot is in the board's latest signed tree (inclusion + consistency)."""
+    saved = CastResult.from_json(load_json(receipt_file))
+    with BoardClient(board_url or saved.board_url) as client:
+        latest = _client_step(lambda: check_receipt(client, saved)).latest
+    console.print(
+        f"ballot {saved.ballot.ballot_id} (leaf {saved.receipt.leaf_index}) is in the board's latest tree of "
+        f"{latest.tree_size} entries, which extends the receipt's tree of {saved.receipt.sth.tree_size}"
+    )
+
+
+COMMANDS = (registrar_group, board_group, vote_command, receipt_group)

@@ -1,0 +1,287 @@
+"""The ballot-casting server: an HTTP JSON API over the bulletin board (Starlette, run by uvicorn).
+
+    GET  /election                      the election: its record files, H_E, K, H_M, the board's key
+    GET  /roster                        the registrar's signed roster of eligible DIDs
+    POST /ballots                       {"ballot": egk eballot JSON, "did": "did:key:z...",
+                                         "signature": hex or base64} -> the receipt
+    GET  /sth                           the latest signed tree head
+    GET  /proof/inclusion?index=&size=  the audit path of leaf ``index`` in the tree of ``size``
+    GET  /proof/consistency?old=&new=   the proof that the tree of ``new`` extends the one of ``old``
+    GET  /entries?start=&end=           entries start..end-1 (canonical bytes, base64), at most a page
+
+Every answer is a JSON object; a refusal is ``{"error": reason}`` with a 4xx status: 400 for a
+malformed request (bad JSON, unknown or missing fields, a value out of its range, an element not
+in 0..p-1), 413 for a body over the limit, 415 for a body that is not JSON, 403/409/422 as the
+board decides (a DID not on the roster or a bad signature; a ballot id taken; a ballot whose
+proofs do not verify). Nothing that is refused reaches the log.
+
+Decoding a ballot and checking its proofs are CPU heavy; they run in worker threads (and the
+proof checks, in worker processes, see engine.server.checker) so the event loop stays responsive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine.election import EncryptedBallot
+from engine.group import Group
+from engine.record import RecordError
+from engine.record.codec import decode_encrypted_ballot
+from engine.record.jsonio import loads
+from engine.server.errors import ApiError
+
+MAX_BODY_BYTES = 1 << 20
+MAX_PAGE_ENTRIES = 1000
+SUBMISSION_KEYS = frozenset({"ballot", "did", "signature"})
+MAX_DID_LENGTH = 200
+_INTEGER = re.compile(r"[0-9]{1,18}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+JSON_TYPES = ("application/json",)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A voter's submission as it arrives: the encrypted ballot, the voter's DID and signature."""
+
+    ballot: EncryptedBallot
+    did: str
+    signature: bytes
+
+
+class BoardApi(Protocol):
+    """What the HTTP layer needs of the board (engine.server.service.BoardService implements it).
+
+    Methods run in worker threads; they raise ApiError for a refusal.
+    """
+
+    group: Group
+
+    def election_document(self) -> dict[str, Any]: ...
+
+    def roster_document(self) -> dict[str, Any]: ...
+
+    def submit(self, submission: Submission) -> dict[str, Any]: ...
+
+    def sth_document(self) -> dict[str, Any]: ...
+
+    def inclusion_document(self, index: int, size: int) -> dict[str, Any]: ...
+
+    def consistency_document(self, old: int, new: int) -> dict[str, Any]: ...
+
+    def entries_document(self, start: int, end: int) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """max_body: bytes of a request body; page: entries per /entries answer; submitters: submissions
+    decoded and checked at once (more wait); readers: concurrent read requests in threads."""
+
+    max_body: int = MAX_BODY_BYTES
+    page: int = MAX_PAGE_ENTRIES
+    submitters: int = 8
+    readers: int = 16
+
+
+def json_response(document: dict[str, Any], status: int = 200) -> Response:
+    body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def error_response(status: int, reason: str) -> Response:
+    return json_response({"error": " ".join(reason.split())}, status)
+
+
+# ---------------------------------------------------------------- request parsing
+
+
+def query_integers(request: Request, *names: str) -> list[int]:
+    """The named query parameters as non-negative integers; any other parameter is refused."""
+    params = request.query_params
+    unknown = sorted(set(params.keys()) - set(names))
+    if unknown:
+        raise ApiError(400, f"unknown query parameter {unknown[0]!r}; expected {', '.join(names)}")
+    out = []
+    for name in names:
+        values = params.getlist(name)
+        if len(values) != 1:
+            raise ApiError(400, f"the query parameter {name!r} is needed exactly once")
+        if not _INTEGER.fullmatch(values[0]):
+            raise ApiError(400, f"the query parameter {name!r} must be a non-negative integer, not {values[0][:20]!r}")
+        out.append(int(values[0]))
+    return out
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 beyond ``limit`` bytes (by Content-Length or as it streams in)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, "the Content-Length header is not a number")
+        if int(declared) > limit:
+            raise ApiError(413, f"the body has {int(declared)} bytes; the limit is {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def require_json(request: Request) -> None:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in JSON_TYPES:
+        raise ApiError(415, f"the body must be application/json, not {media or 'untyped'}")
+
+
+def decode_signature(value: Any) -> bytes:
+    """An Ed25519 signature: 64 bytes as 128 hex digits or as base64 (standard or URL-safe)."""
+    if not isinstance(value, str):
+        raise ApiError(400, "signature: expected a string (hex or base64)")
+    if len(value) == 128 and _HEX.fullmatch(value):
+        return bytes.fromhex(value)
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        alphabet = b"-_" if ("-" in value or "_" in value) else None
+        raw = base64.b64decode(padded, altchars=alphabet, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, "signature: neither 128 hex digits nor base64") from None
+    if len(raw) != 64:
+        raise ApiError(400, f"signature: an Ed25519 signature has 64 bytes, not {len(raw)}")
+    return raw
+
+
+def parse_submission(body: bytes, group: Group) -> Submission:
+    """The submission in a POST /ballots body, strictly: exactly the three fields, each well formed."""
+    try:
+        obj = loads(body, "body")
+    except RecordError as exc:
+        raise ApiError(400, exc.problem) from None
+    if not isinstance(obj, dict):
+        raise ApiError(400, "the body must be a JSON object with ballot, did and signature")
+    keys = set(obj)
+    if keys != SUBMISSION_KEYS:
+        missing, unknown = sorted(SUBMISSION_KEYS - keys), sorted(keys - SUBMISSION_KEYS)
+        parts = ([f"missing field {', '.join(missing)}"] if missing else []) + (
+            [f"unknown field {', '.join(repr(k) for k in unknown)}"] if unknown else []
+        )
+        raise ApiError(400, "; ".join(parts))
+    did = obj["did"]
+    if not isinstance(did, str) or not did or len(did) > MAX_DID_LENGTH:
+        raise ApiError(400, f"did: expected a DID string of at most {MAX_DID_LENGTH} characters")
+    signature = decode_signature(obj["signature"])
+    notes: list[str] = []
+    try:
+        ballot = decode_encrypted_ballot(obj["ballot"], group, "ballot", notes)
+    except RecordError as exc:
+        where = f"{exc.file}.{exc.field}" if exc.field else exc.file
+        raise ApiError(400, f"{where}: {exc.problem}") from None
+    if notes:
+        raise ApiError(400, notes[0].replace("unknown field skipped", "unknown field"))
+    return Submission(ballot, did, signature)
+
+
+# ---------------------------------------------------------------- the application
+
+
+def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
+    """The ASGI application serving ``board``."""
+    limits = limits or Limits()
+    submit_limiter = anyio.CapacityLimiter(limits.submitters)
+    read_limiter = anyio.CapacityLimiter(limits.readers)
+
+    async def in_thread(func: Any, *args: Any, limiter: anyio.CapacityLimiter = read_limiter) -> Any:
+        return await anyio.to_thread.run_sync(func, *args, limiter=limiter)
+
+    async def election(request: Request) -> Response:
+        query_integers(request)
+        return json_response(await in_thread(board.election_document))
+
+    async def roster(request: Request) -> Response:
+        query_integers(request)
+        return json_response(await in_thread(board.roster_document))
+
+    async def submit(request: Request) -> Response:
+        query_integers(request)
+        require_json(request)
+        body = await read_body(request, limits.max_body)
+
+        def parse_and_submit() -> dict[str, Any]:
+            return board.submit(parse_submission(body, board.group))
+
+        return json_response(await in_thread(parse_and_submit, limiter=submit_limiter))
+
+    async def sth(request: Request) -> Response:
+        query_integers(request)
+        return json_response(await in_thread(board.sth_document))
+
+    async def inclusion(request: Request) -> Response:
+        index, size = query_integers(request, "index", "size")
+        return json_response(await in_thread(board.inclusion_document, index, size))
+
+    async def consistency(request: Request) -> Response:
+        old, new = query_integers(request, "old", "new")
+        return json_response(await in_thread(board.consistency_document, old, new))
+
+    async def entries(request: Request) -> Response:
+        start, end = query_integers(request, "start", "end")
+        if end < start:
+            raise ApiError(400, f"end {end} is before start {start}")
+        end = min(end, start + limits.page)
+        return json_response(await in_thread(board.entries_document, start, end))
+
+    async def index(request: Request) -> Response:
+        return json_response(
+            {
+                "service": "ballotchain bulletin board",
+                "endpoints": [
+                    "GET /election",
+                    "GET /roster",
+                    "POST /ballots",
+                    "GET /sth",
+                    "GET /proof/inclusion?index=&size=",
+                    "GET /proof/consistency?old=&new=",
+                    f"GET /entries?start=&end= (at most {limits.page} a page)",
+                ],
+            }
+        )
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.reason)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, str(exc.detail))
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return error_response(500, "internal error; nothing was acknowledged")
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/election", election, methods=["GET"]),
+        Route("/roster", roster, methods=["GET"]),
+        Route("/ballots", submit, methods=["POST"]),
+        Route("/sth", sth, methods=["GET"]),
+        Route("/proof/inclusion", inclusion, methods=["GET"]),
+        Route("/proof/consistency", consistency, methods=["GET"]),
+        Route("/entries", entries, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
+    )

@@ -1,0 +1,468 @@
+"""The voter's and the monitor's side of the board's API (httpx): trust nothing the board says unchecked.
+
+- ``BoardClient`` speaks the API (engine.server.app) and decodes its answers strictly.
+- ``fetch_election`` gets the election, checks it with the verifier (1.A-4.A: parameters, hashes,
+  the guardians' proofs, K and H_E) and against the log's first entry under a signed tree head.
+- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), signs (H_E, H(B)) with the voter's
+  DID key, submits, and checks the receipt: the board's signature on the tree head and the inclusion
+  proof of exactly this submission.
+- ``check_receipt`` proves a saved receipt's ballot is in the board's latest tree head: inclusion in
+  the receipt's head, and consistency of that head with the latest one.
+- ``monitor`` fetches the latest head and proves the log only grew since the last head it saw.
+
+A board key is trusted on first use (or given by the caller) and pinned from then on.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from engine.ballot import encrypt_ballot
+from engine.board.board import Receipt, receipt_leaf_hash, verify_receipt
+from engine.board.entries import ElectionPublished, EntryError, decode_entry
+from engine.board.merkle import leaf_hash, verify_consistency, verify_inclusion
+from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
+from engine.credentials.did import VoterCredential, sign_submission
+from engine.credentials.roster import RosterError, SignedRoster, roster_from_json, verify_roster
+from engine.election import BallotState, EncryptedBallot, PlaintextBallot
+from engine.errors import BallotchainError
+from engine.group import Group, group_by_name
+from engine.record import RecordError
+from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot
+from engine.record.jsonio import dumps, loads
+from engine.record.reader import read_bytes
+from engine.record.writer import atomic_write
+from engine.server.service import ELECTION_FILES, Election
+from engine.verify import verify_record
+
+DEFAULT_TIMEOUT = 60.0
+PAGE = 1000
+
+
+class BoardClientError(BallotchainError):
+    """A request that did not go through: the board refused it (``status``, its reason), the board
+    cannot be reached, or the caller's own input (URL, saved receipt, state file) is malformed."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BoardCheckFailed(BoardClientError):
+    """The board answered something that does not check: a bad signature or proof, a rewritten log,
+    another election than the one it publishes, a malformed answer."""
+
+
+# ---------------------------------------------------------------- decoding answers
+
+
+def _hashes(values: Any, what: str) -> list[bytes]:
+    if not isinstance(values, list):
+        raise BoardCheckFailed(f"the board's {what} is not a list")
+    out = []
+    for v in values:
+        try:
+            h = bytes.fromhex(v)
+        except (TypeError, ValueError):
+            raise BoardCheckFailed(f"the board's {what} holds a value that is not hex") from None
+        if len(h) != 32:
+            raise BoardCheckFailed(f"the board's {what} holds a value that is not a 32-byte hash")
+        out.append(h)
+    return out
+
+
+def _key(value: Any) -> bytes:
+    try:
+        key = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise BoardCheckFailed("the board's public key is not hex") from None
+    if len(key) != 32:
+        raise BoardCheckFailed("the board's public key is not 32 bytes")
+    return key
+
+
+def _head(obj: Any) -> SignedTreeHead:
+    try:
+        return SignedTreeHead.from_json(obj)
+    except TreeHeadError as exc:
+        raise BoardCheckFailed(f"the board's tree head is malformed: {exc}") from None
+
+
+class BoardClient:
+    """The board's API at ``url`` (synchronous; one client per thread or shared, httpx is thread-safe)."""
+
+    def __init__(
+        self, url: str, *, timeout: float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise BoardClientError(f"the board's URL must start with http:// or https://, not {url[:40]!r}")
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> BoardClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _answer(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code != 200:
+            reason = body.get("error") if isinstance(body, dict) else None
+            raise BoardClientError(
+                f"the board refused ({response.status_code}): {reason or response.text[:200]}", response.status_code
+            )
+        if not isinstance(body, dict):
+            raise BoardCheckFailed("the board's answer is not a JSON object")
+        return body
+
+    def _get(self, path: str, **params: int) -> dict[str, Any]:
+        try:
+            return self._answer(self._http.get(path, params=params))
+        except httpx.HTTPError as exc:
+            raise BoardClientError(f"cannot reach the board at {self.url}: {exc}") from None
+
+    def election(self) -> dict[str, Any]:
+        return self._get("/election")
+
+    def roster(self) -> SignedRoster:
+        try:
+            return roster_from_json(self._get("/roster"))
+        except RosterError as exc:
+            raise BoardCheckFailed(f"the board's roster is malformed: {exc}") from None
+
+    def sth(self) -> tuple[SignedTreeHead, bytes]:
+        """The latest signed tree head and the public key the board says signed it."""
+        body = self._get("/sth")
+        return _head(body.get("sth")), _key(body.get("board_public_key"))
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return _hashes(self._get("/proof/inclusion", index=index, size=size).get("inclusion_proof"), "inclusion proof")
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        body = self._get("/proof/consistency", old=old, new=new)
+        return _hashes(body.get("consistency_proof"), "consistency proof")
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """Entries start..end-1 (as many pages as it takes)."""
+        out: list[bytes] = []
+        while start + len(out) < end:
+            body = self._get("/entries", start=start + len(out), end=end)
+            page = body.get("entries")
+            if not isinstance(page, list) or not page:
+                raise BoardCheckFailed(f"the board has no entries from {start + len(out)}")
+            try:
+                out.extend(base64.b64decode(e, validate=True) for e in page)
+            except (TypeError, ValueError):
+                raise BoardCheckFailed("the board's entries are not base64") from None
+        return out
+
+    def submit(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt:
+        body = {"ballot": encode_encrypted_ballot(ballot), "did": did, "signature": signature.hex()}
+        try:
+            answer = self._answer(self._http.post("/ballots", json=body))
+        except httpx.HTTPError as exc:
+            raise BoardClientError(f"cannot reach the board at {self.url}: {exc}") from None
+        try:
+            return Receipt.from_json(answer)
+        except BallotchainError as exc:
+            raise BoardCheckFailed(f"the board's receipt is malformed: {exc}") from None
+
+
+# ---------------------------------------------------------------- the election
+
+
+@dataclass(frozen=True)
+class OnlineElection:
+    """The election as the board serves it, checked; with the board's pinned key and signed head."""
+
+    election: Election
+    roster: SignedRoster
+    board_public_key: bytes
+    sth: SignedTreeHead
+
+
+def fetch_election(
+    client: BoardClient, *, board_public_key: bytes | None = None, allow_test_group: bool = False
+) -> OnlineElection:
+    """The board's election, checked by the verifier (1.A-4.A) and against the log's first entry."""
+    doc = client.election()
+    record = doc.get("record")
+    if not isinstance(record, dict) or set(record) != set(ELECTION_FILES):
+        raise BoardCheckFailed(f"the board's election must carry the record files {', '.join(ELECTION_FILES)}")
+    if not all(isinstance(v, str) for v in record.values()):
+        raise BoardCheckFailed("the board's election files are not text")
+    files = {name: text.encode("utf-8") for name, text in record.items()}
+    try:
+        election = Election.from_files(files)
+    except BallotchainError as exc:
+        raise BoardCheckFailed(f"the board's election does not read: {exc}") from None
+    _verify_definition(files, allow_test_group)
+    sth, served_key = client.sth()
+    key = served_key if board_public_key is None else board_public_key
+    if served_key != key:
+        raise BoardCheckFailed("the board signs with another key than the one given")
+    if not verify_sth(sth, key) or sth.tree_size < 1:
+        raise BoardCheckFailed("the board's tree head is not signed by its key")
+    roster = client.roster()
+    if not verify_roster(roster):
+        raise BoardCheckFailed("the board's roster does not verify (registrar signature, DIDs, root)")
+    init = election.initialized
+    if not roster.is_bound_to(init.extended_base_hash, init.config.manifest_hash):
+        raise BoardCheckFailed("the board's roster is for another election")
+    first = client.entries(0, 1)[0]
+    try:
+        published = decode_entry(first, election.group)
+    except EntryError as exc:
+        raise BoardCheckFailed(f"the log's first entry does not decode: {exc}") from None
+    expected = ElectionPublished(
+        init.extended_base_hash, init.joint_public_key, init.config.manifest_hash, roster.root, 0
+    )
+    if not isinstance(published, ElectionPublished) or (
+        published.h_e,
+        published.joint_key,
+        published.manifest_hash,
+        published.roster_root,
+    ) != (expected.h_e, expected.joint_key, expected.manifest_hash, expected.roster_root):
+        raise BoardCheckFailed("the log's first entry publishes another election or roster")
+    if not verify_inclusion(leaf_hash(first), 0, sth.tree_size, client.inclusion_proof(0, sth.tree_size), sth.root):
+        raise BoardCheckFailed("the log's first entry is not in the board's signed tree")
+    return OnlineElection(election, roster, key, sth)
+
+
+def _verify_definition(files: dict[str, bytes], allow_test_group: bool) -> None:
+    """Run the verifier over the four files: every check it can make must pass (1.A-4.A)."""
+    with tempfile.TemporaryDirectory(prefix="ballotchain-election-") as tmp:
+        for name, data in files.items():
+            (Path(tmp) / name).write_bytes(data)
+        try:
+            report = verify_record(tmp, accept_test_group=allow_test_group)
+        except RecordError as exc:
+            raise BoardCheckFailed(f"the board's election does not read: {exc}") from None
+    if report.failed_ids:
+        first = report.findings[0] if report.findings else report.failed_ids[0]
+        raise BoardCheckFailed(f"the board's election does not verify: {first}")
+
+
+# ---------------------------------------------------------------- casting
+
+
+@dataclass(frozen=True)
+class CastResult:
+    """What a voter keeps: the ballot, the signature, the board's receipt (checked)."""
+
+    ballot: EncryptedBallot
+    did: str
+    signature: bytes
+    receipt: Receipt
+    board_public_key: bytes
+    board_url: str
+    group: Group
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "ballotchain-receipt-v1",
+            "board": self.board_url,
+            "group": self.group.name,
+            "board_public_key": self.board_public_key.hex().upper(),
+            "did": self.did,
+            "signature": self.signature.hex().upper(),
+            "receipt": self.receipt.to_json(),
+            "ballot": encode_encrypted_ballot(self.ballot),
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> CastResult:
+        fields = {"kind", "board", "group", "board_public_key", "did", "signature", "receipt", "ballot"}
+        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != "ballotchain-receipt-v1":
+            raise BoardClientError(f"a saved receipt is an object with {', '.join(sorted(fields))}")
+        try:
+            group = group_by_name(obj["group"])
+            signature = bytes.fromhex(obj["signature"])
+            ballot = decode_encrypted_ballot(obj["ballot"], group, "receipt.ballot")
+            receipt = Receipt.from_json(obj["receipt"])
+        except (TypeError, ValueError, BallotchainError) as exc:
+            raise BoardClientError(f"the saved receipt is malformed: {exc}") from None
+        if not isinstance(obj["did"], str) or not isinstance(obj["board"], str):
+            raise BoardClientError("the saved receipt's did and board are strings")
+        return cls(ballot, obj["did"], signature, receipt, _key(obj["board_public_key"]), obj["board"], group)
+
+
+@dataclass(frozen=True)
+class SignedSubmission:
+    """An encrypted ballot signed by its voter, not yet acknowledged: kept so that a submission
+    whose answer was lost can be sent again as it was (the board answers a replay with its receipt)."""
+
+    ballot: EncryptedBallot
+    did: str
+    signature: bytes
+    group: Group
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "ballotchain-pending-submission-v1",
+            "group": self.group.name,
+            "did": self.did,
+            "signature": self.signature.hex().upper(),
+            "ballot": encode_encrypted_ballot(self.ballot),
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> SignedSubmission:
+        fields = {"kind", "group", "did", "signature", "ballot"}
+        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != "ballotchain-pending-submission-v1":
+            raise BoardClientError(f"a pending submission is an object with {', '.join(sorted(fields))}")
+        try:
+            group = group_by_name(obj["group"])
+            return cls(
+                decode_encrypted_ballot(obj["ballot"], group, "pending.ballot"),
+                obj["did"],
+                bytes.fromhex(obj["signature"]),
+                group,
+            )
+        except (TypeError, ValueError, BallotchainError) as exc:
+            raise BoardClientError(f"the pending submission is malformed: {exc}") from None
+
+
+def prepare_submission(
+    online: OnlineElection,
+    credential: VoterCredential,
+    plaintext: PlaintextBallot,
+    *,
+    challenge: bool = False,
+    device: str = "online",
+) -> SignedSubmission:
+    """Encrypt (spec 3.3) on this machine and sign (H_E, H(B)) with the voter's DID key."""
+    election = online.election
+    init = election.initialized
+    state = BallotState.SPOILED if challenge else BallotState.CAST
+    ballot = encrypt_ballot(
+        election.manifest, init, plaintext, device=device, code_baux=election.config.baux0, state=state
+    ).ballot
+    signature = sign_submission(credential, init.extended_base_hash, ballot.confirmation_code)
+    return SignedSubmission(ballot, credential.did, signature, election.group)
+
+
+def submit_signed(client: BoardClient, online: OnlineElection, submission: SignedSubmission) -> CastResult:
+    """Submit; check that the receipt proves this very submission under the board's pinned key."""
+    ballot, did, signature = submission.ballot, submission.did, submission.signature
+    receipt = client.submit(ballot, did, signature)
+    if not verify_receipt(receipt, online.board_public_key, ballot, did, signature):
+        raise BoardCheckFailed(
+            f"the board's receipt for {ballot.ballot_id!r} does not prove the submission "
+            "(tree head signature or inclusion proof)"
+        )
+    return CastResult(ballot, did, signature, receipt, online.board_public_key, client.url, online.election.group)
+
+
+def cast_ballot(
+    client: BoardClient,
+    online: OnlineElection,
+    credential: VoterCredential,
+    plaintext: PlaintextBallot,
+    *,
+    challenge: bool = False,
+    device: str = "online",
+) -> CastResult:
+    """Encrypt, sign, submit, and check the receipt."""
+    submission = prepare_submission(online, credential, plaintext, challenge=challenge, device=device)
+    return submit_signed(client, online, submission)
+
+
+# ---------------------------------------------------------------- receipts and monitoring
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    leaf_index: int
+    receipt_size: int
+    latest: SignedTreeHead
+
+
+def check_receipt(client: BoardClient, saved: CastResult) -> ReceiptCheck:
+    """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)"""
+    key, receipt = saved.board_public_key, saved.receipt
+    if not verify_receipt(receipt, key, saved.ballot, saved.did, saved.signature):
+        raise BoardCheckFailed("the receipt itself does not verify (tree head signature or inclusion proof)")
+    latest, served_key = client.sth()
+    if served_key != key:
+        raise BoardCheckFailed("the board now signs with another key than the receipt's")
+    if not verify_sth(latest, key):
+        raise BoardCheckFailed("the board's latest tree head is not signed by its key")
+    old = receipt.sth
+    if latest.tree_size < old.tree_size:
+        raise BoardCheckFailed(
+            f"the board's latest tree ({latest.tree_size} entries) is smaller than the receipt's ({old.tree_size})"
+        )
+    proof = client.consistency_proof(old.tree_size, latest.tree_size)
+    if not verify_consistency(old.tree_size, latest.tree_size, old.root, latest.root, proof):
+        raise BoardCheckFailed("the board's latest tree is not an extension of the receipt's: the log was rewritten")
+    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature)
+    direct = client.inclusion_proof(receipt.leaf_index, latest.tree_size)
+    if leaf is None or not verify_inclusion(leaf, receipt.leaf_index, latest.tree_size, direct, latest.root):
+        raise BoardCheckFailed("the board's inclusion proof in its latest tree does not verify")
+    return ReceiptCheck(receipt.leaf_index, old.tree_size, latest)
+
+
+@dataclass(frozen=True)
+class MonitorState:
+    """What a monitor remembers between runs: the board's key and the last head it checked."""
+
+    board_public_key: bytes
+    sth: SignedTreeHead
+
+    def to_json(self) -> dict[str, Any]:
+        return {"board_public_key": self.board_public_key.hex().upper(), "sth": self.sth.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> MonitorState:
+        if not isinstance(obj, dict) or set(obj) != {"board_public_key", "sth"}:
+            raise BoardClientError("a monitor state is an object with board_public_key and sth")
+        return cls(_key(obj["board_public_key"]), _head(obj["sth"]))
+
+
+def monitor(client: BoardClient, state: MonitorState | None, *, board_public_key: bytes | None = None) -> MonitorState:
+    """Fetch the latest head; prove it extends the last one seen (RFC 9162 2.1.4.2). The new state."""
+    latest, served_key = client.sth()
+    key = state.board_public_key if state is not None else board_public_key or served_key
+    if served_key != key:
+        raise BoardCheckFailed("the board signs with another key than the pinned one")
+    if not verify_sth(latest, key):
+        raise BoardCheckFailed("the board's latest tree head is not signed by its key")
+    if state is not None:
+        old = state.sth
+        if latest.tree_size < old.tree_size:
+            raise BoardCheckFailed(f"the log shrank from {old.tree_size} to {latest.tree_size} entries")
+        proof = client.consistency_proof(old.tree_size, latest.tree_size)
+        if not verify_consistency(old.tree_size, latest.tree_size, old.root, latest.root, proof):
+            raise BoardCheckFailed(
+                f"the tree of {latest.tree_size} entries does not extend the one of {old.tree_size}: "
+                "the log was rewritten"
+            )
+    return MonitorState(key, latest)
+
+
+def save_json(path: Path, document: dict[str, Any], *, overwrite: bool, secret: bool = False) -> None:
+    """Write a receipt or monitor state (atomically; JSON as the record writes it; 0600 if secret)."""
+    atomic_write(path, dumps(document) + b"\n", label=str(path), overwrite=overwrite, secret=secret)
+
+
+def load_json(path: Path) -> Any:
+    return loads(read_bytes(path, str(path)), str(path))
+
+
+def parse_public_key(text: str) -> bytes:
+    """A board public key given as 64 hex digits."""
+    return _key(text.strip())

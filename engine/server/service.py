@@ -1,0 +1,251 @@
+"""The board as the server runs it: the election, the roster, the log in SQLite, the door check.
+
+``BoardService`` answers the API's requests (engine.server.app) from a ``BallotBoard`` over a
+``TransparencyLog`` in an ``SQLiteLogStorage``. On first start it keeps, in the log's database,
+the election's record files (constants, manifest, configuration, initialization: byte for byte) and
+the signed roster, so that the database alone is enough to close the board and export its record,
+and a restart on the same database refuses another election or roster.
+
+Online elections do not chain confirmation codes: spec 3.4.3 chains the ballots of one encrypting
+device, and here every voter's device submits one ballot of its own; the service refuses an
+election configured with chaining.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.board.board import BallotBoard, BallotChecker, BoardError
+from engine.board.log import LogError, TransparencyLog
+from engine.board.merkle import MerkleError
+from engine.board.sth import BoardKey
+from engine.board.storage import SQLiteLogStorage, StorageError
+from engine.credentials.roster import SignedRoster, decode_roster, encode_roster, roster_problems, roster_to_json
+from engine.election import ElectionConfig, ElectionInitialized
+from engine.errors import BallotchainError
+from engine.group import Group
+from engine.manifest import Manifest
+from engine.record import ElectionRecord, RecordError, codec
+from engine.record.jsonio import loads
+from engine.record.layout import CONFIG, CONSTANTS, INITIALIZED, MANIFEST, file_id
+from engine.record.reader import read_bytes
+from engine.server.app import Submission
+from engine.server.checker import BallotChecker as ProofChecker
+from engine.server.errors import ApiError
+
+ELECTION_FILES = (CONSTANTS, MANIFEST, CONFIG, INITIALIZED)
+ELECTION_KEY = "meta/election/"
+ROSTER_KEY = "meta/roster"
+
+
+class ServiceError(BallotchainError, ValueError):
+    """The board cannot be served or opened: a mismatched database, election or roster."""
+
+
+@dataclass(frozen=True)
+class Election:
+    """The election a board serves: its record files (exact bytes) and their decoded values."""
+
+    files: Mapping[str, bytes]
+    manifest: Manifest
+    initialized: ElectionInitialized
+
+    @property
+    def config(self) -> ElectionConfig:
+        return self.initialized.config
+
+    @property
+    def group(self) -> Group:
+        return self.config.group
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, bytes]) -> Election:
+        """Decode the four record files (constants, manifest, configuration, initialization)."""
+        missing = [name for name in ELECTION_FILES if name not in files]
+        if missing:
+            raise ServiceError(f"the election lacks {', '.join(missing)}")
+        constants = codec.decode_constants(loads(files[CONSTANTS], CONSTANTS), CONSTANTS)
+        manifest_bytes = files[MANIFEST]
+        manifest = codec.decode_manifest(loads(manifest_bytes, MANIFEST), MANIFEST)
+        config = codec.decode_config(loads(files[CONFIG], CONFIG), constants.group, manifest_bytes, CONFIG)
+        initialized = codec.decode_initialized(loads(files[INITIALIZED], INITIALIZED), config, INITIALIZED)
+        return cls({name: files[name] for name in ELECTION_FILES}, manifest, initialized)
+
+    @classmethod
+    def from_record(cls, record_dir: Path) -> Election:
+        record = ElectionRecord(record_dir)
+        files = {name: read_bytes(record.root / name, name) for name in ELECTION_FILES}
+        return cls.from_files(files)
+
+
+def open_storage(db: Path, *, create: bool) -> SQLiteLogStorage:
+    """The log's SQLite database; without ``create`` a missing file is an error, not a new log."""
+    if not create and not Path(db).is_file():
+        raise ServiceError(f"{db}: no such board database")
+    if create:
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteLogStorage(db)
+
+
+def stored_election(storage: SQLiteLogStorage) -> Election | None:
+    """The election kept in the log's database by the first ``serve``, if any."""
+    files = {}
+    for name in ELECTION_FILES:
+        text = storage.get(ELECTION_KEY + name)
+        if text is None:
+            return None
+        files[name] = base64.b64decode(text)
+    return Election.from_files(files)
+
+
+def stored_roster(storage: SQLiteLogStorage) -> SignedRoster | None:
+    text = storage.get(ROSTER_KEY)
+    return None if text is None else decode_roster(text.encode("utf-8"))
+
+
+def keep_election(storage: SQLiteLogStorage, election: Election, roster: SignedRoster) -> None:
+    """Store the election and roster in the database, or check they are the ones stored."""
+    stored = stored_election(storage)
+    if stored is not None and dict(stored.files) != dict(election.files):
+        raise ServiceError(f"{storage.path}: this board database belongs to another election")
+    roster_text = encode_roster(roster).decode("utf-8")
+    held = storage.get(ROSTER_KEY)
+    if held is not None and held != roster_text:
+        raise ServiceError(f"{storage.path}: this board database was opened with another roster")
+    updates: dict[str, str] = {}
+    if stored is None:
+        updates.update({ELECTION_KEY + n: base64.b64encode(b).decode("ascii") for n, b in election.files.items()})
+    if held is None:
+        updates[ROSTER_KEY] = roster_text
+    if updates:
+        storage.append_many([], kv=updates)
+
+
+def check_online_election(election: Election, roster: SignedRoster) -> None:
+    """Can this election be served with this roster? (ServiceError saying why not)"""
+    if election.config.chain_confirmation_codes:
+        raise ServiceError(
+            "the election chains confirmation codes per device (spec 3.4.3); an online board takes "
+            "elections made without chaining (election init --no-chain)"
+        )
+    problems = roster_problems(roster)
+    if problems:
+        raise ServiceError(f"the roster does not verify: {problems[0]}")
+    init = election.initialized
+    if not roster.is_bound_to(init.extended_base_hash, init.config.manifest_hash):
+        raise ServiceError(f"the roster is for another election (its {roster.binding} is not this election's)")
+
+
+def open_board(
+    storage: SQLiteLogStorage,
+    board_key: BoardKey | None,
+    checker: BallotChecker,
+    election: Election | None = None,
+    roster: SignedRoster | None = None,
+) -> BallotBoard:
+    """The board over an existing log database (election and roster from it unless given)."""
+    election = election or stored_election(storage)
+    roster = roster or stored_roster(storage)
+    if election is None or roster is None:
+        raise ServiceError(f"{storage.path}: not a board database (no election or roster in it)")
+    try:
+        return BallotBoard(TransparencyLog(storage, board_key), election.initialized, roster, checker)
+    except (LogError, BallotchainError) as exc:
+        raise ServiceError(f"{storage.path}: {exc}") from exc
+
+
+class BoardService:
+    """The API's answers (engine.server.app.BoardApi) over a ballot board kept in SQLite."""
+
+    def __init__(
+        self,
+        election: Election,
+        roster: SignedRoster,
+        db: Path,
+        board_key: BoardKey,
+        *,
+        check_workers: int = 0,
+    ) -> None:
+        check_online_election(election, roster)
+        self.election = election
+        self.group: Group = election.group
+        self.roster = roster
+        self.storage = open_storage(db, create=True)
+        try:
+            keep_election(self.storage, election, roster)
+            self.checker = ProofChecker(election.manifest, election.initialized, check_workers)
+            self.board = open_board(self.storage, board_key, self.checker, election, roster)
+            self.board.publish_election()
+        except BaseException:
+            self.storage.close()
+            raise
+        self.log = self.board.log
+        self.public_key = board_key.public_key
+        self._election_doc = self._make_election_document()
+        self._roster_doc = roster_to_json(roster)
+
+    def close(self) -> None:
+        self.checker.close()
+        self.storage.close()
+
+    def _make_election_document(self) -> dict[str, Any]:
+        init = self.election.initialized
+        return {
+            "election_id": init.extended_base_hash.hex(),
+            "manifest_hash": init.config.manifest_hash.hex(),
+            "joint_public_key": codec.hex_p(init.joint_public_key),
+            "group": self.group.name,
+            "board_public_key": self.public_key.hex().upper(),
+            "roster_root": self.roster.root.hex().upper(),
+            "record": {name: data.decode("utf-8") for name, data in self.election.files.items()},
+        }
+
+    # -- BoardApi --------------------------------------------------------------------------
+    def election_document(self) -> dict[str, Any]:
+        return self._election_doc
+
+    def roster_document(self) -> dict[str, Any]:
+        return self._roster_doc
+
+    def submit(self, submission: Submission) -> dict[str, Any]:
+        ballot = submission.ballot
+        try:
+            file_id(ballot.ballot_id, "ballot_id")
+            file_id(ballot.encrypting_device, "encrypting_device")
+        except RecordError as exc:
+            raise ApiError(400, f"ballot: {exc.file}: {exc.problem}") from None
+        try:
+            receipt = self.board.submit(ballot, submission.did, submission.signature)
+        except BoardError as exc:
+            raise ApiError(exc.status, exc.reason) from None
+        return receipt.to_json()
+
+    def sth_document(self) -> dict[str, Any]:
+        return {"sth": self.log.signed_tree_head().to_json(), "board_public_key": self.public_key.hex().upper()}
+
+    def inclusion_document(self, index: int, size: int) -> dict[str, Any]:
+        proof = self._answer(lambda: self.log.inclusion_proof(index, size))
+        return {"leaf_index": index, "tree_size": size, "inclusion_proof": [p.hex().upper() for p in proof]}
+
+    def consistency_document(self, old: int, new: int) -> dict[str, Any]:
+        proof = self._answer(lambda: self.log.consistency_proof(old, new))
+        return {"old_size": old, "new_size": new, "consistency_proof": [p.hex().upper() for p in proof]}
+
+    def entries_document(self, start: int, end: int) -> dict[str, Any]:
+        size = self.log.size
+        if start > size:
+            raise ApiError(404, f"the log has {size} entries; start {start} is beyond them")
+        end = min(end, size)
+        data = self._answer(lambda: self.log.entries(start, end))
+        return {"start": start, "end": end, "entries": [base64.b64encode(d).decode("ascii") for d in data]}
+
+    @staticmethod
+    def _answer(compute: Any) -> Any:
+        try:
+            return compute()
+        except (LogError, MerkleError, StorageError) as exc:
+            raise ApiError(400, str(exc)) from None

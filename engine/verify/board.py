@@ -1,0 +1,378 @@
+"""Verification of the bulletin board's log carried by a record (checks B.1-B.7; no spec section:
+ElectionGuard leaves the board out of scope, docs/PROTOCOL.md and DESIGN.md say what we add).
+
+A record exported from an online election (``ballotchain board export``) holds, besides the usual
+files, a folder ``board/``:
+
+    board/entries.jsonl   the log: entry i on line i, its canonical bytes (engine.board.entries)
+    board/board.json      {"board_public_key": hex, "tree_head": the final signed tree head}
+    board/roster.json     the registrar's signed roster of eligible DIDs (engine.credentials.roster)
+
+The checks, each independent of the code that ran the board (they replay the log from its bytes):
+
+- B.1 the final tree head is signed by the board's key;
+- B.2 the tree recomputed from the entries (RFC 9162 MTH) has the head's size and root, and every
+  entry is the canonical encoding of a log entry;
+- B.3 the record's CAST ballots are exactly the log's counted ballots (ids, and ballots identical in
+  every ciphertext, proof and confirmation code), its challenged ballots are challenged submissions
+  of the log;
+- B.4 every submission's Ed25519 signature by its DID over (H_E, H(B)) verifies;
+- B.5 the roster is well formed and signed by its registrar, bound to this election, and every
+  submitting DID is on it;
+- B.6 no DID is counted twice: a second CAST ballot of a DID comes right after a supersession entry
+  that names the DID's counted ballot;
+- B.7 the log opens with this election (H_E, K, H_M, the roster's root) and ends with the close of
+  voting, whose count and root are those of the counted ballots.
+
+A record without ``board/`` leaves B.1-B.7 not applicable. The trust anchors are the board's and the
+registrar's public keys: the report says which keys it checked against, and voters' receipts and
+monitors pin the board's key.
+
+The log is streamed line by line (the one file the verifier opens itself rather than through
+engine.record: it is the board's format, not egk's), so memory stays at one small record per ballot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.board.entries import (
+    BallotSubmitted,
+    BallotSuperseded,
+    ElectionPublished,
+    EntryError,
+    VotingClosed,
+    canonical_json,
+    counted_ids_root,
+    decode_entry,
+)
+from engine.board.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
+from engine.credentials.did import verify_submission
+from engine.credentials.roster import RosterError, SignedRoster, decode_roster, roster_problems
+from engine.election import BallotState, EncryptedBallot
+from engine.errors import BallotchainError
+from engine.hash import UInt256
+from engine.record import ElectionRecord, RecordError
+from engine.record.codec import encode_encrypted_ballot
+from engine.record.jsonio import loads
+from engine.record.reader import read_bytes
+from engine.verify.ballots import BallotContext
+from engine.verify.report import Finding, Recorder
+
+BOARD_DIR = "board"
+ENTRIES_FILE = f"{BOARD_DIR}/entries.jsonl"
+BOARD_FILE = f"{BOARD_DIR}/board.json"
+ROSTER_FILE = f"{BOARD_DIR}/roster.json"
+BOARD_FILE_KEYS = frozenset({"board_public_key", "tree_head"})
+BOARD_CHECKS = ("B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7")
+
+
+def ballot_digest(ballot: EncryptedBallot) -> bytes:
+    """SHA-256 of the ballot's canonical JSON: equal digests, identical ballots (every field)."""
+    return hashlib.sha256(canonical_json(encode_encrypted_ballot(ballot))).digest()
+
+
+def has_board(record: ElectionRecord) -> bool:
+    return (record.root / BOARD_DIR).is_dir()
+
+
+# ---------------------------------------------------------------- the tree, streamed
+
+
+class StreamingRoot:
+    """MTH of RFC 9162 2.1.1 over leaves given one at a time, in O(log n) memory.
+
+    Keeps the complete subtrees of the leaves so far (sizes = the one-bits of n, largest first);
+    the root folds them from the right: MTH = node(big, node(middle, small)).
+    """
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, bytes]] = []
+        self.size = 0
+
+    def add(self, leaf: bytes) -> None:
+        size, h = 1, leaf
+        while self._stack and self._stack[-1][0] == size:
+            _, left = self._stack.pop()
+            h = node_hash(left, h)
+            size *= 2
+        self._stack.append((size, h))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        h = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            h = node_hash(left, h)
+        return h
+
+
+# ---------------------------------------------------------------- replaying the log
+
+
+@dataclass
+class _Logged:
+    did: str
+    state: BallotState
+    digest: bytes
+    index: int
+
+
+@dataclass
+class _Replay:
+    """What the log says, entry by entry: the counted ballot of each DID, every submission."""
+
+    h_e: UInt256
+    roster: SignedRoster | None
+    counted: dict[str, str] = field(default_factory=dict)  # DID -> counted ballot id
+    logged: dict[str, _Logged] = field(default_factory=dict)  # ballot id -> submission
+    pending: dict[str, tuple[str, int]] = field(default_factory=dict)  # DID -> (superseding ballot id, entry)
+    published: ElectionPublished | None = None
+    closed: VotingClosed | None = None
+    closed_at: int = -1
+
+
+def _entry_lines(path: Path) -> Iterator[tuple[bytes, bool]]:
+    """(entry bytes, whether a newline ended the line) for each line of entries.jsonl."""
+    with path.open("rb") as f:
+        for line in f:
+            yield (line[:-1], True) if line.endswith(b"\n") else (line, False)
+
+
+def verify_board(record: ElectionRecord, rec: Recorder, ctx: BallotContext) -> None:
+    """Checks B.1-B.7 of the record's board/ folder; nothing (not applicable) without one."""
+    if not has_board(record):
+        return
+    h_m = record.config.manifest_hash
+    key, head = _read_board_file(record, rec)
+    roster = _read_roster(record, rec, ctx.h_e, h_m)
+    if key is not None and head is not None:
+        with rec.timed("B.1"):
+            rec.expect(
+                verify_sth(head, key),
+                "B.1",
+                f"the final tree head (size {head.tree_size}) is not signed by the board key {key.hex()}",
+                file=BOARD_FILE,
+            )
+    replay = _Replay(ctx.h_e, roster)
+    tree = StreamingRoot()
+    path = record.root / ENTRIES_FILE
+    if not path.is_file():
+        rec.failed(Finding("B.2", "the board folder has no log", file=ENTRIES_FILE))
+        return
+    group = ctx.group
+    for index, (data, terminated) in enumerate(_entry_lines(path)):
+        tree.add(leaf_hash(data))
+        if not terminated:
+            rec.failed(Finding("B.2", f"entry {index}: the line does not end with a newline", file=ENTRIES_FILE))
+        with rec.timed("B.2"):
+            try:
+                entry = decode_entry(data, group)
+            except (EntryError, RecordError) as exc:
+                rec.failed(Finding("B.2", f"entry {index}: {_one_line(str(exc))}", file=ENTRIES_FILE))
+                continue
+            rec.passed("B.2")
+        _replay_entry(rec, replay, index, entry)
+    with rec.timed("B.2"):
+        _check_root(rec, head, tree)
+    _finish_replay(rec, replay, tree.size, ctx, h_m)
+    with rec.timed("B.3"):
+        _compare_ballots(record, rec, replay)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_board_file(record: ElectionRecord, rec: Recorder) -> tuple[bytes | None, SignedTreeHead | None]:
+    try:
+        obj = loads(read_bytes(record.root / BOARD_FILE, BOARD_FILE), BOARD_FILE)
+        if not isinstance(obj, dict) or set(obj) != BOARD_FILE_KEYS:
+            raise TreeHeadError("expected an object with board_public_key and tree_head")
+        key_hex = obj["board_public_key"]
+        if not isinstance(key_hex, str) or len(key_hex) != 64:
+            raise TreeHeadError("board_public_key: 64 hex digits are required")
+        key = bytes.fromhex(key_hex)
+        return key, SignedTreeHead.from_json(obj["tree_head"])
+    except (BallotchainError, ValueError) as exc:
+        rec.failed(Finding("B.1", f"no readable final tree head: {_one_line(str(exc))}", file=BOARD_FILE))
+        return None, None
+
+
+def _read_roster(record: ElectionRecord, rec: Recorder, h_e: UInt256, h_m: UInt256) -> SignedRoster | None:
+    try:
+        roster = decode_roster(read_bytes(record.root / ROSTER_FILE, ROSTER_FILE))
+    except (RecordError, RosterError) as exc:
+        rec.failed(Finding("B.5", f"no readable roster: {_one_line(str(exc))}", file=ROSTER_FILE))
+        return None
+    with rec.timed("B.5"):
+        problems = roster_problems(roster)
+        if not roster.is_bound_to(h_e, h_m):
+            problems.append(f"the roster is bound to another election ({roster.binding} {roster.election_hash.hex()})")
+        rec.expect(not problems, "B.5", "; ".join(problems), file=ROSTER_FILE)
+        rec.note("B.5", f"roster of {len(roster)} DIDs signed by registrar key {roster.registrar_public_key.hex()}")
+    return roster
+
+
+def _check_root(rec: Recorder, head: SignedTreeHead | None, tree: StreamingRoot) -> None:
+    if head is None:
+        return
+    if head.tree_size != tree.size:
+        rec.failed(
+            Finding(
+                "B.2",
+                f"the final tree head is of {head.tree_size} entries; the log has {tree.size}",
+                file=ENTRIES_FILE,
+            )
+        )
+        return
+    rec.expect(
+        tree.root() == head.root,
+        "B.2",
+        f"the root of the entries is {tree.root().hex()}, the final tree head's is {head.root.hex()}",
+        file=ENTRIES_FILE,
+    )
+
+
+def _replay_entry(
+    rec: Recorder,
+    replay: _Replay,
+    index: int,
+    entry: ElectionPublished | BallotSubmitted | BallotSuperseded | VotingClosed,
+) -> None:
+    where = f"entry {index}"
+    if replay.closed is not None:
+        rec.failed(Finding("B.7", f"{where}: an entry after the close of voting", file=ENTRIES_FILE))
+    if isinstance(entry, ElectionPublished):
+        if index == 0:
+            replay.published = entry
+        else:
+            rec.failed(Finding("B.7", f"{where}: a second election_published entry", file=ENTRIES_FILE))
+    elif index == 0:
+        rec.failed(Finding("B.7", "the log does not open with election_published", file=ENTRIES_FILE))
+    if isinstance(entry, BallotSubmitted):
+        _replay_submission(rec, replay, index, entry)
+    elif isinstance(entry, BallotSuperseded):
+        _replay_supersession(rec, replay, index, entry)
+    elif isinstance(entry, VotingClosed) and replay.closed is None:
+        replay.closed, replay.closed_at = entry, index
+
+
+def _replay_submission(rec: Recorder, replay: _Replay, index: int, entry: BallotSubmitted) -> None:
+    bid, did = entry.ballot_id, entry.did
+    where = {"file": ENTRIES_FILE, "ballot_id": bid}
+    with rec.timed("B.4"):
+        rec.expect(
+            verify_submission(did, replay.h_e, entry.confirmation_code, entry.signature),
+            "B.4",
+            f"entry {index}: the signature of {did} over (H_E, H(B)) does not verify",
+            **where,
+        )
+    if replay.roster is not None:
+        rec.expect(replay.roster.contains(did), "B.5", f"entry {index}: {did} is not on the roster", **where)
+    if bid in replay.logged:
+        rec.failed(
+            Finding(
+                "B.6", f"entry {index}: the ballot id was submitted before (entry {replay.logged[bid].index})", **where
+            )
+        )
+        return
+    replay.logged[bid] = _Logged(did, entry.ballot.state, ballot_digest(entry.ballot), index)
+    pending = replay.pending.pop(did, None)
+    if entry.ballot.state is not BallotState.CAST:
+        if pending is not None:
+            rec.failed(Finding("B.6", f"entry {index}: a challenged ballot cannot replace a counted one", **where))
+        return
+    if did not in replay.counted:
+        rec.expect(pending is None, "B.6", f"entry {index}: superseded, though {did} had no counted ballot", **where)
+    else:
+        rec.expect(
+            pending is not None and pending[0] == bid and pending[1] == index - 1,
+            "B.6",
+            f"entry {index}: {did} already has the counted ballot {replay.counted[did]!r} and the log does not "
+            "supersede it right before",
+            **where,
+        )
+    replay.counted[did] = bid
+
+
+def _replay_supersession(rec: Recorder, replay: _Replay, index: int, entry: BallotSuperseded) -> None:
+    counted = replay.counted.get(entry.did)
+    rec.expect(
+        counted == entry.old_ballot_id,
+        "B.6",
+        f"entry {index}: supersedes {entry.old_ballot_id!r}, but the counted ballot of {entry.did} is {counted!r}",
+        file=ENTRIES_FILE,
+        ballot_id=entry.old_ballot_id,
+    )
+    replay.pending[entry.did] = (entry.new_ballot_id, index)
+
+
+def _finish_replay(rec: Recorder, replay: _Replay, size: int, ctx: BallotContext, h_m: UInt256) -> None:
+    for _did, (bid, index) in sorted(replay.pending.items()):
+        rec.failed(Finding("B.6", f"entry {index}: supersedes with {bid!r}, which never follows", file=ENTRIES_FILE))
+    published = replay.published
+    if published is not None:
+        problems = []
+        if published.h_e != ctx.h_e:
+            problems.append(f"H_E {published.h_e.hex()} is not the record's")
+        if published.joint_key != ctx.joint_key:
+            problems.append("the joint key K is not the record's")
+        if published.manifest_hash != h_m:
+            problems.append(f"H_M {published.manifest_hash.hex()} is not the record's")
+        if replay.roster is not None and published.roster_root != replay.roster.root:
+            problems.append("the roster root is not the root of board/roster.json")
+        rec.expect(not problems, "B.7", "the log's election: " + "; ".join(problems), file=ENTRIES_FILE)
+    elif size == 0:
+        rec.failed(Finding("B.7", "the log is empty", file=ENTRIES_FILE))
+    closed = replay.closed
+    if closed is None:
+        rec.failed(Finding("B.7", "the log does not end with the close of voting", file=ENTRIES_FILE))
+        return
+    counted = set(replay.counted.values())
+    rec.expect(
+        closed.counted_count == len(counted) and closed.counted_root == counted_ids_root(counted),
+        "B.7",
+        f"entry {replay.closed_at}: the close counts {closed.counted_count} ballots; the log's counted ballots "
+        f"are {len(counted)}" + ("" if closed.counted_count != len(counted) else " with another root"),
+        file=ENTRIES_FILE,
+    )
+
+
+def _compare_ballots(record: ElectionRecord, rec: Recorder, replay: _Replay) -> None:
+    """B.3: the record's ballots against the log's (by digest), streaming the record's ballots."""
+    counted = set(replay.counted.values())
+    seen: set[str] = set()
+    for path in record.encrypted_ballot_paths():
+        label = path.relative_to(record.root).as_posix()
+        try:
+            ballot = record.read_encrypted_ballot(path)
+        except RecordError:
+            continue  # reported by the ballot checks (5.A-6.C) already
+        bid = ballot.ballot_id
+        seen.add(bid)
+        logged = replay.logged.get(bid)
+        where = {"file": label, "ballot_id": bid}
+        if logged is None:
+            rec.failed(Finding("B.3", "the ballot is not on the board's log", **where))
+        elif ballot.state is BallotState.CAST and bid not in counted:
+            why = "superseded on the log" if logged.state is BallotState.CAST else "challenged on the log"
+            rec.failed(Finding("B.3", f"a CAST ballot of the record is not counted: it is {why}", **where))
+        elif ballot.state is not logged.state:
+            rec.failed(Finding("B.3", f"{ballot.state.value} in the record, {logged.state.value} on the log", **where))
+        else:
+            rec.expect(
+                ballot_digest(ballot) == logged.digest,
+                "B.3",
+                f"the ballot differs from the one submitted in entry {logged.index}",
+                **where,
+            )
+    for bid in sorted(counted - seen):
+        rec.failed(
+            Finding("B.3", "a counted ballot of the log is missing from the record", file=ENTRIES_FILE, ballot_id=bid)
+        )

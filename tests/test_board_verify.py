@@ -1,0 +1,349 @@
+"""The verifier's board checks B.1-B.7: tamper tests on the record of an online election.
+
+One online demo election (test group: DID voters over HTTP, a re-vote, challenged ballots, the board
+closed and exported, tallied and decrypted) is made once; each test copies its record, changes one
+thing in it (re-signing what the attacker holds the key of: the board's tree head, a voter's
+submission, the registrar's roster) and asserts that the verifier reports exactly the intended check
+as failed, with the checks that cannot help failing with it (listed per case, with the reason).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.board.entries import (
+    BallotSubmitted,
+    BallotSuperseded,
+    ElectionPublished,
+    Entry,
+    VotingClosed,
+    canonical_json,
+    decode_entry,
+    encode_entry,
+)
+from engine.board.merkle import leaf_hash, root_of
+from engine.board.sth import BoardKey, SignedTreeHead
+from engine.cli.demo_cmd import run_demo
+from engine.credentials.did import VoterCredential, sign_submission
+from engine.credentials.roster import RegistrarKey, decode_roster, encode_roster, make_roster
+from engine.election import BallotState
+from engine.group import TEST_GROUP
+from engine.hash import UInt256
+from engine.verify import Report, Status, verify_record
+from engine.verify.board import BOARD_FILE, ENTRIES_FILE, ROSTER_FILE, StreamingRoot
+from engine.verify.catalog import BOARD_CHECKS
+
+BOARD_IDS = {c for c, _ in BOARD_CHECKS}
+
+
+@dataclass(frozen=True)
+class Online:
+    out: Path
+    record: Path
+    board_key: BoardKey
+    registrar_key: RegistrarKey
+
+
+@pytest.fixture(scope="module")
+def online(tmp_path_factory: pytest.TempPathFactory) -> Online:
+    out = tmp_path_factory.mktemp("online") / "demo"
+    code = run_demo(
+        out,
+        voters=10,
+        guardians=3,
+        quorum=2,
+        absent=0,
+        challenge_rate=0.2,
+        seed=5,
+        group_name="test",
+        devices=1,
+        jobs=1,
+        online=True,
+    )
+    assert code == 0
+    return Online(
+        out,
+        out / "record",
+        BoardKey.load(out / "board" / "board-key.json"),
+        RegistrarKey.load(out / "private" / "registrar" / "registrar-key.json"),
+    )
+
+
+def verify(root: Path) -> Report:
+    return verify_record(root, accept_test_group=True)
+
+
+@pytest.fixture(scope="module")
+def baseline(online: Online) -> Report:
+    report = verify(online.record)
+    assert report.ok, [str(f) for f in report.findings]
+    assert all(report.check(c).status is Status.PASSED for c in BOARD_IDS)
+    return report
+
+
+# ---------------------------------------------------------------- editing the log
+
+
+def read_entries(root: Path) -> list[Entry]:
+    return [decode_entry(line, TEST_GROUP) for line in (root / ENTRIES_FILE).read_bytes().splitlines()]
+
+
+def write_entries(root: Path, entries: list[Entry | bytes], key: BoardKey | None) -> None:
+    """Rewrite the log; with the board's key, sign a head of the new tree (as a dishonest board would)."""
+    data = [e if isinstance(e, bytes) else encode_entry(e) for e in entries]
+    (root / ENTRIES_FILE).write_bytes(b"".join(d + b"\n" for d in data))
+    if key is not None:
+        board = json.loads((root / BOARD_FILE).read_bytes())
+        old = SignedTreeHead.from_json(board["tree_head"])
+        head = key.sign_tree_head(len(data), root_of([leaf_hash(d) for d in data]), old.timestamp)
+        board["tree_head"] = head.to_json()
+        (root / BOARD_FILE).write_bytes(canonical_json(board))
+
+
+def edit_log(
+    change: Callable[[list[Entry], Online], list[Entry | bytes]], *, resign: bool = True
+) -> Callable[..., None]:
+    def apply(root: Path, online: Online) -> None:
+        write_entries(root, change(read_entries(root), online), online.board_key if resign else None)
+
+    return apply
+
+
+def first(entries: list[Entry], kind: type, where: Callable[[Entry], bool] = lambda _e: True) -> int:
+    return next(i for i, e in enumerate(entries) if isinstance(e, kind) and where(e))
+
+
+def single_cast_submission(entries: list[Entry]) -> int:
+    """A CAST submission of a DID that submitted nothing else."""
+    dids = [e.did for e in entries if isinstance(e, BallotSubmitted)]
+    return first(
+        entries,
+        BallotSubmitted,
+        lambda e: e.ballot.state is BallotState.CAST and dids.count(e.did) == 1,  # type: ignore[union-attr]
+    )
+
+
+def edit_board_file(change: Callable[[dict, Online], None]) -> Callable[..., None]:
+    def apply(root: Path, online: Online) -> None:
+        board = json.loads((root / BOARD_FILE).read_bytes())
+        change(board, online)
+        (root / BOARD_FILE).write_bytes(canonical_json(board))
+
+    return apply
+
+
+# ---------------------------------------------------------------- the changes
+
+
+def flip_head_signature(board: dict, _online: Online) -> None:
+    signature = board["tree_head"]["signature"]
+    board["tree_head"]["signature"] = ("0" if signature[0] != "0" else "1") + signature[1:]
+
+
+def head_signed_by_another_key(board: dict, _online: Online) -> None:
+    head = SignedTreeHead.from_json(board["tree_head"])
+    board["tree_head"] = BoardKey.generate().sign_tree_head(head.tree_size, head.root, head.timestamp).to_json()
+
+
+def head_of_another_size(board: dict, online: Online) -> None:
+    head = SignedTreeHead.from_json(board["tree_head"])
+    board["tree_head"] = online.board_key.sign_tree_head(head.tree_size - 1, head.root, head.timestamp).to_json()
+
+
+def later_supersession(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    i = first(entries, BallotSuperseded)
+    entries[i] = dataclasses.replace(entries[i], timestamp=entries[i].timestamp + 1)  # type: ignore[type-var]
+    return list(entries)
+
+
+def forged_submission_signature(entries: list[Entry], online: Online) -> list[Entry | bytes]:
+    i = single_cast_submission(entries)
+    entry = entries[i]
+    assert isinstance(entry, BallotSubmitted)
+    intruder = VoterCredential.generate()
+    signature = sign_submission(intruder, entry.ballot.election_id, entry.confirmation_code)
+    entries[i] = dataclasses.replace(entry, signature=signature)
+    return list(entries)
+
+
+def submission_by_a_stranger(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    i = single_cast_submission(entries)
+    entry = entries[i]
+    assert isinstance(entry, BallotSubmitted)
+    stranger = VoterCredential.generate()
+    signature = sign_submission(stranger, entry.ballot.election_id, entry.confirmation_code)
+    entries[i] = dataclasses.replace(entry, did=stranger.did, signature=signature)
+    return list(entries)
+
+
+def drop_supersession(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    del entries[first(entries, BallotSuperseded)]
+    return list(entries)
+
+
+def another_manifest_hash(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    published = entries[0]
+    assert isinstance(published, ElectionPublished)
+    entries[0] = dataclasses.replace(published, manifest_hash=UInt256(bytes(32)))
+    return list(entries)
+
+
+def drop_close(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    assert isinstance(entries[-1], VotingClosed)
+    return list(entries[:-1])
+
+
+def close_with_a_wrong_count(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    closed = entries[-1]
+    assert isinstance(closed, VotingClosed)
+    entries[-1] = dataclasses.replace(closed, counted_count=closed.counted_count + 1)
+    return list(entries)
+
+
+def entry_after_close(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
+    return [*entries, entries[first(entries, BallotSuperseded)]]
+
+
+def record_ballot_changed(root: Path, _online: Online) -> None:
+    path = cast_ballot_file(root)
+    ballot = json.loads(path.read_bytes())
+    ballot["timestamp"] += 1
+    path.write_text(json.dumps(ballot, indent=4))
+
+
+def record_ballot_missing(root: Path, _online: Online) -> None:
+    cast_ballot_file(root).unlink()
+
+
+def cast_ballot_file(root: Path) -> Path:
+    for path in sorted((root / "encrypted_ballots").rglob("eballot-*.json")):
+        if json.loads(path.read_bytes())["state"] == "CAST":
+            return path
+    raise AssertionError("no cast ballot")
+
+
+def forged_roster(root: Path, _online: Online) -> None:
+    roster = json.loads((root / ROSTER_FILE).read_bytes())
+    signature = roster["signature"]
+    roster["signature"] = ("0" if signature[0] != "0" else "1") + signature[1:]
+    (root / ROSTER_FILE).write_bytes(canonical_json(roster))
+
+
+def roster_of_another_election(root: Path, online: Online) -> None:
+    roster = decode_roster((root / ROSTER_FILE).read_bytes())
+    other = make_roster(online.registrar_key, roster.dids, UInt256(bytes(32)))
+    (root / ROSTER_FILE).write_bytes(encode_roster(other))
+
+
+@dataclass(frozen=True)
+class Tamper:
+    check_id: str
+    name: str
+    apply: Callable[[Path, Online], None]
+    also: frozenset[str] = frozenset()
+
+
+TAMPERS = [
+    Tamper("B.1", "the final head's signature flipped", edit_board_file(flip_head_signature)),
+    Tamper("B.1", "the final head signed by another key", edit_board_file(head_signed_by_another_key)),
+    Tamper("B.2", "an entry changed after the head was signed", edit_log(later_supersession, resign=False)),
+    Tamper("B.2", "the head signed for another size", edit_board_file(head_of_another_size)),
+    Tamper("B.3", "a cast ballot differs from the submitted one", record_ballot_changed),
+    Tamper(
+        "B.3",
+        "a counted ballot left out of the record",
+        record_ballot_missing,
+        # the encrypted tally still holds the ballot the record lost
+        frozenset({"8.A", "8.B", "R.cast_set"}),
+    ),
+    Tamper("B.4", "a submission signed by another key than its DID's", edit_log(forged_submission_signature)),
+    Tamper("B.5", "a submission by a DID not on the roster", edit_log(submission_by_a_stranger)),
+    Tamper("B.5", "the roster's signature flipped", forged_roster),
+    Tamper("B.5", "a roster of another election", roster_of_another_election),
+    Tamper("B.6", "a re-vote without its supersession entry", edit_log(drop_supersession)),
+    Tamper("B.7", "the log publishes another manifest hash", edit_log(another_manifest_hash)),
+    Tamper("B.7", "the log never closes", edit_log(drop_close)),
+    Tamper("B.7", "the close counts one ballot too many", edit_log(close_with_a_wrong_count)),
+    Tamper(
+        "B.7",
+        "an entry after the close",
+        edit_log(entry_after_close),
+        # the entry is a second supersession of a ballot no longer counted
+        frozenset({"B.6"}),
+    ),
+]
+
+
+def test_every_board_check_has_a_tamper_case() -> None:
+    assert {t.check_id for t in TAMPERS} == BOARD_IDS
+
+
+@pytest.mark.parametrize("tamper", TAMPERS, ids=[f"{t.check_id}:{t.name}" for t in TAMPERS])
+def test_tamper_fails_exactly_the_intended_check(
+    tmp_path: Path, online: Online, baseline: Report, tamper: Tamper
+) -> None:
+    root = tmp_path / "record"
+    shutil.copytree(online.record, root)
+    tamper.apply(root, online)
+    report = verify(root)
+    assert set(report.failed_ids) == {tamper.check_id} | tamper.also, [str(f) for f in report.findings]
+    assert report.findings_for(tamper.check_id)
+
+
+def test_the_board_checks_count_what_they_checked(online: Online, baseline: Report) -> None:
+    entries = read_entries(online.record)
+    submissions = [e for e in entries if isinstance(e, BallotSubmitted)]
+    assert baseline.check("B.1").items == 1
+    assert baseline.check("B.2").items == len(entries) + 1
+    assert baseline.check("B.4").items == len(submissions)
+    assert baseline.check("B.5").items == len(submissions) + 1
+    assert baseline.check("B.7").items == 2
+    record_ballots = list((online.record / "encrypted_ballots").rglob("eballot-*.json"))
+    assert baseline.check("B.3").items == len(record_ballots)
+    assert any(isinstance(e, BallotSuperseded) for e in entries)
+    assert any(e.ballot.state is BallotState.SPOILED for e in submissions)
+
+
+def test_a_record_without_a_board_leaves_the_board_checks_not_applicable(tmp_path: Path, online: Online) -> None:
+    root = tmp_path / "record"
+    shutil.copytree(online.record, root, ignore=shutil.ignore_patterns("board"))
+    report = verify(root)
+    assert report.ok
+    assert all(report.check(c).status is Status.NOT_APPLICABLE for c in BOARD_IDS)
+
+
+def test_a_board_folder_without_its_log_fails(tmp_path: Path, online: Online) -> None:
+    root = tmp_path / "record"
+    shutil.copytree(online.record, root)
+    (root / ENTRIES_FILE).unlink()
+    report = verify(root)
+    assert "B.2" in report.failed_ids
+
+
+def test_a_line_without_its_newline_or_an_entry_in_another_form_fails_b2(tmp_path: Path, online: Online) -> None:
+    root = tmp_path / "record"
+    shutil.copytree(online.record, root)
+    data = (root / ENTRIES_FILE).read_bytes()
+    (root / ENTRIES_FILE).write_bytes(data[:-1])
+    assert "B.2" in verify(root).failed_ids
+    loose = json.dumps(json.loads(data.splitlines()[0]), indent=1).replace("\n", "").encode()
+    (root / ENTRIES_FILE).write_bytes(loose + b"\n" + b"\n".join(data.splitlines()[1:]) + b"\n")
+    report = verify(root)
+    assert "B.2" in report.failed_ids
+    assert any("canonical" in f.message for f in report.findings_for("B.2"))
+
+
+def test_streaming_root_is_the_rfc9162_root() -> None:
+    for n in range(0, 40):
+        leaves = [leaf_hash(bytes([i])) for i in range(n)]
+        tree = StreamingRoot()
+        for leaf in leaves:
+            tree.add(leaf)
+        assert tree.root() == root_of(leaves) and tree.size == n
