@@ -2,7 +2,9 @@
 
 For each available backend (gmpy2, native): medians over several repetitions of a modular
 multiplication, powmod and powmod_sec with a 256-bit exponent, fixed-base exponentiation for
-several window sizes (with table build time and memory), multi-exponentiation per base,
+several window sizes (with table build time and memory), the same for secret exponents
+(pow_secret: constant time in C for native, gmpy2.powmod_sec for gmpy2, whatever the window, so
+measured once), with ratios to powmod and to powmod_sec, multi-exponentiation per base,
 prod_mod per element and the batched subgroup check per element; every figure also as a ratio
 to the same backend's powmod measured in the same run. On a CPU with AVX-512 IFMA the native
 backend is measured twice: as it runs ("native") and with IFMA switched off ("native-mpn",
@@ -33,10 +35,11 @@ if ROOT not in sys.path:
 from gmpy2 import mpz  # noqa: E402
 
 from engine.backend.base import Backend  # noqa: E402
-from engine.group import PRODUCTION_GROUP  # noqa: E402
+from engine.group import PRODUCTION_GROUP, SECRET_TABLE_WINDOW  # noqa: E402
 
 P, Q, G = PRODUCTION_GROUP.p, PRODUCTION_GROUP.q, PRODUCTION_GROUP.g
 WINDOWS = (4, 6, 8, 10, 12)
+SECRET_WINDOWS = (3, 4, 5, 6, 7, 8)
 MULTI_BASES = (2, 4)
 BATCH_SIZE = 200
 PROD_SIZE = 1000
@@ -130,6 +133,7 @@ def bench_backend(name: str, backend: Backend, reps: int, quick: bool) -> dict[s
     for w in WINDOWS:
         start = time.perf_counter()
         table = backend.fixed_base_table(G, P, 256, w)
+        table.pow(1)  # the gmpy2 table builds its rows on first use
         build_ms = (time.perf_counter() - start) * 1e3
         pow_ms = median_ms(lambda t=table: [t.pow(v) for v in exps], len(exps), reps)
         many_ms = median_ms(lambda t=table: t.pow_many(exps), len(exps), reps)
@@ -143,6 +147,9 @@ def bench_backend(name: str, backend: Backend, reps: int, quick: bool) -> dict[s
         ratio[f"fixed_base_w{w}"] = pow_ms / powmod
         del table
     out["fixed_base"] = fixed
+    out["fixed_base_secret"] = bench_secret_tables(name, backend, exps, powmod, out["powmod_sec_ms"], reps)
+    for w, figures in out["fixed_base_secret"].items():
+        ratio[f"fixed_base_secret_w{w}"] = figures["ratio_to_powmod"]
 
     multi: dict[str, Any] = {}
     for k in MULTI_BASES:
@@ -170,6 +177,33 @@ def bench_backend(name: str, backend: Backend, reps: int, quick: bool) -> dict[s
 
     out["ratio_to_powmod"] = ratio
     return out
+
+
+def bench_secret_tables(
+    name: str, backend: Backend, exps: list[mpz], powmod: float, powmod_sec: float, reps: int
+) -> dict[str, Any]:
+    """pow_secret per window: ms, ratios to powmod and powmod_sec, table bytes (pow_secret_many too)."""
+    windows = (SECRET_TABLE_WINDOW,) if name == "gmpy2" else SECRET_WINDOWS
+    figures: dict[str, Any] = {}
+    for w in windows:
+        start = time.perf_counter()
+        table = backend.fixed_base_table(G, P, 256, w)
+        table.pow_secret(1)
+        build_ms = (time.perf_counter() - start) * 1e3
+        assert table.pow_secret(exps[0]) == table.pow(exps[0])
+        ms = median_ms(lambda t=table: [t.pow_secret(v) for v in exps], len(exps), reps)
+        many_ms = median_ms(lambda t=table: t.pow_secret_many(exps), len(exps), reps)
+        figures[str(w)] = {
+            "pow_secret_ms": ms,
+            "pow_secret_many_ms_per_exp": many_ms,
+            "build_ms": build_ms,
+            "table_bytes": table_bytes(table) if name != "gmpy2" else 0,
+            "ratio_to_powmod": ms / powmod,
+            "ratio_to_powmod_sec": ms / powmod_sec,
+            "how": "gmpy2.powmod_sec (no table)" if name == "gmpy2" else "bc_table_pow_secret (full row scans)",
+        }
+        del table
+    return figures
 
 
 def bench_threads(backend: Any, reps: int, quick: bool) -> dict[str, Any]:
@@ -230,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
         "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "python": platform.python_version(),
+        "secret_table_window": SECRET_TABLE_WINDOW,
         "backends": {},
     }
     for name, backend in backends.items():

@@ -127,9 +127,8 @@ class GuardianSecrets:
         return self.coefficients[0]
 
     def commitments(self) -> tuple[ElementModP, ...]:
-        """K_i,j = g^a_i,j, eq. 10."""
-        g = self.group.generator
-        return tuple(g.pow_secret(a) for a in self.coefficients)
+        """K_i,j = g^a_i,j, eq. 10 (secret a_i,j: the constant-time table)."""
+        return tuple(self.group.g_pow_secret(a) for a in self.coefficients)
 
     def value_at(self, x: int) -> ElementModQ:
         """P_i(x), eq. 9."""
@@ -351,8 +350,8 @@ def encrypt_share_value(
     if not isinstance(xi, ElementModQ) or xi.group is not group or xi.value == 0:
         raise CeremonyError("the share nonce xi must be a non-zero element mod q of the group")
     ell = recipient_record.x_coordinate
-    alpha = group.generator.pow_secret(xi)
-    beta = recipient_key.pow_secret(xi)
+    alpha = group.g_pow_secret(xi)
+    beta = recipient_key.pow_secret(xi)  # K_l is used once here: constant-time powmod, no table
     k0, k1 = share_kdf_keys(
         share_secret_key(h_p, sender_index, ell, recipient_key, alpha, beta, encoding),
         sender_index,
@@ -404,7 +403,7 @@ def decrypt_share(
     if c0.group is not group or not group.in_subgroup(c0):
         raise reject("C0 is not in Z_p^r")
     beta = c0.pow_secret(recipient_secrets.secret_key)
-    recipient_key = group.generator.pow_secret(recipient_secrets.secret_key)
+    recipient_key = group.g_pow_secret(recipient_secrets.secret_key)
     k0, k1 = share_kdf_keys(share_secret_key(h_p, i, ell, recipient_key, c0, beta, encoding), i, ell, encoding)
     if not hmac.compare_digest(_share_mac(k0, c0, encrypted_share.c1).data, encrypted_share.c2.data):
         raise reject("the MAC C2 does not verify (eq. 19-20)")
@@ -415,7 +414,7 @@ def decrypt_share(
     commitments = sender_record.commitments
     if not commitments or any(k.group is not group for k in commitments):
         raise reject("the sender's commitments are missing or of another group")
-    if group.generator.pow_secret(value) != commitment_product(commitments, ell):
+    if group.g_pow_secret(value) != commitment_product(commitments, ell):
         raise reject("P_i(l) does not match the sender's commitments (eq. 21)")
     return value
 

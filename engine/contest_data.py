@@ -196,7 +196,7 @@ def _filler_field(room: int) -> bytes:
     """The longest filler field (key, length, '*' * n) that takes at most ``room`` bytes."""
     for length_bytes in range(1, 6):
         n = room - 1 - length_bytes
-        if n <= 0:
+        if n < 0:
             break
         if len(_varint(n)) <= length_bytes:
             return _length_delimited(_FIELD_FILLER, (FILLER_CHAR * n).encode("ascii"))
@@ -325,10 +325,13 @@ def contest_data_mac(mac_key: bytes, c0: ElementModP, c1: bytes) -> UInt256:
 def encrypt_contest_data_bytes(
     plaintext: bytes, nonce: ElementModQ, h_e: UInt256, public_key: ElementModP, contest_id: str
 ) -> HashedCiphertext:
-    """(C0, C1, C2) of eq. 53-55 for D = plaintext with the nonce xi of eq. 50."""
+    """(C0, C1, C2) of eq. 53-55 for D = plaintext with the nonce xi of eq. 50.
+
+    xi and beta = K^xi are secret: both powers come from the constant-time tables.
+    """
     group = nonce.group
-    c0 = group.g_pow(nonce)
-    beta = ElementModP(group.table_for(public_key).pow(nonce.value), group)
+    c0 = group.g_pow_secret(nonce)
+    beta = group.k_pow_secret(public_key, nonce)
     keys = derive_contest_data_keys(h_e, public_key, c0, beta, contest_id, len(plaintext))
     padded = plaintext.ljust(len(keys.encryption_keys) * BLOCK_BYTES, b"\x00")
     c1 = _xor_blocks(padded, keys.encryption_keys)
@@ -382,7 +385,10 @@ def decrypt_contest_data_with_secret(
 def decrypt_contest_data_with_nonce(
     ciphertext: HashedCiphertext, nonce: ElementModQ, h_e: UInt256, public_key: ElementModP, contest_id: str
 ) -> ContestData:
-    """Decryption with the encryption nonce xi of eq. 50: C0 must be g^xi, and beta = K^xi."""
+    """Decryption with the encryption nonce xi of eq. 50: C0 must be g^xi, and beta = K^xi.
+
+    For challenged ballots, whose nonces are published: public exponents, fast tables.
+    """
     _check_ciphertext(ciphertext)
     group = nonce.group
     if group.g_pow(nonce) != ciphertext.c0:

@@ -217,9 +217,9 @@ def guardian_partial_decrypt(
         us = tuple(nonces)
         if len(us) != len(bases) or any(u.group is not group for u in us):
             raise DecryptionError(f"guardian {trustee.guardian_id!r}: need one nonce mod q per ciphertext")
-    g = group.generator
     shares = tuple(
-        PartialDecryption(base.pow_secret(share), g.pow_secret(u), base.pow_secret(u)) for base, u in zip(bases, us)
+        PartialDecryption(base.pow_secret(share), group.g_pow_secret(u), base.pow_secret(u))
+        for base, u in zip(bases, us)
     )
     return (
         GuardianShares(trustee.guardian_id, trustee.x_coordinate, shares),

@@ -34,7 +34,7 @@ class KeyPair:
     def from_secret(cls, secret: ElementModQ) -> KeyPair:
         if secret.value == 0:
             raise GroupError("an ElGamal secret key must be non-zero")
-        return cls(secret, secret.group.g_pow(secret))
+        return cls(secret, secret.group.g_pow_secret(secret))
 
     @classmethod
     def generate(cls, group: Group) -> KeyPair:
@@ -42,12 +42,14 @@ class KeyPair:
 
 
 def encrypt(vote: int, nonce: ElementModQ, public_key: ElementModP) -> Ciphertext:
-    """Enc(sigma, xi) = (g^xi, K^(sigma + xi)), eq. 24, both from fixed-base tables."""
+    """Enc(sigma, xi) = (g^xi, K^(sigma + xi)), eq. 24, from the constant-time fixed-base tables.
+
+    xi is secret (it reveals sigma), and so is sigma + xi.
+    """
     group = nonce.group
     if isinstance(vote, bool) or not isinstance(vote, int) or vote < 0:
         raise GroupError(f"a plaintext must be a non-negative integer, not {vote!r}")
-    table = group.table_for(public_key)
-    return Ciphertext(group.g_pow(nonce), ElementModP(table.pow((nonce.value + vote) % group.q), group))
+    return Ciphertext(group.g_pow_secret(nonce), group.k_pow_secret(public_key, nonce + vote))
 
 
 def add_all(ciphertexts: Iterable[Ciphertext], group: Group) -> Ciphertext:
@@ -99,7 +101,10 @@ def decrypt_with_secret(ciphertext: Ciphertext, secret: ElementModQ, public_key:
 
 
 def decrypt_with_nonce(ciphertext: Ciphertext, nonce: ElementModQ, public_key: ElementModP, bound: int) -> int:
-    """sigma from beta with the encryption nonce: beta / K^xi = K^sigma."""
+    """sigma from beta with the encryption nonce: beta / K^xi = K^sigma.
+
+    For challenged ballots, whose nonces are published: public exponents, fast tables.
+    """
     group = nonce.group
     k_xi = ElementModP(group.table_for(public_key).pow(nonce.value), group)
     if group.g_pow(nonce) != ciphertext.pad:

@@ -72,6 +72,12 @@ _TEST_G = int(
 # windows cost 4-5 MiB per base and give ~0.12 ms (gmpy2) / ~0.03 ms (native) exponentiations;
 # 12 bits saves under 10% more for ~55 MiB.
 TABLE_WINDOW = 8
+# Window size of the tables for secret exponents (pow_secret reads every entry of every row), also
+# chosen by benchmarks/micro.py on the production group. Native backend, ms per exponentiation for
+# windows 4/5/6/7/8: AVX-512 IFMA 0.071/0.062/0.063/0.071/0.091, GMP mpn 0.29/0.23/0.21/0.21/0.23.
+# 6 bits: 1.3-1.7 MiB per base. The gmpy2 backend ignores the table for secrets (it calls
+# gmpy2.powmod_sec) and never builds its rows.
+SECRET_TABLE_WINDOW = 6
 
 
 class Group:
@@ -154,13 +160,38 @@ class Group:
     def one(self) -> ElementModP:
         return ElementModP(mpz(1), self)
 
+    @cached_property
+    def g_secret_table(self) -> FixedBaseTable:
+        return self.backend.fixed_base_table(self.g, self.p, self.q.bit_length(), SECRET_TABLE_WINDOW)
+
     def g_pow(self, e: ElementModQ | int) -> ElementModP:
-        """g^e mod p from the fixed-base table."""
+        """g^e mod p from the fixed-base table, for a public exponent (verification)."""
         return ElementModP(self.g_table.pow(_exponent(e, self.q)), self)
 
+    def g_pow_secret(self, e: ElementModQ) -> ElementModP:
+        """g^e mod p for a secret exponent (nonces, secret keys), from the constant-time table.
+
+        The same value as g_pow(e); see FixedBaseTable.pow_secret for what is constant time.
+        """
+        return ElementModP(self.g_secret_table.pow_secret(_secret_exponent(e, self)), self)
+
     def table_for(self, base: ElementModP) -> FixedBaseTable:
-        """A cached fixed-base table for a base used many times (the joint key K)."""
-        return _table_for(self, base.value)
+        """A cached fixed-base table for a base used many times (the joint key K), public exponents."""
+        return _table_for(self, base.value, TABLE_WINDOW)
+
+    def secret_table_for(self, base: ElementModP) -> FixedBaseTable:
+        """A cached table of base for secret exponents (FixedBaseTable.pow_secret)."""
+        return _table_for(self, base.value, SECRET_TABLE_WINDOW)
+
+    def k_pow_secret(self, base: ElementModP, e: ElementModQ) -> ElementModP:
+        """base^e mod p for a secret exponent and a base used many times (the joint key K).
+
+        The same value as table_for(base).pow(e). A base used once (another guardian's key)
+        should use base.pow_secret(e) instead: a table costs ~1600 multiplications to build.
+        """
+        if base.group is not self:
+            raise GroupError(f"the base is not an element of group {self.name}")
+        return ElementModP(self.secret_table_for(base).pow_secret(_secret_exponent(e, self)), self)
 
     def multi_pow(self, bases: list[ElementModP], exponents: list[ElementModQ | int]) -> ElementModP:
         """prod(b_i^e_i) mod p for public exponents."""
@@ -188,17 +219,23 @@ def _exponent(e: ElementModQ | int, q: mpz | None) -> mpz:
     return x % q if q is not None else x
 
 
-_TABLES: dict[tuple[str, int], FixedBaseTable] = {}
+def _secret_exponent(e: ElementModQ, group: Group) -> mpz:
+    if not isinstance(e, ElementModQ) or e.group is not group:
+        raise GroupError(f"a secret exponent must be an element mod q of group {group.name}")
+    return e.value
+
+
+_TABLES: dict[tuple[str, int, int], FixedBaseTable] = {}
 _MAX_TABLES = 8
 
 
-def _table_for(group: Group, base: mpz) -> FixedBaseTable:
-    key = (group.name, int(base))
+def _table_for(group: Group, base: mpz, window: int) -> FixedBaseTable:
+    key = (group.name, int(base), window)
     table = _TABLES.get(key)
     if table is None:
         if len(_TABLES) >= _MAX_TABLES:
             _TABLES.pop(next(iter(_TABLES)))
-        table = group.backend.fixed_base_table(base, group.p, group.q.bit_length(), TABLE_WINDOW)
+        table = group.backend.fixed_base_table(base, group.p, group.q.bit_length(), window)
         _TABLES[key] = table
     return table
 

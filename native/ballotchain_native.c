@@ -12,10 +12,13 @@
  *   - Straus simultaneous exponentiation (multi_powmod, the batched subgroup check, and powmod
  *     itself on the IFMA path), fixed-base tables, prod_mod;
  *   - a small thread runner (pthreads) for the *_many functions;
- *   - the exported functions.
+ *   - the exported functions;
+ *   - constant-time fixed-base exponentiation for secret exponents (bc_table_pow_secret*).
  *
- * Secret exponents go only to bc_powmod_sec, which is GMP's mpz_powm_sec. Everything else,
- * including table lookups, takes time and memory accesses that depend on the exponent.
+ * Secret exponents go only to bc_powmod_sec (GMP's mpz_powm_sec) and to bc_table_pow_secret*
+ * (our constant-time fixed-base exponentiation, last section; what it does and does not
+ * guarantee is written there). Everything else, including bc_table_pow, takes time and memory
+ * accesses that depend on the exponent.
  *
  * Thread safety: no global mutable state (the CPU feature flag is written once, when the
  * library is loaded). Tables are written only while they are built and are read-only
@@ -1262,4 +1265,318 @@ int bc_table_pow_many(const bc_table *t, const uint8_t *exps, size_t exp_len, si
     c.out_len = out_len;
     c.out = out;
     return run_jobs(table_many_job, &c, count, nthreads);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fixed-base exponentiation for secret exponents                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * What does not depend on the exponent's value (only on the table's shape and the lengths):
+ *   - the digits are cut out at fixed positions; each row is read in full, entry by entry, and
+ *     the wanted entry (1 for digit 0) is kept by AND with a mask made without a branch;
+ *   - one multiplication per window, always, by the selected entry (1 included);
+ *   - the multiplication: the IFMA one has no branch and no address that depends on the values
+ *     (its results stay below 2m, with no final subtraction); on mpn it is mpn_sec_mul (GMP's
+ *     side-channel silent schoolbook product: mpn_mul_n would switch to Toom-Cook, whose sign
+ *     tests branch on the values) followed by a REDC whose final subtraction is masked;
+ *   - the conversion out of Montgomery form and the final reduction below m (masked).
+ * What remains: the compiler is asked (an empty asm) not to turn masks back into branches, but
+ * nothing checks the generated code; the CPU's own timing of the instructions used (integer
+ * multiply, IFMA, vector logic) is assumed to be independent of the operands. The out-of-range
+ * check of the exponent answers with an error, which of course depends on it.
+ */
+
+/* Opaque to the optimiser: keeps a mask from being turned back into a branch. */
+static inline mp_limb_t ct_opaque(mp_limb_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(x));
+#endif
+    return x;
+}
+
+/* All ones when a == b, else 0, without a branch. */
+static inline mp_limb_t ct_eq_mask(mp_limb_t a, mp_limb_t b) {
+    mp_limb_t x = a ^ b;
+    return ct_opaque(((x | ((mp_limb_t)0 - x)) >> (LIMB_BITS - 1)) - 1);
+}
+
+/* Overwrite memory that held secrets (a volatile store the compiler keeps). */
+static void wipe(void *ptr, size_t bytes) {
+    volatile unsigned char *p = (volatile unsigned char *)ptr;
+    if (ptr == NULL) return;
+    while (bytes-- > 0) *p++ = 0;
+}
+
+typedef struct {
+    uint64_t mulmods;
+    uint64_t words_read;
+} ct_trace;
+
+/* Work space of one thread. */
+typedef struct {
+    mp_limb_t *acc, *sel; /* w words each */
+    mp_limb_t *prod;      /* 2n limbs: the product before reduction */
+    mp_limb_t *low;       /* n+1 limbs: plain value of the result */
+    mp_limb_t *tmp;       /* n limbs: value - m */
+    mp_limb_t *itch;      /* GMP's scratch for mpn_sec_mul */
+    mp_limb_t *e;         /* the exponent, ne limbs */
+    mp_limb_t *block;     /* the one allocation the others point into */
+    size_t limbs;
+} ct_space;
+
+static int ct_space_init(ct_space *s, const bc_mod *M, size_t ne) {
+    size_t n = M->n, w = M->w, itch;
+    mp_size_t mul_itch = mpn_sec_mul_itch((mp_size_t)n, (mp_size_t)n);
+    memset(s, 0, sizeof(*s));
+    itch = (size_t)mul_itch + 1;
+    /* n <= w, and a table of w-word entries exists, so these sums cannot overflow; check anyway */
+    if (w > ((size_t)-1) / 16 || itch > ((size_t)-1) / 4 || ne > ((size_t)-1) / 4) return BC_ENOMEM;
+    s->limbs = 2 * w + 2 * n + (n + 1) + n + itch + ne;
+    s->block = alloc_limbs(s->limbs);
+    if (s->block == NULL) return BC_ENOMEM;
+    s->acc = s->block;
+    s->sel = s->acc + w;
+    s->prod = s->sel + w;
+    s->low = s->prod + 2 * n;
+    s->tmp = s->low + n + 1;
+    s->itch = s->tmp + n;
+    s->e = s->itch + itch;
+    return BC_OK;
+}
+
+static void ct_space_free(ct_space *s) {
+    if (s->block != NULL) wipe(s->block, s->limbs * LIMB_BYTES);
+    free(s->block);
+    s->block = NULL;
+}
+
+/* x (n limbs) plus top * 2^(64n) is below 2m: subtract m once when it is >= m, masked. */
+static void ct_reduce_once(mp_limb_t *x, mp_limb_t top, const mp_limb_t *m, mp_limb_t *tmp,
+                           size_t n) {
+    mp_limb_t borrow = mpn_sub_n(tmp, x, m, (mp_size_t)n);
+    mp_limb_t take = ct_opaque((mp_limb_t)0 - ((top | (borrow ^ 1)) & 1));
+    size_t k;
+    for (k = 0; k < n; k++) x[k] = (tmp[k] & take) | (x[k] & ~take);
+}
+
+/* r = a * b / R mod m (odd m) with no value-dependent branch or address. */
+static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
+                      ct_space *s, ct_trace *tr) {
+    size_t n = M->n, i;
+    if (tr != NULL) tr->mulmods++;
+#ifdef BC_HAVE_IFMA
+    if (M->kind == BC_IFMA) {
+        M->amm((uint64_t *)r, (const uint64_t *)a, (const uint64_t *)b, M->m52, M->k0);
+        return;
+    }
+#endif
+    {
+        mp_limb_t *T = s->prod, carry;
+        mpn_sec_mul(T, a, (mp_size_t)n, b, (mp_size_t)n, s->itch);
+        /* REDC as in redc(), T[i] parking the carries, then a masked final subtraction */
+        for (i = 0; i < n; i++) T[i] = mpn_addmul_1(T + i, M->m, (mp_size_t)n, T[i] * M->minv);
+        carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
+        ct_reduce_once(r, carry, M->m, s->tmp, n);
+    }
+}
+
+/* dst = row entry `digit` (M's 1 for digit 0), reading all of 1 and the row's `per` entries.
+ * Eight words at a time, so that the accumulators stay in registers while the row streams past. */
+static void ct_select_generic(mp_limb_t *restrict dst, const mp_limb_t *restrict one,
+                              const mp_limb_t *restrict row, size_t per, size_t w,
+                              mp_limb_t digit) {
+    size_t k0, d, k;
+    for (k0 = 0; k0 + 8 <= w; k0 += 8) {
+        mp_limb_t acc[8];
+        mp_limb_t mask = ct_eq_mask(0, digit);
+        for (k = 0; k < 8; k++) acc[k] = one[k0 + k] & mask;
+        for (d = 1; d <= per; d++) {
+            const mp_limb_t *restrict entry = row + (d - 1) * w + k0;
+            mask = ct_eq_mask((mp_limb_t)d, digit);
+            for (k = 0; k < 8; k++) acc[k] |= entry[k] & mask;
+        }
+        for (k = 0; k < 8; k++) dst[k0 + k] = acc[k];
+    }
+    for (k = k0; k < w; k++) {
+        mp_limb_t acc = one[k] & ct_eq_mask(0, digit);
+        for (d = 1; d <= per; d++) acc |= row[(d - 1) * w + k] & ct_eq_mask((mp_limb_t)d, digit);
+        dst[k] = acc;
+    }
+}
+
+#ifdef BC_HAVE_IFMA
+/* The same with AVX-512 for IFMA elements of V vectors (w = 8V): the selection accumulates in
+ * V registers while the row streams past. */
+static inline __attribute__((always_inline)) BC_IFMA_TARGET void ct_select_body(
+    uint64_t *dst, const uint64_t *one, const uint64_t *row, size_t per, uint64_t digit,
+    const int V) {
+    __m512i acc[BC_MAX_VECS];
+    __m512i mask = _mm512_set1_epi64((long long)ct_eq_mask(0, digit));
+    size_t d;
+    int j;
+    BC_UNROLL for (j = 0; j < V; j++) {
+        acc[j] = _mm512_and_si512(_mm512_loadu_si512((const void *)(one + 8 * j)), mask);
+    }
+    for (d = 1; d <= per; d++) {
+        const uint64_t *entry = row + (d - 1) * (size_t)(8 * V);
+        mask = _mm512_set1_epi64((long long)ct_eq_mask((mp_limb_t)d, digit));
+        /* acc | (entry & mask): truth table 0xF8 over (acc, entry, mask) */
+        BC_UNROLL for (j = 0; j < V; j++) {
+            acc[j] = _mm512_ternarylogic_epi64(
+                acc[j], _mm512_loadu_si512((const void *)(entry + 8 * j)), mask, 0xF8);
+        }
+    }
+    BC_UNROLL for (j = 0; j < V; j++) _mm512_storeu_si512((void *)(dst + 8 * j), acc[j]);
+}
+
+#define BC_DEFINE_SELECT(V)                                                                   \
+    static BC_IFMA_TARGET void ct_select_##V(uint64_t *dst, const uint64_t *one,              \
+                                             const uint64_t *row, size_t per, uint64_t digit) { \
+        ct_select_body(dst, one, row, per, digit, V);                                         \
+    }
+BC_DEFINE_SELECT(1)
+BC_DEFINE_SELECT(2)
+BC_DEFINE_SELECT(3)
+BC_DEFINE_SELECT(4)
+BC_DEFINE_SELECT(5)
+BC_DEFINE_SELECT(6)
+BC_DEFINE_SELECT(7)
+BC_DEFINE_SELECT(8)
+BC_DEFINE_SELECT(9)
+BC_DEFINE_SELECT(10)
+
+typedef void (*bc_select_fn)(uint64_t *, const uint64_t *, const uint64_t *, size_t, uint64_t);
+static bc_select_fn select_for(unsigned vecs) {
+    static const bc_select_fn fns[BC_MAX_VECS] = {
+        ct_select_1, ct_select_2, ct_select_3, ct_select_4, ct_select_5,
+        ct_select_6, ct_select_7, ct_select_8, ct_select_9, ct_select_10};
+    return vecs >= 1 && vecs <= BC_MAX_VECS ? fns[vecs - 1] : NULL;
+}
+#endif
+
+static void ct_select(const bc_mod *M, mp_limb_t *dst, const mp_limb_t *row, size_t per,
+                      unsigned digit, ct_trace *tr) {
+    if (tr != NULL) tr->words_read += (uint64_t)(per + 1) * M->w;
+#ifdef BC_HAVE_IFMA
+    if (M->kind == BC_IFMA) {
+        select_for(M->vecs)((uint64_t *)dst, (const uint64_t *)M->one, (const uint64_t *)row, per,
+                            digit);
+        return;
+    }
+#endif
+    ct_select_generic(dst, M->one, row, per, M->w, digit);
+}
+
+/* Load an exponent and check it is below 2^exp_bits, without a branch on its bits. */
+static int ct_load_exp(const bc_table *t, mp_limb_t *e, size_t ne, const uint8_t *src,
+                       size_t len) {
+    mp_limb_t excess = 0;
+    size_t i;
+    if (be_to_limbs(e, ne, src, len) != 0) return BC_EINVAL;
+    for (i = 0; i < ne; i++) {
+        size_t lo = i * LIMB_BITS;
+        mp_limb_t allowed;
+        if (t->exp_bits >= lo + LIMB_BITS) {
+            allowed = ~(mp_limb_t)0;
+        } else if (t->exp_bits <= lo) {
+            allowed = 0;
+        } else {
+            allowed = ((mp_limb_t)1 << (t->exp_bits - lo)) - 1;
+        }
+        excess |= e[i] & ~allowed;
+    }
+    return excess == 0 ? BC_OK : BC_EINVAL;
+}
+
+/* s->acc (representation) = base^e: a selection per window, a multiplication per window. */
+static void table_pow_secret_limbs(const bc_table *t, ct_space *s, size_t ne, ct_trace *tr) {
+    size_t w = t->M.w, i;
+    ct_select(&t->M, s->acc, t->entries, t->per, get_bits(s->e, ne, 0, t->window), tr);
+    for (i = 1; i < t->nwin; i++) {
+        const mp_limb_t *row = t->entries + i * t->per * w;
+        ct_select(&t->M, s->sel, row, t->per, get_bits(s->e, ne, i * t->window, t->window), tr);
+        mulmod_ct(&t->M, s->acc, s->acc, s->sel, s, tr);
+    }
+}
+
+/* Convert s->acc out of the representation, reduce it below m and store it, all masked. */
+static int store_secret(const bc_table *t, ct_space *s, uint8_t *out, size_t out_len,
+                        ct_trace *tr) {
+    const bc_mod *M = &t->M;
+    size_t n = M->n;
+    mulmod_ct(M, s->acc, s->acc, M->unit, s, tr);
+    if (M->kind == BC_IFMA) {
+        digits_to_limbs(s->low, n + 1, (const uint64_t *)s->acc, M->w); /* below 2m */
+        ct_reduce_once(s->low, s->low[n], M->m, s->tmp, n);
+    } else {
+        memcpy(s->low, s->acc, n * LIMB_BYTES); /* REDC reduces fully */
+    }
+    return limbs_to_be(out, out_len, s->low, n);
+}
+
+typedef struct {
+    const bc_table *t;
+    const uint8_t *exps;
+    size_t exp_len, out_len;
+    uint8_t *out;
+    ct_trace *trace;
+} secret_many_ctx;
+
+static int secret_many_job(void *arg, size_t start, size_t end) {
+    secret_many_ctx *c = (secret_many_ctx *)arg;
+    const bc_table *t = c->t;
+    size_t ne = table_exp_limbs(t), i;
+    ct_space s;
+    int status = ct_space_init(&s, &t->M, ne);
+    for (i = start; i < end && status == BC_OK; i++) {
+        status = ct_load_exp(t, s.e, ne, c->exps + i * c->exp_len, c->exp_len);
+        if (status != BC_OK) break;
+        table_pow_secret_limbs(t, &s, ne, c->trace);
+        status = store_secret(t, &s, c->out + i * c->out_len, c->out_len, c->trace);
+    }
+    ct_space_free(&s);
+    return status;
+}
+
+int bc_table_pow_secret_traced(const bc_table *t, const uint8_t *exp, size_t exp_len,
+                               uint8_t *out, size_t out_len, uint64_t *mulmods,
+                               uint64_t *words_read) {
+    secret_many_ctx c;
+    ct_trace trace = {0, 0};
+    int status;
+    if (t == NULL || t->M.kind == BC_DIV || !packed_ok(exp, exp_len, 1) ||
+        !packed_ok(out, out_len, 1))
+        return BC_EINVAL;
+    c.t = t;
+    c.exps = exp;
+    c.exp_len = exp_len;
+    c.out_len = out_len;
+    c.out = out;
+    c.trace = (mulmods != NULL || words_read != NULL) ? &trace : NULL;
+    status = secret_many_job(&c, 0, 1);
+    if (mulmods != NULL) *mulmods = trace.mulmods;
+    if (words_read != NULL) *words_read = trace.words_read;
+    return status;
+}
+
+int bc_table_pow_secret(const bc_table *t, const uint8_t *exp, size_t exp_len, uint8_t *out,
+                        size_t out_len) {
+    return bc_table_pow_secret_traced(t, exp, exp_len, out, out_len, NULL, NULL);
+}
+
+int bc_table_pow_secret_many(const bc_table *t, const uint8_t *exps, size_t exp_len,
+                             size_t count, uint8_t *out, size_t out_len, int nthreads) {
+    secret_many_ctx c;
+    if (t == NULL || t->M.kind == BC_DIV || !packed_ok(exps, exp_len, count) ||
+        !packed_ok(out, out_len, count))
+        return BC_EINVAL;
+    if (nthreads < 1 || nthreads > BC_MAX_THREADS) return BC_EINVAL;
+    c.t = t;
+    c.exps = exps;
+    c.exp_len = exp_len;
+    c.out_len = out_len;
+    c.out = out;
+    c.trace = NULL;
+    return run_jobs(secret_many_job, &c, count, nthreads);
 }

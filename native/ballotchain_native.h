@@ -76,6 +76,27 @@ int bc_table_pow(const bc_table *table, const uint8_t *exp, size_t exp_len, uint
 /* out[i] = base^exps[i] mod mod, packed; nthreads >= 1 splits the work across threads. */
 int bc_table_pow_many(const bc_table *table, const uint8_t *exps, size_t exp_len, size_t count,
                       uint8_t *out, size_t out_len, int nthreads);
+
+/* out = base^exp mod mod from the table of an odd modulus, for a secret exp < 2^exp_bits, with
+ * the same sequence of instructions and memory accesses for every exp of exp_len bytes: every
+ * entry of every row is read (digit 0 selects 1) and the wanted one kept with masks, there is
+ * one modular multiplication per window whatever the digits, the multiplication has no
+ * value-dependent branch or address (IFMA, or mpn_sec_mul + REDC with a masked final
+ * subtraction), and neither has the final reduction. Only the error status (exp out of range)
+ * depends on exp. BC_EINVAL for a table of an even modulus. */
+int bc_table_pow_secret(const bc_table *table, const uint8_t *exp, size_t exp_len, uint8_t *out,
+                        size_t out_len);
+
+/* bc_table_pow_secret for count packed exponents; nthreads >= 1 splits the work. */
+int bc_table_pow_secret_many(const bc_table *table, const uint8_t *exps, size_t exp_len,
+                             size_t count, uint8_t *out, size_t out_len, int nthreads);
+
+/* bc_table_pow_secret that also counts its work: modular multiplications (*mulmods) and words
+ * of table entries and of the element 1 read by the selections (*words_read). Both are the same
+ * for every exponent of a table; the tests check it. */
+int bc_table_pow_secret_traced(const bc_table *table, const uint8_t *exp, size_t exp_len,
+                               uint8_t *out, size_t out_len, uint64_t *mulmods,
+                               uint64_t *words_read);
 /* CDEF END */
 
 #endif /* BALLOTCHAIN_NATIVE_H */

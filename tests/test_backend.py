@@ -43,6 +43,27 @@ def test_fixed_base_table(b, es, window):
     assert table.pow(es[0]) == pow(b, es[0], P)
 
 
+@settings(max_examples=25, deadline=None)
+@given(elements, st.lists(st.integers(0, Q - 1), max_size=4), st.sampled_from([1, 3, 6]))
+def test_pow_secret_equals_pow(b, es, window):
+    bits = Q.bit_length()
+    table = B.fixed_base_table(b, P, bits, window)
+    es = [*es, 0, 1, Q - 1, 2**bits - 1]
+    want = [pow(b, e, P) for e in es]
+    assert [table.pow_secret(e) for e in es] == want
+    assert table.pow_secret_many(es) == want
+    assert table.pow_secret_many([]) == []
+
+
+@pytest.mark.parametrize("group", [TEST_GROUP, PRODUCTION_GROUP], ids=lambda g: g.name)
+def test_pow_secret_on_the_groups(group):
+    p, q, g = int(group.p), int(group.q), int(group.g)
+    bits = q.bit_length()
+    table = B.fixed_base_table(g, p, bits, 6)
+    es = [0, 1, 2, q - 1, 2**bits - 1, *(int(group.random_q()) for _ in range(3))]
+    assert table.pow_secret_many(es) == [pow(g, e, p) for e in es]
+
+
 @given(st.lists(st.tuples(elements, exponents), max_size=6))
 def test_multi_powmod_prod_and_many(pairs):
     bases = [b for b, _ in pairs]
@@ -78,5 +99,12 @@ def test_bad_arguments_raise_backend_errors():
     table = B.fixed_base_table(2, P, 8, 4)
     with pytest.raises(BackendError):
         table.pow(256)
+    for bad in (256, -1):
+        with pytest.raises(BackendError):
+            table.pow_secret(bad)
+        with pytest.raises(BackendError):
+            table.pow_secret_many([1, bad])
+    with pytest.raises(BackendError):  # GMP's constant-time arithmetic needs an odd modulus
+        B.fixed_base_table(2, P + 1, 8, 4).pow_secret(3)
     with pytest.raises(BackendError):
         load_backend("nonsense")

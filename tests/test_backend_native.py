@@ -133,6 +133,27 @@ def test_fixed_base_table(base: int, modulus: int, exp_bits: int, window: int, d
 
 @FAST
 @given(
+    base=values,
+    modulus=moduli,
+    exp_bits=st.integers(min_value=1, max_value=300),
+    window=st.integers(min_value=1, max_value=7),
+    data=st.data(),
+)
+def test_table_pow_secret(base: int, modulus: int, exp_bits: int, window: int, data: st.DataObject) -> None:
+    """The constant-time table exponentiation equals pow() (odd moduli, both arithmetics)."""
+    modulus |= 1
+    table = NATIVE.fixed_base_table(base, modulus, exp_bits, window)
+    top = 2**exp_bits - 1
+    es = data.draw(st.lists(st.integers(min_value=0, max_value=top), max_size=5)) + [0, 1 & top, top]
+    want = [pow(base, e, modulus) for e in es]
+    assert [table.pow_secret(e) for e in es] == want
+    assert table.pow_secret_many(es) == want
+    assert table.pow_secret_many(es, threads=2) == want
+    assert REFERENCE.fixed_base_table(base, modulus, exp_bits, window).pow_secret_many(es) == want
+
+
+@FAST
+@given(
     data=st.data(),
     modulus=moduli,
     count=st.integers(min_value=0, max_value=7),
@@ -175,6 +196,8 @@ def test_results_are_mpz() -> None:
         NATIVE.powmod_sec(2, 3, 5),
         table.pow(7),
         *table.pow_many([1, 2]),
+        table.pow_secret(7),
+        *table.pow_secret_many([1, 2]),
         NATIVE.multi_powmod([2], [3], 5),
         NATIVE.prod_mod([2, 3], 5),
         *NATIVE.powmod_many([2], [3], 5),
@@ -224,6 +247,59 @@ def test_production_table_from_python_threads(g_table) -> None:
         t.join()
     for i, batch in enumerate(batches):
         assert results[i] == [pow(G, e, P) for e in batch]
+
+
+@pytest.mark.parametrize("group", ["test", "production"])
+@pytest.mark.parametrize("window", [4, 6])
+def test_group_pow_secret(group: str, window: int) -> None:
+    """pow_secret on the groups of spec 3.1.1, edge exponents included, from several threads."""
+    p, q, g = GROUPS[group]
+    table = NATIVE.fixed_base_table(g, p, q.bit_length(), window)
+    top = 2 ** q.bit_length() - 1
+    es = [0, 1, 2, q - 1, top, top - 1] + [secrets.randbelow(q) for _ in range(6)]
+    want = [pow(g, e, p) for e in es]
+    assert [table.pow_secret(e) for e in es] == want
+    assert table.pow_secret_many(es, threads=2) == want
+    results: dict[int, list] = {}
+
+    def work(i: int) -> None:
+        results[i] = table.pow_secret_many(es[i::3])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [results[i] for i in range(3)] == [want[i::3] for i in range(3)]
+
+
+@pytest.mark.parametrize("group", ["test", "production"])
+@pytest.mark.parametrize("window", [1, 5, 6])
+def test_pow_secret_does_the_same_work_for_every_exponent(group: str, window: int) -> None:
+    """The C code counts its modular multiplications and the table words its selections read.
+
+    Both must be the same for every exponent, and equal to a full scan: every entry of every
+    row plus the element 1, and one multiplication per window plus the conversion at the end.
+    """
+    p, q, g = GROUPS[group]
+    bits = q.bit_length()
+    table = NATIVE.fixed_base_table(g, p, bits, window)
+    exp_len = (bits + 7) // 8
+    out = ffi.new("uint8_t[]", (p.bit_length() + 7) // 8)
+    mulmods, words = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+    top = 2**bits - 1
+    seen = set()
+    for e in [0, 1, q - 1, top, 1 << (bits - 1), *(secrets.randbelow(q) for _ in range(4))]:
+        status = lib.bc_table_pow_secret_traced(
+            table._table, e.to_bytes(exp_len, "big"), exp_len, out, len(out), mulmods, words
+        )
+        assert status == lib.BC_OK
+        assert int.from_bytes(ffi.buffer(out), "big") == pow(g, e, p)
+        seen.add((mulmods[0], words[0]))
+    assert len(seen) == 1
+    nwin = -(-bits // window)
+    words_per_element = table.nbytes // (nwin * (2**window - 1) * 8)
+    assert seen == {(nwin, nwin * 2**window * words_per_element)}
 
 
 @SLOW
@@ -341,6 +417,12 @@ def test_batch_matches_definition_small(data: st.DataObject) -> None:
         lambda b: b.fixed_base_table(2, 7, 8, 4).pow(-1),
         lambda b: b.fixed_base_table(2, 7, 8, 4).pow_many([1, 2**8]),
         lambda b: b.fixed_base_table(2, 7, 8, 4).pow_many([1], threads=0),
+        lambda b: b.fixed_base_table(2, 7, 8, 4).pow_secret(256),
+        lambda b: b.fixed_base_table(2, 7, 8, 4).pow_secret(-1),
+        lambda b: b.fixed_base_table(2, 7, 8, 4).pow_secret_many([1, 2**8]),
+        lambda b: b.fixed_base_table(2, 7, 8, 4).pow_secret_many([1], threads=0),
+        lambda b: b.fixed_base_table(2, 8, 8, 4).pow_secret(3),  # even modulus
+        lambda b: b.fixed_base_table(2, 8, 8, 4).pow_secret_many([3]),
         lambda b: b.multi_powmod([2, 3], [1], 7),
         lambda b: b.multi_powmod([2], [-1], 7),
         lambda b: b.multi_powmod([-2], [1], 7),
@@ -418,5 +500,21 @@ def test_c_rejects_bad_input() -> None:
     assert lib.bc_table_pow_many(table, b"\x01", 1, 1, out, 8, 0) == lib.BC_EINVAL
     assert lib.bc_table_pow_many(table, null, 1, 1, out, 8, 1) == lib.BC_EINVAL
     assert lib.bc_table_pow_many(table, b"\x00\x01\x01\x00", 2, 2, out, 1, 1) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret(table, b"\x01\x00", 2, out, 8) == lib.BC_EINVAL  # 256 >= 2**8
+    assert lib.bc_table_pow_secret(table, b"\x00\x00\xff", 3, out, 8) == lib.BC_OK
+    assert int.from_bytes(ffi.buffer(out), "big") == pow(2, 255, 7)
+    assert lib.bc_table_pow_secret(table, b"\x01\x00\x00", 3, out, 8) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret(null, b"\x01", 1, out, 8) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret(table, null, 1, out, 8) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret(table, b"\x01", 1, null, 8) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret_traced(table, b"\x01", 1, out, 8, null, null) == lib.BC_OK
+    assert lib.bc_table_pow_secret_many(table, b"\x01", 1, 1, out, 8, 0) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret_many(table, null, 1, 1, out, 8, 1) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret_many(table, b"\x00\x01\x01\x00", 2, 2, out, 1, 1) == lib.BC_EINVAL
+    assert lib.bc_table_pow_secret_many(table, two, 4, 2**63, out, 8, 1) == lib.BC_EINVAL
+    assert lib.bc_table_new(two, 1, b"\x08", 1, 8, 4, handle) == lib.BC_OK
+    even = ffi.gc(handle[0], lib.bc_table_free)
+    assert lib.bc_table_pow_secret(even, b"\x03", 1, out, 8) == lib.BC_EINVAL  # odd moduli only
+    assert lib.bc_table_pow_secret_many(even, b"\x03", 1, 1, out, 8, 1) == lib.BC_EINVAL
     assert lib.bc_table_nbytes(null) == 0
     lib.bc_table_free(null)  # freeing NULL is a no-op

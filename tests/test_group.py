@@ -86,3 +86,27 @@ def test_production_table_agrees_with_powmod():
     for _ in range(3):
         e = G.random_q()
         assert int(G.g_pow(e)) == pow(int(G.g), int(e), int(G.p))
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=lambda g: g.name)
+def test_secret_exponentiations_equal_the_public_ones(group):
+    """g_pow_secret and k_pow_secret (constant-time tables) give exactly g_pow and the K table's pow."""
+    q = int(group.q)
+    k = group.g_pow(group.random_q())
+    es = [group.element_q(x) for x in (0, 1, 2, q - 1)] + [group.random_q() for _ in range(3)]
+    for e in es:
+        assert group.g_pow_secret(e) == group.g_pow(e)
+        assert group.k_pow_secret(k, e) == group.element_p(group.table_for(k).pow(e.value))
+        assert int(group.k_pow_secret(k, e)) == pow(int(k), int(e), int(group.p))
+    assert group.secret_table_for(k) is group.secret_table_for(k)
+    assert group.secret_table_for(k) is not group.table_for(k)
+
+
+def test_secret_exponentiations_refuse_what_is_not_a_secret_of_the_group():
+    G = TEST_GROUP
+    with pytest.raises(GroupError):
+        G.g_pow_secret(5)  # type: ignore[arg-type]
+    with pytest.raises(GroupError):
+        G.g_pow_secret(PRODUCTION_GROUP.element_q(5))
+    with pytest.raises(GroupError):
+        G.k_pow_secret(PRODUCTION_GROUP.generator, G.element_q(5))

@@ -25,6 +25,7 @@ def _self_test(backend: Backend) -> None:
         backend.powmod(b, e, m),
         backend.powmod_sec(b, e, m),
         table.pow(e),
+        table.pow_secret(e),
         backend.multi_powmod([b, b], [e, 0], m),
         backend.powmod_many([b], [e], m)[0],
     ]

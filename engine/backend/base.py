@@ -27,6 +27,19 @@ class FixedBaseTable(ABC):
     def pow_many(self, exponents: Sequence[int]) -> list[mpz]:
         return [self.pow(e) for e in exponents]
 
+    @abstractmethod
+    def pow_secret(self, exponent: int) -> mpz:
+        """base**exponent mod p for a secret exponent, 0 <= exponent < 2**exp_bits: equal to pow().
+
+        The modulus must be odd. Running time and memory accesses of the exponentiation itself do
+        not depend on the exponent's value; each backend says how far that holds. The Python code
+        around it (range check, conversion to bytes or limbs) is ordinary Python integer code,
+        which makes no such promise.
+        """
+
+    def pow_secret_many(self, exponents: Sequence[int]) -> list[mpz]:
+        return [self.pow_secret(e) for e in exponents]
+
 
 class Backend(ABC):
     """One implementation of the modular arithmetic the engine needs."""

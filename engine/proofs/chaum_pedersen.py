@@ -40,10 +40,13 @@ def prove_decryption(
     m: ElementModP,
     u: ElementModQ | None = None,
 ) -> DecryptionProof:
-    """The proof for one holder of the whole secret s: (a, b) = (g^u, A^u), v = u - c s."""
+    """The proof for one holder of the whole secret s: (a, b) = (g^u, A^u), v = u - c s.
+
+    u is secret: g^u from the constant-time table, A^u by constant-time powmod (A varies).
+    """
     group = secret.group
     u = group.random_q() if u is None else u
-    a = group.g_pow(u)
+    a = group.g_pow_secret(u)
     b = ciphertext.pad.pow_secret(u)
     c = decryption_challenge(h_e, public_key, ciphertext, a, b, m)
     return DecryptionProof(c, u - c * secret)

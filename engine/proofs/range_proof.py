@@ -50,7 +50,8 @@ def prove_range(
     """Prove that ciphertext = Enc(value, nonce) with 0 <= value <= limit, eq. 44-48.
 
     u and c fix the random u_j and the simulated c_j (j != value) for known-answer tests;
-    c[value] is ignored. Every exponentiation is to base g or K.
+    c[value] is ignored. Every exponentiation is to base g or K with a secret exponent (u_j, and
+    t_j, which is u_j shifted), so all of them use the constant-time tables.
     """
     group = nonce.group
     if not 0 <= value <= limit:
@@ -59,13 +60,16 @@ def prove_range(
     cs = list(c) if c is not None else [group.random_q() for _ in range(limit + 1)]
     if len(us) != limit + 1 or len(cs) != limit + 1:
         raise ProofError("need limit + 1 values of u and of c")
-    k_table = group.table_for(public_key)
+    if any(x.group is not group for x in (*us, *cs)):
+        raise ProofError("u and c must be elements mod q of the nonce's group")
+    # (a_j, b_j) = (g^u_j, K^t_j), t_j = u_j + (l - j) c_j, eq. 44-45 (t_l = u_l: the factor is 0)
+    ts = [us[j] + cs[j] * ((value - j) % group.q) for j in range(limit + 1)]
+    a = group.g_secret_table.pow_secret_many([x.value for x in us])
+    b = group.secret_table_for(public_key).pow_secret_many([x.value for x in ts])
     commitments: list[ElementModP] = []
-    for j in range(limit + 1):
-        # (a_j, b_j) = (g^u_j, K^t_j), t_j = u_j + (l - j) c_j (t_l = u_l), eq. 44-45
-        t = us[j] if j == value else us[j] + cs[j] * ((value - j) % group.q)
-        commitments.append(group.g_pow(us[j]))
-        commitments.append(ElementModP(k_table.pow(t.value), group))
+    for a_j, b_j in zip(a, b):
+        commitments.append(ElementModP(a_j, group))
+        commitments.append(ElementModP(b_j, group))
     challenge = range_challenge(h_e, public_key, ciphertext, commitments)
     others = sum((cs[j].value for j in range(limit + 1) if j != value), 0)
     cs[value] = challenge - others  # eq. 47

@@ -29,11 +29,14 @@ def coefficient_challenge(
 def prove_coefficient(
     h_p: UInt256, guardian_index: int, j: int, coefficient: ElementModQ, u: ElementModQ | None = None
 ) -> SchnorrProof:
-    """Prove knowledge of a_i,j: h = g^u (eq. 11), c (eq. 12), v = u - c a_i,j mod q."""
+    """Prove knowledge of a_i,j: K_i,j = g^a_i,j (eq. 10), h = g^u (eq. 11), c (eq. 12), v = u - c a_i,j mod q.
+
+    a_i,j and u are secret: both powers come from the constant-time table.
+    """
     group = coefficient.group
     u = group.random_q() if u is None else u
-    commitment = group.g_pow(coefficient)
-    c = coefficient_challenge(h_p, guardian_index, j, commitment, group.g_pow(u))
+    commitment = group.g_pow_secret(coefficient)
+    c = coefficient_challenge(h_p, guardian_index, j, commitment, group.g_pow_secret(u))
     return SchnorrProof(commitment, c, u - c * coefficient)
 
 
