@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeVar
 
 import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -94,34 +95,27 @@ def submission_message(h_e: UInt256, confirmation_code: UInt256) -> bytes:
     return SUBMISSION_DOMAIN + h_e.data + confirmation_code.data
 
 
-class VoterCredential:
-    """A voter's Ed25519 key pair and its did:key name."""
+_K = TypeVar("_K", bound="Ed25519KeyHolder")
 
-    KIND = "ballotchain-voter-credential-v1"
+
+class Ed25519KeyHolder:
+    """An Ed25519 private key kept in a 0600 key file of its own KIND (voter, registrar)."""
+
+    KIND = ""
+    ROLE = "key"
 
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         if not isinstance(private_key, Ed25519PrivateKey):
-            raise CredentialError("a voter credential is an Ed25519 private key")
+            raise CredentialError(f"a {self.ROLE} is an Ed25519 private key")
         self._key = private_key
         self.public_key: bytes = public_key_bytes(private_key)
-        self.did: str = did_key(self.public_key)
 
     @classmethod
-    def generate(cls) -> VoterCredential:
+    def generate(cls: type[_K]) -> _K:
         return cls(Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_private_bytes(cls, seed: bytes) -> VoterCredential:
-        """The credential of a raw 32-byte Ed25519 private key (RFC 8032 seed)."""
-        if not isinstance(seed, bytes) or len(seed) != 32:
-            raise CredentialError("an Ed25519 private key is 32 bytes")
-        return cls(Ed25519PrivateKey.from_private_bytes(seed))
-
-    def private_bytes(self) -> bytes:
-        return private_key_bytes(self._key)
-
-    @classmethod
-    def load(cls, path: Path) -> VoterCredential:
+    def load(cls: type[_K], path: Path) -> _K:
         try:
             return cls(load_key(path, cls.KIND))
         except BallotchainError as exc:
@@ -135,6 +129,27 @@ class VoterCredential:
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message)
+
+
+class VoterCredential(Ed25519KeyHolder):
+    """A voter's Ed25519 key pair and its did:key name."""
+
+    KIND = "ballotchain-voter-credential-v1"
+    ROLE = "voter credential"
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        super().__init__(private_key)
+        self.did: str = did_key(self.public_key)
+
+    @classmethod
+    def from_private_bytes(cls, seed: bytes) -> VoterCredential:
+        """The credential of a raw 32-byte Ed25519 private key (RFC 8032 seed)."""
+        if not isinstance(seed, bytes) or len(seed) != 32:
+            raise CredentialError("an Ed25519 private key is 32 bytes")
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+
+    def private_bytes(self) -> bytes:
+        return private_key_bytes(self._key)
 
     def __repr__(self) -> str:
         return f"VoterCredential({self.did})"

@@ -23,16 +23,12 @@ import bisect
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine.board.entries import canonical_json
 from engine.board.merkle import inclusion_proof, leaf_hash, root_of
-from engine.board.sth import ed25519_verify, load_key, public_key_bytes, save_key
-from engine.credentials.did import CredentialError, is_did_key, public_key_from_did
-from engine.errors import BallotchainError
+from engine.board.sth import ed25519_verify
+from engine.credentials.did import CredentialError, Ed25519KeyHolder, is_did_key, public_key_from_did
 from engine.hash import UInt256
 
 ROSTER_KIND = "ballotchain-roster-v1"
@@ -108,36 +104,11 @@ class SignedRoster:
         return self.election_hash == (h_e if self.binding == "H_E" else manifest_hash)
 
 
-class RegistrarKey:
+class RegistrarKey(Ed25519KeyHolder):
     """The registrar's Ed25519 key, which signs rosters."""
 
     KIND = "ballotchain-registrar-key-v1"
-
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        if not isinstance(private_key, Ed25519PrivateKey):
-            raise CredentialError("a registrar key is an Ed25519 private key")
-        self._key = private_key
-        self.public_key: bytes = public_key_bytes(private_key)
-
-    @classmethod
-    def generate(cls) -> RegistrarKey:
-        return cls(Ed25519PrivateKey.generate())
-
-    @classmethod
-    def load(cls, path: Path) -> RegistrarKey:
-        try:
-            return cls(load_key(path, cls.KIND))
-        except BallotchainError as exc:
-            raise CredentialError(str(exc)) from exc
-
-    def save(self, path: Path, *, overwrite: bool = False) -> None:
-        try:
-            save_key(path, self.KIND, self._key, overwrite=overwrite)
-        except BallotchainError as exc:
-            raise CredentialError(str(exc)) from exc
-
-    def sign(self, message: bytes) -> bytes:
-        return self._key.sign(message)
+    ROLE = "registrar key"
 
     def __repr__(self) -> str:
         return f"RegistrarKey(public_key={self.public_key.hex()})"
