@@ -40,6 +40,7 @@ bench: install
 	$(VENV)/bin/ballotchain bench --json
 
 demo: install
+	rm -rf demo-out
 	$(VENV)/bin/ballotchain demo --out demo-out
 
 clean:
