@@ -381,13 +381,17 @@ def _set_metadata(out: dict[str, Any], metadata: tuple[tuple[str, str], ...]) ->
 # ---------------------------------------------------------------- constants.json
 
 
+def decode_constant_values(obj: Any, file: str = "constants.json") -> dict[str, int]:
+    """The four integers of constants.json as written, whatever group they describe."""
+    o = _root(obj, file, None, CONSTANTS_KEYS)
+    return {key: int(o.get(key).hex_digits(4096), 16) for key in CONSTANTS_KEYS[1:]}
+
+
 def decode_constants(obj: Any, file: str = "constants.json", notes: list[str] | None = None) -> ElectionConstants:
     """The group of spec 3.1.1: (p, q, g) must be a known parameter set, r = (p-1)/q (verification 1)."""
     o = _root(obj, file, notes, CONSTANTS_KEYS)
     name = o.get("name").text()
-    values = {}
-    for key in ("large_prime", "small_prime", "cofactor", "generator"):
-        values[key] = int(o.get(key).hex_digits(4096), 16)
+    values = decode_constant_values(obj, file)
     try:
         group = group_for_parameters(values["large_prime"], values["small_prime"], values["generator"])
     except GroupError as exc:

@@ -161,6 +161,11 @@ class ElectionRecord:
     def group(self) -> Group:
         return self.constants.group
 
+    def constant_values(self) -> dict[str, int]:
+        """large_prime, small_prime, cofactor and generator as written, for a verifier that must say
+        how they differ from spec 3.1.1 when they are not a known group."""
+        return codec.decode_constant_values(read_json(self.root / CONSTANTS, CONSTANTS), CONSTANTS)
+
     @cached_property
     def manifest_bytes(self) -> bytes:
         """manifest.json exactly as stored: H_M (eq. 6) is computed over these bytes."""

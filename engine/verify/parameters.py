@@ -24,6 +24,24 @@ def expected_group(accept_test_group: bool, group: Group) -> Group:
     return PRODUCTION_GROUP
 
 
+def verify_unknown_parameters(rec: Recorder, values: dict[str, int], *, accept_test_group: bool = False) -> None:
+    """Checks 1.B-1.E for a constants.json that describes no group this engine knows."""
+    candidates = [PRODUCTION_GROUP, TEST_GROUP] if accept_test_group else [PRODUCTION_GROUP]
+    with rec.timed("1.B"):
+        for check_id, key, name, attribute in (
+            ("1.B", "large_prime", "large prime p", "p"),
+            ("1.C", "small_prime", "small prime q", "q"),
+            ("1.D", "cofactor", "cofactor r", "r"),
+            ("1.E", "generator", "generator g", "g"),
+        ):
+            rec.expect(
+                any(values[key] == getattr(g, attribute) for g in candidates),
+                check_id,
+                f"the {name} is not the one of spec 3.1.1",
+                file=CONSTANTS_FILE,
+            )
+
+
 def verify_parameters(
     rec: Recorder, group: Group, config: ElectionConfig, *, accept_test_group: bool = False
 ) -> UInt256:

@@ -38,7 +38,7 @@ from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
 from engine.verify.decryption import Memo, settle_contest_data_subgroup
 from engine.verify.guardians import verify_guardians
 from engine.verify.layout import ManifestLayout
-from engine.verify.parameters import verify_parameters
+from engine.verify.parameters import CONSTANTS_FILE, verify_parameters, verify_unknown_parameters
 from engine.verify.preencrypted import verify_preencrypted
 from engine.verify.report import Finding, Recorder, Report
 from engine.verify.subgroup import SubgroupBatch
@@ -165,7 +165,16 @@ def verify_record(
     record = ElectionRecord(record_dir)
     rec = Recorder()
 
-    group = record.group
+    try:
+        group = record.group
+    except RecordError as error:
+        unknown_group = error.problem.startswith("the parameters are not") or error.field == "cofactor"
+        if error.file != CONSTANTS_FILE or not unknown_group:
+            raise
+        verify_unknown_parameters(rec, record.constant_values(), accept_test_group=accept_test_group)
+        rec.note("1.B", "with parameters other than the spec's, nothing else can be verified")
+        unchecked = frozenset(c for c, _ in CHECKS if c not in ("1.B", "1.C", "1.D", "1.E"))
+        return rec.build(str(record_dir), time.perf_counter() - started, jobs, not_checked=unchecked)
     config = record.config
     manifest = record.manifest
     h_p = verify_parameters(rec, group, config, accept_test_group=accept_test_group)
