@@ -149,16 +149,17 @@ class NativeFixedBaseTable(FixedBaseTable):
         return _from_bytes(ffi.buffer(out))
 
     def pow_many(self, exponents: Sequence[int], threads: int | None = None) -> list[mpz]:
+        return self._batch(lib.bc_table_pow_many, "table pow_many", exponents, threads)
+
+    def _batch(self, function: Any, what: str, exponents: Sequence[int], threads: int | None) -> list[mpz]:
+        """One C call over many exponents, packed at fixed width, split across native threads."""
         nthreads = self.threads if threads is None else _threads(threads)
         count = len(exponents)
         if count == 0:
             return []
         packed = b"".join(self._exponent(e) for e in exponents)
         out = ffi.new("uint8_t[]", count * self._out_len)
-        _check(
-            lib.bc_table_pow_many(self._table, packed, self._exp_len, count, out, self._out_len, nthreads),
-            "table pow_many",
-        )
+        _check(function(self._table, packed, self._exp_len, count, out, self._out_len, nthreads), what)
         return _unpack(out, count, self._out_len)
 
     def _secret_ok(self) -> None:
@@ -179,18 +180,8 @@ class NativeFixedBaseTable(FixedBaseTable):
         return _from_bytes(ffi.buffer(out))
 
     def pow_secret_many(self, exponents: Sequence[int], threads: int | None = None) -> list[mpz]:
-        nthreads = self.threads if threads is None else _threads(threads)
         self._secret_ok()
-        count = len(exponents)
-        if count == 0:
-            return []
-        packed = b"".join(self._exponent(e) for e in exponents)
-        out = ffi.new("uint8_t[]", count * self._out_len)
-        _check(
-            lib.bc_table_pow_secret_many(self._table, packed, self._exp_len, count, out, self._out_len, nthreads),
-            "table pow_secret_many",
-        )
-        return _unpack(out, count, self._out_len)
+        return self._batch(lib.bc_table_pow_secret_many, "table pow_secret_many", exponents, threads)
 
 
 class NativeBackend(Backend):
