@@ -10,12 +10,30 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from engine.record.errors import RecordError
 
 _INDENT = "    "
+MAX_JSON_DEPTH = 32
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth_exceeds(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Do arrays and objects in this JSON text nest deeper than ``limit``? (checked before parsing, so
+    that no parser or walker of outside data ever recurses without bound; egk's records nest at most 10 deep)"""
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub(b'""', bytes(data))):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def loads(data: bytes, file: str) -> Any:
@@ -24,6 +42,8 @@ def loads(data: bytes, file: str) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RecordError(file, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if json_depth_exceeds(data):
+        raise RecordError(file, "", f"not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
