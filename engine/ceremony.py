@@ -30,6 +30,7 @@ from engine.election import DecryptingTrustee, ElectionConfig, ElectionInitializ
 from engine.errors import BallotchainError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, extended_base_hash, hash_elems
+from engine.ids import identifier_problem, shown_identifier
 from engine.proofs import prove_coefficient, verify_coefficient
 
 TAG_SHARE_KEY = 0x11
@@ -190,8 +191,9 @@ def verify_guardian_record(record: GuardianRecord, h_p: UInt256, quorum: int) ->
     """
     who = f"guardian {record.guardian_id!r}"
     problems: list[str] = []
-    if not record.guardian_id:
-        problems.append("a guardian record has an empty guardian id")
+    id_problem = identifier_problem(record.guardian_id)
+    if id_problem is not None:
+        problems.append(f"guardian id {shown_identifier(record.guardian_id)}: {id_problem}")
     if not _is_index(record.x_coordinate):
         problems.append(f"{who}: x coordinate {record.x_coordinate!r} is not in 1..2^31-1")
         return problems
@@ -570,8 +572,10 @@ def _check_index(x: object, what: str) -> None:
 
 
 def _check_guardian_id(guardian_id: object) -> None:
-    if not isinstance(guardian_id, str) or not guardian_id:
-        raise CeremonyError(f"a guardian id must be a non-empty string, not {guardian_id!r}")
+    """Guardian ids name the files guardians exchange: the one identifier rule (engine.ids)."""
+    problem = identifier_problem(guardian_id)
+    if problem is not None:
+        raise CeremonyError(f"guardian id {shown_identifier(guardian_id)}: {problem}")
 
 
 def _recipient_key(record: GuardianRecord) -> ElementModP:

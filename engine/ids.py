@@ -42,10 +42,14 @@ def identifier_problem(value: object) -> str | None:
     return None
 
 
+def shown_identifier(value: object) -> str:
+    """``value`` as it may be printed in a one-line message: quoted, escaped, cut to 48 characters."""
+    return repr(value)[:48] if isinstance(value, str) else type(value).__name__
+
+
 def check_identifier(value: object, what: str) -> str:
     """``value`` if it is a valid identifier; IdentifierError naming ``what`` (e.g. "ballot id") otherwise."""
     problem = identifier_problem(value)
     if problem is not None:
-        shown = repr(value)[:48] if isinstance(value, str) else type(value).__name__
-        raise IdentifierError(f"{what} {shown}: {problem}")
+        raise IdentifierError(f"{what} {shown_identifier(value)}: {problem}")
     return value  # type: ignore[return-value]

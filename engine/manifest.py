@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.errors import BallotchainError
+from engine.ids import identifier_problem, shown_identifier
 
 
 class ManifestError(BallotchainError, ValueError):
@@ -87,6 +88,7 @@ class Manifest:
 
 def validate_manifest(manifest: Manifest) -> Manifest:
     """Raise ManifestError on the first inconsistency; return the manifest unchanged otherwise."""
+    _check_ids(manifest)
     _unique("contest", [c.object_id for c in manifest.contests])
     _unique("contest sequence order", [c.sequence_order for c in manifest.contests])
     _unique("ballot style", [s.object_id for s in manifest.ballot_styles])
@@ -98,8 +100,6 @@ def validate_manifest(manifest: Manifest) -> Manifest:
         raise ManifestError("the manifest has no ballot styles")
     for c in manifest.contests:
         where = f"contest {c.object_id!r}"
-        if not c.object_id:
-            raise ManifestError("a contest has an empty object_id")
         if c.sequence_order < 0:
             raise ManifestError(f"{where}: negative sequence_order")
         if not c.ballot_selections:
@@ -117,6 +117,28 @@ def validate_manifest(manifest: Manifest) -> Manifest:
             if units and u not in units:
                 raise ManifestError(f"ballot style {s.object_id!r}: unknown geopolitical unit {u!r}")
     return manifest
+
+
+def _check_ids(manifest: Manifest) -> None:
+    """Contest, selection, ballot-style and geopolitical-unit ids name files and log entries: the
+    one identifier rule of engine.ids (candidate and party ids, and every display name, are free text)."""
+    for unit in manifest.geopolitical_unit_ids:
+        _check_id(unit, "geopolitical unit id")
+    for c in manifest.contests:
+        _check_id(c.object_id, "contest id")
+        _check_id(c.electoral_district_id, f"contest {c.object_id}: electoral district id")
+        for s in c.ballot_selections:
+            _check_id(s.object_id, f"contest {c.object_id}: selection id")
+    for style in manifest.ballot_styles:
+        _check_id(style.object_id, "ballot style id")
+        for unit in style.geopolitical_unit_ids:
+            _check_id(unit, f"ballot style {style.object_id}: geopolitical unit id")
+
+
+def _check_id(value: str, what: str) -> None:
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise ManifestError(f"{what} {shown_identifier(value)}: {problem}")
 
 
 def _unique(what: str, values: list[object]) -> None:

@@ -11,6 +11,7 @@ from engine.ballot import BallotChainer, encrypt_ballot
 from engine.cli.common import CommandFailed, console, one_line_errors
 from engine.cli.progress import progress_bar
 from engine.election import BallotState, EncryptedBallot, EncryptedTally, PlaintextBallot
+from engine.ids import check_identifier
 from engine.record import ElectionRecord, ElectionRecordWriter, load_encrypted_ballots
 from engine.record.exchange import read_plaintext_ballot_inputs
 from engine.tally import tally_ballots_parallel
@@ -25,9 +26,10 @@ def encrypt_ballots(
     on_ballot: Callable[[EncryptedBallot], None] | None = None,
 ) -> list[EncryptedBallot]:
     """Encrypt, write encrypted_ballots/<device>/eballot-<id>.json, and chain them if configured."""
+    check_identifier(device, "device")
+    challenged = {check_identifier(c, "--challenge id") for c in challenge_ids}
     record = ElectionRecord(record_dir)
     config, init, manifest = record.config, record.initialized, record.manifest
-    challenged = set(challenge_ids)
     unknown = challenged - {b.ballot_id for b in ballots}
     if unknown:
         raise CommandFailed(f"--challenge names ballots that are not in the input: {', '.join(sorted(unknown))}")

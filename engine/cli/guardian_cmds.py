@@ -31,6 +31,7 @@ from engine.cli.common import (
     resolve_passphrase,
 )
 from engine.election import ElectionConfig, GuardianRecord
+from engine.ids import check_identifier
 from engine.record import ElectionRecord
 from engine.record.exchange import (
     GuardianState,
@@ -76,6 +77,7 @@ def load_public_records(config: ElectionConfig, folder: Path) -> list[GuardianRe
 def keygen(
     record_dir: Path, guardian_id: str, x: int, secret: Path, public_out: Path, passphrase: str | None
 ) -> GuardianRecord:
+    check_identifier(guardian_id, "guardian id")
     config = _config(record_dir)
     if not 1 <= x <= config.number_of_guardians:
         raise CommandFailed(f"the x coordinate {x} is not in 1..n = {config.number_of_guardians}")
@@ -90,11 +92,10 @@ def send_shares(record_dir: Path, secret: Path, publics: Path, out: Path, passph
     config = _config(record_dir)
     state = load_state(config, secret, passphrase)
     me = state.secrets
+    others = [r for r in load_public_records(config, publics) if r.guardian_id != me.guardian_id]
     written = []
     out.mkdir(parents=True, exist_ok=True)
-    for other in load_public_records(config, publics):
-        if other.guardian_id == me.guardian_id:
-            continue
+    for other in others:
         share = encrypt_share(me, other, config.parameter_base_hash)
         path = out / f"{SHARE_PREFIX}{me.guardian_id}-to-{other.guardian_id}.json"
         message = ShareMessage(config.election_base_hash, me.guardian_id, other.guardian_id, share)

@@ -53,6 +53,7 @@ from engine.elgamal import Ciphertext
 from engine.errors import GroupError
 from engine.group import ElementModP, ElementModQ, Group, group_for_parameters
 from engine.hash import UInt256
+from engine.ids import identifier_problem, shown_identifier
 from engine.manifest import (
     BallotStyle,
     ContestDescription,
@@ -237,6 +238,17 @@ class _Node:
         if not isinstance(self.value, str):
             self.fail(f"expected a string, found {_kind(self.value)}")
         return self.value
+
+    def ident(self) -> str:
+        """An id (ballot, device, guardian, contest, selection): the one rule of engine.ids."""
+        value = self.text()
+        problem = identifier_problem(value)
+        if problem is not None:
+            self.fail(f"{shown_identifier(value)}: {problem}")
+        return value
+
+    def idents(self) -> tuple[str, ...]:
+        return tuple(n.ident() for n in self.items())
 
     def integer(self, lo: int = 0, hi: int = SMALL_INT_MAX) -> int:
         v = self.value
@@ -431,7 +443,7 @@ def decode_manifest(obj: Any, file: str = "manifest.json") -> Manifest:
     for key, value in obj.items():
         if key not in _MANIFEST_INTERPRETED:
             extra.append((_escape_top_level(key), _freeze(value)))
-    units = tuple(n.obj(()).get("object_id").text() for n in o.get("geopolitical_units").items())
+    units = tuple(n.obj(()).get("object_id").ident() for n in o.get("geopolitical_units").items())
     candidate_ids: tuple[str, ...] = ()
     if "candidates" in obj:
         candidate_ids = tuple(n.obj(()).get("object_id").text() for n in o.get("candidates").items())
@@ -455,12 +467,12 @@ def decode_manifest(obj: Any, file: str = "manifest.json") -> Manifest:
 
 def _manifest_contest(n: _Node, extra: list[tuple[str, object]]) -> ContestDescription:
     n.obj(MANIFEST_CONTEST_KEYS)
-    contest_id = n.get("object_id").text()
+    contest_id = n.get("object_id").ident()
     _keep_unknown(n, MANIFEST_CONTEST_KEYS, ("contests", contest_id), extra)
     selections = []
     for s in n.get("ballot_selections").items():
         s.obj(MANIFEST_SELECTION_KEYS)
-        selection_id = s.get("object_id").text()
+        selection_id = s.get("object_id").ident()
         _keep_unknown(s, MANIFEST_SELECTION_KEYS, ("contests", contest_id, "ballot_selections", selection_id), extra)
         selections.append(
             SelectionDescription(selection_id, s.get("sequence_order").integer(), s.get("candidate_id").text())
@@ -469,7 +481,7 @@ def _manifest_contest(n: _Node, extra: list[tuple[str, object]]) -> ContestDescr
     return ContestDescription(
         object_id=contest_id,
         sequence_order=n.get("sequence_order").integer(),
-        electoral_district_id=n.get("electoral_district_id").text(),
+        electoral_district_id=n.get("electoral_district_id").ident(),
         vote_variation=n.get("vote_variation").text(),
         number_elected=n.get("number_elected").integer(),
         votes_allowed=n.get("votes_allowed").integer(),
@@ -483,12 +495,12 @@ def _manifest_contest(n: _Node, extra: list[tuple[str, object]]) -> ContestDescr
 
 def _ballot_style(n: _Node, extra: list[tuple[str, object]]) -> BallotStyle:
     n.obj(MANIFEST_STYLE_KEYS)
-    style_id = n.get("object_id").text()
+    style_id = n.get("object_id").ident()
     _keep_unknown(n, MANIFEST_STYLE_KEYS, ("ballot_styles", style_id), extra)
     parties, image = n.opt("party_ids"), n.opt("image_url")
     return BallotStyle(
         object_id=style_id,
-        geopolitical_unit_ids=n.get("geopolitical_unit_ids").strings(),
+        geopolitical_unit_ids=n.get("geopolitical_unit_ids").idents(),
         party_ids=() if parties is None else parties.strings(),
         image_url=None if image is None else image.text(),
     )
@@ -723,7 +735,7 @@ def _guardian(n: _Node, group: Group) -> GuardianRecord:
                 p.get("response").element_q(group),
             )
         )
-    return GuardianRecord(n.get("guardian_id").text(), n.get("x_coordinate").integer(1), tuple(proofs))
+    return GuardianRecord(n.get("guardian_id").ident(), n.get("x_coordinate").integer(1), tuple(proofs))
 
 
 def encode_initialized(init: ElectionInitialized) -> dict[str, Any]:
@@ -770,9 +782,9 @@ def decode_encrypted_ballot(
             notes.append(f"{file}: primary_nonce: published primary nonce skipped (no place in the engine's values)")
     sn = o.opt("encrypted_sn")
     return EncryptedBallot(
-        ballot_id=o.get("ballot_id").text(),
-        ballot_style_id=o.get("ballot_style_id").text(),
-        encrypting_device=o.get("encrypting_device").text(),
+        ballot_id=o.get("ballot_id").ident(),
+        ballot_style_id=o.get("ballot_style_id").ident(),
+        encrypting_device=o.get("encrypting_device").ident(),
         timestamp=o.get("timestamp").integer(LONG_MIN, LONG_MAX),
         code_baux=o.get("code_baux").hex_bytes(),
         confirmation_code=o.get("confirmation_code").uint256(),
@@ -790,7 +802,7 @@ def _ballot_contest(n: _Node, group: Group) -> EncryptedContest:
     if pre is not None:
         pre.fail("pre-encrypted ballots (spec 4) are not supported by this engine")
     return EncryptedContest(
-        contest_id=n.get("contest_id").text(),
+        contest_id=n.get("contest_id").ident(),
         sequence_order=n.get("sequence_order").integer(),
         votes_allowed=n.get("votes_allowed").integer(),
         contest_hash=n.get("contest_hash").uint256(),
@@ -803,7 +815,7 @@ def _ballot_contest(n: _Node, group: Group) -> EncryptedContest:
 def _ballot_selection(n: _Node, group: Group) -> EncryptedSelection:
     n.obj(BALLOT_SELECTION_KEYS)
     return EncryptedSelection(
-        selection_id=n.get("selection_id").text(),
+        selection_id=n.get("selection_id").ident(),
         sequence_order=n.get("sequence_order").integer(),
         ciphertext=n.get("encrypted_vote").ciphertext(group),
         proof=n.get("proof").range_proof(group),
@@ -855,9 +867,9 @@ def decode_ballot_chain(obj: Any, file: str = "ballot_chain.json", notes: list[s
     o = _root(obj, file, notes, CHAIN_KEYS)
     closing = o.opt("closing_hash")
     return BallotChain(
-        encrypting_device=o.get("encrypting_device").text(),
+        encrypting_device=o.get("encrypting_device").ident(),
         baux0=o.get("baux0").hex_bytes(),
-        ballot_ids=o.get("ballot_ids").strings(),
+        ballot_ids=o.get("ballot_ids").idents(),
         last_confirmation_code=o.get("last_confirmation_code").uint256(),
         chaining=o.get("chaining").boolean(),
         closing_hash=None if closing is None else closing.uint256(),
@@ -893,18 +905,18 @@ def decode_encrypted_tally(
             s.obj(TALLY_SELECTION_KEYS)
             selections.append(
                 EncryptedTallySelection(
-                    s.get("selection_id").text(),
+                    s.get("selection_id").ident(),
                     s.get("sequence_order").integer(),
                     s.get("encrypted_vote").ciphertext(group),
                 )
             )
         contests.append(
-            EncryptedTallyContest(c.get("contest_id").text(), c.get("sequence_order").integer(), tuple(selections))
+            EncryptedTallyContest(c.get("contest_id").ident(), c.get("sequence_order").integer(), tuple(selections))
         )
     return EncryptedTally(
         tally_id=o.get("tally_id").text(),
         contests=tuple(contests),
-        cast_ballot_ids=o.get("cast_ballot_ids").strings(),
+        cast_ballot_ids=o.get("cast_ballot_ids").idents(),
         election_id=o.get("election_id").uint256(),
     )
 
@@ -957,7 +969,7 @@ def _decrypted_contest(n: _Node, group: Group) -> DecryptedContest:
         s.obj(DECRYPTED_SELECTION_KEYS)
         selections.append(
             DecryptedSelection(
-                selection_id=s.get("selection_id").text(),
+                selection_id=s.get("selection_id").ident(),
                 tally=s.get("tally").integer(),
                 b_over_m=s.get("b_over_m").element_p(group),
                 ciphertext=s.get("encrypted_vote").ciphertext(group),
@@ -966,7 +978,7 @@ def _decrypted_contest(n: _Node, group: Group) -> DecryptedContest:
         )
     data = n.opt("decrypted_contest_data")
     return DecryptedContest(
-        contest_id=n.get("contest_id").text(),
+        contest_id=n.get("contest_id").ident(),
         selections=tuple(selections),
         decrypted_contest_data=None if data is None else _decrypted_contest_data(data, group),
     )
@@ -1038,7 +1050,7 @@ def decode_trustee(
     """A guardian's secrets: a_i,0..a_i,k-1 (eq. 9) and the key share P(i) (eq. 65)."""
     o = _root(obj, file, notes, TRUSTEE_KEYS)
     return DecryptingTrustee(
-        guardian_id=o.get("id").text(),
+        guardian_id=o.get("id").ident(),
         x_coordinate=o.get("x_coordinate").integer(1),
         polynomial_coefficients=tuple(
             n.element_q(group) for n in o.get("polynomial_coefficients").items(nonempty=True)
@@ -1066,13 +1078,13 @@ def decode_plaintext_ballot(obj: Any, file: str = "pballot.json", notes: list[st
             s.obj(PLAINTEXT_SELECTION_KEYS)
             selections.append(
                 PlaintextSelection(
-                    s.get("selection_id").text(), s.get("sequence_order").integer(), s.get("vote").integer()
+                    s.get("selection_id").ident(), s.get("sequence_order").integer(), s.get("vote").integer()
                 )
             )
         write_ins = c.opt("write_ins")
         contests.append(
             PlaintextContest(
-                contest_id=c.get("contest_id").text(),
+                contest_id=c.get("contest_id").ident(),
                 sequence_order=c.get("sequence_order").integer(),
                 selections=tuple(selections),
                 write_ins=() if write_ins is None else write_ins.strings(),
@@ -1080,8 +1092,8 @@ def decode_plaintext_ballot(obj: Any, file: str = "pballot.json", notes: list[st
         )
     sn = o.opt("sn")
     return PlaintextBallot(
-        ballot_id=o.get("ballot_id").text(),
-        ballot_style=o.get("ballot_style").text(),
+        ballot_id=o.get("ballot_id").ident(),
+        ballot_style=o.get("ballot_style").ident(),
         contests=tuple(contests),
         sn=None if sn is None else sn.integer(0, LONG_MAX),
     )

@@ -136,10 +136,10 @@ def decode_guardian_state(obj: Any, file: str, expected_election: UInt256 | None
     received = []
     for n in o.get("received_shares").items():
         n.obj(("sender_id", "value"))
-        received.append((n.get("sender_id").text(), n.get("value").element_q(group)))
+        received.append((n.get("sender_id").ident(), n.get("value").element_q(group)))
     key = o.opt("key_share")
     try:
-        secrets = GuardianSecrets(o.get("guardian_id").text(), o.get("x_coordinate").integer(1), group, coefficients)
+        secrets = GuardianSecrets(o.get("guardian_id").ident(), o.get("x_coordinate").integer(1), group, coefficients)
     except ValueError as exc:
         o.fail(str(exc))
     return GuardianState(h_b, secrets, tuple(received), None if key is None else key.element_q(group))
@@ -225,6 +225,7 @@ def read_share(path: Path, group: Group, expected_election: UInt256 | None) -> S
     )
     _check_kind(o, SHARE_KIND)
     h_b = _election(o, expected_election)
+    sender_id, recipient_id = o.get("sender_id").ident(), o.get("recipient_id").ident()
     try:
         share = EncryptedShare(
             o.get("sender_index").integer(1),
@@ -235,7 +236,7 @@ def read_share(path: Path, group: Group, expected_election: UInt256 | None) -> S
         )
     except ValueError as exc:
         o.fail(str(exc))
-    return ShareMessage(h_b, o.get("sender_id").text(), o.get("recipient_id").text(), share)
+    return ShareMessage(h_b, sender_id, recipient_id, share)
 
 
 def encode_complaint(h_b: UInt256, complaint: Complaint) -> dict[str, Any]:
@@ -385,7 +386,7 @@ def read_decryption_message(
         kind,
         expected_election,
         expected_job,
-        o.get("guardian_id").text(),
+        o.get("guardian_id").ident(),
         o.get("x_coordinate").integer(1),
         tuple(values),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.ids import identifier_problem, shown_identifier
 from engine.record.errors import RecordError
 
 CONSTANTS = "constants.json"
@@ -26,22 +27,13 @@ JSON_SUFFIX = ".json"
 # Files whose presence marks a folder as a public election record.
 PUBLIC_MARKERS = (CONSTANTS, MANIFEST, CONFIG, INITIALIZED)
 
-MAX_ID_LENGTH = 200
-
 
 def file_id(value: str, what: str) -> str:
-    """An id that becomes part of a file or folder name: one path component, not hidden, no control
-    characters (ids come from ballots and devices, so they are outside data)."""
-    if not isinstance(value, str) or not value:
-        raise RecordError(what, "", "an id used in a file name must be a non-empty string")
-    bad = (
-        len(value) > MAX_ID_LENGTH
-        or value.startswith(".")
-        or any(c in value for c in "/\\\x00")
-        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
-    )
-    if bad:
-        raise RecordError(what, "", f"{value[:40]!r} cannot be used in a file name")
+    """An id that becomes part of a file or folder name, checked against the one identifier rule
+    (engine.ids): ids come from ballots, devices and guardians, so they are outside data."""
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise RecordError(what, "", f"{shown_identifier(value)}: {problem}")
     return value
 
 

@@ -31,6 +31,7 @@ from engine.election import (
     PlaintextBallot,
 )
 from engine.group import Group
+from engine.ids import identifier_problem, shown_identifier
 from engine.manifest import Manifest
 from engine.record import codec
 from engine.record.errors import RecordError
@@ -103,6 +104,10 @@ def load_encrypted_ballots(path: str | os.PathLike[str]) -> Iterator[EncryptedBa
 
 
 def _check_named(filename: str, prefix: str, value: str, label: str, field: str) -> None:
+    """The id in the document is the one in its file name, and a valid id (engine.ids)."""
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise RecordError(label, field, f"{shown_identifier(value)}: {problem}")
     if id_from_name(filename, prefix) != value:
         raise RecordError(label, field, f"{value!r} does not match the file name {filename!r}")
 
