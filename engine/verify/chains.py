@@ -38,14 +38,29 @@ def verify_chain(
     b_aux_0: bytes,
     chain: BallotChain,
     links: Mapping[str, ChainLink],
+    *,
+    chaining_configured: bool,
 ) -> None:
-    """7.D-7.G and R.chain_cover for one device; ``links`` are the device's ballots by id."""
+    """7.D-7.G and R.chain_cover for one device; ``links`` are the device's ballots by id.
+
+    Whether codes are chained is the configuration's word (election_config.json,
+    chain_confirmation_codes, spec 3.4.3), never the chain file's: a device that drops a ballot
+    cannot turn the chain checks off by writing "chaining": false, and a chain file that says
+    otherwise than the configuration fails 7.D.
+    """
     device = chain.encrypting_device
     where = {"file": chain_file(device)}
     ids = list(chain.ballot_ids)
     _verify_cover(rec, device, ids, links)
-    if not chain.chaining:
-        rec.note("7.D", f"device {device}: the chain file says chaining is off")
+    rec.expect(
+        chain.chaining == chaining_configured,
+        "7.D",
+        f'the chain file says "chaining": {_json_bool(chain.chaining)}, but election_config.json says '
+        f'"chain_confirmation_codes": {_json_bool(chaining_configured)}',
+        **where,
+    )
+    if not chaining_configured:
+        rec.note("7.D", f"device {device}: the configuration does not chain confirmation codes")
         return
 
     with rec.timed("7.D"):
@@ -118,6 +133,10 @@ def verify_chain(
                 **where,
             ):
                 rec.form("7.G", found[0])
+
+
+def _json_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _verify_cover(rec: Recorder, device: str, ids: list[str], links: Mapping[str, ChainLink]) -> None:

@@ -391,7 +391,7 @@ def _cross_ballot_checks(
 ) -> None:
     verify_unique_codes(rec, len(index.codes) - len(index.duplicate_codes), index.duplicate_codes)
     for device, chain in chains.items():
-        verify_chain(rec, ctx.h_e, b_aux_0, chain, index.links[device])
+        verify_chain(rec, ctx.h_e, b_aux_0, chain, index.links[device], chaining_configured=chaining_configured)
     if len(chains) > 1:
         rec.note(
             "7.D",
