@@ -55,7 +55,7 @@ def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes
     init = election.initialized
     ballot = encrypt_ballot(election.manifest, init, plaintext, device="online", code_baux=init.config.baux0).ballot
     voter = VoterCredential.from_private_bytes(seed)
-    signature = sign_submission(voter, init.extended_base_hash, ballot.confirmation_code)
+    signature = sign_submission(voter, init.extended_base_hash, ballot)
     body = {"ballot": encode_encrypted_ballot(ballot), "did": voter.did, "signature": signature.hex()}
     return json.dumps(body).encode()
 

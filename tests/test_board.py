@@ -48,7 +48,7 @@ def checker(ballot: EncryptedBallot) -> list[str]:
 
 
 def signed(voter: VoterCredential, ballot: EncryptedBallot) -> tuple[EncryptedBallot, str, bytes]:
-    return ballot, voter.did, sign_submission(voter, ELECTION.extended_base_hash, ballot.confirmation_code)
+    return ballot, voter.did, sign_submission(voter, ELECTION.extended_base_hash, ballot)
 
 
 @pytest.fixture()
@@ -165,11 +165,9 @@ def test_refusals(board: BallotBoard) -> None:
         "signature",
         ballot,
         did,
-        sign_submission(VOTERS[2], ELECTION.extended_base_hash, ballot.confirmation_code),
+        sign_submission(VOTERS[2], ELECTION.extended_base_hash, ballot),
     )
-    refused(
-        board, 403, "signature", ballot, did, sign_submission(VOTERS[1], UInt256(bytes(32)), ballot.confirmation_code)
-    )
+    refused(board, 403, "signature", ballot, did, sign_submission(VOTERS[1], UInt256(bytes(32)), ballot))
     refused(board, 403, "signature", ballot, did, bytes([sig[0] ^ 1]) + sig[1:])
     refused(board, 400, "64 bytes", ballot, did, sig[:63])
     refused(board, 400, "malformed DID", ballot, "did:web:example.com", sig)

@@ -168,7 +168,7 @@ def forged_submission_signature(entries: list[Entry], online: Online) -> list[En
     entry = entries[i]
     assert isinstance(entry, BallotSubmitted)
     intruder = VoterCredential.generate()
-    signature = sign_submission(intruder, entry.ballot.election_id, entry.confirmation_code)
+    signature = sign_submission(intruder, entry.ballot.election_id, entry.ballot)
     entries[i] = dataclasses.replace(entry, signature=signature)
     return list(entries)
 
@@ -178,7 +178,7 @@ def submission_by_a_stranger(entries: list[Entry], _online: Online) -> list[Entr
     entry = entries[i]
     assert isinstance(entry, BallotSubmitted)
     stranger = VoterCredential.generate()
-    signature = sign_submission(stranger, entry.ballot.election_id, entry.confirmation_code)
+    signature = sign_submission(stranger, entry.ballot.election_id, entry.ballot)
     entries[i] = dataclasses.replace(entry, did=stranger.did, signature=signature)
     return list(entries)
 

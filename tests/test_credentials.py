@@ -8,6 +8,8 @@ identifier of the first (another multicodec, which a voter DID must not be).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.board.entries import canonical_json
 from engine.board.merkle import verify_inclusion
 from engine.credentials.did import (
     CredentialError,
@@ -39,7 +42,9 @@ from engine.credentials.roster import (
     roster_root,
     verify_roster,
 )
+from engine.election import BallotState, EncryptedBallot
 from engine.hash import UInt256
+from engine.record.codec import encode_encrypted_ballot
 
 # (seed, publicKeyBase58, did) from the W3C CCG did:key Ed25519 test vectors.
 CCG_VECTORS = [
@@ -58,6 +63,7 @@ CCG_X25519_DID = "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW"
 
 H_E = UInt256(bytes(range(32)))
 CODE = UInt256(bytes(range(32, 64)))
+BALLOT = EncryptedBallot("ballot-1", "style", "device", 0, b"", CODE, H_E, (), BallotState.CAST)
 
 
 @pytest.mark.parametrize(("seed", "public_b58", "did"), CCG_VECTORS)
@@ -110,7 +116,7 @@ GOOD_KEY = bytes.fromhex("ed01") + base58.b58decode(CCG_VECTORS[0][1])
 def test_malformed_dids_are_refused(did: str, message: str) -> None:
     with pytest.raises(CredentialError, match=message):
         public_key_from_did(did)
-    assert not verify_submission(did, H_E, CODE, bytes(64))
+    assert not verify_submission(did, H_E, BALLOT, bytes(64))
 
 
 def test_non_string_did() -> None:
@@ -122,17 +128,41 @@ def test_non_string_did() -> None:
 
 def test_submission_signature() -> None:
     voter, other = VoterCredential.generate(), VoterCredential.generate()
-    signature = sign_submission(voter, H_E, CODE)
-    assert submission_message(H_E, CODE) == b"ballotchain-submission-v1" + H_E.data + CODE.data
-    assert verify_submission(voter.did, H_E, CODE, signature)
-    assert not verify_submission(other.did, H_E, CODE, signature)
-    assert not verify_submission(voter.did, CODE, H_E, signature)
-    assert not verify_submission(voter.did, H_E, H_E, signature)
-    assert not verify_submission(voter.did, H_E, CODE, signature[:-1] + bytes([signature[-1] ^ 1]))
-    assert not verify_submission(voter.did, H_E, CODE, signature[:63])
-    assert not verify_submission(voter.did, H_E, CODE, "sig")  # type: ignore[arg-type]
+    signature = sign_submission(voter, H_E, BALLOT)
+    digest = hashlib.sha256(canonical_json(encode_encrypted_ballot(BALLOT))).digest()
+    assert submission_message(H_E, BALLOT) == b"ballotchain-submission-v2" + H_E.data + digest
+    assert verify_submission(voter.did, H_E, BALLOT, signature)
+    assert not verify_submission(other.did, H_E, BALLOT, signature)
+    assert not verify_submission(voter.did, CODE, BALLOT, signature)
+    assert not verify_submission(voter.did, H_E, BALLOT, signature[:-1] + bytes([signature[-1] ^ 1]))
+    assert not verify_submission(voter.did, H_E, BALLOT, signature[:63])
+    assert not verify_submission(voter.did, H_E, BALLOT, "sig")  # type: ignore[arg-type]
+    assert not verify_submission(voter.did, H_E, "ballot", signature)  # type: ignore[arg-type]
     # The signature is over the domain-separated message, not the bare pair.
-    assert not verify_submission(voter.did, H_E, CODE, voter.sign(H_E.data + CODE.data))
+    assert not verify_submission(voter.did, H_E, BALLOT, voter.sign(H_E.data + digest))
+    # v1 signed (H_E, H(B)) only: such a signature is not a v2 one.
+    assert not verify_submission(
+        voter.did, H_E, BALLOT, voter.sign(b"ballotchain-submission-v1" + H_E.data + CODE.data)
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"state": BallotState.SPOILED},
+        {"ballot_id": "ballot-2"},
+        {"code_baux": b"\x01"},
+        {"election_id": CODE},
+        {"confirmation_code": H_E},
+        {"timestamp": 1},
+        {"encrypting_device": "other"},
+        {"ballot_style_id": "other"},
+    ],
+)
+def test_the_signature_covers_every_field_of_the_ballot(changes: dict[str, object]) -> None:
+    voter = VoterCredential.generate()
+    signature = sign_submission(voter, H_E, BALLOT)
+    assert not verify_submission(voter.did, H_E, dataclasses.replace(BALLOT, **changes), signature)  # type: ignore[arg-type]
 
 
 def test_credential_file(tmp_path: Path) -> None:

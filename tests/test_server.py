@@ -77,7 +77,7 @@ class Setup:
     def body(self, i: int, ballot: EncryptedBallot | None = None, credential: VoterCredential | None = None) -> bytes:
         ballot = ballot if ballot is not None else self.encrypt(i)
         voter = credential or self.credentials[i]
-        signature = sign_submission(voter, self.election.initialized.extended_base_hash, ballot.confirmation_code)
+        signature = sign_submission(voter, self.election.initialized.extended_base_hash, ballot)
         return submission_body(ballot, voter.did, signature)
 
 
@@ -151,9 +151,7 @@ def test_election_sth_and_the_first_entry(setup: Setup, board: InProcess) -> Non
 
 def test_submission_receipt_and_proofs(setup: Setup, board: InProcess) -> None:
     ballot = setup.encrypt(0)
-    signature = sign_submission(
-        setup.credentials[0], setup.election.initialized.extended_base_hash, ballot.confirmation_code
-    )
+    signature = sign_submission(setup.credentials[0], setup.election.initialized.extended_base_hash, ballot)
     before = board.size()
     response = board.post(submission_body(ballot, setup.credentials[0].did, signature))
     assert response.status_code == 200, response.text
@@ -229,7 +227,7 @@ def test_bad_submissions_are_refused_with_a_reason_and_the_log_unchanged(setup: 
     i = 10
     ballot = setup.encrypt(i)
     voter = setup.credentials[i]
-    good_signature = sign_submission(voter, h_e, ballot.confirmation_code)
+    good_signature = sign_submission(voter, h_e, ballot)
     size = board.size()
 
     refused(board, board.post(setup.body(i, _forge_proof(ballot))), 422, "5.D", size)
@@ -337,11 +335,7 @@ def signed_ballots(setup: Setup, count: int) -> list[Signed]:
     out = []
     for i in range(count):
         ballot = setup.encrypt(i)
-        out.append(
-            Signed(
-                ballot, setup.credentials[i].did, sign_submission(setup.credentials[i], h_e, ballot.confirmation_code)
-            )
-        )
+        out.append(Signed(ballot, setup.credentials[i].did, sign_submission(setup.credentials[i], h_e, ballot)))
     return out
 
 

@@ -5,11 +5,25 @@
 1. the election is published on the log and voting is not closed (409 otherwise);
 2. the DID is a well-formed did:key (400) on the registrar's signed roster (403);
 3. the ballot is for this election: its election id is H_E, spec 2.0.0 eq. 23 (422);
-4. the voter's signature over (H_E, H(B)) verifies (``engine.credentials.did``) (403);
-5. the ballot id is new (409), unless the submission is an exact replay of one already accepted,
+4. the voter's signature over (H_E, the whole encrypted ballot) verifies (``engine.credentials.did``)
+   (403): nobody between the voter and the board can change its state, id, ciphertexts, proofs,
+   contest data or B_aux;
+5. its B_aux is the election's B_aux,0 (``election_config.json``), the one every online ballot
+   carries (online elections do not chain codes, ``engine.server.service``) (422);
+6. the ballot id is new (409), unless the submission is an exact replay of one already accepted,
    which gets the same receipt and adds nothing; its confirmation code H(B) (eq. 58) is new too
    (409: refuses a copy of another voter's ballot under a fresh id);
-6. the injected ``ballot_checker`` finds nothing wrong (422): the server passes the verifier's
+7. none of its ciphertexts is already on the board (409; nor twice in the ballot, 422): the pad
+   alpha = g^xi of every selection's ciphertext (eq. 24), C0 = g^xi of every contest's data (eq. 50)
+   and of the serial number's ciphertext. A fresh encryption has fresh nonces, so this refuses
+   exactly the copies: Cortier and Smyth's ballot copying (a voter re-submitting another's
+   ciphertexts and proofs under a new id and B_aux, which counts that vote twice and reveals it in
+   a small election) and a re-vote that re-uses the voter's own earlier ciphertexts. Indexing the
+   pads rather than (alpha, beta) pairs also refuses contest data whose C0 is another ballot's
+   alpha, whose decryption (of a challenged ballot) would publish K^xi and with it that vote;
+8. its DID has made fewer than ``max_submissions_per_did`` accepted submissions (429; a replay does
+   not count): one voter cannot fill the log;
+9. the injected ``ballot_checker`` finds nothing wrong (422): the server passes the verifier's
    per-ballot checks (subgroup membership, range proofs eq. 46 and 56, contest hashes, H(B)).
 
 An accepted CAST ballot from a DID that already has one appends ``BallotSuperseded`` and then
@@ -17,16 +31,18 @@ An accepted CAST ballot from a DID that already has one appends ``BallotSupersed
 replaced. A SPOILED (challenged, DESIGN.md deviation 6) ballot is logged but never counted and
 supersedes nothing. Every refusal raises ``BoardError(reason, status)`` before anything is written.
 
-The board keeps its index (ballot id -> leaf, DID -> counted ballot id, H(B) -> ballot id) in the
-log's storage, written in the same transaction as the entries, so it survives restarts and crashes.
-The checks that depend on the board's state and the append run under one lock per storage object:
-one process writes a board's database (several processes would need their own coordination).
+The board keeps its index (ballot id -> leaf, DID -> counted ballot id, H(B) -> ballot id,
+ciphertext pad -> ballot id, DID -> number of submissions) in the log's storage, written in the same
+transaction as the entries, so it survives restarts and crashes. The checks that depend on the
+board's state and the append run under one lock per storage object: one process writes a board's
+database (several processes would need their own coordination).
 Each acceptance returns a ``Receipt``: the leaf index, the board's signed head of the tree that
 ends with the submission, and the RFC 9162 inclusion proof of the leaf in that tree.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
 from collections.abc import Callable
@@ -51,6 +67,7 @@ from engine.credentials.did import CredentialError, public_key_from_did, verify_
 from engine.credentials.roster import SignedRoster, verify_roster
 from engine.election import BallotState, ElectionInitialized, EncryptedBallot
 from engine.errors import BallotchainError
+from engine.group import ElementModP
 from engine.hash import UInt256
 from engine.record.codec import encode_encrypted_ballot
 
@@ -59,15 +76,19 @@ BallotChecker = Callable[[EncryptedBallot], list[str]]
 BALLOT_INDEX = "ballot/"
 COUNTED_INDEX = "cast/"
 CODE_INDEX = "code/"
+PAD_INDEX = "pad/"
+SUBMISSIONS_INDEX = "submissions/"
 CLOSED_INDEX = "state/closed"
+DEFAULT_MAX_SUBMISSIONS_PER_DID = 5
 
 
 class BoardError(BallotchainError):
     """A refused submission or request: ``reason`` for the client, ``status`` an HTTP 4xx code.
 
     400 malformed input; 403 not allowed to vote (not on the roster, bad signature); 409 conflicts
-    with the board's state (closed, not published, ballot id or confirmation code already used);
-    422 the ballot itself is wrong (another election, a failed proof or check).
+    with the board's state (closed, not published, ballot id, confirmation code or a ciphertext
+    already used); 422 the ballot itself is wrong (another election, another B_aux, a failed proof or
+    check); 429 the DID has made as many submissions as one voter may.
     """
 
     def __init__(self, reason: str, status: int = 400) -> None:
@@ -176,6 +197,24 @@ def _ballot_bytes(ballot: EncryptedBallot) -> bytes:
     return canonical_json(encode_encrypted_ballot(ballot))
 
 
+def ciphertext_pads(ballot: EncryptedBallot) -> list[tuple[str, ElementModP]]:
+    """Where each ciphertext of the ballot is, and its pad g^xi: every selection's alpha (eq. 24), every
+    contest data's C0 (eq. 50), the serial number's alpha."""
+    out: list[tuple[str, ElementModP]] = []
+    for contest in ballot.contests:
+        for selection in contest.selections:
+            out.append((f"selection {contest.contest_id}/{selection.selection_id}", selection.ciphertext.pad))
+        out.append((f"the contest data of {contest.contest_id}", contest.contest_data.c0))
+    if ballot.encrypted_sn is not None:
+        out.append(("the serial number", ballot.encrypted_sn.pad))
+    return out
+
+
+def pad_key(pad: ElementModP) -> str:
+    """The index key of a ciphertext pad: SHA-256 of b(alpha, l_p), spec 5.1.1."""
+    return PAD_INDEX + hashlib.sha256(pad.to_bytes()).hexdigest()
+
+
 class BallotBoard:
     """The election's bulletin board: submissions in, entries and receipts out (see module doc)."""
 
@@ -185,6 +224,8 @@ class BallotBoard:
         election: ElectionInitialized,
         roster: SignedRoster,
         ballot_checker: BallotChecker,
+        *,
+        max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
     ) -> None:
         if not isinstance(election, ElectionInitialized):
             raise BoardSetupError("the election must be an ElectionInitialized")
@@ -195,10 +236,16 @@ class BallotBoard:
             raise BoardSetupError(f"the roster is bound to another election ({roster.binding} differs)")
         if not callable(ballot_checker):
             raise BoardSetupError("the ballot checker must be callable")
+        if isinstance(max_submissions_per_did, bool) or not isinstance(max_submissions_per_did, int):
+            raise BoardSetupError("the number of submissions per DID is an integer")
+        if max_submissions_per_did < 1:
+            raise BoardSetupError(f"a DID must be allowed at least one submission, not {max_submissions_per_did}")
+        self.max_submissions_per_did = max_submissions_per_did
         self.log = log
         self.election = election
         self.roster = roster
         self.group = election.joint_public_key.group
+        self.baux: bytes = election.config.baux0
         self._checker = ballot_checker
         self._lock = _lock_for(log.storage)
         if log.size > 0:
@@ -249,21 +296,26 @@ class BallotBoard:
             raise BoardError("the DID is not on the roster of eligible voters", 403)
         if ballot.election_id != self.h_e:
             raise BoardError("the ballot is for another election (its election id is not H_E)", 422)
-        if not verify_submission(did, self.h_e, ballot.confirmation_code, signature):
-            raise BoardError("the signature does not verify for this DID over (H_E, confirmation code)", 403)
+        if not verify_submission(did, self.h_e, ballot, signature):
+            raise BoardError("the signature does not verify for this DID over (H_E, the whole ballot)", 403)
+        if ballot.code_baux != self.baux:
+            raise BoardError(
+                "the ballot's B_aux is not the election's (B_aux,0 of election_config.json, which every online "
+                "ballot's confirmation code uses)",
+                422,
+            )
         replay = self._replay(ballot, did, signature)
         if replay is not None:
             return replay
+        self._check_new(ballot, did)
         self._run_checker(ballot)
         with self._lock:
             self._check_open()
             replay = self._replay(ballot, did, signature)
             if replay is not None:
                 return replay
-            code = ballot.confirmation_code.hex()
-            if self._index(CODE_INDEX + code) is not None:
-                raise BoardError("a ballot with this confirmation code is already on the board", 409)
-            return self._append_submission(ballot, did, signature, code)
+            self._check_new(ballot, did)
+            return self._append_submission(ballot, did, signature)
 
     def _check_input(self, ballot: object, did: object, signature: object) -> None:
         if not isinstance(ballot, EncryptedBallot):
@@ -280,6 +332,31 @@ class BallotBoard:
             raise BoardError("the election is not published on the board yet", 409)
         if self.is_closed:
             raise BoardError("voting is closed", 409)
+
+    def _check_new(self, ballot: EncryptedBallot, did: str) -> None:
+        """Refuse a reused confirmation code or ciphertext, and a DID over its number of submissions."""
+        if self._index(CODE_INDEX + ballot.confirmation_code.hex()) is not None:
+            raise BoardError("a ballot with this confirmation code is already on the board", 409)
+        seen: dict[str, str] = {}
+        for where, pad in ciphertext_pads(ballot):
+            key = pad_key(pad)
+            if key in seen:
+                raise BoardError(f"the ballot uses one ciphertext nonce twice ({seen[key]} and {where})", 422)
+            seen[key] = where
+            other = self._index(key)
+            if other is not None:
+                raise BoardError(
+                    f"the ciphertext of {where} is already on the board (ballot {other!r}): a ballot's "
+                    "ciphertexts must be fresh encryptions, not copies",
+                    409,
+                )
+        made = self._submissions(did)
+        if made >= self.max_submissions_per_did:
+            raise BoardError(f"this DID has made {made} submissions, the most one voter may make on this board", 429)
+
+    def _submissions(self, did: str) -> int:
+        found = self._index(SUBMISSIONS_INDEX + did)
+        return 0 if found is None else int(found)
 
     def _run_checker(self, ballot: EncryptedBallot) -> None:
         try:
@@ -305,11 +382,15 @@ class BallotBoard:
             return self._receipt(index, entry)
         raise BoardError(f"the ballot id {ballot.ballot_id!r} is already used on the board", 409)
 
-    def _append_submission(self, ballot: EncryptedBallot, did: str, signature: bytes, code: str) -> Receipt:
+    def _append_submission(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt:
         timestamp = self.log.timestamp()
         entry = BallotSubmitted(ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, timestamp)
         entries: list[BallotSubmitted | BallotSuperseded] = []
-        index: dict[str, str] = {CODE_INDEX + code: ballot.ballot_id}
+        index: dict[str, str] = {
+            CODE_INDEX + ballot.confirmation_code.hex(): ballot.ballot_id,
+            SUBMISSIONS_INDEX + did: str(self._submissions(did) + 1),
+        }
+        index.update({pad_key(pad): ballot.ballot_id for _, pad in ciphertext_pads(ballot)})
         if ballot.state == BallotState.CAST:
             previous = self._index(COUNTED_INDEX + did)
             if previous is not None:

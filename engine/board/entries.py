@@ -15,7 +15,7 @@ right type and nothing else may be. The four entry types:
 - ``election_published`` (the first leaf): H_E, the joint key K, the manifest hash H_M, the Merkle
   root of the voter roster, and the name of the group (``production`` or ``test``) the election uses;
 - ``ballot_submitted``: the ballot id, the voter's DID, the ballot's confirmation code H(B) (spec
-  eq. 58), the voter's Ed25519 signature over (H_E, H(B)), the encrypted ballot (CAST or SPOILED);
+  eq. 58), the voter's Ed25519 signature over (H_E, the whole ballot), the encrypted ballot (CAST or SPOILED);
 - ``ballot_superseded``: a DID's earlier CAST ballot is replaced by a later one (which follows it);
 - ``voting_closed``: the number of counted ballots and the Merkle root over the leaf hashes of their
   ids (UTF-8) in sorted order.

@@ -17,14 +17,16 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
+from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard
 from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors
@@ -180,7 +182,12 @@ class ExportSummary:
 
 def export_board(db: Path, election_dir: Path, out: Path) -> ExportSummary:
     """The closed board as an election record: the counted and the challenged ballots in the offline
-    layout, the election's files, and board/ (the log's entries, the roster, the final signed head)."""
+    layout, the election's files, and board/ (the log's entries, the roster, the final signed head).
+
+    All or nothing: the record is written into a hidden sibling folder of ``out`` and renamed to
+    ``out`` only when complete; a failure removes it, so ``out`` either is the whole record or is
+    left as it was (absent or empty), and the export can simply be run again.
+    """
     with board_lock(db, "exporting it"):
         storage = open_storage(db, create=False)
         try:
@@ -198,36 +205,72 @@ def export_board(db: Path, election_dir: Path, out: Path) -> ExportSummary:
             head = log.tree_head(size)
             if head is None:
                 raise CommandFailed(f"{db}: the board has not signed the head of its whole log")
-            counted = set(board.counted_ballot_ids().values())
-            fresh_directory(out, "the export folder")
-            for name in ELECTION_FILES:
-                atomic_write(out / name, election.files[name], label=name, overwrite=False)
-            writer = ElectionRecordWriter(out)
-            cast = challenged = superseded = 0
-            with _streamed_file(out / ENTRIES_FILE) as write_line:
-                for start in range(0, size, EXPORT_PAGE):
-                    for data in log.entries(start, min(size, start + EXPORT_PAGE)):
-                        write_line(data)
-                        entry = decode_entry(data, election.group)
-                        if not isinstance(entry, BallotSubmitted):
-                            continue
-                        if entry.ballot.state is BallotState.SPOILED:
-                            writer.write_encrypted_ballot(entry.ballot)
-                            challenged += 1
-                        elif entry.ballot_id in counted:
-                            writer.write_encrypted_ballot(entry.ballot)
-                            cast += 1
-                        else:
-                            superseded += 1
-            board_doc = {
-                "board_public_key": log.public_key.hex() if log.public_key else "",
-                "tree_head": head.to_json(),
-            }
-            atomic_write(out / BOARD_FILE, canonical_json(board_doc) + b"\n", label=BOARD_FILE, overwrite=False)
-            atomic_write(out / ROSTER_FILE, encode_roster(roster) + b"\n", label=ROSTER_FILE, overwrite=False)
-            return ExportSummary(size, cast, challenged, superseded, head)
+            if out.exists() and (not out.is_dir() or any(out.iterdir())):
+                raise CommandFailed(f"{out}: the export folder already exists and is not empty; choose a new folder")
+            with _staging_folder(out) as staging:
+                summary = _write_export(staging, board, election, roster, head)
+                os.rename(staging, out)
+                _fsync_directory(out.parent)
+            return summary
         finally:
             storage.close()
+
+
+def _write_export(
+    out: Path, board: BallotBoard, election: Election, roster: SignedRoster, head: SignedTreeHead
+) -> ExportSummary:
+    """Write the export's files into the (new, empty) folder ``out``."""
+    log, size = board.log, head.tree_size
+    counted = set(board.counted_ballot_ids().values())
+    for name in ELECTION_FILES:
+        atomic_write(out / name, election.files[name], label=name, overwrite=False)
+    writer = ElectionRecordWriter(out)
+    cast = challenged = superseded = 0
+    with _streamed_file(out / ENTRIES_FILE) as write_line:
+        for start in range(0, size, EXPORT_PAGE):
+            for data in log.entries(start, min(size, start + EXPORT_PAGE)):
+                write_line(data)
+                entry = decode_entry(data, election.group)
+                if not isinstance(entry, BallotSubmitted):
+                    continue
+                if entry.ballot.state is BallotState.SPOILED:
+                    writer.write_encrypted_ballot(entry.ballot)
+                    challenged += 1
+                elif entry.ballot_id in counted:
+                    writer.write_encrypted_ballot(entry.ballot)
+                    cast += 1
+                else:
+                    superseded += 1
+    board_doc = {
+        "board_public_key": log.public_key.hex() if log.public_key else "",
+        "tree_head": head.to_json(),
+    }
+    atomic_write(out / BOARD_FILE, canonical_json(board_doc) + b"\n", label=BOARD_FILE, overwrite=False)
+    atomic_write(out / ROSTER_FILE, encode_roster(roster) + b"\n", label=ROSTER_FILE, overwrite=False)
+    return ExportSummary(size, cast, challenged, superseded, head)
+
+
+@contextlib.contextmanager
+def _staging_folder(out: Path) -> Iterator[Path]:
+    """A new hidden folder beside ``out`` (same file system, so it can be renamed to ``out``), removed
+    after the block unless it was renamed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.export-{secrets.token_hex(8)}"
+    staging.mkdir()
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a rename in ``path`` durable (POSIX; a no-op where directories cannot be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextlib.contextmanager
@@ -272,9 +315,23 @@ def board_group() -> None:
     show_default=True,
     help="Processes checking ballot proofs (0: in threads of the server).",
 )
+@click.option(
+    "--max-submissions-per-did",
+    type=click.IntRange(1, 1_000_000),
+    default=DEFAULT_MAX_SUBMISSIONS_PER_DID,
+    show_default=True,
+    help="Accepted submissions one voter's DID may make (re-votes and challenges; replays do not count).",
+)
 @one_line_errors
 def board_serve_command(
-    election_dir: Path, roster_file: Path, db: Path, board_key: Path, host: str, port: int, check_workers: int
+    election_dir: Path,
+    roster_file: Path,
+    db: Path,
+    board_key: Path,
+    host: str,
+    port: int,
+    check_workers: int,
+    max_submissions_per_did: int,
 ) -> None:
     """Serve the board: publish the election on the log and take ballots until interrupted."""
     election = Election.from_record(election_dir)
@@ -288,7 +345,17 @@ def board_serve_command(
         click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
         sys.stdout.flush()
 
-    serve(election, roster, db, key, host=host, port=port, check_workers=check_workers, on_ready=ready)
+    serve(
+        election,
+        roster,
+        db,
+        key,
+        host=host,
+        port=port,
+        check_workers=check_workers,
+        max_submissions_per_did=max_submissions_per_did,
+        on_ready=ready,
+    )
 
 
 @board_group.command("close")

@@ -7,9 +7,19 @@ W3C CCG did:key method specifies for Ed25519 (identifiers start ``did:key:z6Mk``
 another key type, a DID URL with path/query/fragment, a non-canonical base58 string, a wrong length).
 
 A submission is signed with Ed25519 (RFC 8032, the ``cryptography`` package) over
-``b"ballotchain-submission-v1" || H_E || H(B)``: the extended base hash H_E (spec 2.0.0 eq. 23)
-and the ballot's confirmation code H(B) (eq. 58), 32 bytes each. The domain prefix keeps a
-submission signature from being valid for any other message this engine signs.
+
+    b"ballotchain-submission-v2" || H_E || SHA-256(canonical JSON of the encrypted ballot)
+
+H_E is the extended base hash (spec 2.0.0 eq. 23); the ballot's canonical JSON is egk's object for
+an encrypted ballot (``engine.record.codec.encode_encrypted_ballot``) in the board's canonical form
+(``engine.board.entries.canonical_json``: sorted keys, compact, fixed-width hex), the very bytes
+the log holds. It carries every field of the ballot: its id, style, device, timestamp, state (CAST
+or SPOILED), B_aux, confirmation code H(B) (eq. 58), election id, and every contest's ciphertexts,
+range proofs (eq. 46, 56), contest hash and contest data (C0, C1, C2), so nothing in a submission
+can change without the signature failing. (Signing H(B) alone, as v1 did, left the state, the id
+and the contest data open to anyone between the voter and the board: H(B) covers none of them.)
+The domain prefix keeps a submission signature from being valid for any other message this engine
+signs, and v1 signatures from being read as v2 ones.
 
 Credential files are canonical JSON {"kind": "ballotchain-voter-credential-v1", "public_key",
 "private_key"} (raw keys in hex) written with mode 0600 (``engine.board.sth.save_key``).
@@ -17,6 +27,7 @@ Credential files are canonical JSON {"kind": "ballotchain-voter-credential-v1", 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import TypeVar
@@ -24,15 +35,18 @@ from typing import TypeVar
 import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from engine.board.entries import canonical_json
 from engine.board.sth import ed25519_verify, load_key, private_key_bytes, public_key_bytes, save_key
+from engine.election import EncryptedBallot
 from engine.errors import BallotchainError
 from engine.hash import UInt256
+from engine.record.codec import encode_encrypted_ballot
 
 DID_KEY_PREFIX = "did:key:"
 MULTIBASE_BASE58BTC = "z"
 MULTICODEC_ED25519_PUB = b"\xed\x01"
 ED25519_PUBLIC_KEY_SIZE = 32
-SUBMISSION_DOMAIN = b"ballotchain-submission-v1"
+SUBMISSION_DOMAIN = b"ballotchain-submission-v2"
 _BASE58_BTC = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 _MAX_DID_LENGTH = 128
 
@@ -88,11 +102,22 @@ def is_did_key(did: object) -> bool:
     return True
 
 
-def submission_message(h_e: UInt256, confirmation_code: UInt256) -> bytes:
-    """The bytes a voter signs: b"ballotchain-submission-v1" || H_E || H(B) (eq. 23, eq. 58)."""
-    if not isinstance(h_e, UInt256) or not isinstance(confirmation_code, UInt256):
-        raise CredentialError("H_E and the confirmation code are UInt256 values")
-    return SUBMISSION_DOMAIN + h_e.data + confirmation_code.data
+def ballot_digest(ballot: EncryptedBallot) -> bytes:
+    """SHA-256 of the encrypted ballot's canonical JSON (every field of the ballot, as the log holds it)."""
+    if not isinstance(ballot, EncryptedBallot):
+        raise CredentialError(f"a submission signs an encrypted ballot, not {type(ballot).__name__}")
+    try:
+        encoded = canonical_json(encode_encrypted_ballot(ballot))
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise CredentialError(f"the ballot cannot be encoded: {exc}") from exc
+    return hashlib.sha256(encoded).digest()
+
+
+def submission_message(h_e: UInt256, ballot: EncryptedBallot) -> bytes:
+    """The bytes a voter signs: b"ballotchain-submission-v2" || H_E (eq. 23) || ballot_digest(ballot)."""
+    if not isinstance(h_e, UInt256):
+        raise CredentialError("H_E is a UInt256 value")
+    return SUBMISSION_DOMAIN + h_e.data + ballot_digest(ballot)
 
 
 _K = TypeVar("_K", bound="Ed25519KeyHolder")
@@ -155,16 +180,16 @@ class VoterCredential(Ed25519KeyHolder):
         return f"VoterCredential({self.did})"
 
 
-def sign_submission(credential: VoterCredential, h_e: UInt256, confirmation_code: UInt256) -> bytes:
-    """The voter's signature on a submission (64 bytes)."""
-    return credential.sign(submission_message(h_e, confirmation_code))
+def sign_submission(credential: VoterCredential, h_e: UInt256, ballot: EncryptedBallot) -> bytes:
+    """The voter's signature on a submission of ``ballot`` to the election H_E (64 bytes)."""
+    return credential.sign(submission_message(h_e, ballot))
 
 
-def verify_submission(did: str, h_e: UInt256, confirmation_code: UInt256, signature: bytes) -> bool:
-    """Does ``signature`` by the key of ``did`` sign (H_E, H(B))? False for any malformed input."""
+def verify_submission(did: str, h_e: UInt256, ballot: EncryptedBallot, signature: bytes) -> bool:
+    """Does ``signature`` by the key of ``did`` sign (H_E, the whole ballot)? False for any malformed input."""
     try:
         public_key = public_key_from_did(did)
-        message = submission_message(h_e, confirmation_code)
+        message = submission_message(h_e, ballot)
     except CredentialError:
         return False
     return ed25519_verify(public_key, message, signature)

@@ -3,7 +3,7 @@
 - ``BoardClient`` speaks the API (engine.server.app) and decodes its answers strictly.
 - ``fetch_election`` gets the election, checks it with the verifier (1.A-4.A: parameters, hashes,
   the guardians' proofs, K and H_E) and against the log's first entry under a signed tree head.
-- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), signs (H_E, H(B)) with the voter's
+- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), signs (H_E, the whole ballot) with the voter's
   DID key, submits, and checks the receipt: the board's signature on the tree head and the inclusion
   proof of exactly this submission.
 - ``check_receipt`` proves a saved receipt's ballot is in the board's latest tree head: inclusion in
@@ -344,14 +344,14 @@ def prepare_submission(
     challenge: bool = False,
     device: str = "online",
 ) -> SignedSubmission:
-    """Encrypt (spec 3.3) on this machine and sign (H_E, H(B)) with the voter's DID key."""
+    """Encrypt (spec 3.3) on this machine and sign (H_E, the whole ballot) with the voter's DID key."""
     election = online.election
     init = election.initialized
     state = BallotState.SPOILED if challenge else BallotState.CAST
     ballot = encrypt_ballot(
         election.manifest, init, plaintext, device=device, code_baux=election.config.baux0, state=state
     ).ballot
-    signature = sign_submission(credential, init.extended_base_hash, ballot.confirmation_code)
+    signature = sign_submission(credential, init.extended_base_hash, ballot)
     return SignedSubmission(ballot, credential.did, signature, election.group)
 
 

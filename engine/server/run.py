@@ -16,6 +16,7 @@ from pathlib import Path
 
 import uvicorn
 
+from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID
 from engine.board.sth import BoardKey
 from engine.credentials.roster import SignedRoster
 from engine.server.app import Limits, create_app
@@ -80,12 +81,20 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     check_workers: int = 0,
+    max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
     limits: Limits | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens."""
     with board_lock(db, "serving it again"):
-        service = BoardService(election, roster, db, board_key, check_workers=check_workers)
+        service = BoardService(
+            election,
+            roster,
+            db,
+            board_key,
+            check_workers=check_workers,
+            max_submissions_per_did=max_submissions_per_did,
+        )
         try:
             service.checker.warm_up()
             sock = listening_socket(host, port)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.board.board import BallotBoard, BallotChecker, BoardError
+from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard, BallotChecker, BoardError
 from engine.board.log import LogError, TransparencyLog
 from engine.board.merkle import MerkleError
 from engine.board.sth import BoardKey
@@ -146,6 +146,8 @@ def open_board(
     checker: BallotChecker,
     election: Election | None = None,
     roster: SignedRoster | None = None,
+    *,
+    max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
 ) -> BallotBoard:
     """The board over an existing log database (election and roster from it unless given)."""
     election = election or stored_election(storage)
@@ -153,7 +155,13 @@ def open_board(
     if election is None or roster is None:
         raise ServiceError(f"{storage.path}: not a board database (no election or roster in it)")
     try:
-        return BallotBoard(TransparencyLog(storage, board_key), election.initialized, roster, checker)
+        return BallotBoard(
+            TransparencyLog(storage, board_key),
+            election.initialized,
+            roster,
+            checker,
+            max_submissions_per_did=max_submissions_per_did,
+        )
     except (LogError, BallotchainError) as exc:
         raise ServiceError(f"{storage.path}: {exc}") from exc
 
@@ -169,6 +177,7 @@ class BoardService:
         board_key: BoardKey,
         *,
         check_workers: int = 0,
+        max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
     ) -> None:
         check_online_election(election, roster)
         self.election = election
@@ -178,7 +187,9 @@ class BoardService:
         try:
             keep_election(self.storage, election, roster)
             self.checker = ProofChecker(election.manifest, election.initialized, check_workers)
-            self.board = open_board(self.storage, board_key, self.checker, election, roster)
+            self.board = open_board(
+                self.storage, board_key, self.checker, election, roster, max_submissions_per_did=max_submissions_per_did
+            )
             self.board.publish_election()
         except BaseException:
             self.storage.close()

@@ -16,7 +16,7 @@ The checks, each independent of the code that ran the board (they replay the log
 - B.3 the record's CAST ballots are exactly the log's counted ballots (ids, and ballots identical in
   every ciphertext, proof and confirmation code), its challenged ballots are challenged submissions
   of the log;
-- B.4 every submission's Ed25519 signature by its DID over (H_E, H(B)) verifies;
+- B.4 every submission's Ed25519 signature by its DID over (H_E, the whole encrypted ballot) verifies;
 - B.5 the roster is well formed and signed by its registrar, bound to this election, and every
   submitting DID is on it;
 - B.6 no DID is counted twice: a second CAST ballot of a DID comes right after a supersession entry
@@ -268,9 +268,9 @@ def _replay_submission(rec: Recorder, replay: _Replay, index: int, entry: Ballot
     where = {"file": ENTRIES_FILE, "ballot_id": bid}
     with rec.timed("B.4"):
         rec.expect(
-            verify_submission(did, replay.h_e, entry.confirmation_code, entry.signature),
+            verify_submission(did, replay.h_e, entry.ballot, entry.signature),
             "B.4",
-            f"entry {index}: the signature of {did} over (H_E, H(B)) does not verify",
+            f"entry {index}: the signature of {did} over (H_E, the ballot) does not verify",
             **where,
         )
     if replay.roster is not None:

@@ -93,7 +93,7 @@ BOARD_CHECKS: tuple[tuple[str, str], ...] = (
     ("B.1", "the board's final signed tree head is signed by the board's key"),
     ("B.2", "the log's entries are canonical and their Merkle root is the final tree head's (RFC 9162)"),
     ("B.3", "the record's CAST ballots are exactly the log's counted ballots, identical; challenged ones are logged"),
-    ("B.4", "every submission's DID signature over (H_E, confirmation code) verifies"),
+    ("B.4", "every submission's DID signature over (H_E, the whole encrypted ballot) verifies"),
     ("B.5", "the roster is signed by the registrar for this election, and every submitting DID is on it"),
     ("B.6", "no DID is counted twice: a re-vote supersedes the DID's counted ballot on the log"),
     ("B.7", "the log opens with this election (H_E, K, H_M, roster root) and closes with the counted ballots"),
