@@ -85,10 +85,13 @@ def group_option(func: F) -> F:
 
 
 def resolve_passphrase(env_var: str, ask: bool, *, confirm: bool = False) -> str | None:
+    """The passphrase, prompted for or taken out of the environment: the variable is removed from
+    this process's environment as it is read, so that no worker or child process inherits it."""
+    from_environment = os.environ.pop(env_var, None)
     if ask:
         value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
         return value
-    return os.environ.get(env_var) or None
+    return from_environment or None
 
 
 def fresh_directory(path: Path, what: str) -> Path:
