@@ -26,14 +26,15 @@ The Lagrange coefficients w_i (eq. 67) are engine.ceremony's.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
 from engine.ceremony import lagrange_coefficient
-from engine.contest_data import decrypt_contest_data
+from engine.contest_data import ContestDataError, decrypt_contest_data
 from engine.election import (
     BallotState,
+    ContestData,
     DecryptedContest,
     DecryptedContestData,
     DecryptedSelection,
@@ -41,6 +42,7 @@ from engine.election import (
     DecryptingTrustee,
     ElectionInitialized,
     EncryptedBallot,
+    EncryptedContest,
     EncryptedTally,
     GuardianRecord,
     HashedCiphertext,
@@ -52,6 +54,9 @@ from engine.hash import UInt256, hash_elems
 from engine.proofs import DecryptionProof, decryption_challenge
 
 TAG_CONTEST_DATA_DECRYPTION = 0x31
+
+# The metadata key, in a challenged ballot's dballot, that says why a contest's data is not decrypted.
+CONTEST_DATA_ERROR_KEY = "contest_data_error:"
 
 # What the guardians can decrypt: a selection or tally ciphertext (A, B), or contest data (C0, C1, C2).
 DecryptionItem = Union[Ciphertext, HashedCiphertext]
@@ -67,6 +72,33 @@ class GuardianShareError(DecryptionError):
 
 class QuorumError(DecryptionError):
     """Too few guardians, unknown guardians, or the same guardian twice."""
+
+
+@dataclass(frozen=True)
+class GuardianFault:
+    """What is wrong with one guardian's partial decryptions or responses.
+
+    ``reason`` reads after the guardian's name ("gave no response"); ``item`` is the first bad item.
+    """
+
+    guardian_id: str
+    reason: str
+    item: int | None = None
+
+
+@dataclass(frozen=True)
+class BallotProblem:
+    """A challenged ballot, or part of one, that cannot be decrypted: the check it fails and why.
+
+    The rest of the decryption goes on without it (see ``DecryptionJob``): one voter's bad ballot
+    must not stop the tally or the other challenged ballots.
+    """
+
+    check_id: str
+    ballot_id: str
+    reason: str
+    contest_id: str = ""
+    selection_id: str = ""
 
 
 # ------------------------------------------------------------------------------- public inputs
@@ -298,31 +330,63 @@ def _challenge(
     return contest_data_challenge(context.extended_base_hash, context.public_key, item, a, b, m)
 
 
+def _participant_problem(
+    context: DecryptionContext, s: GuardianShares, n_items: int
+) -> tuple[type[DecryptionError], str] | None:
+    """Why one guardian's step-1 output cannot enter the combination (the error kind and a predicate
+    on the guardian, e.g. "gave 3 partial decryptions for 5 items"), or None."""
+    record = next((g for g in context.guardians if g.guardian_id == s.guardian_id), None)
+    if record is None:
+        return QuorumError, "is not a guardian of this election"
+    if record.x_coordinate != s.x_coordinate:
+        return QuorumError, f"claims x coordinate {s.x_coordinate}, the record says {record.x_coordinate}"
+    if len(s.shares) != n_items:
+        return GuardianShareError, f"gave {len(s.shares)} partial decryptions for {n_items} items"
+    group = context.group
+    elements = [e for d in s.shares for e in (d.value, d.a, d.b)]
+    if any(e.group is not group for e in elements) or not group.all_in_subgroup(elements):
+        return GuardianShareError, "gave a partial decryption or commitment outside the order-q subgroup"
+    return None
+
+
 def _check_participants(context: DecryptionContext, shares: Sequence[GuardianShares], n_items: int) -> None:
     if len(shares) < context.quorum:
         raise QuorumError(f"{len(shares)} guardians are available; the quorum is k = {context.quorum}")
     ids = [s.guardian_id for s in shares]
     if len(set(ids)) != len(ids):
         raise QuorumError("a guardian appears twice among the available guardians")
-    group = context.group
     for s in shares:
-        record = context.guardian(s.guardian_id)
-        if record.x_coordinate != s.x_coordinate:
-            raise QuorumError(
-                f"guardian {s.guardian_id!r} claims x coordinate {s.x_coordinate}, "
-                f"the record says {record.x_coordinate}"
-            )
-        if len(s.shares) != n_items:
-            raise GuardianShareError(
-                f"guardian {s.guardian_id!r} gave {len(s.shares)} partial decryptions for {n_items} items",
-                [s.guardian_id],
-            )
-        elements = [e for d in s.shares for e in (d.value, d.a, d.b)]
-        if any(e.group is not group for e in elements) or not group.all_in_subgroup(elements):
-            raise GuardianShareError(
-                f"guardian {s.guardian_id!r} gave a partial decryption or commitment outside the order-q subgroup",
-                [s.guardian_id],
-            )
+        problem = _participant_problem(context, s, n_items)
+        if problem is not None:
+            kind, reason = problem
+            message = f"guardian {s.guardian_id!r} {reason}"
+            raise QuorumError(message) if kind is QuorumError else GuardianShareError(message, [s.guardian_id])
+
+
+def screen_shares(
+    context: DecryptionContext, shares: Sequence[GuardianShares], n_items: int
+) -> tuple[tuple[GuardianShares, ...], tuple[GuardianFault, ...]]:
+    """Split the guardians' step-1 outputs into usable ones and faults, before any challenge is issued.
+
+    A guardian unknown to the election, with another x coordinate, with a partial decryption per
+    item missing or extra, or with an element outside the order-q subgroup is left out (and named);
+    so is every copy of a guardian that appears twice. Whether enough remain is the caller's call.
+    """
+    counts: dict[str, int] = {}
+    for s in shares:
+        counts[s.guardian_id] = counts.get(s.guardian_id, 0) + 1
+    good: list[GuardianShares] = []
+    faults: list[GuardianFault] = []
+    for s in shares:
+        if counts[s.guardian_id] > 1:
+            faults.append(GuardianFault(s.guardian_id, "gave partial decryptions twice"))
+            continue
+        problem = _participant_problem(context, s, n_items)
+        if problem is not None:
+            faults.append(GuardianFault(s.guardian_id, problem[1]))
+            continue
+        good.append(s)
+    return tuple(good), tuple(dict.fromkeys(faults))
 
 
 def compute_challenges(
@@ -399,6 +463,41 @@ class CombinedDecryption:
     proof: DecryptionProof
 
 
+def response_faults(
+    context: DecryptionContext,
+    combination: DecryptionCombination,
+    responses: Sequence[GuardianResponses],
+) -> tuple[GuardianFault, ...]:
+    """Every guardian of the combination whose response is missing or fails eq. 74-75 / 83-84.
+
+    a'_i = g^v_i (g^P(i))^c_i with g^P(i) from the commitments K_j,m, b'_i = A^v_i M_i^c_i; a
+    guardian whose a'_i != a_i or b'_i != b_i for an item is named with the first such item.
+    Responses from guardians outside the combination are refused (QuorumError).
+    """
+    by_id = {r.guardian_id: r for r in responses}
+    expected = [s.guardian_id for s in combination.guardian_shares]
+    extra = [gid for gid in by_id if gid not in expected]
+    if extra:
+        raise QuorumError(f"responses from guardians that gave no partial decryption: {', '.join(extra)}")
+    faults = []
+    for shares, w in zip(combination.guardian_shares, combination.weights):
+        response = by_id.get(shares.guardian_id)
+        if response is None:
+            faults.append(GuardianFault(shares.guardian_id, "gave no response"))
+            continue
+        bad = _first_bad_response(context, combination, shares, w, response)
+        if bad is not None:
+            faults.append(
+                GuardianFault(
+                    shares.guardian_id,
+                    f"gave a response that does not verify for item {bad} (eq. 74-75): "
+                    "its partial decryption or its response is wrong",
+                    bad,
+                )
+            )
+    return tuple(faults)
+
+
 def combine_decryptions(
     context: DecryptionContext,
     combination: DecryptionCombination,
@@ -406,33 +505,27 @@ def combine_decryptions(
 ) -> tuple[CombinedDecryption, ...]:
     """Step 4: check every v_i (eq. 74-75 / 83-84) and publish (c, v = sum v_i) (eq. 76 / 85).
 
-    a'_i = g^v_i (g^P(i))^c_i with g^P(i) from the commitments K_j,m, b'_i = A^v_i M_i^c_i; a
-    guardian whose a'_i != a_i or b'_i != b_i for any item is named in the GuardianShareError
-    (together with every other failing guardian).
+    Every guardian that fails (``response_faults``) is named in one GuardianShareError.
     """
+    faults = response_faults(context, combination, responses)
+    if faults:
+        named = "; ".join(f"guardian {f.guardian_id}: {f.reason}" for f in faults)
+        raise GuardianShareError(named, [f.guardian_id for f in faults])
+    return combine_verified(context, combination, responses)
+
+
+def combine_verified(
+    context: DecryptionContext,
+    combination: DecryptionCombination,
+    responses: Sequence[GuardianResponses],
+) -> tuple[CombinedDecryption, ...]:
+    """(c, v = sum v_i) per item (eq. 76 / 85), for responses that ``response_faults`` passed."""
     by_id = {r.guardian_id: r for r in responses}
-    expected = [s.guardian_id for s in combination.guardian_shares]
-    missing = [gid for gid in expected if gid not in by_id]
-    if missing:
-        raise GuardianShareError(f"no responses from guardians {', '.join(missing)}", missing)
-    extra = [gid for gid in by_id if gid not in expected]
-    if extra:
-        raise QuorumError(f"responses from guardians that gave no partial decryption: {', '.join(extra)}")
     group = context.group
-    failures: list[tuple[str, int]] = []
-    for shares, w in zip(combination.guardian_shares, combination.weights):
-        bad = _first_bad_response(context, combination, shares, w, by_id[shares.guardian_id])
-        if bad is not None:
-            failures.append((shares.guardian_id, bad))
-    if failures:
-        named = ", ".join(f"{gid} (item {j})" for gid, j in failures)
-        raise GuardianShareError(
-            f"the partial decryption or response of guardian(s) {named} does not verify (eq. 74-75)",
-            [gid for gid, _ in failures],
-        )
     out = []
     for j, item in enumerate(combination.items):
-        v = group.element_q(sum(int(by_id[gid].responses[j].value) for gid in expected) % int(group.q))
+        total = sum(int(by_id[s.guardian_id].responses[j].value) for s in combination.guardian_shares)
+        v = group.element_q(total % int(group.q))
         out.append(CombinedDecryption(item, combination.values[j], DecryptionProof(combination.challenges[j], v)))
     return tuple(out)
 
@@ -574,6 +667,106 @@ def challenged_ballot_items(init: ElectionInitialized, ballot: EncryptedBallot) 
     return items
 
 
+@dataclass(frozen=True)
+class ChallengedDecryption:
+    """What the decryption gives for one challenged ballot: its dballot, or None when it cannot be
+    published at all, and every problem found on the way."""
+
+    ballot_id: str
+    decrypted: DecryptedTallyOrBallot | None
+    problems: tuple[BallotProblem, ...] = ()
+
+
+def challenged_ballot_problem(init: ElectionInitialized, ballot: EncryptedBallot) -> BallotProblem | None:
+    """Why no guardian can decrypt any part of this challenged ballot, or None.
+
+    A ballot of another election, or one with an A or a C0 outside the order-q subgroup (which a
+    guardian refuses to raise to its secret, ``guardian_partial_decrypt``), is left out of the
+    decryption so that it cannot stop it.
+    """
+    if ballot.election_id != init.extended_base_hash:
+        return BallotProblem("R.election_id", ballot.ballot_id, "the ballot names another election (H_E differs)")
+    group = init.joint_public_key.group
+    for contest in ballot.contests:
+        bases = [contest.contest_data.c0, *(s.ciphertext.pad for s in contest.selections)]
+        if any(b.group is not group for b in bases) or not group.all_in_subgroup(bases):
+            return BallotProblem(
+                "R.subgroup",
+                ballot.ballot_id,
+                "a selection's A or the contest data's C0 is not in the order-q subgroup; "
+                "no guardian decrypts such an element",
+                contest.contest_id,
+            )
+    return None
+
+
+def _contest_data_of(
+    init: ElectionInitialized, contest: EncryptedContest, data: CombinedDecryption
+) -> tuple[DecryptedContestData, str | None]:
+    """The decrypted contest data with its proof (eq. 77-89), and why it does not open, if it does not.
+
+    beta = C0^s is proven whatever C1 and C2 hold. When C1 does not open under it (the MAC of eq. 55
+    fails, C1 has the wrong length, the plaintext does not decode), the contest data is published
+    as the empty ContestData beside the proven beta: anyone can recompute the MAC from beta and see
+    that the ballot's own C1 and C2 open to nothing (the verifier's R.contest_data).
+    """
+    try:
+        decoded = decrypt_contest_data(
+            contest.contest_data, data.value, init.extended_base_hash, init.joint_public_key, contest.contest_id
+        )
+        reason = None
+    except ContestDataError as exc:
+        decoded, reason = ContestData(), str(exc)
+    return DecryptedContestData(decoded, contest.contest_data, data.proof, data.value), reason
+
+
+def assemble_challenged(
+    init: ElectionInitialized,
+    ballot: EncryptedBallot,
+    decryptions: Sequence[CombinedDecryption],
+    *,
+    bound: int = 1,
+) -> ChallengedDecryption:
+    """dballot-<id>.json from the combined decryptions of ``challenged_ballot_items``, section 3.6.5,
+    as far as the ballot allows.
+
+    Each selection: S = beta M^-1 = K^sigma with sigma in 0..bound (1: a 0/1 selection), with its
+    proof; each contest's data: beta (eq. 78) with its proof (eq. 81, egk form) and the decoded
+    contest data. Contest data that does not open under the proven beta (R.contest_data: the MAC
+    of eq. 55 fails, or the plaintext does not decode) is published as the empty ContestData with
+    its beta and proof, and the ballot's metadata says why under ``contest_data_error:<contest id>``;
+    its selections are published as usual. A selection outside 0..bound (13.B: the ballot's range
+    proofs cannot hold) leaves the whole ballot unpublished.
+    """
+    if len(decryptions) != len(challenged_ballot_items(init, ballot)):
+        raise DecryptionError(f"the decryptions do not match ballot {ballot.ballot_id!r}")
+    bid = ballot.ballot_id
+    it = iter(decryptions)
+    contests, problems, notes = [], [], []
+    for contest in ballot.contests:
+        data = next(it)
+        selections = []
+        for s in contest.selections:
+            d = next(it)
+            try:
+                t_elem, t = tally_value(
+                    s.ciphertext, d.value, init.joint_public_key, bound, f"selection {s.selection_id!r}"
+                )
+            except DecryptionError as exc:
+                problems.append(BallotProblem("13.B", bid, str(exc), contest.contest_id, s.selection_id))
+                continue
+            selections.append(DecryptedSelection(s.selection_id, t, t_elem, s.ciphertext, d.proof))
+        contest_data, reason = _contest_data_of(init, contest, data)
+        if reason is not None:
+            problems.append(BallotProblem("R.contest_data", bid, reason, contest.contest_id))
+            notes.append((CONTEST_DATA_ERROR_KEY + contest.contest_id, reason))
+        contests.append(DecryptedContest(contest.contest_id, tuple(selections), contest_data))
+    if any(p.check_id == "13.B" for p in problems):
+        return ChallengedDecryption(bid, None, tuple(problems))
+    decrypted = DecryptedTallyOrBallot(bid, tuple(contests), init.extended_base_hash, tuple(notes))
+    return ChallengedDecryption(bid, decrypted, tuple(problems))
+
+
 def assemble_challenged_ballot(
     init: ElectionInitialized,
     ballot: EncryptedBallot,
@@ -581,41 +774,13 @@ def assemble_challenged_ballot(
     *,
     bound: int = 1,
 ) -> DecryptedTallyOrBallot:
-    """dballot-<id>.json from the combined decryptions of ``challenged_ballot_items``, section 3.6.5.
-
-    Each selection: S = beta M^-1 = K^sigma with sigma in 0..bound (1: a 0/1 selection), with
-    its proof; each contest's data: beta (eq. 78) with its proof (eq. 81, egk form) and the
-    decoded contest data.
-    """
-    if len(decryptions) != len(challenged_ballot_items(init, ballot)):
-        raise DecryptionError(f"the decryptions do not match ballot {ballot.ballot_id!r}")
-    it = iter(decryptions)
-    contests = []
-    for contest in ballot.contests:
-        data = next(it)
-        where = f"ballot {ballot.ballot_id!r}, contest {contest.contest_id!r}"
-        selections = []
-        for s in contest.selections:
-            d = next(it)
-            t_elem, t = tally_value(
-                s.ciphertext, d.value, init.joint_public_key, bound, f"{where}, selection {s.selection_id!r}"
-            )
-            selections.append(DecryptedSelection(s.selection_id, t, t_elem, s.ciphertext, d.proof))
-        contest_data = decrypt_contest_data(
-            contest.contest_data,
-            data.value,
-            init.extended_base_hash,
-            init.joint_public_key,
-            contest.contest_id,
-        )
-        contests.append(
-            DecryptedContest(
-                contest.contest_id,
-                tuple(selections),
-                DecryptedContestData(contest_data, contest.contest_data, data.proof, data.value),
-            )
-        )
-    return DecryptedTallyOrBallot(ballot.ballot_id, tuple(contests), init.extended_base_hash)
+    """``assemble_challenged``, strict: any problem raises DecryptionError naming it."""
+    outcome = assemble_challenged(init, ballot, decryptions, bound=bound)
+    if outcome.problems or outcome.decrypted is None:
+        first = outcome.problems[0]
+        where = f"ballot {first.ballot_id!r}, contest {first.contest_id!r}"
+        raise DecryptionError(f"{where}: {first.reason}")
+    return outcome.decrypted
 
 
 def decrypt_challenged_ballot(
@@ -633,20 +798,64 @@ def decrypt_challenged_ballot(
 
 
 @dataclass(frozen=True)
+class JobDecryption:
+    """What one decryption session publishes: tally.json, the challenged ballots that can be
+    published, and the problems of the challenged ballots (left out, or published in part)."""
+
+    tally: DecryptedTallyOrBallot
+    ballots: tuple[DecryptedTallyOrBallot, ...]
+    problems: tuple[BallotProblem, ...]
+
+
+@dataclass(frozen=True)
 class DecryptionJob:
     """Everything one decryption session decrypts: the tally and the challenged ballots.
 
     Guardians on separate machines compute their shares over ``items`` in this order; the
-    ``fingerprint`` binds every exchanged file to the same list of ciphertexts.
+    ``fingerprint`` binds every exchanged file to the same list of ciphertexts. ``left_out``
+    holds the challenged ballots that no guardian can decrypt (``challenged_ballot_problem``).
     """
 
     encrypted_tally: EncryptedTally
     challenged: tuple[EncryptedBallot, ...] = ()
+    left_out: tuple[BallotProblem, ...] = ()
+
+    @classmethod
+    def of(
+        cls, init: ElectionInitialized, encrypted_tally: EncryptedTally, challenged: Iterable[EncryptedBallot]
+    ) -> DecryptionJob:
+        """The job every party derives alike from the record: the challenged ballots in id order,
+        those that cannot be decrypted at all left out with their problem."""
+        kept: list[EncryptedBallot] = []
+        left_out: list[BallotProblem] = []
+        for ballot in sorted(challenged, key=lambda b: b.ballot_id):
+            problem = challenged_ballot_problem(init, ballot)
+            if problem is None:
+                kept.append(ballot)
+            else:
+                left_out.append(problem)
+        return cls(encrypted_tally, tuple(kept), tuple(left_out))
 
     def items(self, init: ElectionInitialized) -> list[DecryptionItem]:
         out = tally_items(self.encrypted_tally)
         for ballot in self.challenged:
             out.extend(challenged_ballot_items(init, ballot))
+        return out
+
+    def item_labels(self) -> list[str]:
+        """What each item is, in item order, for messages: "tally contest c, selection s", ..."""
+        out = [
+            f"tally contest {c.contest_id}, selection {s.selection_id}"
+            for c in self.encrypted_tally.contests
+            for s in c.selections
+        ]
+        for ballot in self.challenged:
+            for contest in ballot.contests:
+                out.append(f"ballot {ballot.ballot_id} contest {contest.contest_id}, contest data")
+                out.extend(
+                    f"ballot {ballot.ballot_id} contest {contest.contest_id}, selection {s.selection_id}"
+                    for s in contest.selections
+                )
         return out
 
     def fingerprint(self, init: ElectionInitialized) -> UInt256:
@@ -660,23 +869,41 @@ class DecryptionJob:
 
     def assemble(
         self, init: ElectionInitialized, decryptions: Sequence[CombinedDecryption], *, max_votes: int = 1
-    ) -> tuple[DecryptedTallyOrBallot, tuple[DecryptedTallyOrBallot, ...]]:
-        """tally.json and one dballot per challenged ballot from the combined decryptions."""
+    ) -> JobDecryption:
+        """tally.json and the challenged ballots from the combined decryptions, with their problems.
+
+        The tally is all or nothing (DecryptionError); a challenged ballot's problem only keeps
+        that ballot (or that contest's data) out.
+        """
         n_tally = len(tally_items(self.encrypted_tally))
         tally = assemble_tally(init, self.encrypted_tally, decryptions[:n_tally], max_votes=max_votes)
-        ballots = []
+        ballots: list[DecryptedTallyOrBallot] = []
+        problems: list[BallotProblem] = list(self.left_out)
         start = n_tally
         for ballot in self.challenged:
             size = len(challenged_ballot_items(init, ballot))
-            ballots.append(assemble_challenged_ballot(init, ballot, decryptions[start : start + size]))
+            outcome = assemble_challenged(init, ballot, decryptions[start : start + size])
             start += size
+            problems.extend(outcome.problems)
+            if outcome.decrypted is not None:
+                ballots.append(outcome.decrypted)
         if start != len(decryptions):
             raise DecryptionError("more decryptions than items in the decryption job")
-        return tally, tuple(ballots)
+        return JobDecryption(tally, tuple(ballots), tuple(problems))
 
 
 __all__ = [
+    "BallotProblem",
+    "CONTEST_DATA_ERROR_KEY",
+    "ChallengedDecryption",
     "CombinedDecryption",
+    "GuardianFault",
+    "JobDecryption",
+    "assemble_challenged",
+    "combine_verified",
+    "challenged_ballot_problem",
+    "response_faults",
+    "screen_shares",
     "DecryptionJob",
     "assemble_challenged_ballot",
     "assemble_tally",

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from engine.ceremony import lagrange_coefficient
 from engine.contest_data import encrypt_contest_data
 from engine.decrypt import (
+    CONTEST_DATA_ERROR_KEY,
     DecryptionContext,
+    DecryptionJob,
     GuardianResponses,
     GuardianShareError,
     PartialDecryption,
@@ -30,6 +32,8 @@ from engine.decrypt import (
     decrypt_tally,
     guardian_partial_decrypt,
     guardian_respond,
+    response_faults,
+    screen_shares,
     tally_value,
     verify_contest_data_decryption,
 )
@@ -387,3 +391,89 @@ def test_the_contest_data_challenge_hashes_c1_as_hex_text():
     assert c != hash_elems(H_E, 0x31, election.key, enc.c0, enc.c1, enc.c2, a, b, beta).to_q(T)
     proof = DecryptionProof(c, ZERO)
     assert not verify_contest_data_decryption(H_E, election.key, enc, beta, proof)
+
+
+# ------------------------------------------------------------------ no single bad party stops the decryption
+
+
+def test_screening_leaves_out_each_bad_guardian_and_keeps_the_others():
+    election = make_election(4, 2, 61)
+    items = [encrypt(1, T.random_q(), election.key), encrypt(0, T.random_q(), election.key)]
+    shares = [guardian_partial_decrypt(t, items)[0] for t in election.trustees]
+    outside = PartialDecryption(T.element_p(int(T.p) - 1), shares[1].shares[0].a, shares[1].shares[0].b)
+    shares[1] = dataclasses.replace(shares[1], shares=(outside, shares[1].shares[1]))
+    shares[2] = dataclasses.replace(shares[2], shares=shares[2].shares[:1])
+    stranger = dataclasses.replace(shares[3], guardian_id="mallory")
+    good, faults = screen_shares(election.context, [shares[0], shares[1], shares[2], stranger, shares[3]], len(items))
+    assert [s.guardian_id for s in good] == ["guardian1", "guardian4"]
+    reasons = {f.guardian_id: f.reason for f in faults}
+    assert "subgroup" in reasons["guardian2"] and "1 partial decryptions for 2 items" in reasons["guardian3"]
+    assert "not a guardian" in reasons["mallory"]
+    twice = screen_shares(election.context, [shares[0], shares[0], shares[3]], len(items))
+    assert [s.guardian_id for s in twice[0]] == ["guardian4"]
+    assert [(f.guardian_id, f.reason) for f in twice[1]] == [("guardian1", "gave partial decryptions twice")]
+
+
+def test_response_faults_name_each_bad_or_silent_guardian_with_the_first_bad_item():
+    election = make_election(3, 2, 67)
+    items = [encrypt(1, T.random_q(), election.key), encrypt(1, T.random_q(), election.key)]
+    results = [guardian_partial_decrypt(t, items) for t in election.trustees]
+    combination = compute_challenges(election.context, items, [s for s, _ in results])
+    responses = [guardian_respond(st, combination.challenges_for(st.guardian_id)) for _, st in results]
+    wrong = GuardianResponses("guardian2", (responses[1].responses[0], responses[1].responses[1] + 1))
+    faults = response_faults(election.context, combination, [responses[0], wrong])
+    assert [(f.guardian_id, f.item) for f in faults] == [("guardian2", 1), ("guardian3", None)]
+    assert faults[1].reason == "gave no response"
+    assert response_faults(election.context, combination, responses) == ()
+
+
+def test_corrupted_contest_data_is_published_as_empty_with_its_proven_beta():
+    election = make_election(3, 2, 71)
+    ballot = _challenged_ballot(election, {"c0s1": 1}, {"c1": ContestData((), ("Write-In",), "normal")})
+    bad = ballot.contests[1]
+    flipped = bytes([bad.contest_data.c1[0] ^ 1]) + bad.contest_data.c1[1:]
+    ballot = dataclasses.replace(
+        ballot,
+        contests=(
+            ballot.contests[0],
+            dataclasses.replace(bad, contest_data=dataclasses.replace(bad.contest_data, c1=flipped)),
+        ),
+    )
+    tally = tally_ballots(small_manifest(), H_E, [], "t", group=T)
+    job = DecryptionJob.of(election.init, tally, [ballot])
+    decryptions = decrypt_items(election.context, election.trustees[:2], job.items(election.init))
+    published = job.assemble(election.init, decryptions)
+    assert [(p.check_id, p.ballot_id, p.contest_id) for p in published.problems] == [
+        ("R.contest_data", "spoil-me", "c1")
+    ]
+    assert "MAC" in published.problems[0].reason
+    (decrypted,) = published.ballots
+    assert dict(decrypted.metadata) == {CONTEST_DATA_ERROR_KEY + "c1": published.problems[0].reason}
+    good, corrupt = decrypted.contests
+    assert good.decrypted_contest_data is not None and good.decrypted_contest_data.contest_data == ContestData()
+    data = corrupt.decrypted_contest_data
+    assert data is not None and data.contest_data == ContestData()
+    assert data.beta == bad.contest_data.c0**election.secret
+    assert verify_contest_data_decryption(H_E, election.key, data.encrypted_contest_data, data.beta, data.proof)
+    assert [s.tally for c in decrypted.contests for s in c.selections] == [0, 1, 0, 0, 0]
+
+
+def test_a_challenged_ballot_no_guardian_can_decrypt_is_left_out_of_the_job():
+    election = make_election(2, 2, 73)
+    good = _challenged_ballot(election, {"c0s0": 1}, {})
+    bad = dataclasses.replace(_challenged_ballot(election, {}, {}), ballot_id="bad-c0")
+    first = bad.contests[0]
+    outside = dataclasses.replace(first.contest_data, c0=T.element_p(int(T.p) - 1))
+    bad = dataclasses.replace(bad, contests=(dataclasses.replace(first, contest_data=outside), *bad.contests[1:]))
+    other = dataclasses.replace(_challenged_ballot(election, {}, {}), ballot_id="other", election_id=UInt256(bytes(32)))
+    tally = tally_ballots(small_manifest(), H_E, [], "t", group=T)
+    job = DecryptionJob.of(election.init, tally, [bad, other, good])
+    assert [b.ballot_id for b in job.challenged] == ["spoil-me"]
+    assert [(p.check_id, p.ballot_id, p.contest_id) for p in job.left_out] == [
+        ("R.subgroup", "bad-c0", "c0"),
+        ("R.election_id", "other", ""),
+    ]
+    published = job.assemble(
+        election.init, decrypt_items(election.context, election.trustees, job.items(election.init))
+    )
+    assert [b.id for b in published.ballots] == ["spoil-me"] and len(published.problems) == 2
