@@ -55,6 +55,8 @@ from engine.proofs import DecryptionProof, decryption_challenge
 
 TAG_CONTEST_DATA_DECRYPTION = 0x31
 
+# A GuardianFault's reason when the guardian sent no response at all (it may only be late).
+NO_RESPONSE = "gave no response"
 # The metadata key, in a challenged ballot's dballot, that says why a contest's data is not decrypted.
 CONTEST_DATA_ERROR_KEY = "contest_data_error:"
 
@@ -483,7 +485,7 @@ def response_faults(
     for shares, w in zip(combination.guardian_shares, combination.weights):
         response = by_id.get(shares.guardian_id)
         if response is None:
-            faults.append(GuardianFault(shares.guardian_id, "gave no response"))
+            faults.append(GuardianFault(shares.guardian_id, NO_RESPONSE))
             continue
         bad = _first_bad_response(context, combination, shares, w, response)
         if bad is not None:
@@ -899,6 +901,7 @@ __all__ = [
     "CombinedDecryption",
     "GuardianFault",
     "JobDecryption",
+    "NO_RESPONSE",
     "assemble_challenged",
     "combine_verified",
     "challenged_ballot_problem",

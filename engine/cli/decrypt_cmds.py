@@ -41,6 +41,7 @@ from engine.cli.common import (
     resolve_passphrase,
 )
 from engine.decrypt import (
+    NO_RESPONSE,
     BallotProblem,
     DecryptionContext,
     DecryptionJob,
@@ -435,9 +436,11 @@ def _new_round_needed(
     """Nothing published: name the failing guardians and say how a new round without them goes."""
     failed = {f.guardian_id for f in faults}
     lines = _fault_lines(session, faults)
-    if any(f.reason == "gave no response" for f in faults):
+    silent = [f.guardian_id for f in faults if f.reason == NO_RESPONSE]
+    if silent:
         lines.append(
-            "(a guardian left out with `decrypt challenge --exclude` must be left out of `decrypt combine` too)"
+            f"if {', '.join(silent)} will still answer, run this command again once the response files are in "
+            f"{responses_dir} (a guardian left out with `decrypt challenge --exclude` must be left out here too)"
         )
     k = session.quorum
     if len(answered) >= k:

@@ -7,6 +7,7 @@ Driven through the command line on the test group, each guardian with its own se
   selections and beta, names it (check, ballot, contest) on stderr and exits 1; `verify` names it;
 - a guardian whose response is wrong, with three of three present and k = 2: nothing is published,
   the guardian is named, and the round the command prints (without it) completes and verifies;
+  likewise a guardian that never answers;
 - the same with exactly k present: the command fails naming the guardian, says which other guardian
   can step in, leaves every earlier file as it was, and the round with that guardian completes;
 - a guardian whose partial decryptions are for other items: it is left out at the challenge step and
@@ -232,6 +233,26 @@ def test_a_wrong_response_with_exactly_k_present_fails_clearly_and_leaves_the_fi
     assert snapshot(record, partials, challenges, responses) == before
 
     complete_round(election, ("guardian-1", "guardian-2"), failed.stderr, "guardian-3")
+    assert verify_json(record, expect=0)["ok"]
+
+
+def test_a_guardian_that_never_answers_does_not_stop_the_others(election: Path) -> None:
+    record = election / "record"
+    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
+    guardians_decrypt(election, GUARDIANS, partials)
+    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
+    guardians_respond(election, ("guardian-1", "guardian-3"), challenges, responses)  # guardian-2 goes silent
+
+    waiting = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
+    assert waiting.exit_code == 1, waiting.output
+    assert "guardian guardian-2 gave no response" in waiting.stderr
+    assert "if guardian-2 will still answer, run this command again" in waiting.stderr
+    run("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses,
+        "--exclude", "nobody", expect=2)  # fmt: skip
+    run("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses,
+        "--exclude", "../guardian-2", expect=2)  # fmt: skip
+
+    complete_round(election, ("guardian-1", "guardian-3"), waiting.stderr, "guardian-2")
     assert verify_json(record, expect=0)["ok"]
 
 
