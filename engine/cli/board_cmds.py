@@ -305,7 +305,12 @@ def board_group() -> None:
 @click.option("--election", "election_dir", type=click.Path(path_type=Path), required=True, help="Election record.")
 @click.option("--roster", "roster_file", type=click.Path(path_type=Path), required=True, help="Signed roster.")
 @click.option("--db", type=click.Path(path_type=Path), required=True, help="The board's SQLite database.")
-@click.option("--board-key", type=click.Path(path_type=Path), required=True, help="Board key (created if missing).")
+@click.option(
+    "--board-key",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The board's key file (its key must be the one in the election's board_keys.json).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free port.")
 @click.option(
@@ -337,9 +342,13 @@ def board_serve_command(
     election = Election.from_record(election_dir)
     roster = read_roster(roster_file)
     check_online_election(election, roster)
-    key, made = load_or_make_board_key(board_key)
-    if made:
-        click.echo(f"ballotchain board: new board key written to {board_key}", err=True)
+    if not board_key.exists():
+        raise CommandFailed(
+            f"{board_key}: no board key; make it and fix it in the election record first "
+            f"(ballotchain election keys --record {election_dir} --board-key {board_key} --roster {roster_file})"
+        )
+    key = BoardKey.load(board_key)
+    check_online_election(election, roster, key.public_key)
 
     def ready(url: str) -> None:
         click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
@@ -387,14 +396,20 @@ def board_export_command(db: Path, election_dir: Path, out: Path) -> None:
 @board_group.command("monitor")
 @click.option("--board", "board_url", required=True, help="The board's URL.")
 @click.option("--state", "state_file", type=click.Path(path_type=Path), help="Last head seen (read, then updated).")
-@click.option("--board-key-pub", help="The board's public key (hex), if not pinned in --state yet.")
+@click.option(
+    "--board-key",
+    "--board-key-pub",
+    "board_key_pin",
+    metavar="HEX",
+    help="Pin the board's public key (64 hex digits); default: the state's, else the election's board_keys.json.",
+)
 @one_line_errors
-def board_monitor_command(board_url: str, state_file: Path | None, board_key_pub: str | None) -> None:
+def board_monitor_command(board_url: str, state_file: Path | None, board_key_pin: str | None) -> None:
     """Fetch the latest signed tree head and prove the log only grew since the last one seen."""
     state = None
     if state_file is not None and state_file.exists():
         state = MonitorState.from_json(load_json(state_file))
-    pinned = parse_public_key(board_key_pub) if board_key_pub else None
+    pinned = parse_public_key(board_key_pin, "board") if board_key_pin else None
     with BoardClient(board_url) as client:
         new = _client_step(lambda: monitor(client, state, board_public_key=pinned))
     if state is None:
@@ -420,13 +435,37 @@ def default_receipt_path(ballot_id: str) -> Path:
     return Path(f"receipt-{ballot_id}.json")
 
 
+def board_key_pins(func: Callable[..., None]) -> Callable[..., None]:
+    """--board-key HEX (alias --board-key-pub) and --registrar-key HEX: keys the voter knows from elsewhere."""
+    func = click.option(
+        "--registrar-key",
+        "registrar_key_pin",
+        metavar="HEX",
+        help="Pin the registrar's public key (64 hex digits): the roster must be signed by it.",
+    )(func)
+    return click.option(
+        "--board-key",
+        "--board-key-pub",
+        "board_key_pin",
+        metavar="HEX",
+        help="Pin the board's public key (64 hex digits); default: the one in the election's board_keys.json.",
+    )(func)
+
+
+def parse_key_pins(board: str | None, registrar: str | None) -> tuple[bytes | None, bytes | None]:
+    return (
+        parse_public_key(board, "board") if board else None,
+        parse_public_key(registrar, "registrar") if registrar else None,
+    )
+
+
 @click.command("vote")
 @click.option("--board", "board_url", required=True, help="The board's URL.")
 @click.option("--credential", type=click.Path(path_type=Path), required=True, help="Your voter credential file.")
 @click.option("--ballot", "ballot_file", type=click.Path(path_type=Path), required=True, help="Your plaintext ballot.")
 @click.option("--challenge", is_flag=True, help="Challenge (audit) the ballot instead of casting it.")
 @click.option("--receipt", "receipt_file", type=click.Path(path_type=Path), help="Where to save the receipt.")
-@click.option("--board-key-pub", help="The board's public key (hex); default: the key the board names.")
+@board_key_pins
 @click.option("--device", default="online", show_default=True, help="Name of the encrypting device.")
 @click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
 @one_line_errors
@@ -436,21 +475,31 @@ def vote_command(
     ballot_file: Path,
     challenge: bool,
     receipt_file: Path | None,
-    board_key_pub: str | None,
+    board_key_pin: str | None,
+    registrar_key_pin: str | None,
     device: str,
     allow_test_group: bool,
 ) -> None:
-    """Encrypt a ballot on this machine, sign it with your DID, submit it and check the receipt."""
+    """Encrypt a ballot on this machine, sign it with your DID, submit it and check the receipt.
+
+    The board must serve the election's board_keys.json, sign with its board key and serve a roster
+    signed by its registrar key; --board-key and --registrar-key pin those keys (exit 1 if they differ).
+    """
     voter = VoterCredential.load(credential)
     plaintext = read_plaintext_ballot(ballot_file)
     out = receipt_file or default_receipt_path(plaintext.ballot_id)
     if out.exists():
         raise CommandFailed(f"{out}: the receipt file exists already")
     pending_file = out.with_name(out.name + ".pending")
-    pinned = parse_public_key(board_key_pub) if board_key_pub else None
+    board_pin, registrar_pin = parse_key_pins(board_key_pin, registrar_key_pin)
     with BoardClient(board_url) as client:
         online = _client_step(
-            lambda: fetch_election(client, board_public_key=pinned, allow_test_group=allow_test_group)
+            lambda: fetch_election(
+                client,
+                board_public_key=board_pin,
+                registrar_public_key=registrar_pin,
+                allow_test_group=allow_test_group,
+            )
         )
         if pending_file.exists():
             submission = SignedSubmission.from_json(load_json(pending_file))
@@ -495,12 +544,22 @@ def receipt_group() -> None:
 @receipt_group.command("check")
 @click.argument("receipt_file", type=click.Path(path_type=Path))
 @click.option("--board", "board_url", help="The board's URL (default: the one in the receipt).")
+@board_key_pins
 @one_line_errors
-def receipt_check_command(receipt_file: Path, board_url: str | None) -> None:
-    """Prove the receipt's ballot is in the board's latest signed tree (inclusion + consistency)."""
+def receipt_check_command(
+    receipt_file: Path, board_url: str | None, board_key_pin: str | None, registrar_key_pin: str | None
+) -> None:
+    """Prove the receipt's ballot is in the board's latest signed tree (inclusion + consistency).
+
+    The receipt's board key must be the one in the election's board_keys.json, and the board's roster
+    signed by its registrar key; --board-key and --registrar-key pin those keys (exit 1 if they differ).
+    """
     saved = CastResult.from_json(load_json(receipt_file))
+    board_pin, registrar_pin = parse_key_pins(board_key_pin, registrar_key_pin)
     with BoardClient(board_url or saved.board_url) as client:
-        latest = _client_step(lambda: check_receipt(client, saved)).latest
+        latest = _client_step(
+            lambda: check_receipt(client, saved, board_public_key=board_pin, registrar_public_key=registrar_pin)
+        ).latest
     console.print(
         f"ballot {saved.ballot.ballot_id} (leaf {saved.receipt.leaf_index}) is in the board's latest tree of "
         f"{latest.tree_size} entries, which extends the receipt's tree of {saved.receipt.sth.tree_size}"

@@ -3,10 +3,12 @@
 Guardians each keep a folder of their own under private/; what they publish or send goes into
 exchange/; the public record goes into record/. With --online the election is defined in election/,
 a registrar gives every voter a DID credential (private/voters/credentials/) and signs the roster,
-the bulletin board runs as a server on loopback (its database and key in board/), voters encrypt
-on their own machines and submit concurrently over HTTP, and the closed board is exported into
-record/ with its log, which the verifier checks too (B.1-B.7). Voters' choices are random (seeded by --seed, so a
-run can be repeated); every cryptographic nonce still comes from `secrets`.
+the board's and the registrar's keys are fixed in the election record (board_keys.json), the
+bulletin board runs as a server on loopback (its database and key in board/), voters encrypt on
+their own machines (pinning both keys) and submit concurrently over HTTP, and the closed board is
+exported into record/ with its log, which the verifier checks too (B.0-B.7). Voters' choices are
+random (seeded by --seed, so a run can be repeated); every cryptographic nonce still comes from
+`secrets`.
 """
 
 from __future__ import annotations
@@ -239,6 +241,12 @@ def vote_online(
 
     db, key = operator / "board.sqlite", operator / "board-key.json"
     operator.mkdir(parents=True)
+    board_key, _ = board_cmds.load_or_make_board_key(key)
+    keys, _ = election_cmds.fix_election_keys(election_dir, board_key.public_key, roster.registrar_public_key)
+    step(
+        f"keys fixed in the election record before voting opens: board {keys.board_public_key.hex()[:16]}..., "
+        f"registrar {keys.registrar_public_key.hex()[:16]}..."
+    )
     drafts = {
         b.ballot_id: PlaintextBallot(f"{b.ballot_id}-draft", b.ballot_style, d.contests)
         for b, d in zip(ballots, random_ballots(manifest, len(ballots), rng))
@@ -250,7 +258,12 @@ def vote_online(
             drafts[first.ballot_id] = PlaintextBallot(f"{first.ballot_id}-draft", first.ballot_style, first.contests)
     with board_server(election_dir, roster_file, db, key, jobs) as url, BoardClient(url) as client:
         step(f"board serving {url}: the election is the log's first entry")
-        online = fetch_election(client, allow_test_group=group_name == "test")
+        online = fetch_election(
+            client,
+            board_public_key=keys.board_public_key,
+            registrar_public_key=keys.registrar_public_key,
+            allow_test_group=group_name == "test",
+        )
         first_seen = monitor(client, None, board_public_key=online.board_public_key)
 
         def voter(number: int, plaintext: PlaintextBallot) -> CastResult:
@@ -275,7 +288,7 @@ def vote_online(
             f"challenged, {len(drafts)} re-voted): every receipt's signed head and inclusion proof checked"
         )
         for result in results:
-            check_receipt(client, result)
+            check_receipt(client, result, board_public_key=keys.board_public_key)
         latest = monitor(client, first_seen)
         step(
             f"every receipt is in the latest tree of {latest.sth.tree_size} entries; the monitor proved the log "

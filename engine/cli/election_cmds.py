@@ -1,4 +1,7 @@
-"""`ballotchain election init`: the election configuration, spec 2.0.0 sections 3.1.2-3.1.5."""
+"""`ballotchain election init`: the election configuration, spec 2.0.0 sections 3.1.2-3.1.5;
+`ballotchain election keys`: the board's and the registrar's keys of an online election, fixed in the
+record (board_keys.json, engine.board.election_keys) before voting opens.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,19 @@ from pathlib import Path
 
 import click
 
+from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys, encode_election_keys
+from engine.cli.board_cmds import load_or_make_board_key, read_roster
 from engine.cli.common import CommandFailed, console, fresh_directory, group_option, one_line_errors
+from engine.credentials.roster import roster_problems
 from engine.election import ElectionConfig, make_election_config
+from engine.errors import BallotchainError
 from engine.group import group_by_name
-from engine.record import ElectionConstants, ElectionRecordWriter
+from engine.record import ElectionConstants, ElectionRecord, ElectionRecordWriter, atomic_write
 from engine.record.codec import decode_manifest
 from engine.record.jsonio import loads
+from engine.record.layout import INITIALIZED
 from engine.record.reader import read_bytes
+from engine.server.client import parse_public_key
 
 
 def init_election(
@@ -69,3 +78,92 @@ def init_command(
     config = init_election(manifest_file, guardians, quorum, out, group_name=group_name, chain=chain, baux0=baux0)
     console.print(f"election configured in {out}: n = {guardians}, k = {quorum}, group {group_name}")
     console.print(f"H_B = {config.election_base_hash.hex()}")
+
+
+def fix_election_keys(
+    record_dir: Path, board_public_key: bytes, registrar_public_key: bytes
+) -> tuple[ElectionKeys, bool]:
+    """Write board_keys.json into the record, bound to its H_E (atomic); (the keys, whether it was written).
+
+    Writing the same keys again changes nothing; a file with other keys is never replaced.
+    """
+    record = ElectionRecord(record_dir)
+    if not record.has(INITIALIZED):
+        raise CommandFailed(
+            f"{record_dir}: no {INITIALIZED}: the keys are bound to H_E, so run `ballotchain ceremony finalize` first"
+        )
+    keys = ElectionKeys(record.initialized.extended_base_hash, board_public_key, registrar_public_key)
+    data = encode_election_keys(keys)
+    path = record.root / ELECTION_KEYS_FILE
+    if path.exists():
+        held = read_bytes(path, str(path))
+        if held == data:
+            return keys, False
+        try:
+            other = decode_election_keys(held)
+        except BallotchainError:
+            raise CommandFailed(f"{path}: exists and is not a keys file; it is not replaced") from None
+        raise CommandFailed(
+            f"{path}: fixes other keys (board {other.board_public_key.hex()}, registrar "
+            f"{other.registrar_public_key.hex()}); keys fixed for an election are never replaced"
+        )
+    atomic_write(path, data, label=str(path), overwrite=False)
+    return keys, True
+
+
+def registrar_key_of_roster(roster_file: Path, record_dir: Path) -> bytes:
+    """The registrar key that signed this roster, which must verify and be bound to this election."""
+    roster = read_roster(roster_file)
+    problems = roster_problems(roster)
+    if problems:
+        raise CommandFailed(f"{roster_file}: the roster does not verify: {problems[0]}")
+    init = ElectionRecord(record_dir).initialized
+    if not roster.is_bound_to(init.extended_base_hash, init.config.manifest_hash):
+        raise CommandFailed(f"{roster_file}: the roster is for another election (its {roster.binding} differs)")
+    return roster.registrar_public_key
+
+
+@election.command("keys")
+@click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True, help="The election record.")
+@click.option(
+    "--board-key", "board_key_file", type=click.Path(path_type=Path), help="The board's key file (created if missing)."
+)
+@click.option("--board-key-pub", help="Or the board's public key (64 hex digits).")
+@click.option("--roster", "roster_file", type=click.Path(path_type=Path), help="The registrar's signed roster.")
+@click.option("--registrar-key-pub", help="Or the registrar's public key (64 hex digits).")
+@one_line_errors
+def keys_command(
+    record_dir: Path,
+    board_key_file: Path | None,
+    board_key_pub: str | None,
+    roster_file: Path | None,
+    registrar_key_pub: str | None,
+) -> None:
+    """Fix the board's and the registrar's keys in the record (board_keys.json) before voting opens."""
+    if (board_key_file is None) == (board_key_pub is None):
+        raise CommandFailed("give the board's key once: --board-key FILE or --board-key-pub HEX")
+    if (roster_file is None) == (registrar_key_pub is None):
+        raise CommandFailed("give the registrar's key once: --roster FILE or --registrar-key-pub HEX")
+    if not ElectionRecord(record_dir).has(INITIALIZED):
+        raise CommandFailed(
+            f"{record_dir}: no {INITIALIZED}: the keys are bound to H_E, so run `ballotchain ceremony finalize` first"
+        )
+    if roster_file is not None:
+        registrar = registrar_key_of_roster(roster_file, record_dir)
+    else:
+        registrar = parse_public_key(registrar_key_pub or "", "registrar")
+    if board_key_file is not None:
+        if not board_key_file.exists() and (Path(record_dir) / ELECTION_KEYS_FILE).exists():
+            raise CommandFailed(
+                f"{record_dir}: its {ELECTION_KEYS_FILE} fixes a board key already; {board_key_file} is not it"
+            )
+        board_key, made = load_or_make_board_key(board_key_file)
+        if made:
+            click.echo(f"ballotchain election keys: new board key written to {board_key_file}", err=True)
+        board = board_key.public_key
+    else:
+        board = parse_public_key(board_key_pub or "", "board")
+    keys, written = fix_election_keys(record_dir, board, registrar)
+    path = Path(record_dir) / ELECTION_KEYS_FILE
+    console.print(f"{'keys fixed in' if written else 'the same keys are already fixed in'} {path}")
+    console.print(f"board key {keys.board_public_key.hex()}, registrar key {keys.registrar_public_key.hex()}")

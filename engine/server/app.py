@@ -7,13 +7,17 @@
     GET  /sth                           the latest signed tree head
     GET  /proof/inclusion?index=&size=  the audit path of leaf ``index`` in the tree of ``size``
     GET  /proof/consistency?old=&new=   the proof that the tree of ``new`` extends the one of ``old``
-    GET  /entries?start=&end=           entries start..end-1 (canonical bytes, base64), at most a page
+    GET  /entries?start=&end=           entries from start on, before end (canonical bytes, base64): at
+                                        most a page, in entries and in bytes; the answer's end is where
+                                        the next page starts
+    GET  /openapi.json                  this API's OpenAPI 3.0 description (engine.server.openapi)
 
 Every answer is a JSON object; a refusal is ``{"error": reason}`` with a 4xx status: 400 for a
 malformed request (bad JSON, unknown or missing fields, a value out of its range, an element not
 in 0..p-1), 413 for a body over the limit, 415 for a body that is not JSON, 403/409/422 as the
 board decides (a DID not on the roster or a bad signature; a ballot id taken; a ballot whose
-proofs do not verify). Nothing that is refused reaches the log.
+proofs do not verify). Nothing that is refused reaches the log. A body's JSON is checked for depth
+before it is parsed (engine.record.jsonio.loads): a deeply nested body is a 400, never a 500.
 
 Decoding a ballot and checking its proofs are CPU heavy; they run in worker threads (and the
 proof checks, in worker processes, see engine.server.checker) so the event loop stays responsive.
@@ -38,13 +42,16 @@ from starlette.routing import Route
 
 from engine.election import EncryptedBallot
 from engine.group import Group
+from engine.manifest import Manifest
 from engine.record import RecordError
 from engine.record.codec import decode_encrypted_ballot
 from engine.record.jsonio import loads
 from engine.server.errors import ApiError
+from engine.server.openapi import BallotShape, openapi_document
 
 MAX_BODY_BYTES = 1 << 20
 MAX_PAGE_ENTRIES = 1000
+MAX_PAGE_BYTES = 1 << 20
 SUBMISSION_KEYS = frozenset({"ballot", "did", "signature"})
 MAX_DID_LENGTH = 200
 _INTEGER = re.compile(r"[0-9]{1,18}")
@@ -68,6 +75,7 @@ class BoardApi(Protocol):
     """
 
     group: Group
+    manifest: Manifest
 
     def election_document(self) -> dict[str, Any]: ...
 
@@ -81,16 +89,18 @@ class BoardApi(Protocol):
 
     def consistency_document(self, old: int, new: int) -> dict[str, Any]: ...
 
-    def entries_document(self, start: int, end: int) -> dict[str, Any]: ...
+    def entries_document(self, start: int, end: int, max_bytes: int) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
 class Limits:
-    """max_body: bytes of a request body; page: entries per /entries answer; submitters: submissions
-    decoded and checked at once (more wait); readers: concurrent read requests in threads."""
+    """max_body: bytes of a request body; page: entries per /entries answer; page_bytes: bytes of base64
+    entries per /entries answer (one entry is sent whatever its size); submitters: submissions decoded
+    and checked at once (more wait); readers: concurrent read requests in threads."""
 
     max_body: int = MAX_BODY_BYTES
     page: int = MAX_PAGE_ENTRIES
+    page_bytes: int = MAX_PAGE_BYTES
     submitters: int = 8
     readers: int = 16
 
@@ -201,6 +211,13 @@ def parse_submission(body: bytes, group: Group) -> Submission:
 def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
     """The ASGI application serving ``board``."""
     limits = limits or Limits()
+    api_description = openapi_document(
+        max_body=limits.max_body,
+        page=limits.page,
+        page_bytes=limits.page_bytes,
+        max_did=MAX_DID_LENGTH,
+        shape=BallotShape.of(board.manifest, board.group),
+    )
     submit_limiter = anyio.CapacityLimiter(limits.submitters)
     read_limiter = anyio.CapacityLimiter(limits.readers)
 
@@ -242,7 +259,11 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         if end < start:
             raise ApiError(400, f"end {end} is before start {start}")
         end = min(end, start + limits.page)
-        return json_response(await in_thread(board.entries_document, start, end))
+        return json_response(await in_thread(board.entries_document, start, end, limits.page_bytes))
+
+    async def openapi(request: Request) -> Response:
+        query_integers(request)
+        return json_response(api_description)
 
     async def index(request: Request) -> Response:
         return json_response(
@@ -255,7 +276,8 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
                     "GET /sth",
                     "GET /proof/inclusion?index=&size=",
                     "GET /proof/consistency?old=&new=",
-                    f"GET /entries?start=&end= (at most {limits.page} a page)",
+                    f"GET /entries?start=&end= (at most {limits.page} entries and {limits.page_bytes} bytes a page)",
+                    "GET /openapi.json",
                 ],
             }
         )
@@ -280,6 +302,7 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         Route("/proof/inclusion", inclusion, methods=["GET"]),
         Route("/proof/consistency", consistency, methods=["GET"]),
         Route("/entries", entries, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
     ]
     return Starlette(
         routes=routes,

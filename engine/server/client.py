@@ -2,15 +2,22 @@
 
 - ``BoardClient`` speaks the API (engine.server.app) and decodes its answers strictly.
 - ``fetch_election`` gets the election, checks it with the verifier (1.A-4.A: parameters, hashes,
-  the guardians' proofs, K and H_E) and against the log's first entry under a signed tree head.
-- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), signs (H_E, the whole ballot) with the voter's
-  DID key, submits, and checks the receipt: the board's signature on the tree head and the inclusion
-  proof of exactly this submission.
+  the guardians' proofs, K and H_E), against its keys file and the caller's pins, and against the
+  log's first entry under a signed tree head.
+- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), signs (H_E, the whole ballot) with
+  the voter's DID key, submits, and checks the receipt: the board's signature on the tree head and the
+  inclusion proof of exactly this submission.
 - ``check_receipt`` proves a saved receipt's ballot is in the board's latest tree head: inclusion in
   the receipt's head, and consistency of that head with the latest one.
 - ``monitor`` fetches the latest head and proves the log only grew since the last head it saw.
+- Every answer is parsed with the record's strict JSON reader (depth-limited): a board cannot crash
+  the client with deeply nested JSON.
 
-A board key is trusted on first use (or given by the caller) and pinned from then on.
+The trust anchors are the board's and the registrar's public keys, fixed in the election record
+before voting opens (board_keys.json, engine.board.election_keys) and served with the election. The
+client checks that the board signs its heads with the board key of that file and serves a roster
+signed by its registrar key; a caller who knows the keys from elsewhere (the officials' announcement)
+pins them, and a board whose keys file, heads or roster differ from the pins is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import httpx
 
 from engine.ballot import encrypt_ballot
 from engine.board.board import Receipt, receipt_leaf_hash, verify_receipt
+from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
 from engine.board.entries import ElectionPublished, EntryError, decode_entry
 from engine.board.merkle import leaf_hash, verify_consistency, verify_inclusion
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
@@ -42,7 +50,7 @@ from engine.server.service import ELECTION_FILES, Election
 from engine.verify import verify_record
 
 DEFAULT_TIMEOUT = 60.0
-PAGE = 1000
+DEFINITION_FILES = tuple(name for name in ELECTION_FILES if name != ELECTION_KEYS_FILE)
 
 
 class BoardClientError(BallotchainError):
@@ -116,8 +124,8 @@ class BoardClient:
 
     def _answer(self, response: httpx.Response) -> dict[str, Any]:
         try:
-            body = response.json()
-        except ValueError:
+            body = loads(response.content, "the board's answer")
+        except RecordError:
             body = None
         if response.status_code != 200:
             reason = body.get("error") if isinstance(body, dict) else None
@@ -156,13 +164,16 @@ class BoardClient:
         return _hashes(body.get("consistency_proof"), "consistency proof")
 
     def entries(self, start: int, end: int) -> list[bytes]:
-        """Entries start..end-1 (as many pages as it takes)."""
+        """Entries start..end-1, page after page (the board bounds each page in entries and in bytes)."""
         out: list[bytes] = []
         while start + len(out) < end:
-            body = self._get("/entries", start=start + len(out), end=end)
+            position = start + len(out)
+            body = self._get("/entries", start=position, end=end)
             page = body.get("entries")
-            if not isinstance(page, list) or not page:
-                raise BoardCheckFailed(f"the board has no entries from {start + len(out)}")
+            if not isinstance(page, list) or not page or len(page) > end - position:
+                raise BoardCheckFailed(f"the board has no entries from {position}")
+            if body.get("start") != position or body.get("end") != position + len(page):
+                raise BoardCheckFailed(f"the board's page of entries from {position} names another range")
             try:
                 out.extend(base64.b64decode(e, validate=True) for e in page)
             except (TypeError, ValueError):
@@ -195,11 +206,18 @@ class OnlineElection:
 
 
 def fetch_election(
-    client: BoardClient, *, board_public_key: bytes | None = None, allow_test_group: bool = False
+    client: BoardClient,
+    *,
+    board_public_key: bytes | None = None,
+    registrar_public_key: bytes | None = None,
+    allow_test_group: bool = False,
 ) -> OnlineElection:
-    """The board's election, checked by the verifier (1.A-4.A) and against the log's first entry."""
+    """The board's election, checked by the verifier (1.A-4.A), against its keys file (board_keys.json) and
+    the keys the caller pins, and against the log's first entry under a signed tree head."""
     doc = client.election()
     record = doc.get("record")
+    if isinstance(record, dict) and ELECTION_KEYS_FILE not in record:
+        raise BoardCheckFailed(f"the board serves no {ELECTION_KEYS_FILE}: its election has no fixed board key")
     if not isinstance(record, dict) or set(record) != set(ELECTION_FILES):
         raise BoardCheckFailed(f"the board's election must carry the record files {', '.join(ELECTION_FILES)}")
     if not all(isinstance(v, str) for v in record.values()):
@@ -209,16 +227,17 @@ def fetch_election(
         election = Election.from_files(files)
     except BallotchainError as exc:
         raise BoardCheckFailed(f"the board's election does not read: {exc}") from None
-    _verify_definition(files, allow_test_group)
+    keys = election.keys
+    check_pinned_keys(keys, board_public_key, registrar_public_key)
+    _verify_definition({name: files[name] for name in DEFINITION_FILES}, allow_test_group)
     sth, served_key = client.sth()
-    key = served_key if board_public_key is None else board_public_key
-    if served_key != key:
-        raise BoardCheckFailed("the board signs with another key than the one given")
-    if not verify_sth(sth, key) or sth.tree_size < 1:
+    check_board_key(served_key, keys, "signs its tree heads")
+    if doc.get("board_public_key") != keys.board_public_key.hex().upper():
+        raise BoardCheckFailed(f"the board's election names another board key than its {ELECTION_KEYS_FILE}")
+    if not verify_sth(sth, keys.board_public_key) or sth.tree_size < 1:
         raise BoardCheckFailed("the board's tree head is not signed by its key")
     roster = client.roster()
-    if not verify_roster(roster):
-        raise BoardCheckFailed("the board's roster does not verify (registrar signature, DIDs, root)")
+    check_roster_key(roster, keys)
     init = election.initialized
     if not roster.is_bound_to(init.extended_base_hash, init.config.manifest_hash):
         raise BoardCheckFailed("the board's roster is for another election")
@@ -239,11 +258,55 @@ def fetch_election(
         raise BoardCheckFailed("the log's first entry publishes another election or roster")
     if not verify_inclusion(leaf_hash(first), 0, sth.tree_size, client.inclusion_proof(0, sth.tree_size), sth.root):
         raise BoardCheckFailed("the log's first entry is not in the board's signed tree")
-    return OnlineElection(election, roster, key, sth)
+    return OnlineElection(election, roster, keys.board_public_key, sth)
+
+
+def check_pinned_keys(keys: ElectionKeys, board_public_key: bytes | None, registrar_public_key: bytes | None) -> None:
+    """Does the election's keys file name the keys the caller pins? (BoardCheckFailed saying which differs)"""
+    for what, pinned, fixed in (
+        ("board key", board_public_key, keys.board_public_key),
+        ("registrar key", registrar_public_key, keys.registrar_public_key),
+    ):
+        if pinned is not None and pinned != fixed:
+            raise BoardCheckFailed(
+                f"{what} differs: pinned {pinned.hex()}, the board's {ELECTION_KEYS_FILE} names {fixed.hex()}"
+            )
+
+
+def served_keys(client: BoardClient) -> ElectionKeys:
+    """The election's keys file as the board serves it at /election (decoded, not yet compared)."""
+    record = client.election().get("record")
+    text = record.get(ELECTION_KEYS_FILE) if isinstance(record, dict) else None
+    if not isinstance(text, str):
+        raise BoardCheckFailed(f"the board serves no {ELECTION_KEYS_FILE}: its election has no fixed board key")
+    try:
+        return decode_election_keys(text.encode("utf-8"))
+    except BallotchainError as exc:
+        raise BoardCheckFailed(f"the board's {exc}") from None
+
+
+def check_roster_key(roster: SignedRoster, keys: ElectionKeys) -> None:
+    """Is the roster signed by the registrar key of the election's keys file?"""
+    if roster.registrar_public_key != keys.registrar_public_key:
+        raise BoardCheckFailed(
+            f"registrar key differs: the board's roster is signed by {roster.registrar_public_key.hex()}, "
+            f"{ELECTION_KEYS_FILE} fixes {keys.registrar_public_key.hex()}"
+        )
+    if not verify_roster(roster, keys.registrar_public_key):
+        raise BoardCheckFailed("the board's roster does not verify (registrar signature, DIDs, root)")
+
+
+def check_board_key(served_key: bytes, keys: ElectionKeys, doing: str) -> None:
+    """Is the key the board presents the board key of the election's keys file?"""
+    if served_key != keys.board_public_key:
+        raise BoardCheckFailed(
+            f"board key differs: the board {doing} with {served_key.hex()}, {ELECTION_KEYS_FILE} fixes "
+            f"{keys.board_public_key.hex()}"
+        )
 
 
 def _verify_definition(files: dict[str, bytes], allow_test_group: bool) -> None:
-    """Run the verifier over the four files: every check it can make must pass (1.A-4.A)."""
+    """Run the verifier over egk's four definition files: every check it can make must pass (1.A-4.A)."""
     with tempfile.TemporaryDirectory(prefix="ballotchain-election-") as tmp:
         for name, data in files.items():
             (Path(tmp) / name).write_bytes(data)
@@ -391,14 +454,35 @@ class ReceiptCheck:
     latest: SignedTreeHead
 
 
-def check_receipt(client: BoardClient, saved: CastResult) -> ReceiptCheck:
-    """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)"""
+def check_receipt(
+    client: BoardClient,
+    saved: CastResult,
+    *,
+    board_public_key: bytes | None = None,
+    registrar_public_key: bytes | None = None,
+) -> ReceiptCheck:
+    """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)
+
+    The receipt's board key must be the one the election's keys file fixes (and the pinned one), and
+    the board's roster must be signed by the registrar key of that file (and the pinned one).
+    """
     key, receipt = saved.board_public_key, saved.receipt
+    if board_public_key is not None and board_public_key != key:
+        raise BoardCheckFailed(f"board key differs: pinned {board_public_key.hex()}, the receipt's is {key.hex()}")
     if not verify_receipt(receipt, key, saved.ballot, saved.did, saved.signature):
         raise BoardCheckFailed("the receipt itself does not verify (tree head signature or inclusion proof)")
+    keys = served_keys(client)
+    if keys.h_e != saved.ballot.election_id:
+        raise BoardCheckFailed(f"the board's {ELECTION_KEYS_FILE} is of another election than the receipt's ballot")
+    check_pinned_keys(keys, board_public_key, registrar_public_key)
+    if keys.board_public_key != key:
+        raise BoardCheckFailed(
+            f"board key differs: the receipt is signed by {key.hex()}, {ELECTION_KEYS_FILE} fixes "
+            f"{keys.board_public_key.hex()}"
+        )
+    check_roster_key(client.roster(), keys)
     latest, served_key = client.sth()
-    if served_key != key:
-        raise BoardCheckFailed("the board now signs with another key than the receipt's")
+    check_board_key(served_key, keys, "now signs its tree heads")
     if not verify_sth(latest, key):
         raise BoardCheckFailed("the board's latest tree head is not signed by its key")
     old = receipt.sth
@@ -434,11 +518,22 @@ class MonitorState:
 
 
 def monitor(client: BoardClient, state: MonitorState | None, *, board_public_key: bytes | None = None) -> MonitorState:
-    """Fetch the latest head; prove it extends the last one seen (RFC 9162 2.1.4.2). The new state."""
+    """Fetch the latest head; prove it extends the last one seen (RFC 9162 2.1.4.2). The new state.
+
+    The board's key comes from the state, else from the election's keys file (which must name the
+    pinned key, if one is given).
+    """
+    if state is not None:
+        key = state.board_public_key
+        if board_public_key is not None and board_public_key != key:
+            raise BoardCheckFailed(f"board key differs: pinned {board_public_key.hex()}, the state's is {key.hex()}")
+    else:
+        keys = served_keys(client)
+        check_pinned_keys(keys, board_public_key, None)
+        key = keys.board_public_key
     latest, served_key = client.sth()
-    key = state.board_public_key if state is not None else board_public_key or served_key
     if served_key != key:
-        raise BoardCheckFailed("the board signs with another key than the pinned one")
+        raise BoardCheckFailed(f"board key differs: the board signs with {served_key.hex()}, not {key.hex()}")
     if not verify_sth(latest, key):
         raise BoardCheckFailed("the board's latest tree head is not signed by its key")
     if state is not None:
@@ -463,6 +558,12 @@ def load_json(path: Path) -> Any:
     return loads(read_bytes(path, str(path)), str(path))
 
 
-def parse_public_key(text: str) -> bytes:
-    """A board public key given as 64 hex digits."""
-    return _key(text.strip())
+def parse_public_key(text: str, what: str = "board") -> bytes:
+    """An Ed25519 public key (the board's, the registrar's) given as 64 hex digits; BoardClientError if not."""
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise BoardClientError(f"the {what} key must be an Ed25519 public key of 64 hex digits, not {text[:70]!r}")
+    return key

@@ -4,6 +4,9 @@ While a board is served, its database is locked (an advisory ``flock`` on ``<db>
 server, or ``board close`` / ``board export``, refuses to run on it, so no entry is ever appended
 behind the back of a serving process (which would, e.g., accept ballots after the close).
 The lock disappears with the process, however it ends (even SIGKILL).
+
+``serving_in_thread`` runs any ASGI app (a board's, or a test's stand-in for a dishonest board) with
+uvicorn on a loopback port in a background thread: tests and fuzzers talk to it over real HTTP.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -72,6 +78,39 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def socket_url(sock: socket.socket) -> str:
+    """http://host:port of a listening socket."""
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return f"http://{shown}:{bound_port}"
+
+
+def uvicorn_server(app: Any) -> uvicorn.Server:
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=30, lifespan="off")
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 60.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a background thread for the block; its URL. The socket listens before
+    the block starts, so requests made at once wait in its backlog until uvicorn takes them."""
+    sock = listening_socket(host, port)
+    server = uvicorn_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ballotchain-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise ServiceError(f"the server on {socket_url(sock)} did not start")
+            time.sleep(0.005)
+        yield socket_url(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()
+
+
 def serve(
     election: Election,
     roster: SignedRoster,
@@ -98,19 +137,9 @@ def serve(
         try:
             service.checker.warm_up()
             sock = listening_socket(host, port)
-            bound_host, bound_port = sock.getsockname()[:2]
-            shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-            url = f"http://{shown}:{bound_port}"
-            config = uvicorn.Config(
-                create_app(service, limits),
-                log_level="warning",
-                access_log=False,
-                timeout_keep_alive=30,
-                lifespan="off",
-            )
-            server = uvicorn.Server(config)
+            server = uvicorn_server(create_app(service, limits))
             if on_ready is not None:
-                on_ready(url)
+                on_ready(socket_url(sock))
             server.run(sockets=[sock])
         finally:
             service.close()

@@ -6,6 +6,11 @@ the election's record files (constants, manifest, configuration, initialization:
 the signed roster, so that the database alone is enough to close the board and export its record,
 and a restart on the same database refuses another election or roster.
 
+The election's files include ``board_keys.json`` (engine.board.election_keys): the board's and the
+registrar's public keys, fixed in the record before voting opens. The board refuses to serve with
+another board key or with a roster signed by another registrar, and serves the file with the others
+at /election, so that voters' clients check the keys against it (and against keys they pin).
+
 Online elections do not chain confirmation codes: spec 3.4.3 chains the ballots of one encrypting
 device, and here every voter's device submits one ballot of its own; the service refuses an
 election configured with chaining.
@@ -14,12 +19,14 @@ election configured with chaining.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard, BallotChecker, BoardError
+from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
 from engine.board.log import LogError, TransparencyLog
 from engine.board.merkle import MerkleError
 from engine.board.sth import BoardKey
@@ -37,9 +44,14 @@ from engine.server.app import Submission
 from engine.server.checker import BallotChecker as ProofChecker
 from engine.server.errors import ApiError
 
-ELECTION_FILES = (CONSTANTS, MANIFEST, CONFIG, INITIALIZED)
+ELECTION_FILES = (CONSTANTS, MANIFEST, CONFIG, INITIALIZED, ELECTION_KEYS_FILE)
 ELECTION_KEY = "meta/election/"
 ROSTER_KEY = "meta/roster"
+ENTRIES_CHUNK = 16
+NO_KEYS_FILE = (
+    f"no {ELECTION_KEYS_FILE}: the board's and the registrar's keys are fixed in the election record before "
+    "voting opens (ballotchain election keys)"
+)
 
 
 class ServiceError(BallotchainError, ValueError):
@@ -53,6 +65,7 @@ class Election:
     files: Mapping[str, bytes]
     manifest: Manifest
     initialized: ElectionInitialized
+    keys: ElectionKeys
 
     @property
     def config(self) -> ElectionConfig:
@@ -64,7 +77,9 @@ class Election:
 
     @classmethod
     def from_files(cls, files: Mapping[str, bytes]) -> Election:
-        """Decode the four record files (constants, manifest, configuration, initialization)."""
+        """Decode the record files (constants, manifest, configuration, initialization, the keys)."""
+        if ELECTION_KEYS_FILE not in files:
+            raise ServiceError(f"the election has {NO_KEYS_FILE}")
         missing = [name for name in ELECTION_FILES if name not in files]
         if missing:
             raise ServiceError(f"the election lacks {', '.join(missing)}")
@@ -73,11 +88,14 @@ class Election:
         manifest = codec.decode_manifest(loads(manifest_bytes, MANIFEST), MANIFEST)
         config = codec.decode_config(loads(files[CONFIG], CONFIG), constants.group, manifest_bytes, CONFIG)
         initialized = codec.decode_initialized(loads(files[INITIALIZED], INITIALIZED), config, INITIALIZED)
-        return cls({name: files[name] for name in ELECTION_FILES}, manifest, initialized)
+        keys = decode_election_keys(files[ELECTION_KEYS_FILE], initialized.extended_base_hash)
+        return cls({name: files[name] for name in ELECTION_FILES}, manifest, initialized, keys)
 
     @classmethod
     def from_record(cls, record_dir: Path) -> Election:
         record = ElectionRecord(record_dir)
+        if not (record.root / ELECTION_KEYS_FILE).is_file():
+            raise ServiceError(f"{record_dir}: {NO_KEYS_FILE}")
         files = {name: read_bytes(record.root / name, name) for name in ELECTION_FILES}
         return cls.from_files(files)
 
@@ -125,8 +143,12 @@ def keep_election(storage: SQLiteLogStorage, election: Election, roster: SignedR
         storage.append_many([], kv=updates)
 
 
-def check_online_election(election: Election, roster: SignedRoster) -> None:
-    """Can this election be served with this roster? (ServiceError saying why not)"""
+def check_online_election(election: Election, roster: SignedRoster, board_public_key: bytes | None = None) -> None:
+    """Can this election be served with this roster (and this board key)? (ServiceError saying why not)
+
+    The roster must be signed by the registrar key, and the board key must be the board key, that the
+    election's board_keys.json fixes.
+    """
     if election.config.chain_confirmation_codes:
         raise ServiceError(
             "the election chains confirmation codes per device (spec 3.4.3); an online board takes "
@@ -138,6 +160,17 @@ def check_online_election(election: Election, roster: SignedRoster) -> None:
     init = election.initialized
     if not roster.is_bound_to(init.extended_base_hash, init.config.manifest_hash):
         raise ServiceError(f"the roster is for another election (its {roster.binding} is not this election's)")
+    fixed = election.keys
+    if roster.registrar_public_key != fixed.registrar_public_key:
+        raise ServiceError(
+            f"the roster is signed by registrar key {roster.registrar_public_key.hex()}, not the registrar key "
+            f"{fixed.registrar_public_key.hex()} fixed in {ELECTION_KEYS_FILE}"
+        )
+    if board_public_key is not None and board_public_key != fixed.board_public_key:
+        raise ServiceError(
+            f"this board's key {board_public_key.hex()} is not the board key {fixed.board_public_key.hex()} "
+            f"fixed in {ELECTION_KEYS_FILE}"
+        )
 
 
 def open_board(
@@ -179,9 +212,10 @@ class BoardService:
         check_workers: int = 0,
         max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
     ) -> None:
-        check_online_election(election, roster)
+        check_online_election(election, roster, board_key.public_key)
         self.election = election
         self.group: Group = election.group
+        self.manifest: Manifest = election.manifest
         self.roster = roster
         self.storage = open_storage(db, create=True)
         try:
@@ -211,6 +245,7 @@ class BoardService:
             "joint_public_key": codec.hex_p(init.joint_public_key),
             "group": self.group.name,
             "board_public_key": self.public_key.hex().upper(),
+            "registrar_public_key": self.roster.registrar_public_key.hex().upper(),
             "roster_root": self.roster.root.hex().upper(),
             "record": {name: data.decode("utf-8") for name, data in self.election.files.items()},
         }
@@ -246,13 +281,30 @@ class BoardService:
         proof = self._answer(lambda: self.log.consistency_proof(old, new))
         return {"old_size": old, "new_size": new, "consistency_proof": [p.hex().upper() for p in proof]}
 
-    def entries_document(self, start: int, end: int) -> dict[str, Any]:
+    def entries_document(self, start: int, end: int, max_bytes: int) -> dict[str, Any]:
+        """Entries from ``start`` on, before ``end``, as many as fit in ``max_bytes`` of base64 (at least one):
+        ``end`` in the answer is where the next page starts."""
         size = self.log.size
         if start > size:
             raise ApiError(404, f"the log has {size} entries; start {start} is beyond them")
         end = min(end, size)
-        data = self._answer(lambda: self.log.entries(start, end))
-        return {"start": start, "end": end, "entries": [base64.b64encode(d).decode("ascii") for d in data]}
+        page: list[str] = []
+        used = 0
+        position = start
+        while position < end:
+            chunk = self._answer(functools.partial(self.log.entries, position, min(end, position + ENTRIES_CHUNK)))
+            for data in chunk:
+                text = base64.b64encode(data).decode("ascii")
+                if page and used + len(text) > max_bytes:
+                    return self._page(start, page)
+                page.append(text)
+                used += len(text)
+            position += len(chunk)
+        return self._page(start, page)
+
+    @staticmethod
+    def _page(start: int, page: list[str]) -> dict[str, Any]:
+        return {"start": start, "end": start + len(page), "count": len(page), "entries": page}
 
     @staticmethod
     def _answer(compute: Any) -> Any:
