@@ -36,10 +36,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from engine.backend import get_backend  # noqa: E402
+from engine.board.sth import BoardKey  # noqa: E402
 from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url  # noqa: E402
+from engine.cli.election_cmds import fix_election_keys  # noqa: E402
 from engine.credentials.did import VoterCredential, sign_submission  # noqa: E402
 from engine.credentials.roster import RegistrarKey, encode_roster, make_roster  # noqa: E402
 from engine.election import PlaintextBallot  # noqa: E402
+from engine.record import ElectionRecord  # noqa: E402
 from engine.record.codec import encode_encrypted_ballot  # noqa: E402
 from engine.server.checker import ballot_context  # noqa: E402
 from engine.server.service import Election  # noqa: E402
@@ -63,10 +66,14 @@ def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes
 def prepare(root: Path, group: str, ballots: int) -> tuple[Path, Path, list[bytes]]:
     election_dir = root / "election"
     run_ceremony(election_dir, root / "private", root / "exchange", 3, 2, group, chain=False, step=lambda _s: None)
-    election = Election.from_record(election_dir)
     seeds = [os.urandom(32) for _ in range(ballots)]
     dids = [VoterCredential.from_private_bytes(s).did for s in seeds]
-    roster = make_roster(RegistrarKey.generate(), dids, election.initialized.extended_base_hash)
+    registrar, board_key = RegistrarKey.generate(), BoardKey.generate()
+    board_key.save(root / "board-key.json")
+    h_e = ElectionRecord(election_dir).initialized.extended_base_hash
+    fix_election_keys(election_dir, board_key.public_key, registrar.public_key)
+    election = Election.from_record(election_dir)
+    roster = make_roster(registrar, dids, h_e)
     roster_file = root / "roster.json"
     roster_file.write_bytes(encode_roster(roster))
     plaintexts = random_ballots(election.manifest, ballots, random.Random(1))
