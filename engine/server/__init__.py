@@ -2,8 +2,9 @@
 
 ``app.create_app(board)`` is the ASGI application over a ``service.BoardService`` (the board kept in
 SQLite, the verifier's per-ballot checks at the door, ``checker.BallotChecker``); ``run.serve`` runs
-it with uvicorn; ``client`` is the voter's and the monitor's side (httpx), which checks every
-signature and proof the board gives.
+it with uvicorn (``run.serving_in_thread`` any ASGI app, for tests); ``openapi`` describes the API
+(served at GET /openapi.json); ``client`` is the voter's and the monitor's side (httpx), which checks
+every signature and proof the board gives against the election's fixed keys (board_keys.json).
 """
 
 from engine.server.app import Limits, Submission, create_app
