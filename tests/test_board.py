@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from engine.ballot import challenge, encrypt_ballot
-from engine.board.board import BallotBoard, BoardError, BoardSetupError, Receipt, verify_receipt
+from engine.board.board import (
+    DEFAULT_MAX_SUBMISSIONS_PER_DID,
+    BallotBoard,
+    BoardError,
+    BoardSetupError,
+    Receipt,
+    verify_receipt,
+)
 from engine.board.entries import BallotSubmitted, BallotSuperseded, ElectionPublished, VotingClosed, decode_entry
 from engine.board.log import TransparencyLog
 from engine.board.sth import BoardKey, verify_sth
@@ -281,3 +288,60 @@ def test_concurrent_submissions(board: BallotBoard, key: BoardKey) -> None:
     for r in receipts:
         ballot, did, sig = next(s for s in submissions if s[0].ballot_id == r.ballot_id)
         assert verify_receipt(r, key.public_key, ballot, did, sig)
+
+
+# ---------------------------------------------------------------- copies and the per-DID cap
+
+
+def test_a_did_makes_at_most_the_cap_of_submissions_and_replays_do_not_count(board: BallotBoard) -> None:
+    assert board.max_submissions_per_did == DEFAULT_MAX_SUBMISSIONS_PER_DID == 5
+    made = [signed(VOTERS[0], encrypt(i)) for i in range(5)]
+    for submission in made:
+        board.submit(*submission)
+    assert board.submit(*made[0]).ballot_id == made[0][0].ballot_id  # a replay, at the cap
+    refused(board, 429, "made 5 submissions", *signed(VOTERS[0], encrypt(5)))
+    board.submit(*signed(VOTERS[1], encrypt(6)))  # another DID is not affected
+
+
+def test_the_cap_is_configurable_and_survives_a_restart(tmp_path: Path, key: BoardKey) -> None:
+    for bad in (0, -1, True, "2"):
+        with pytest.raises(BoardSetupError, match="submission"):
+            BallotBoard(
+                TransparencyLog(SQLiteLogStorage(tmp_path / "x.db"), key),
+                ELECTION,
+                ROSTER,
+                checker,
+                max_submissions_per_did=bad,  # type: ignore[arg-type]
+            )
+    path = tmp_path / "board.db"
+    with SQLiteLogStorage(path) as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker, max_submissions_per_did=1)
+        board.publish_election()
+        first = encrypt(0)
+        board.submit(*signed(VOTERS[0], first))
+    with SQLiteLogStorage(path) as storage:
+        board = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker, max_submissions_per_did=1)
+        refused(board, 429, "made 1 submissions", *signed(VOTERS[0], encrypt(1)))
+        # the ciphertext index survives the restart too
+        other = encrypt(2)
+        copy = dataclasses.replace(other, contests=(first.contests[0], *other.contests[1:]))
+        refused(board, 409, "already on the board", *signed(VOTERS[1], copy))
+
+
+def test_copied_and_repeated_ciphertexts_and_another_baux_are_refused(board: BallotBoard) -> None:
+    first = encrypt(0)
+    board.submit(*signed(VOTERS[0], first))
+    mine = encrypt(1)
+    contest = mine.contests[0]
+    copied_selection = dataclasses.replace(contest.selections[1], ciphertext=first.contests[0].selections[0].ciphertext)
+    copied = dataclasses.replace(contest, selections=(contest.selections[0], copied_selection, *contest.selections[2:]))
+    at = f"selection {contest.contest_id}/{contest.selections[1].selection_id}"
+    refused(board, 409, at, *signed(VOTERS[1], dataclasses.replace(mine, contests=(copied, *mine.contests[1:]))))
+    twice = dataclasses.replace(
+        contest.selections[1],
+        ciphertext=dataclasses.replace(contest.selections[1].ciphertext, pad=contest.contest_data.c0),
+    )
+    repeated = dataclasses.replace(contest, selections=(contest.selections[0], twice, *contest.selections[2:]))
+    refused(board, 422, "twice", *signed(VOTERS[1], dataclasses.replace(mine, contests=(repeated, *mine.contests[1:]))))
+    refused(board, 422, "B_aux", *signed(VOTERS[1], dataclasses.replace(mine, code_baux=b"another")))
+    board.submit(*signed(VOTERS[1], mine))

@@ -137,6 +137,8 @@ class Receipt:
             ballot_id, index, stamp = obj["ballot_id"], obj["leaf_index"], obj.get("entry_timestamp")
             if not isinstance(ballot_id, str) or not ballot_id:
                 raise ValueError("ballot_id is a non-empty string")
+            if not isinstance(obj["confirmation_code"], str):
+                raise ValueError("confirmation_code is a hex string")
             if isinstance(index, bool) or not isinstance(index, int) or index < 0:
                 raise ValueError("leaf_index is a non-negative integer")
             if stamp is not None and (isinstance(stamp, bool) or not isinstance(stamp, int)):

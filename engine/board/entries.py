@@ -34,7 +34,7 @@ from engine.errors import BallotchainError
 from engine.group import PRODUCTION_GROUP, ElementModP, Group, group_by_name
 from engine.hash import UInt256
 from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot, hex_p
-from engine.record.errors import RecordError
+from engine.record.jsonio import MAX_JSON_DEPTH, json_depth_exceeds
 
 MAX_TIMESTAMP = (1 << 63) - 1
 SIGNATURE_SIZE = 64
@@ -53,10 +53,15 @@ def canonical_json(value: Any) -> bytes:
 
 
 def parse_canonical_json(data: bytes, what: str, error: type[Exception] = EntryError) -> Any:
-    """Parse bytes that must be canonical_json of what they hold; raise ``error`` naming ``what``."""
+    """Parse bytes that must be canonical_json of what they hold; raise ``error`` naming ``what``.
+
+    Text nested deeper than MAX_JSON_DEPTH is refused before it is parsed (no parser recursion).
+    """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise error(f"{what}: expected bytes, not {type(data).__name__}")
     raw = bytes(data)
+    if json_depth_exceeds(raw):
+        raise error(f"{what}: not JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         text = raw.decode("utf-8")
         value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_float=_no_float, parse_constant=_no_float)
@@ -66,9 +71,24 @@ def parse_canonical_json(data: bytes, what: str, error: type[Exception] = EntryE
         raise error(f"{what}: not JSON ({exc.msg} at character {exc.pos})") from exc
     except ValueError as exc:
         raise error(f"{what}: {exc}") from exc
-    if canonical_json(value) != raw:
+    try:
+        canonical = canonical_json(value)
+    except UnicodeEncodeError as exc:
+        raise error(f"{what}: a string holds a lone surrogate ({exc.reason}), which UTF-8 cannot encode") from exc
+    if canonical != raw:
         raise error(f"{what}: not in canonical form (sorted keys, no whitespace, UTF-8)")
     return value
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A short, safe description of an outside value for an error message (no deep repr, no huge int)."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if value.bit_length() <= 64 else f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("..." if len(value) > limit else "")
+    return f"a {type(value).__name__}"
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -89,12 +109,12 @@ def _no_float(text: str) -> NoReturn:
 
 def _check_timestamp(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TIMESTAMP:
-        raise EntryError(f"a timestamp is a non-negative integer (milliseconds), not {value!r}")
+        raise EntryError(f"a timestamp is a non-negative integer (milliseconds), not {shown(value)}")
 
 
 def _check_text(value: object, what: str) -> None:
     if not isinstance(value, str) or not value:
-        raise EntryError(f"{what} must be a non-empty string, not {value!r}")
+        raise EntryError(f"{what} must be a non-empty string, not {shown(value)}")
 
 
 def _check_uint256(value: object, what: str) -> None:
@@ -186,7 +206,7 @@ class VotingClosed:
         _check_timestamp(self.timestamp)
         if isinstance(self.counted_count, bool) or not isinstance(self.counted_count, int) or self.counted_count < 0:
             raise EntryError(
-                f"the number of counted ballots must be a non-negative integer, not {self.counted_count!r}"
+                f"the number of counted ballots must be a non-negative integer, not {shown(self.counted_count)}"
             )
         _check_hash(self.counted_root, "the counted-ballots root")
 
@@ -267,8 +287,8 @@ def decode_entry(data: bytes, group: Group = PRODUCTION_GROUP) -> Entry:
     if not isinstance(obj, dict):
         raise EntryError("log entry: not a JSON object")
     kind = obj.get("type")
-    if kind not in _FIELDS:
-        raise EntryError(f"log entry: unknown type {kind!r}")
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise EntryError(f"log entry: unknown type {shown(kind)}")
     fields = _FIELDS[kind]
     missing, extra = sorted(fields - obj.keys()), sorted(obj.keys() - fields)
     if missing:
@@ -277,7 +297,7 @@ def decode_entry(data: bytes, group: Group = PRODUCTION_GROUP) -> Entry:
         raise EntryError(f"{kind} entry: unknown field(s) {', '.join(extra)}")
     try:
         entry = _DECODERS[kind](obj, group)
-    except (EntryError, RecordError) as exc:
+    except BallotchainError as exc:
         raise EntryError(f"{kind} entry: {exc}") from exc
     if encode_entry(entry) != bytes(data):
         raise EntryError(
@@ -323,7 +343,7 @@ def _decode_published(obj: dict[str, Any], _group: Group) -> ElectionPublished:
     try:
         group = group_by_name(_text(obj, "group"))
     except (KeyError, ValueError) as exc:
-        raise EntryError(f"group: unknown group {obj['group']!r}") from exc
+        raise EntryError(f"group: unknown group {shown(obj['group'])}") from exc
     key_hex = _text(obj, "joint_key")
     if len(key_hex) != 2 * group.p_bytes:
         raise EntryError(f"joint_key: {2 * group.p_bytes} hex digits are required")

@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from engine.board.entries import MAX_TIMESTAMP, canonical_json, parse_canonical_json
+from engine.board.entries import MAX_TIMESTAMP, canonical_json, parse_canonical_json, shown
 from engine.board.merkle import HASH_SIZE
 from engine.errors import BallotchainError
 from engine.record.errors import RecordError
@@ -93,7 +93,7 @@ def load_key(path: Path, kind: str) -> Ed25519PrivateKey:
     if not isinstance(body, dict) or set(body) != {"kind", "public_key", "private_key"}:
         raise KeyFileError(f"{path}: not a key file (fields kind, public_key, private_key)")
     if body["kind"] != kind:
-        raise KeyFileError(f"{path}: holds a {body['kind']!r} key, not a {kind!r} key")
+        raise KeyFileError(f"{path}: holds a {shown(body['kind'])} key, not a {kind!r} key")
     try:
         key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(body["private_key"]))
         public = bytes.fromhex(body["public_key"])
@@ -118,7 +118,7 @@ class SignedTreeHead:
 
     def __post_init__(self) -> None:
         if isinstance(self.tree_size, bool) or not isinstance(self.tree_size, int) or self.tree_size < 0:
-            raise TreeHeadError(f"a tree size is a non-negative integer, not {self.tree_size!r}")
+            raise TreeHeadError(f"a tree size is a non-negative integer, not {shown(self.tree_size)}")
         if self.tree_size > MAX_TIMESTAMP:
             raise TreeHeadError("the tree size does not fit in 8 bytes")
         if not isinstance(self.root, bytes) or len(self.root) != HASH_SIZE:
@@ -192,9 +192,9 @@ class BoardKey:
     def sign_tree_head(self, tree_size: int, root: bytes, timestamp: int) -> SignedTreeHead:
         """Sign (tree_size, root, timestamp); the fields are checked before signing."""
         if isinstance(tree_size, bool) or not isinstance(tree_size, int) or not 0 <= tree_size <= MAX_TIMESTAMP:
-            raise TreeHeadError(f"a tree size is a non-negative integer, not {tree_size!r}")
+            raise TreeHeadError(f"a tree size is a non-negative integer, not {shown(tree_size)}")
         if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= MAX_TIMESTAMP:
-            raise TreeHeadError(f"a timestamp is a non-negative integer, not {timestamp!r}")
+            raise TreeHeadError(f"a timestamp is a non-negative integer, not {shown(timestamp)}")
         if not isinstance(root, bytes) or len(root) != HASH_SIZE:
             raise TreeHeadError(f"a root is {HASH_SIZE} bytes")
         return SignedTreeHead(tree_size, root, timestamp, self._key.sign(sth_message(tree_size, root, timestamp)))

@@ -25,11 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.board.entries import canonical_json
+from engine.board.entries import canonical_json, shown
 from engine.board.merkle import inclusion_proof, leaf_hash, root_of
 from engine.board.sth import ed25519_verify
 from engine.credentials.did import CredentialError, Ed25519KeyHolder, is_did_key, public_key_from_did
 from engine.hash import UInt256
+from engine.record.jsonio import MAX_JSON_DEPTH, json_depth_exceeds
 
 ROSTER_KIND = "ballotchain-roster-v1"
 ROSTER_DOMAIN = b"ballotchain-roster-v1"
@@ -68,7 +69,7 @@ class SignedRoster:
 
     def __post_init__(self) -> None:
         if self.binding not in BINDINGS:
-            raise RosterError(f"a roster is bound to H_E or H_M, not {self.binding!r}")
+            raise RosterError(f"a roster is bound to H_E or H_M, not {shown(self.binding)}")
         if not isinstance(self.election_hash, UInt256):
             raise RosterError("the election hash is a UInt256")
         if not isinstance(self.dids, tuple) or not all(isinstance(d, str) for d in self.dids):
@@ -119,7 +120,7 @@ def make_roster(
 ) -> SignedRoster:
     """Sign the roster of these DIDs (each a valid did:key, no repeats) for one election."""
     if binding not in BINDINGS:
-        raise RosterError(f"a roster is bound to H_E or H_M, not {binding!r}")
+        raise RosterError(f"a roster is bound to H_E or H_M, not {shown(binding)}")
     if not isinstance(election_hash, UInt256):
         raise RosterError("the election hash is a UInt256")
     listed = list(dids)
@@ -189,7 +190,7 @@ def roster_from_json(obj: Any) -> SignedRoster:
     if missing or extra:
         raise RosterError(f"roster fields: missing {missing or 'none'}, unknown {extra or 'none'}")
     if obj["kind"] != ROSTER_KIND:
-        raise RosterError(f"not a roster (kind {obj['kind']!r})")
+        raise RosterError(f"not a roster (kind {shown(obj['kind'])})")
     dids = obj["dids"]
     if not isinstance(dids, list) or not all(isinstance(d, str) for d in dids):
         raise RosterError("dids: a list of strings is required")
@@ -204,7 +205,9 @@ def roster_from_json(obj: Any) -> SignedRoster:
 
 
 def decode_roster(data: bytes) -> SignedRoster:
-    """A roster from its file bytes (any JSON layout)."""
+    """A roster from its file bytes (any JSON layout; nested no deeper than MAX_JSON_DEPTH)."""
+    if json_depth_exceeds(bytes(data)):
+        raise RosterError(f"the roster is not JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         obj = json.loads(bytes(data).decode("utf-8"), object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError) as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 behind
 from engine.ballot import encrypt_ballot
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, encode_election_keys
 from engine.board.sth import BoardKey
-from engine.cli.demo_cmd import random_ballots, run_ceremony
+from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url
 from engine.cli.main import cli
 from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, SignedRoster, encode_roster, make_roster
@@ -122,6 +124,23 @@ class Board:
     def vote(self, e: OnlineElection, i: int, ballot: EncryptedBallot) -> httpx.Response:
         """Voter i submits its own ballot, signed by itself."""
         return self.post(ballot, e.credentials[i].did, e.sign(i, ballot))
+
+
+@contextmanager
+def served(e: OnlineElection, *options: object) -> Iterator[str]:
+    """`ballotchain board serve` of the election in a child process on a free loopback port; its URL."""
+    command = [
+        sys.executable, "-m", "engine.cli.main", "board", "serve", "--election", e.election_dir,
+        "--roster", e.root / "roster.json", "--db", e.db, "--board-key", e.board_key_file,
+        "--port", 0, "--check-workers", 0, *options,
+    ]  # fmt: skip
+    log = e.root / "server.log"
+    with log.open("ab") as errors:
+        process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE, stderr=errors)
+    try:
+        yield wait_for_url(process, 120, log)
+    finally:
+        stop_process(process)
 
 
 @contextmanager

@@ -1,10 +1,14 @@
-"""Defect 7 (issue 9): the voter's signature covers the whole submission.
+"""Defect 7 (issue 9): the voter's signature covers the whole submission; and (part of defect 10)
+one voter's DID cannot submit without bound.
 
 A man in the middle (a network attacker, a compromised proxy) holds a voter's signed submission on
 its way to the board and changes one part of it: the state (CAST to SPOILED, which would turn the
 vote into an audit and make the voter's own submission a conflict), the ballot id, a ciphertext, a
 proof, the contest data, B_aux. The board refuses every changed submission (403, the signature)
 and logs nothing; the voter's own submission is then accepted and the election ends and verifies.
+
+A DID may make at most ``board serve --max-submissions-per-did`` accepted submissions (re-votes and
+challenges; a replay of an accepted one does not count): beyond it the board answers 429.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.election import BallotState, EncryptedBallot
@@ -22,6 +27,8 @@ from tests.adversarial.online_board import (
     finish_election,
     make_online_election,
     refused,
+    served,
+    submission_body,
     tally_counts,
 )
 
@@ -97,6 +104,35 @@ def test_a_man_in_the_middle_cannot_change_a_signed_submission(election, tmp_pat
         assert board.service.board.counted_ballot_ids()[did] == ballot.ballot_id
         for i in (1, 2):
             assert board.vote(e, i, e.encrypt(i)).status_code == 200
+    record, report = finish_election(e)
+    assert report.ok, [str(f) for f in report.findings]
+    assert tally_counts(record) == expected_counts(list(e.plaintexts))
+
+
+def test_a_did_over_its_cap_of_submissions_is_refused(tmp_path: Path) -> None:
+    e = make_online_election(tmp_path, voters=2)
+
+    def post(http: httpx.Client, i: int, ballot: EncryptedBallot) -> httpx.Response:
+        body = submission_body(ballot, e.credentials[i].did, e.sign(i, ballot))
+        return http.post("/ballots", content=body, headers={"content-type": "application/json"})
+
+    def size(http: httpx.Client) -> int:
+        return int(http.get("/sth").json()["sth"]["tree_size"])
+
+    with served(e, "--max-submissions-per-did", 2) as url, httpx.Client(base_url=url, timeout=60) as http:
+        cast = e.encrypt(0)
+        first = post(http, 0, cast)
+        assert first.status_code == 200, first.text
+        challenged = e.encrypt(0, state=BallotState.SPOILED, ballot_id="challenged-0")
+        assert post(http, 0, challenged).status_code == 200
+        before = size(http)
+        over = post(http, 0, e.encrypt(0, ballot_id="revote-0"))
+        assert over.status_code == 429, over.text
+        assert "made 2 submissions" in over.json()["error"]
+        assert size(http) == before
+        again = post(http, 0, cast)  # a replay of an accepted submission: the same receipt, not counted
+        assert again.status_code == 200 and again.json() == first.json()
+        assert post(http, 1, e.encrypt(1)).status_code == 200  # another voter is not affected
     record, report = finish_election(e)
     assert report.ok, [str(f) for f in report.findings]
     assert tally_counts(record) == expected_counts(list(e.plaintexts))
