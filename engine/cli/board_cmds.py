@@ -2,6 +2,7 @@
 
     ballotchain registrar roster --record DIR --voters N --out-credentials DIR --roster FILE
     ballotchain board serve --election DIR --roster FILE --db FILE --board-key FILE --port N
+                            [--max-submissions-per-did N]
     ballotchain vote --board URL --credential FILE --ballot FILE [--challenge]
     ballotchain receipt check RECEIPT --board URL
     ballotchain board monitor --board URL [--state FILE]
@@ -9,7 +10,8 @@
     ballotchain board export --db FILE --election DIR --out RECORD_DIR
 
 Thin over engine.board, engine.credentials and engine.server; every bad input is one line on
-stderr and exit code 2, a board or receipt that does not check is exit code 1.
+stderr and exit code 2, a board or receipt that does not check is exit code 1. An export is all or
+nothing: it is built beside RECORD_DIR and renamed into place when complete.
 """
 
 from __future__ import annotations
