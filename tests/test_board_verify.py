@@ -1,4 +1,4 @@
-"""The verifier's board checks B.1-B.7: tamper tests on the record of an online election.
+"""The verifier's board checks B.0-B.7: tamper tests on the record of an online election.
 
 One online demo election (test group: DID voters over HTTP, a re-vote, challenged ballots, the board
 closed and exported, tallied and decrypted) is made once; each test copies its record, changes one
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys, encode_election_keys
 from engine.board.entries import (
     BallotSubmitted,
     BallotSuperseded,
@@ -76,8 +77,8 @@ def online(tmp_path_factory: pytest.TempPathFactory) -> Online:
     )
 
 
-def verify(root: Path) -> Report:
-    return verify_record(root, accept_test_group=True)
+def verify(root: Path, board_key: bytes | None = None, registrar_key: bytes | None = None) -> Report:
+    return verify_record(root, accept_test_group=True, board_key=board_key, registrar_key=registrar_key)
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +223,61 @@ def record_ballot_missing(root: Path, _online: Online) -> None:
     cast_ballot_file(root).unlink()
 
 
+def challenged_ballot_id(root: Path) -> str:
+    return sorted(p.name[len("dballot-") : -len(".json")] for p in (root / "challenged_ballots").iterdir())[0]
+
+
+def challenged_eballot(root: Path, ballot_id: str) -> Path:
+    return next((root / "encrypted_ballots").rglob(f"eballot-{ballot_id}.json"))
+
+
+def challenged_ballot_hidden(root: Path, _online: Online) -> None:
+    """The tallyer drops a challenged ballot and its decryption: the audit of its device disappears."""
+    ballot_id = challenged_ballot_id(root)
+    challenged_eballot(root, ballot_id).unlink()
+    (root / "challenged_ballots" / f"dballot-{ballot_id}.json").unlink()
+
+
+def challenged_decryption_hidden(root: Path, _online: Online) -> None:
+    (root / "challenged_ballots" / f"dballot-{challenged_ballot_id(root)}.json").unlink()
+
+
+def challenged_eballot_hidden(root: Path, _online: Online) -> None:
+    challenged_eballot(root, challenged_ballot_id(root)).unlink()
+
+
+def edit_keys(change: Callable[[ElectionKeys], ElectionKeys]) -> Callable[..., None]:
+    def apply(root: Path, _online: Online) -> None:
+        keys = decode_election_keys((root / ELECTION_KEYS_FILE).read_bytes())
+        (root / ELECTION_KEYS_FILE).write_bytes(encode_election_keys(change(keys)))
+
+    return apply
+
+
+def keys_file_missing(root: Path, _online: Online) -> None:
+    (root / ELECTION_KEYS_FILE).unlink()
+
+
+def keys_file_not_canonical(root: Path, _online: Online) -> None:
+    (root / ELECTION_KEYS_FILE).write_text(json.dumps(json.loads((root / ELECTION_KEYS_FILE).read_bytes()), indent=2))
+
+
+def keys_of_another_election(keys: ElectionKeys) -> ElectionKeys:
+    return dataclasses.replace(keys, h_e=UInt256(bytes(32)))
+
+
+def another_board_key(keys: ElectionKeys) -> ElectionKeys:
+    return dataclasses.replace(keys, board_public_key=BoardKey.generate().public_key)
+
+
+def another_registrar_key(keys: ElectionKeys) -> ElectionKeys:
+    return dataclasses.replace(keys, registrar_public_key=RegistrarKey.generate().public_key)
+
+
+def board_without_log_folder(root: Path, _online: Online) -> None:
+    shutil.rmtree(root / "board")
+
+
 def cast_ballot_file(root: Path) -> Path:
     for path in sorted((root / "encrypted_ballots").rglob("eballot-*.json")):
         if json.loads(path.read_bytes())["state"] == "CAST":
@@ -251,6 +307,12 @@ class Tamper:
 
 
 TAMPERS = [
+    Tamper("B.0", "board_keys.json removed", keys_file_missing),
+    Tamper("B.0", "board_keys.json not canonical", keys_file_not_canonical),
+    Tamper("B.0", "board_keys.json of another election", edit_keys(keys_of_another_election)),
+    Tamper("B.0", "the board/ log removed from a record with ballots", board_without_log_folder),
+    Tamper("B.1", "board_keys.json fixes another board key", edit_keys(another_board_key)),
+    Tamper("B.5", "board_keys.json fixes another registrar key", edit_keys(another_registrar_key)),
     Tamper("B.1", "the final head's signature flipped", edit_board_file(flip_head_signature)),
     Tamper("B.1", "the final head signed by another key", edit_board_file(head_signed_by_another_key)),
     Tamper("B.2", "an entry changed after the head was signed", edit_log(later_supersession, resign=False)),
@@ -262,6 +324,19 @@ TAMPERS = [
         record_ballot_missing,
         # the encrypted tally still holds the ballot the record lost
         frozenset({"8.A", "8.B", "R.cast_set"}),
+    ),
+    Tamper("B.3", "a challenged ballot and its decryption left out of the record", challenged_ballot_hidden),
+    Tamper(
+        "B.3",
+        "a challenged ballot's decryption left out of the record",
+        challenged_decryption_hidden,
+        frozenset({"R.challenged"}),  # the record's challenged ballot has no decryption
+    ),
+    Tamper(
+        "B.3",
+        "a challenged ballot left out of the record, its decryption kept",
+        challenged_eballot_hidden,
+        frozenset({"R.challenged"}),  # a decryption of a ballot the record does not hold
     ),
     Tamper("B.4", "a submission signed by another key than its DID's", edit_log(forged_submission_signature)),
     Tamper("B.5", "a submission by a DID not on the roster", edit_log(submission_by_a_stranger)),
@@ -300,23 +375,63 @@ def test_tamper_fails_exactly_the_intended_check(
 def test_the_board_checks_count_what_they_checked(online: Online, baseline: Report) -> None:
     entries = read_entries(online.record)
     submissions = [e for e in entries if isinstance(e, BallotSubmitted)]
-    assert baseline.check("B.1").items == 1
+    assert baseline.check("B.0").items == 1
+    assert baseline.check("B.1").items == 2  # board.json names the election's key; the head is signed by it
     assert baseline.check("B.2").items == len(entries) + 1
     assert baseline.check("B.4").items == len(submissions)
     assert baseline.check("B.5").items == len(submissions) + 1
     assert baseline.check("B.7").items == 2
     record_ballots = list((online.record / "encrypted_ballots").rglob("eballot-*.json"))
-    assert baseline.check("B.3").items == len(record_ballots)
+    challenged = [e for e in submissions if e.ballot.state is BallotState.SPOILED]
+    assert baseline.check("B.3").items == len(record_ballots) + len(challenged)
     assert any(isinstance(e, BallotSuperseded) for e in entries)
     assert any(e.ballot.state is BallotState.SPOILED for e in submissions)
 
 
 def test_a_record_without_a_board_leaves_the_board_checks_not_applicable(tmp_path: Path, online: Online) -> None:
     root = tmp_path / "record"
-    shutil.copytree(online.record, root, ignore=shutil.ignore_patterns("board"))
+    shutil.copytree(online.record, root, ignore=shutil.ignore_patterns("board", ELECTION_KEYS_FILE))
     report = verify(root)
     assert report.ok
     assert all(report.check(c).status is Status.NOT_APPLICABLE for c in BOARD_IDS)
+    assert report.keys == ()
+    # with a pinned key, the missing log and keys are failures: an online election cannot be disguised
+    pinned = verify(root, board_key=online.board_key.public_key)
+    assert pinned.failed_ids == ("B.0",)
+    assert "pinned" in pinned.findings_for("B.0")[0].message
+
+
+def test_pinned_keys_are_checked_and_reported(online: Online, baseline: Report) -> None:
+    board, registrar = online.board_key.public_key, online.registrar_key.public_key
+    assert [(k.role, k.key, k.source, k.pinned) for k in baseline.keys] == [
+        ("board", board, ELECTION_KEYS_FILE, False),
+        ("registrar", registrar, ELECTION_KEYS_FILE, False),
+    ]
+    report = verify(online.record, board_key=board, registrar_key=registrar)
+    assert report.ok
+    assert [(k.key, k.source, k.pinned) for k in report.keys] == [(board, "pinned", True), (registrar, "pinned", True)]
+    assert report.check("B.0").items == 3
+    doc = report.to_json_dict()
+    assert doc["keys"]["board"] == {"key": board.hex().upper(), "source": "pinned", "pinned": True}
+    wrong_board = verify(online.record, board_key=BoardKey.generate().public_key, registrar_key=registrar)
+    assert set(wrong_board.failed_ids) == {"B.0", "B.1"}
+    assert "board key" in wrong_board.findings_for("B.0")[0].message
+    wrong_registrar = verify(online.record, registrar_key=RegistrarKey.generate().public_key)
+    assert set(wrong_registrar.failed_ids) == {"B.0", "B.5"}
+    assert "registrar key" in wrong_registrar.findings_for("B.0")[0].message
+
+
+def test_a_record_whose_keys_were_all_replaced_fails_only_against_pins(tmp_path: Path, online: Online) -> None:
+    """A dishonest board operator re-keys everything consistently: only a pinned key tells."""
+    root = tmp_path / "record"
+    shutil.copytree(online.record, root)
+    rogue = BoardKey.generate()
+    edit_keys(lambda k: dataclasses.replace(k, board_public_key=rogue.public_key))(root, online)
+    write_entries(root, list(read_entries(root)), rogue)
+    edit_board_file(lambda board, _o: board.update(board_public_key=rogue.public_key.hex().upper()))(root, online)
+    assert verify(root).ok
+    pinned = verify(root, board_key=online.board_key.public_key)
+    assert set(pinned.failed_ids) == {"B.0", "B.1"}
 
 
 def test_a_board_folder_without_its_log_fails(tmp_path: Path, online: Online) -> None:

@@ -24,6 +24,7 @@ from engine.hash import UInt256
 from engine.record import RecordError
 from engine.verify import Report, Status, verify_record
 from engine.verify.catalog import CHECKS
+from engine.verify.hashes import EGK, confirmation_code
 from engine.verify.parameters import verify_parameters
 from engine.verify.report import Recorder
 from tests.egk_data import workflow
@@ -144,6 +145,29 @@ def duplicate_ballot_id(root: Path) -> None:
     obj["encrypting_device"] = "device2"
     (root / "encrypted_ballots" / "device2").mkdir()
     save(root, "encrypted_ballots/device2/eballot-id-2.json", obj)
+
+
+def copied_ballot(root: Path) -> None:
+    """Cortier and Smyth's ballot copying: id-1's ciphertexts and proofs under a new id and a new B_aux
+    (so a new, valid confirmation code), from a second device."""
+    obj = load(root, eballot("id-1"))
+    obj["ballot_id"] = "id-99"
+    obj["encrypting_device"] = "device2"
+    obj["code_baux"] = "C0" * 32
+    h_e = UInt256.from_hex(obj["election_id"])
+    hashes = [UInt256.from_hex(c["contest_hash"]) for c in obj["contests"]]
+    obj["confirmation_code"] = confirmation_code(h_e, hashes, bytes.fromhex(obj["code_baux"]), EGK).hex()
+    (root / "encrypted_ballots" / "device2").mkdir()
+    save(root, "encrypted_ballots/device2/eballot-id-99.json", obj)
+
+
+def publish_contest_data(change: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Change the published (decoded) contest data of a challenged contest; its proof stays valid."""
+
+    def apply(obj: Any) -> None:
+        change(obj["contests"][0]["decrypted_contest_data"]["contest_data"])
+
+    return apply
 
 
 def swap_chain_order(root: Path) -> None:
@@ -389,9 +413,9 @@ TAMPERS = [
     ),
     Tamper(
         "7.C",
-        "a replayed ballot under a new id",
+        "a replayed ballot under a new id (its ciphertexts are the original's)",
         replay_ballot,
-        frozenset({"R.chain_cover", "R.cast_set", "8.A", "8.B"}),
+        frozenset({"R.chain_cover", "R.cast_set", "8.A", "8.B", "R.unique_ciphertexts"}),
     ),
     Tamper("7.D", "the chain's H_0", set_field(CHAIN, ["baux0"], flip_hash)),
     Tamper("7.E", "two ballots swapped in the chain", swap_chain_order),
@@ -484,7 +508,8 @@ TAMPERS = [
         "13.D",
         "a challenged contest label",
         set_field(dballot("id-9"), ["contests", 3, "contest_id"], lambda _: "contest-x"),
-        frozenset({"13.E", "R.challenged"}),
+        # the contest id is in the contest data's KDF context: C1 no longer opens under the new label
+        frozenset({"13.E", "R.challenged", "R.contest_data"}),
     ),
     Tamper(
         "13.E",
@@ -514,7 +539,12 @@ TAMPERS = [
         set_field("election_initialized.json", ["guardians", 1, "guardian_id"], lambda _: "guardian1"),
     ),
     Tamper("R.election_id", "a ballot's election id", set_field(eballot("id-8"), ["election_id"], flip_hash)),
-    Tamper("R.ballot_ids", "two ballots with one id", duplicate_ballot_id, frozenset({"R.chain_cover"})),
+    Tamper(
+        "R.ballot_ids",
+        "two ballots with one id (the second a copy)",
+        duplicate_ballot_id,
+        frozenset({"R.chain_cover", "R.unique_ciphertexts"}),
+    ),
     Tamper(
         "R.ballot_manifest",
         "a ballot contest's votes_allowed",
@@ -540,6 +570,39 @@ TAMPERS = [
     Tamper("R.chain_cover", "a ballot dropped from its chain", drop_from_chain, frozenset({"7.E"})),
     Tamper("R.challenged", "a decryption of another ballot's ciphertext", foreign_ciphertext),
     Tamper("R.challenged", "a challenged ballot without its decryption", remove_dballot),
+    Tamper(
+        "R.contest_data",
+        "a write-in published for a challenged contest that has none",
+        edit(dballot("id-3"), publish_contest_data(lambda d: d.update(write_ins=["Mallory"]))),
+    ),
+    Tamper(
+        "R.contest_data",
+        "a challenged contest's status published as over_vote",
+        edit(dballot("id-6"), publish_contest_data(lambda d: d.update(status="over_vote"))),
+    ),
+    Tamper(
+        "R.contest_data",
+        "the tally's contest data (with a valid proof) published with another status",
+        contest_data_into_tally(lambda d: d["contest_data"].update(status="under_vote")),
+    ),
+    Tamper(
+        "R.challenged",
+        "the decrypted contest data's numBytes (in the KDF, not in the proof)",
+        set_field(
+            dballot("id-9"),
+            ["contests", 1, "decrypted_contest_data", "encrypted_contest_data", "numBytes"],
+            lambda n: n - 1,
+        ),
+        # under another numBytes the contest data opens to nothing, and the empty contest data it publishes
+        # is all R.contest_data asks of such a contest: R.challenged must catch the change
+    ),
+    Tamper(
+        "R.unique_ciphertexts",
+        "a cast ballot copied under a new id and B_aux with a valid new code (Cortier-Smyth)",
+        copied_ballot,
+        # the copy is on an unchained device of a chained election, and the tally does not count it
+        frozenset({"R.chain_cover", "R.cast_set", "8.A", "8.B"}),
+    ),
 ]
 
 TAMPERS += [
@@ -556,7 +619,7 @@ EXEMPT = {
     "16": "as 15",
     "17": "as 15",
     "18": "as 15",
-    **{f"B.{n}": "egk's records have no board log: see tests/test_board_verify.py" for n in range(1, 8)},
+    **{f"B.{n}": "egk's records have no board log: see tests/test_board_verify.py" for n in range(0, 8)},
 }
 
 

@@ -1,5 +1,6 @@
-"""`ballotchain verify RECORD_DIR [--json] [--jobs N]`: exit 0 all checks pass, 1 a check failed,
-2 the record cannot be read."""
+"""`ballotchain verify RECORD_DIR [--json] [--jobs N] [--board-key HEX] [--registrar-key HEX]`: exit 0
+all checks pass, 1 a check failed (a pinned key the record does not fix is one), 2 the record cannot be
+read or an option is malformed."""
 
 from __future__ import annotations
 
@@ -10,13 +11,31 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, console
+from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandFailed, console
 from engine.cli.progress import progress_bar
 from engine.errors import BallotchainError
 from engine.verify import Report, Status, verify_record
 
+KEY_HEX_DIGITS = 64
 
-def run_verifier(record_dir: Path, jobs: int, allow_test_group: bool) -> Report:
+
+def parse_pinned_key(text: str | None, option: str) -> bytes | None:
+    """A pinned Ed25519 public key: 64 hex digits (either case); CommandFailed (exit 2) otherwise."""
+    if text is None:
+        return None
+    value = text.strip()
+    if len(value) != KEY_HEX_DIGITS or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise CommandFailed(f"{option}: a public key is {KEY_HEX_DIGITS} hex digits")
+    return bytes.fromhex(value)
+
+
+def run_verifier(
+    record_dir: Path,
+    jobs: int,
+    allow_test_group: bool,
+    board_key: bytes | None = None,
+    registrar_key: bytes | None = None,
+) -> Report:
     with progress_bar("verifying ballots", None) as advance:
         last = [0]
 
@@ -24,7 +43,14 @@ def run_verifier(record_dir: Path, jobs: int, allow_test_group: bool) -> Report:
             advance(done - last[0])
             last[0] = done
 
-        return verify_record(record_dir, jobs=jobs, progress=progress, accept_test_group=allow_test_group)
+        return verify_record(
+            record_dir,
+            jobs=jobs,
+            progress=progress,
+            accept_test_group=allow_test_group,
+            board_key=board_key,
+            registrar_key=registrar_key,
+        )
 
 
 def render_report(report: Report, *, show_passed: bool = True) -> None:
@@ -55,6 +81,8 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         console.print(f"[red]{finding}[/]")
     if report.findings_omitted:
         console.print(f"... and {report.findings_omitted} more findings")
+    for key in report.keys:
+        console.print(f"checked against the {key}")
     verdict = "[bold green]all checks passed[/]" if report.ok else "[bold red]the record does NOT verify[/]"
     by_status = {s: sum(1 for c in report.checks if c.status is s) for s in Status}
     counts = ", ".join(f"{n} {s.value}" for s, n in by_status.items() if n)
@@ -70,10 +98,33 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--jobs", type=click.IntRange(0, 256), default=1, show_default=True, help="Processes (0: all CPUs).")
 @click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
-def verify_command(record_dir: Path, as_json: bool, jobs: int, allow_test_group: bool) -> None:
-    """Check every proof and hash of an election record (spec 2.0.0 section 6)."""
+@click.option(
+    "--board-key",
+    "board_key_hex",
+    metavar="HEX",
+    help="Pin the board's public key (64 hex digits): the record must fix this key (exit 1 otherwise).",
+)
+@click.option(
+    "--registrar-key",
+    "registrar_key_hex",
+    metavar="HEX",
+    help="Pin the registrar's public key (64 hex digits): the record must fix this key (exit 1 otherwise).",
+)
+def verify_command(
+    record_dir: Path,
+    as_json: bool,
+    jobs: int,
+    allow_test_group: bool,
+    board_key_hex: str | None,
+    registrar_key_hex: str | None,
+) -> None:
+    """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
+    election's board log against the board's and the registrar's keys (pin them with --board-key and
+    --registrar-key)."""
+    board_key = parse_pinned_key(board_key_hex, "--board-key")
+    registrar_key = parse_pinned_key(registrar_key_hex, "--registrar-key")
     try:
-        report = run_verifier(record_dir, jobs, allow_test_group)
+        report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key)
     except BallotchainError as exc:
         click.echo(f"ballotchain: the record cannot be read: {' '.join(str(exc).split())}", err=True)
         sys.exit(EXIT_BAD_INPUT)

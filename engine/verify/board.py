@@ -2,7 +2,8 @@
 ElectionGuard leaves the board out of scope, docs/PROTOCOL.md and DESIGN.md say what we add).
 
 A record exported from an online election (``ballotchain board export``) holds, besides the usual
-files, a folder ``board/``:
+files, the election's keys fixed before voting opened (``board_keys.json``, engine.board.election_keys)
+and a folder ``board/``:
 
     board/entries.jsonl   the log: entry i on line i, its canonical bytes (engine.board.entries)
     board/board.json      {"board_public_key": hex, "tree_head": the final signed tree head}
@@ -10,23 +11,29 @@ files, a folder ``board/``:
 
 The checks, each independent of the code that ran the board (they replay the log from its bytes):
 
-- B.1 the final tree head is signed by the board's key;
+- B.0 board_keys.json is there, well formed and bound to this election's H_E, and its keys are those
+  the user pinned (``--board-key``, ``--registrar-key``); a record with ballots and fixed keys but no
+  log, or pinned keys and none fixed, fails too (the log of an online election cannot be dropped);
+- B.1 the final tree head is signed by the election's board key, and board/board.json names that key;
 - B.2 the tree recomputed from the entries (RFC 9162 MTH) has the head's size and root, and every
   entry is the canonical encoding of a log entry;
 - B.3 the record's CAST ballots are exactly the log's counted ballots (ids, and ballots identical in
-  every ciphertext, proof and confirmation code), its challenged ballots are challenged submissions
-  of the log;
+  every ciphertext, proof and confirmation code), its challenged ballots are exactly the log's
+  challenged submissions, and each of them is published decrypted (challenged_ballots/): a tallyer
+  cannot hide the audit of a cheating device by leaving a challenged ballot out;
 - B.4 every submission's Ed25519 signature by its DID over (H_E, the whole encrypted ballot) verifies;
-- B.5 the roster is well formed and signed by its registrar, bound to this election, and every
-  submitting DID is on it;
+- B.5 the roster is well formed and signed by the election's registrar key, bound to this election,
+  and every submitting DID is on it;
 - B.6 no DID is counted twice: a second CAST ballot of a DID comes right after a supersession entry
   that names the DID's counted ballot;
 - B.7 the log opens with this election (H_E, K, H_M, the roster's root) and ends with the close of
   voting, whose count and root are those of the counted ballots.
 
-A record without ``board/`` leaves B.1-B.7 not applicable. The trust anchors are the board's and the
-registrar's public keys: the report says which keys it checked against, and voters' receipts and
-monitors pin the board's key.
+A record without ``board/`` (and without fixed or pinned keys) leaves B.0-B.7 not applicable. The
+trust anchors are the board's and the registrar's public keys: a pinned key first, else the one
+fixed in board_keys.json. A record whose keys were all replaced (a new board key, a re-signed head,
+a new roster) is consistent in itself; only a pinned key tells it from the real one. The report
+says which keys it checked against and whether they were pinned.
 
 The log is streamed line by line (the one file the verifier opens itself rather than through
 engine.record: it is the board's format, not egk's), so memory stays at one small record per ballot.
@@ -35,10 +42,11 @@ engine.record: it is the board's format, not egk's), so memory stays at one smal
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, ElectionKeysError, decode_election_keys
 from engine.board.entries import (
     BallotSubmitted,
     BallotSuperseded,
@@ -61,14 +69,47 @@ from engine.record.codec import encode_encrypted_ballot
 from engine.record.jsonio import loads
 from engine.record.reader import read_bytes
 from engine.verify.ballots import BallotContext
-from engine.verify.report import Finding, Recorder
+from engine.verify.report import Finding, KeyUse, Recorder
 
 BOARD_DIR = "board"
 ENTRIES_FILE = f"{BOARD_DIR}/entries.jsonl"
 BOARD_FILE = f"{BOARD_DIR}/board.json"
 ROSTER_FILE = f"{BOARD_DIR}/roster.json"
 BOARD_FILE_KEYS = frozenset({"board_public_key", "tree_head"})
-BOARD_CHECKS = ("B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7")
+BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7")
+ENCRYPTED_TALLY_FILE = "encrypted_tally.json"
+
+
+@dataclass(frozen=True)
+class PinnedKeys:
+    """The keys a user pins (32 raw bytes each, or None): the board's and the registrar's."""
+
+    board: bytes | None = None
+    registrar: bytes | None = None
+
+    def __bool__(self) -> bool:
+        return self.board is not None or self.registrar is not None
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """The key a check trusts: pinned, else fixed in board_keys.json, else None."""
+
+    role: str
+    pinned: bytes | None
+    fixed: bytes | None
+
+    @property
+    def key(self) -> bytes | None:
+        return self.pinned if self.pinned is not None else self.fixed
+
+    def use(self, named: bytes | None, named_in: str) -> KeyUse:
+        """The report's line: the anchor, or (without one) the key the record merely names."""
+        if self.pinned is not None:
+            return KeyUse(self.role, self.pinned, "pinned", True)
+        if self.fixed is not None:
+            return KeyUse(self.role, self.fixed, ELECTION_KEYS_FILE, False)
+        return KeyUse(self.role, named, named_in if named is not None else "none", False)
 
 
 def ballot_digest(ballot: EncryptedBallot) -> bytes:
@@ -144,27 +185,40 @@ def _entry_lines(path: Path) -> Iterator[tuple[bytes, bool]]:
             yield (line[:-1], True) if line.endswith(b"\n") else (line, False)
 
 
-def verify_board(record: ElectionRecord, rec: Recorder, ctx: BallotContext) -> None:
-    """Checks B.1-B.7 of the record's board/ folder; nothing (not applicable) without one."""
-    if not has_board(record):
-        return
+def verify_board(
+    record: ElectionRecord,
+    rec: Recorder,
+    ctx: BallotContext,
+    pins: PinnedKeys = PinnedKeys(),
+    decrypted_ids: Collection[str] = (),
+) -> tuple[KeyUse, ...]:
+    """Checks B.0-B.7 of the record's keys and board/ folder; the keys it checked against.
+
+    decrypted_ids: the ids of the record's challenged-ballot decryptions (B.3). Without board/,
+    board_keys.json or pins, nothing is checked (not applicable) and no key is used.
+    """
+    online = has_board(record)
+    fixed = _check_election_keys(record, rec, ctx.h_e, pins, online)
+    board_anchor = _Anchor("board", pins.board, fixed.board_public_key if fixed else None)
+    registrar_anchor = _Anchor("registrar", pins.registrar, fixed.registrar_public_key if fixed else None)
+    if not online:
+        if fixed is None and not pins:
+            return ()
+        return (board_anchor.use(None, BOARD_FILE), registrar_anchor.use(None, ROSTER_FILE))
     h_m = record.config.manifest_hash
-    key, head = _read_board_file(record, rec)
-    roster = _read_roster(record, rec, ctx.h_e, h_m)
-    if key is not None and head is not None:
-        with rec.timed("B.1"):
-            rec.expect(
-                verify_sth(head, key),
-                "B.1",
-                f"the final tree head (size {head.tree_size}) is not signed by the board key {key.hex()}",
-                file=BOARD_FILE,
-            )
+    named_key, head = _read_board_file(record, rec)
+    roster = _read_roster(record, rec, ctx.h_e, h_m, registrar_anchor)
+    _check_head_key(rec, board_anchor, named_key, head)
+    keys = (
+        board_anchor.use(named_key, BOARD_FILE),
+        registrar_anchor.use(roster.registrar_public_key if roster is not None else None, ROSTER_FILE),
+    )
     replay = _Replay(ctx.h_e, roster)
     tree = StreamingRoot()
     path = record.root / ENTRIES_FILE
     if not path.is_file():
         rec.failed(Finding("B.2", "the board folder has no log", file=ENTRIES_FILE))
-        return
+        return keys
     group = ctx.group
     for index, (data, terminated) in enumerate(_entry_lines(path)):
         tree.add(leaf_hash(data))
@@ -182,11 +236,85 @@ def verify_board(record: ElectionRecord, rec: Recorder, ctx: BallotContext) -> N
         _check_root(rec, head, tree)
     _finish_replay(rec, replay, tree.size, ctx, h_m)
     with rec.timed("B.3"):
-        _compare_ballots(record, rec, replay)
+        _compare_ballots(record, rec, replay, decrypted_ids)
+    return keys
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _hex(key: bytes) -> str:
+    return key.hex().upper()
+
+
+def _check_election_keys(
+    record: ElectionRecord, rec: Recorder, h_e: UInt256, pins: PinnedKeys, online: bool
+) -> ElectionKeys | None:
+    """B.0: board_keys.json present (if the election is online or keys are pinned), bound to H_E, and
+    equal to the pins; the keys it fixes, or None."""
+    where = {"file": ELECTION_KEYS_FILE}
+    with rec.timed("B.0"):
+        if not record.has(ELECTION_KEYS_FILE):
+            if online:
+                rec.failed_at("B.0", "the record of an online election fixes no keys (no board_keys.json)", where)
+            elif pins:
+                rec.failed_at(
+                    "B.0", "keys are pinned, but the record fixes none (no board_keys.json, no board/ log)", where
+                )
+            return None
+        try:
+            fixed = decode_election_keys(read_bytes(record.root / ELECTION_KEYS_FILE, ELECTION_KEYS_FILE), h_e)
+        except (RecordError, ElectionKeysError) as exc:
+            rec.failed_at("B.0", f"the election's keys cannot be used: {_one_line(str(exc))}", where)
+            return None
+        rec.passed("B.0")
+        if not online and _has_votes(record):
+            rec.failed_at(
+                "B.0",
+                "the election is online (board_keys.json) and the record holds ballots, but it has no board/ log",
+                where,
+            )
+        for role, pinned, key in (
+            ("board", pins.board, fixed.board_public_key),
+            ("registrar", pins.registrar, fixed.registrar_public_key),
+        ):
+            if pinned is not None:
+                rec.expect(
+                    pinned == key,
+                    "B.0",
+                    f"the {role} key fixed in the record is {_hex(key)}, not the pinned {role} key {_hex(pinned)}",
+                    **where,
+                )
+    return fixed
+
+
+def _has_votes(record: ElectionRecord) -> bool:
+    return record.has(ENCRYPTED_TALLY_FILE) or next(iter(record.encrypted_ballot_paths()), None) is not None
+
+
+def _check_head_key(rec: Recorder, anchor: _Anchor, named: bytes | None, head: SignedTreeHead | None) -> None:
+    """B.1: board.json names the election's board key, and the final head is signed by it."""
+    if named is None or head is None:
+        return
+    with rec.timed("B.1"):
+        trusted = anchor.key
+        if trusted is None:
+            trusted = named
+            rec.note("B.1", "no board key is fixed or pinned: the head is checked against the key board.json names")
+        else:
+            rec.expect(
+                named == trusted,
+                "B.1",
+                f"board/board.json names the board key {_hex(named)}; the election's board key is {_hex(trusted)}",
+                file=BOARD_FILE,
+            )
+        rec.expect(
+            verify_sth(head, trusted),
+            "B.1",
+            f"the final tree head (size {head.tree_size}) is not signed by the board key {_hex(trusted)}",
+            file=BOARD_FILE,
+        )
 
 
 def _read_board_file(record: ElectionRecord, rec: Recorder) -> tuple[bytes | None, SignedTreeHead | None]:
@@ -204,7 +332,9 @@ def _read_board_file(record: ElectionRecord, rec: Recorder) -> tuple[bytes | Non
         return None, None
 
 
-def _read_roster(record: ElectionRecord, rec: Recorder, h_e: UInt256, h_m: UInt256) -> SignedRoster | None:
+def _read_roster(
+    record: ElectionRecord, rec: Recorder, h_e: UInt256, h_m: UInt256, anchor: _Anchor
+) -> SignedRoster | None:
     try:
         roster = decode_roster(read_bytes(record.root / ROSTER_FILE, ROSTER_FILE))
     except (RecordError, RosterError) as exc:
@@ -214,8 +344,14 @@ def _read_roster(record: ElectionRecord, rec: Recorder, h_e: UInt256, h_m: UInt2
         problems = roster_problems(roster)
         if not roster.is_bound_to(h_e, h_m):
             problems.append(f"the roster is bound to another election ({roster.binding} {roster.election_hash.hex()})")
+        trusted = anchor.key
+        if trusted is not None and roster.registrar_public_key != trusted:
+            problems.append(
+                f"the roster is signed by registrar key {_hex(roster.registrar_public_key)}; the election's "
+                f"registrar key is {_hex(trusted)}"
+            )
         rec.expect(not problems, "B.5", "; ".join(problems), file=ROSTER_FILE)
-        rec.note("B.5", f"roster of {len(roster)} DIDs signed by registrar key {roster.registrar_public_key.hex()}")
+        rec.note("B.5", f"roster of {len(roster)} DIDs signed by registrar key {_hex(roster.registrar_public_key)}")
     return roster
 
 
@@ -344,10 +480,12 @@ def _finish_replay(rec: Recorder, replay: _Replay, size: int, ctx: BallotContext
     )
 
 
-def _compare_ballots(record: ElectionRecord, rec: Recorder, replay: _Replay) -> None:
-    """B.3: the record's ballots against the log's (by digest), streaming the record's ballots."""
+def _compare_ballots(record: ElectionRecord, rec: Recorder, replay: _Replay, decrypted_ids: Collection[str]) -> None:
+    """B.3: the record's ballots against the log's (by digest), streaming the record's ballots; then
+    every challenged ballot of the log in the record, with its decryption."""
     counted = set(replay.counted.values())
     seen: set[str] = set()
+    challenged: set[str] = set()
     for path in record.encrypted_ballot_paths():
         label = path.relative_to(record.root).as_posix()
         try:
@@ -356,6 +494,8 @@ def _compare_ballots(record: ElectionRecord, rec: Recorder, replay: _Replay) -> 
             continue  # reported by the ballot checks (5.A-6.C) already
         bid = ballot.ballot_id
         seen.add(bid)
+        if ballot.state is BallotState.SPOILED:
+            challenged.add(bid)
         logged = replay.logged.get(bid)
         where = {"file": label, "ballot_id": bid}
         if logged is None:
@@ -376,3 +516,28 @@ def _compare_ballots(record: ElectionRecord, rec: Recorder, replay: _Replay) -> 
         rec.failed(
             Finding("B.3", "a counted ballot of the log is missing from the record", file=ENTRIES_FILE, ballot_id=bid)
         )
+    _check_challenged_published(rec, replay, seen, challenged, decrypted_ids)
+
+
+def _check_challenged_published(
+    rec: Recorder, replay: _Replay, seen: set[str], challenged: set[str], decrypted_ids: Collection[str]
+) -> None:
+    """B.3: every challenged submission of the log is a challenged ballot of the record, decrypted."""
+    decrypted = set(decrypted_ids)
+    for bid, logged in sorted(replay.logged.items()):
+        if logged.state is not BallotState.SPOILED or (bid in seen and bid not in challenged):
+            continue  # a CAST ballot of the record under a challenged id is reported above
+        where = {"file": f"challenged_ballots/dballot-{bid}.json", "ballot_id": bid}
+        if bid not in seen:
+            rec.failed_at(
+                "B.3",
+                f"the ballot challenged in entry {logged.index} of the log is missing from the record",
+                dict(where, file=ENTRIES_FILE),
+            )
+        else:
+            rec.expect(
+                bid in decrypted,
+                "B.3",
+                f"the ballot challenged in entry {logged.index} of the log is not published decrypted",
+                **where,
+            )

@@ -87,14 +87,34 @@ RECORD_CHECKS: tuple[tuple[str, str], ...] = (
         "every ballot of a chaining device is in its chain once, and every chain ballot exists",
     ),
     ("R.challenged", "every challenged ballot is decrypted once, from its own ciphertexts"),
+    (
+        "R.contest_data",
+        "the published contest data (status, over-votes, write-ins) is what C1 decrypts to with the proven beta",
+    ),
+    (
+        "R.unique_ciphertexts",
+        "no selection ciphertext (alpha, beta) is on two ballots: no ballot copies another's (Cortier-Smyth)",
+    ),
 )
 
 BOARD_CHECKS: tuple[tuple[str, str], ...] = (
-    ("B.1", "the board's final signed tree head is signed by the board's key"),
+    (
+        "B.0",
+        "the record fixes the board's and the registrar's keys for this election (board_keys.json, bound to H_E), "
+        "and they are the keys pinned by the user",
+    ),
+    ("B.1", "the board's final signed tree head is signed by the election's board key"),
     ("B.2", "the log's entries are canonical and their Merkle root is the final tree head's (RFC 9162)"),
-    ("B.3", "the record's CAST ballots are exactly the log's counted ballots, identical; challenged ones are logged"),
+    (
+        "B.3",
+        "the record's CAST ballots are exactly the log's counted ballots, identical; its challenged ballots are "
+        "exactly the log's, each with its decryption",
+    ),
     ("B.4", "every submission's DID signature over (H_E, the whole encrypted ballot) verifies"),
-    ("B.5", "the roster is signed by the registrar for this election, and every submitting DID is on it"),
+    (
+        "B.5",
+        "the roster is signed by the election's registrar key for this election, and every submitting DID is on it",
+    ),
     ("B.6", "no DID is counted twice: a re-vote supersedes the DID's counted ballot on the log"),
     ("B.7", "the log opens with this election (H_E, K, H_M, roster root) and closes with the counted ballots"),
 )

@@ -15,6 +15,7 @@ from engine.election import DecryptedTallyOrBallot, EncryptedBallot, HashedCiphe
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP
 from engine.hash import UInt256
+from engine.verify.contest_data import verify_published_contest_data
 from engine.verify.decryption import Memo, verify_contest_data_decryption, verify_selection_decryption
 from engine.verify.layout import ManifestLayout
 from engine.verify.report import Finding, Recorder
@@ -26,7 +27,9 @@ def _digest_ciphertext(c: Ciphertext) -> bytes:
 
 
 def _digest_contest_data(h: HashedCiphertext) -> bytes:
-    return hashlib.sha256(h.c0.to_bytes() + len(h.c1).to_bytes(4, "big") + h.c1 + h.c2.data).digest()
+    """Over C0, C1, C2 and numBytes: numBytes is in the KDF (eq. 52), though not in the proof (eq. 81)."""
+    body = h.c0.to_bytes() + len(h.c1).to_bytes(4, "big") + h.c1 + h.c2.data
+    return hashlib.sha256(body + str(h.num_bytes).encode("ascii")).digest()
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def verify_challenged_ballot(
     batch: SubgroupBatch[tuple[str, str, str]],
     memo: Memo | None = None,
 ) -> None:
-    """R.election_id, R.challenged, 12.A-12.B, 13.A-13.F and 14.A-14.B for one decrypted ballot."""
+    """R.election_id, R.challenged, 12.A-12.B, 13.A-13.F, 14.A-14.B and R.contest_data for one decrypted ballot."""
     ballot_id = decrypted.id
     where = {"file": label, "ballot_id": ballot_id}
     rec.expect(decrypted.election_id == h_e, "R.election_id", "the decryption names another H_E", **where)
@@ -111,7 +114,8 @@ def verify_challenged_ballot(
         else:
             batch.add(data.encrypted_contest_data.c0, (label, contest.contest_id, "C0"))
             batch.add(data.beta, (label, contest.contest_id, "beta"))
-            verify_contest_data_decryption(rec, ("14.A", "14.B"), h_e, joint_key, data, cwhere, memo)
+            if verify_contest_data_decryption(rec, ("14.A", "14.B"), h_e, joint_key, data, cwhere, memo):
+                verify_published_contest_data(rec, h_e, joint_key, contest.contest_id, data, cwhere)
 
 
 def verify_own_ciphertexts(

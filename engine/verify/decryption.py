@@ -89,8 +89,8 @@ def verify_contest_data_decryption(
     data: DecryptedContestData,
     where: dict[str, str],
     memo: Memo | None = None,
-) -> None:
-    """ids = (range check, proof check), ("11.A", "11.B") or ("14.A", "14.B")."""
+) -> bool:
+    """ids = (range check, proof check), ("11.A", "11.B") or ("14.A", "14.B"); whether beta is proven."""
     v_id, proof_id = ids
     group = joint_key.group
     rec.expect(0 <= data.proof.response.value < group.q, v_id, "the response v is not in Z_q", **where)
@@ -109,6 +109,8 @@ def verify_contest_data_decryption(
             **where,
         ):
             rec.form(proof_id, str(form))
+            return True
+        return False
 
 
 def settle_contest_data_subgroup(rec: Recorder, batch: SubgroupBatch[tuple[str, str, str]]) -> None:

@@ -91,6 +91,32 @@ class CheckResult:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """A trust anchor the verifier checked against: whose key, its bytes, where it came from.
+
+    role: "board" or "registrar"; source: "pinned" (given by the user), "board_keys.json" (fixed in
+    the record before voting), or the file that merely names it when the record fixes none
+    ("board/board.json", "board/roster.json"); None when there is no such key at all.
+    """
+
+    role: str
+    key: bytes | None
+    source: str
+    pinned: bool
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "key": None if self.key is None else self.key.hex().upper(),
+            "source": self.source,
+            "pinned": self.pinned,
+        }
+
+    def __str__(self) -> str:
+        key = "none" if self.key is None else self.key.hex().upper()
+        return f"{self.role} key {key} ({'pinned' if self.pinned else 'from ' + self.source})"
+
+
 @dataclass(frozen=True)
 class Report:
     """What the verifier found in one election record.
@@ -107,6 +133,7 @@ class Report:
     findings_omitted: int = 0
     summary: tuple[tuple[str, int], ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    keys: tuple[KeyUse, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -142,6 +169,7 @@ class Report:
             "findings": [f.to_json_dict() for f in self.findings],
             "findings_omitted": self.findings_omitted,
             "notes": list(self.notes),
+            "keys": {k.role: k.to_json_dict() for k in self.keys},
         }
 
 
@@ -270,6 +298,7 @@ class Recorder:
         not_checked: frozenset[str] = frozenset(),
         summary: tuple[tuple[str, int], ...] = (),
         notes: tuple[str, ...] = (),
+        keys: tuple[KeyUse, ...] = (),
     ) -> Report:
         results = []
         for check_id, description in CHECKS:
@@ -308,4 +337,5 @@ class Recorder:
             findings_omitted=sum(self._omitted.values()),
             summary=summary,
             notes=notes,
+            keys=keys,
         )

@@ -31,10 +31,11 @@ from typing import Any
 from engine.election import BallotChain, BallotState, EncryptedBallot
 from engine.record import ElectionRecord, RecordError
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
-from engine.verify.board import verify_board
+from engine.verify.board import PinnedKeys, verify_board
 from engine.verify.catalog import CHECKS
 from engine.verify.chains import ChainLink, ballot_file, chain_file, verify_chain, verify_unique_codes
 from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
+from engine.verify.copies import CiphertextIndex, verify_unique_ciphertexts
 from engine.verify.decryption import Memo, settle_contest_data_subgroup
 from engine.verify.guardians import verify_guardians
 from engine.verify.layout import ManifestLayout
@@ -134,6 +135,7 @@ class _BallotIndex:
     fingerprints: dict[str, BallotFingerprint] = field(default_factory=dict)
     contests: set[str] = field(default_factory=set)
     devices: dict[str, int] = field(default_factory=dict)
+    ciphertexts: CiphertextIndex = field(default_factory=CiphertextIndex)
     preencrypted: int = 0
     left_out: int = 0
 
@@ -146,6 +148,8 @@ def verify_record(
     accept_test_group: bool = False,
     chunk_ballots: int | None = None,
     cache: MutableMapping[Hashable, Any] | None = None,
+    board_key: bytes | None = None,
+    registrar_key: bytes | None = None,
 ) -> Report:
     """Verify the election record in record_dir; the report says what held and what did not.
 
@@ -154,7 +158,8 @@ def verify_record(
     per unit of parallel work (default: about DEFAULT_CHUNK_SELECTIONS selections). cache: a
     mapping the caller keeps between runs; each ballot's outcome is stored under the ballot's value
     and what it was verified against, so verifying a changed record again re-verifies only the
-    ballots that changed.
+    ballots that changed. board_key, registrar_key: the keys of an online election the caller pins
+    (32 raw bytes each); the record must fix these keys (B.0). The report names the keys used.
 
     Raises RecordError when the record cannot be read (a missing or malformed file).
     """
@@ -225,10 +230,11 @@ def verify_record(
     _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done)
 
     _cross_ballot_checks(rec, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
+    verify_unique_ciphertexts(rec, index.ciphertexts, _reread_ballots(record))
     not_checked = set(verify_preencrypted(rec, index.preencrypted))
     not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
-    _challenged_checks(record, rec, ctx, index, progress, cache)
-    verify_board(record, rec, ctx)
+    decrypted_ids = _challenged_checks(record, rec, ctx, index, progress, cache)
+    keys = verify_board(record, rec, ctx, PinnedKeys(board_key, registrar_key), decrypted_ids)
 
     summary = (
         ("ballots", len(index.states) + index.duplicate_ids),
@@ -247,6 +253,7 @@ def verify_record(
         not_checked=frozenset(not_checked),
         summary=summary,
         notes=tuple(record.notes[:MAX_REPORT_NOTES]),
+        keys=keys,
     )
 
 
@@ -274,6 +281,15 @@ def _read_ballots(record: ElectionRecord, rec: Recorder, index: _BallotIndex) ->
         yield label, ballot
 
 
+def _reread_ballots(record: ElectionRecord) -> Iterator[tuple[str, EncryptedBallot]]:
+    """The readable ballots again (a second pass; files left out the first time are left out again)."""
+    for path in record.encrypted_ballot_paths():
+        try:
+            yield path.relative_to(record.root).as_posix(), record.read_encrypted_ballot(path)
+        except RecordError:
+            continue
+
+
 def _id_from_label(path: Path) -> str:
     name = path.name
     return name[len("eballot-") : -len(".json")] if name.startswith("eballot-") else ""
@@ -286,9 +302,10 @@ def _indexed(
     agg: Aggregator,
     chains: dict[str, BallotChain],
 ) -> Iterator[tuple[str, EncryptedBallot]]:
-    """Note each ballot in the index (ids, codes, chain links, fingerprints, sums), pass it on."""
+    """Note each ballot in the index (ids, codes, chain links, fingerprints, ciphertexts, sums), pass it on."""
     for label, ballot in ballots:
         bid = ballot.ballot_id
+        index.ciphertexts.add(ballot)
         if bid in index.states:
             index.duplicate_ids += 1
             rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=label, ballot_id=bid))
@@ -463,8 +480,8 @@ def _challenged_checks(
     index: _BallotIndex,
     progress: ProgressCallback | None,
     memo: Memo | None,
-) -> None:
-    """12-14 and R.challenged over challenged_ballots/."""
+) -> set[str]:
+    """12-14, R.contest_data and R.challenged over challenged_ballots/; the ids of the decryptions."""
     paths = record.challenged_ballot_paths()
     batch: SubgroupBatch[tuple[str, str, str]] = SubgroupBatch(ctx.group)
     decrypted_ids: set[str] = set()
@@ -511,6 +528,7 @@ def _challenged_checks(
             )
         else:
             rec.passed("R.challenged")
+    return decrypted_ids
 
 
 __all__ = ["ProgressCallback", "ballot_file", "range_check_of", "verify_record"]

@@ -16,6 +16,7 @@ from engine.election import DecryptedTallyOrBallot, EncryptedBallot, EncryptedTa
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
+from engine.verify.contest_data import verify_published_contest_data
 from engine.verify.decryption import (
     Memo,
     settle_contest_data_subgroup,
@@ -140,7 +141,7 @@ def verify_tally(
     contests_on_ballots: Collection[str],
     memo: Memo | None = None,
 ) -> None:
-    """R.tally_copy, 9.A-9.B, 10.A-10.E and 11.A-11.B over tally.json."""
+    """R.tally_copy, 9.A-9.B, 10.A-10.E, 11.A-11.B and R.contest_data over tally.json."""
     where = {"file": TALLY_FILE}
     rec.expect(tally.election_id == h_e, "R.election_id", "the tally names another H_E", **where)
     aggregates: dict[tuple[str, str], Ciphertext] = {}
@@ -188,9 +189,8 @@ def verify_tally(
             data = contest.decrypted_contest_data
             batch.add(data.encrypted_contest_data.c0, (TALLY_FILE, contest.contest_id, "C0"))
             batch.add(data.beta, (TALLY_FILE, contest.contest_id, "beta"))
-            verify_contest_data_decryption(
-                rec, ("11.A", "11.B"), h_e, joint_key, contest.decrypted_contest_data, cwhere, memo
-            )
+            if verify_contest_data_decryption(rec, ("11.A", "11.B"), h_e, joint_key, data, cwhere, memo):
+                verify_published_contest_data(rec, h_e, joint_key, contest.contest_id, data, cwhere)
     with rec.timed("R.subgroup"):
         settle_contest_data_subgroup(rec, batch)
     for contest_id in sorted(contests_on_ballots):
