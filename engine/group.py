@@ -258,10 +258,15 @@ class ElementModP:
         return ElementModP(self.group.backend.powmod(self.value, _exponent(e, None), self.group.p), self.group)
 
     def pow_secret(self, e: ElementModQ) -> ElementModP:
-        """Exponentiation with a secret exponent, in constant time."""
-        if e.value == 0:
-            return self.group.one
-        return ElementModP(self.group.backend.powmod_sec(self.value, e.value, self.group.p), self.group)
+        """self^e mod p for a secret exponent e mod q and a public base (this element).
+
+        The backend's powmod_sec with the exponent at q's width in 64-bit words, so that neither
+        its value nor its length changes the exponentiation; no shortcut for e = 0. See
+        Backend.powmod_sec for what each backend promises.
+        """
+        group = self.group
+        x = _secret_exponent(e, group)
+        return ElementModP(group.backend.powmod_sec(self.value, x, group.p, group.q.bit_length()), group)
 
     def inverse(self) -> ElementModP:
         if self.value == 0:

@@ -13,12 +13,12 @@
  *     itself on the IFMA path), fixed-base tables, prod_mod;
  *   - a small thread runner (pthreads) for the *_many functions;
  *   - the exported functions;
- *   - constant-time fixed-base exponentiation for secret exponents (bc_table_pow_secret*).
+ *   - constant-time exponentiation for secret exponents: fixed base (bc_table_pow_secret*) and
+ *     variable base (bc_powmod_sec).
  *
- * Secret exponents go only to bc_powmod_sec (GMP's mpz_powm_sec) and to bc_table_pow_secret*
- * (our constant-time fixed-base exponentiation, last section; what it does and does not
- * guarantee is written there). Everything else, including bc_table_pow, takes time and memory
- * accesses that depend on the exponent.
+ * Secret exponents go only to bc_powmod_sec and bc_table_pow_secret* (last section; what they
+ * do and do not guarantee is written there). Everything else, including bc_table_pow, takes
+ * time and memory accesses that depend on the exponent.
  *
  * Thread safety: no global mutable state (the CPU feature flag is written once, when the
  * library is loaded). Tables are written only while they are built and are read-only
@@ -823,8 +823,7 @@ static int powmod_fast(const uint8_t *base, size_t base_len, const uint8_t *exp,
 }
 
 static int powmod_impl(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
-                       const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len,
-                       int secure) {
+                       const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
     mpz_t b, e, m, r;
     int status;
     if (!packed_ok(base, base_len, 1) || !packed_ok(exp, exp_len, 1) ||
@@ -832,24 +831,15 @@ static int powmod_impl(const uint8_t *base, size_t base_len, const uint8_t *exp,
         return BC_EINVAL;
     mpz_inits(b, e, m, r, NULL);
     be_to_mpz(m, mod, mod_len);
-    be_to_mpz(e, exp, exp_len);
-    if (mpz_sgn(m) == 0 || (secure && (mpz_even_p(m) || mpz_sgn(e) == 0))) {
+    if (mpz_sgn(m) == 0) {
         status = BC_EINVAL;
-    } else if (!secure && mpz_odd_p(m) && mpz_cmp_ui(m, 1) > 0 && bc_ifma_available()) {
+    } else if (mpz_odd_p(m) && mpz_cmp_ui(m, 1) > 0 && bc_ifma_available()) {
         status = powmod_fast(base, base_len, exp, exp_len, mod, mod_len, out, out_len);
     } else {
         be_to_mpz(b, base, base_len);
-        if (secure) {
-            mpz_powm_sec(r, b, e, m);
-        } else {
-            mpz_powm(r, b, e, m);
-        }
+        be_to_mpz(e, exp, exp_len);
+        mpz_powm(r, b, e, m);
         status = mpz_to_be(out, out_len, r);
-    }
-    if (secure) {
-        /* Best effort: do not leave the secret exponent in freed memory. */
-        size_t sz = mpz_size(e);
-        if (sz > 0) memset(mpz_limbs_modify(e, (mp_size_t)sz), 0, sz * LIMB_BYTES);
     }
     mpz_clears(b, e, m, r, NULL);
     return status;
@@ -857,12 +847,7 @@ static int powmod_impl(const uint8_t *base, size_t base_len, const uint8_t *exp,
 
 int bc_powmod(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
               const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
-    return powmod_impl(base, base_len, exp, exp_len, mod, mod_len, out, out_len, 0);
-}
-
-int bc_powmod_sec(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
-                  const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
-    return powmod_impl(base, base_len, exp, exp_len, mod, mod_len, out, out_len, 1);
+    return powmod_impl(base, base_len, exp, exp_len, mod, mod_len, out, out_len);
 }
 
 typedef struct {
@@ -1277,9 +1262,10 @@ int bc_table_pow_many(const bc_table *t, const uint8_t *exps, size_t exp_len, si
  *     the wanted entry (1 for digit 0) is kept by AND with a mask made without a branch;
  *   - one multiplication per window, always, by the selected entry (1 included);
  *   - the multiplication: the IFMA one has no branch and no address that depends on the values
- *     (its results stay below 2m, with no final subtraction); on mpn it is mpn_sec_mul (GMP's
- *     side-channel silent schoolbook product: mpn_mul_n would switch to Toom-Cook, whose sign
- *     tests branch on the values) followed by a REDC whose final subtraction is masked;
+ *     (its results stay below 2m, with no final subtraction); on mpn it is mpn_sec_mul or
+ *     mpn_sec_sqr (GMP's side-channel silent schoolbook products: mpn_mul_n would switch to
+ *     Toom-Cook, whose sign tests branch on the values) followed by a REDC whose final
+ *     subtraction is masked;
  *   - the conversion out of Montgomery form and the final reduction below m (masked).
  * What remains: the compiler is asked (an empty asm) not to turn masks back into branches, but
  * nothing checks the generated code; the CPU's own timing of the instructions used (integer
@@ -1319,7 +1305,7 @@ typedef struct {
     mp_limb_t *prod;      /* 2n limbs: the product before reduction */
     mp_limb_t *low;       /* n+1 limbs: plain value of the result */
     mp_limb_t *tmp;       /* n limbs: value - m */
-    mp_limb_t *itch;      /* GMP's scratch for mpn_sec_mul */
+    mp_limb_t *itch;      /* GMP's scratch for mpn_sec_mul and mpn_sec_sqr */
     mp_limb_t *e;         /* the exponent, ne limbs */
     mp_limb_t *block;     /* the one allocation the others point into */
     size_t limbs;
@@ -1328,8 +1314,9 @@ typedef struct {
 static int ct_space_init(ct_space *s, const bc_mod *M, size_t ne) {
     size_t n = M->n, w = M->w, itch;
     mp_size_t mul_itch = mpn_sec_mul_itch((mp_size_t)n, (mp_size_t)n);
+    mp_size_t sqr_itch = mpn_sec_sqr_itch((mp_size_t)n);
     memset(s, 0, sizeof(*s));
-    itch = (size_t)mul_itch + 1;
+    itch = (size_t)(mul_itch > sqr_itch ? mul_itch : sqr_itch) + 1;
     /* n <= w, and a table of w-word entries exists, so these sums cannot overflow; check anyway */
     if (w > ((size_t)-1) / 16 || itch > ((size_t)-1) / 4 || ne > ((size_t)-1) / 4) return BC_ENOMEM;
     s->limbs = 2 * w + 2 * n + (n + 1) + n + itch + ne;
@@ -1360,7 +1347,8 @@ static void ct_reduce_once(mp_limb_t *x, mp_limb_t top, const mp_limb_t *m, mp_l
     for (k = 0; k < n; k++) x[k] = (tmp[k] & take) | (x[k] & ~take);
 }
 
-/* r = a * b / R mod m (odd m) with no value-dependent branch or address. */
+/* r = a * b / R mod m (odd m) with no value-dependent branch or address; a == b (the same
+ * pointer, which is no secret) squares. r may alias a and b. */
 static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
                       ct_space *s, ct_trace *tr) {
     size_t n = M->n, i;
@@ -1373,7 +1361,11 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
 #endif
     {
         mp_limb_t *T = s->prod, carry;
-        mpn_sec_mul(T, a, (mp_size_t)n, b, (mp_size_t)n, s->itch);
+        if (a == b) {
+            mpn_sec_sqr(T, a, (mp_size_t)n, s->itch);
+        } else {
+            mpn_sec_mul(T, a, (mp_size_t)n, b, (mp_size_t)n, s->itch);
+        }
         /* REDC as in redc(), T[i] parking the carries, then a masked final subtraction */
         for (i = 0; i < n; i++) T[i] = mpn_addmul_1(T + i, M->m, (mp_size_t)n, T[i] * M->minv);
         carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
@@ -1501,9 +1493,8 @@ static void table_pow_secret_limbs(const bc_table *t, ct_space *s, size_t ne, ct
 }
 
 /* Convert s->acc out of the representation, reduce it below m and store it, all masked. */
-static int store_secret(const bc_table *t, ct_space *s, uint8_t *out, size_t out_len,
+static int store_secret(const bc_mod *M, ct_space *s, uint8_t *out, size_t out_len,
                         ct_trace *tr) {
-    const bc_mod *M = &t->M;
     size_t n = M->n;
     mulmod_ct(M, s->acc, s->acc, M->unit, s, tr);
     if (M->kind == BC_IFMA) {
@@ -1533,7 +1524,7 @@ static int secret_many_job(void *arg, size_t start, size_t end) {
         status = ct_load_exp(t, s.e, ne, c->exps + i * c->exp_len, c->exp_len);
         if (status != BC_OK) break;
         table_pow_secret_limbs(t, &s, ne, c->trace);
-        status = store_secret(t, &s, c->out + i * c->out_len, c->out_len, c->trace);
+        status = store_secret(&t->M, &s, c->out + i * c->out_len, c->out_len, c->trace);
     }
     ct_space_free(&s);
     return status;
@@ -1579,4 +1570,95 @@ int bc_table_pow_secret_many(const bc_table *t, const uint8_t *exps, size_t exp_
     c.out = out;
     c.trace = NULL;
     return run_jobs(secret_many_job, &c, count, nthreads);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Variable-base exponentiation for secret exponents                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Fixed-window exponentiation with the building blocks above. The base is public: its row of
+ * powers base^1 .. base^(2^w - 1) is made with the ordinary multiplication. The exponent is read
+ * as exp_len bytes, i.e. ne = ceil(exp_len / 8) words of enb = 64 ne bits, whatever its value
+ * (the caller pads it to the width of the group order), and then, for every window from the
+ * top: w squarings, a full masked scan of the row (1 for digit 0), one multiplication. The window
+ * and so the whole sequence of operations and addresses depends on exp_len only; exponent 0 is
+ * allowed and takes the same path. The conversion out of Montgomery form and the final
+ * reduction are masked (store_secret).
+ */
+
+/* The window that minimises the multiplications: 2^w - 2 for the row, enb / w for the windows. */
+static unsigned ct_pow_window(size_t enb) {
+    unsigned w, best = 1;
+    size_t best_cost = (size_t)-1;
+    for (w = 1; w <= 6; w++) {
+        size_t cost = ((size_t)1 << w) - 2 + (enb + w - 1) / w;
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = w;
+        }
+    }
+    return best;
+}
+
+static int powmod_sec_run(const bc_mod *M, const uint8_t *base, size_t base_len,
+                          const uint8_t *exp, size_t exp_len, uint8_t *out, size_t out_len,
+                          ct_trace *tr) {
+    size_t ne = exp_limbs_for(exp_len), enb = ne * LIMB_BITS, w = M->w, per, nwin, d, i;
+    unsigned win = ct_pow_window(enb), k;
+    mp_limb_t *row = NULL, *scr = NULL;
+    ct_space s;
+    int ok = 1, status = ct_space_init(&s, M, ne);
+    per = ((size_t)1 << win) - 1;
+    nwin = (enb + win - 1) / win;
+    if (status == BC_OK) {
+        row = alloc_limbs(mul_size(per, w, &ok));
+        scr = alloc_limbs(scratch_limbs(M));
+        if (!ok || row == NULL || scr == NULL) status = BC_ENOMEM;
+    }
+    if (status == BC_OK) {
+        load_plain(M, row, base, base_len, scr);
+        to_repr(M, row, scr);
+        for (d = 1; d < per; d++) mulmod(M, row + d * w, row + (d - 1) * w, row, scr);
+        be_to_limbs(s.e, ne, exp, exp_len); /* fits: ne words hold exp_len bytes */
+        ct_select(M, s.acc, row, per, get_bits(s.e, ne, (nwin - 1) * win, win), tr);
+        for (i = nwin - 1; i-- > 0;) {
+            for (k = 0; k < win; k++) mulmod_ct(M, s.acc, s.acc, s.acc, &s, tr);
+            ct_select(M, s.sel, row, per, get_bits(s.e, ne, i * win, win), tr);
+            mulmod_ct(M, s.acc, s.acc, s.sel, &s, tr);
+        }
+        status = store_secret(M, &s, out, out_len, tr);
+    }
+    free(row);
+    free(scr);
+    ct_space_free(&s);
+    return status;
+}
+
+int bc_powmod_sec_traced(const uint8_t *base, size_t base_len, const uint8_t *exp,
+                         size_t exp_len, const uint8_t *mod, size_t mod_len, uint8_t *out,
+                         size_t out_len, uint64_t *mulmods, uint64_t *words_read) {
+    bc_mod M;
+    ct_trace trace = {0, 0};
+    int status;
+    if (!packed_ok(base, base_len, 1) || !packed_ok(exp, exp_len, 1) ||
+        !packed_ok(mod, mod_len, 1) || !packed_ok(out, out_len, 1) ||
+        exp_len > BC_MAX_EXP_BITS / 8)
+        return BC_EINVAL;
+    status = mod_init(&M, mod, mod_len);
+    if (status == BC_OK && (M.kind == BC_DIV || mpz_cmp_ui(M.mz, 1) <= 0)) status = BC_EINVAL;
+    if (status == BC_OK) {
+        status = powmod_sec_run(&M, base, base_len, exp, exp_len, out, out_len,
+                                (mulmods != NULL || words_read != NULL) ? &trace : NULL);
+    }
+    mod_clear(&M);
+    if (mulmods != NULL) *mulmods = trace.mulmods;
+    if (words_read != NULL) *words_read = trace.words_read;
+    return status;
+}
+
+int bc_powmod_sec(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
+                  const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
+    return bc_powmod_sec_traced(base, base_len, exp, exp_len, mod, mod_len, out, out_len, NULL,
+                                NULL);
 }

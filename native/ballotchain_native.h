@@ -36,10 +36,21 @@ int bc_ifma_available(void);
 int bc_powmod(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
               const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);
 
-/* out = base^exp mod mod in time independent of exp's value (mpz_powm_sec).
- * mod odd, exp > 0. */
+/* out = base^exp mod mod for a secret exp and a public base, mod odd and > 1. The exponent is
+ * read as exp_len bytes (at most BC_MAX_EXP_BITS / 8), padded to 64-bit words, and the sequence
+ * of instructions and memory accesses depends on exp_len, the modulus and the base, never on
+ * exp's value: fixed windows over all 8 * exp_len bits rounded up to words, a full masked scan
+ * of the row of powers per window, no shortcut for exp = 0 (allowed). IFMA or mpn_sec_* with
+ * masked reductions, as bc_table_pow_secret. Callers pass every exponent of one kind (e.g. mod q)
+ * at the same exp_len. */
 int bc_powmod_sec(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
                   const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);
+
+/* bc_powmod_sec that also counts its work, as bc_table_pow_secret_traced does: modular
+ * multiplications after the row of powers (*mulmods) and words read by the selections. */
+int bc_powmod_sec_traced(const uint8_t *base, size_t base_len, const uint8_t *exp,
+                         size_t exp_len, const uint8_t *mod, size_t mod_len, uint8_t *out,
+                         size_t out_len, uint64_t *mulmods, uint64_t *words_read);
 
 /* out[i] = bases[i]^exps[i] mod mod for i < count; inputs and outputs packed at fixed
  * strides base_len, exp_len, out_len. nthreads >= 1 splits the work across threads. */

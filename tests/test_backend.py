@@ -30,9 +30,32 @@ def test_powmod(b, e):
     assert B.powmod(b, e, P) == pow(b, e, P)
 
 
-@given(elements, st.integers(1, 2**70))
-def test_powmod_sec(b, e):
-    assert B.powmod_sec(b, e, P) == pow(b, e, P)
+@given(elements, st.integers(0, 2**70 - 1), st.sampled_from([70, 100, 128, 256]))
+def test_powmod_sec(b, e, exp_bits):
+    assert B.powmod_sec(b, e, P, exp_bits) == pow(b, e, P)
+
+
+@pytest.mark.parametrize("group", [TEST_GROUP, PRODUCTION_GROUP], ids=lambda g: g.name)
+def test_powmod_sec_edge_exponents_and_bases(group):
+    """Exponent 0 takes the same path as any other (no refusal, no shortcut); bases 0, 1, p - 1."""
+    p, q = int(group.p), int(group.q)
+    bits = q.bit_length()
+    b = int(group.g_pow(group.random_q()))
+    for e in (0, 1, 2, 2**63, 2**64 - 1, 2**64, q - 1, 2**bits - 1):
+        if e < 2**bits:
+            assert B.powmod_sec(b, e, p, bits) == pow(b, e, p)
+    for base in (0, 1, p - 1, p + 5):
+        for e in (0, 1, q - 1):
+            assert B.powmod_sec(base, e, p, bits) == pow(base, e, p)
+
+
+def test_powmod_sec_refuses_exponents_outside_its_range():
+    for e, bits in ((256, 8), (-1, 8), (2**64, 64)):
+        with pytest.raises(BackendError):
+            B.powmod_sec(3, e, P, bits)
+    for bits in (0, -1, True, 1.5):
+        with pytest.raises(BackendError):
+            B.powmod_sec(3, 1, P, bits)
 
 
 @settings(max_examples=25, deadline=None)
@@ -93,7 +116,7 @@ def test_bad_arguments_raise_backend_errors():
     with pytest.raises(BackendError):
         B.powmod(2, -1, P)
     with pytest.raises(BackendError):
-        B.powmod_sec(2, 5, P + 1)
+        B.powmod_sec(2, 5, P + 1, 8)
     with pytest.raises(BackendError):
         B.multi_powmod([2, 3], [1], P)
     table = B.fixed_base_table(2, P, 8, 4)

@@ -100,13 +100,74 @@ def test_powmod(base: int, exponent: int, modulus: int) -> None:
 
 
 @FAST
-@given(base=values, exponent=st.integers(min_value=1, max_value=2**300), modulus=moduli)
-def test_powmod_sec(base: int, exponent: int, modulus: int) -> None:
+@given(
+    base=values,
+    exponent=st.integers(min_value=0, max_value=2**300),
+    modulus=moduli,
+    extra=st.integers(min_value=0, max_value=130),
+)
+def test_powmod_sec(base: int, exponent: int, modulus: int, extra: int) -> None:
     modulus |= 1
     if modulus < 3:
         modulus = 3
-    got = NATIVE.powmod_sec(base, exponent, modulus)
-    same(got, pow(base, exponent, modulus), "powmod_sec", base, exponent, modulus)
+    exp_bits = max(1, exponent.bit_length()) + extra
+    got = NATIVE.powmod_sec(base, exponent, modulus, exp_bits)
+    same(got, pow(base, exponent, modulus), "powmod_sec", base, exponent, modulus, exp_bits)
+
+
+class _RecordingLib:
+    """lib with bc_powmod_sec wrapped to record the exponent lengths it is given."""
+
+    def __init__(self) -> None:
+        self.exp_lens: list[int] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(lib, name)
+
+    def bc_powmod_sec(self, b, blen, e, elen, m, mlen, out, olen):  # type: ignore[no-untyped-def]
+        self.exp_lens.append(elen)
+        assert len(e) == elen
+        return lib.bc_powmod_sec(b, blen, e, elen, m, mlen, out, olen)
+
+
+@pytest.mark.parametrize("group", ["test", "production"])
+def test_powmod_sec_sends_every_exponent_at_the_width_of_q(group: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wrapper pads each exponent to q's size in words, not to its own length (issue 16)."""
+    import engine.backend.native_backend as native_module
+
+    p, q, g = GROUPS[group]
+    recording = _RecordingLib()
+    monkeypatch.setattr(native_module, "lib", recording)
+    for e in (0, 1, 255, 2**64 - 1, 2**64, q - 1):
+        if e < 2 ** q.bit_length():
+            assert NATIVE.powmod_sec(g, e, p, q.bit_length()) == pow(g, e, p)
+    assert set(recording.exp_lens) == {8 * -(-q.bit_length() // 64)}
+
+
+@pytest.mark.parametrize("group", ["test", "production"])
+def test_powmod_sec_does_the_same_work_for_every_exponent(group: str) -> None:
+    """bc_powmod_sec counts its multiplications and the words its selections read: the same for
+    every exponent of a given length, exponent 0 included, and the full count of the windows."""
+    p, q, g = GROUPS[group]
+    exp_len = 8 * -(-q.bit_length() // 64)
+    base = pow(g, 12345, p)
+    b, m = base.to_bytes((p.bit_length() + 7) // 8, "big"), p.to_bytes((p.bit_length() + 7) // 8, "big")
+    out = ffi.new("uint8_t[]", len(m))
+    mulmods, words = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+    seen = set()
+    for e in [0, 1, 2, q - 1, 1 << (q.bit_length() - 1), 2**64 - 1, *(secrets.randbelow(q) for _ in range(4))]:
+        status = lib.bc_powmod_sec_traced(
+            b, len(b), e.to_bytes(exp_len, "big"), exp_len, m, len(m), out, len(m), mulmods, words
+        )
+        assert status == lib.BC_OK
+        assert int.from_bytes(ffi.buffer(out), "big") == pow(base, e, p)
+        seen.add((mulmods[0], words[0]))
+    assert len(seen) == 1
+    ((count, _),) = seen
+    bits = 8 * exp_len
+    window = 4 if bits >= 256 else 3
+    windows = -(-bits // window)
+    assert count == (windows - 1) * (window + 1) + 1  # squarings and a product per window, and the conversion
 
 
 @FAST
@@ -193,7 +254,7 @@ def test_results_are_mpz() -> None:
     assert mpz_type.__name__ == "mpz"
     table = NATIVE.fixed_base_table(2, 101, 16, 4)
     results = [
-        NATIVE.powmod_sec(2, 3, 5),
+        NATIVE.powmod_sec(2, 3, 5, 8),
         table.pow(7),
         *table.pow_many([1, 2]),
         table.pow_secret(7),
@@ -309,7 +370,7 @@ def test_production_multi_powmod_and_sec(data: st.DataObject, count: int) -> Non
     exps = data.draw(st.lists(st.integers(min_value=1, max_value=Q - 1), min_size=count, max_size=count))
     want = math.prod(pow(b, e, P) for b, e in zip(bases, exps)) % P
     same(NATIVE.multi_powmod(bases, exps, P), want, "multi_powmod", bases, exps, P)
-    assert NATIVE.powmod_sec(bases[0], exps[0], P) == pow(bases[0], exps[0], P)
+    assert NATIVE.powmod_sec(bases[0], exps[0], P, 256) == pow(bases[0], exps[0], P)
     assert NATIVE.powmod(bases[0], exps[0], P) == pow(bases[0], exps[0], P)
 
 
@@ -403,11 +464,14 @@ def test_batch_matches_definition_small(data: st.DataObject) -> None:
         lambda b: b.powmod(2, 3, -7),
         lambda b: b.powmod(2.0, 3, 7),
         lambda b: b.powmod("2", 3, 7),
-        lambda b: b.powmod_sec(2, 3, 8),
-        lambda b: b.powmod_sec(2, 0, 7),
-        lambda b: b.powmod_sec(2, -1, 7),
-        lambda b: b.powmod_sec(2, 3, 1),
-        lambda b: b.powmod_sec(-2, 3, 7),
+        lambda b: b.powmod_sec(2, 3, 8, 8),
+        lambda b: b.powmod_sec(2, 256, 7, 8),
+        lambda b: b.powmod_sec(2, -1, 7, 8),
+        lambda b: b.powmod_sec(2, 3, 1, 8),
+        lambda b: b.powmod_sec(-2, 3, 7, 8),
+        lambda b: b.powmod_sec(2, 3, 7, 0),
+        lambda b: b.powmod_sec(2, 3, 7, lib.BC_MAX_EXP_BITS + 1),
+        lambda b: b.powmod_sec(2, 3, 7, True),
         lambda b: b.fixed_base_table(2, 7, 8, 0),
         lambda b: b.fixed_base_table(2, 7, 8, 17),
         lambda b: b.fixed_base_table(2, 7, 0, 4),
@@ -462,7 +526,12 @@ def test_c_rejects_bad_input() -> None:
     assert lib.bc_powmod(null, 5, two, 1, seven, 1, out, 8) == lib.BC_EINVAL  # NULL with a length
     assert lib.bc_powmod(two, 1, two, 1, seven, 1, null, 8) == lib.BC_EINVAL
     assert lib.bc_powmod_sec(two, 1, two, 1, b"\x08", 1, out, 8) == lib.BC_EINVAL  # even modulus
-    assert lib.bc_powmod_sec(two, 1, b"\x00", 1, seven, 1, out, 8) == lib.BC_EINVAL  # exponent 0
+    assert lib.bc_powmod_sec(two, 1, two, 1, b"\x01", 1, out, 8) == lib.BC_EINVAL  # modulus 1
+    assert lib.bc_powmod_sec(two, 1, b"\x00", 1, seven, 1, out, 8) == lib.BC_OK  # exponent 0: 1
+    assert int.from_bytes(ffi.buffer(out), "big") == 1
+    assert lib.bc_powmod_sec(two, 1, b"\x00" * 8193, 8193, seven, 1, out, 8) == lib.BC_EINVAL  # > 65536 bits
+    assert lib.bc_powmod_sec(two, 1, null, 1, seven, 1, out, 8) == lib.BC_EINVAL
+    assert lib.bc_powmod_sec_traced(two, 1, two, 1, seven, 1, out, 8, null, null) == lib.BC_OK
     big = (2**100 + 1).to_bytes(13, "big")
     assert pow(3, 255, 2**100 + 1) >= 2**64
     assert lib.bc_powmod(b"\x03", 1, b"\xff", 1, big, 13, out, 8) == lib.BC_ERANGE  # output too short

@@ -102,6 +102,19 @@ def test_secret_exponentiations_equal_the_public_ones(group):
     assert group.secret_table_for(k) is not group.table_for(k)
 
 
+@pytest.mark.parametrize("group", GROUPS, ids=lambda g: g.name)
+def test_pow_secret_of_an_element_equals_pow_with_no_shortcut_for_zero(group):
+    """ElementModP.pow_secret (a variable base, powmod_sec at q's width) equals the public power,
+    exponent 0 and short exponents included, for subgroup elements and for 0, 1 and p - 1."""
+    q, p = int(group.q), int(group.p)
+    es = [group.element_q(x) for x in (0, 1, 2, 2**32 + 1, q - 1)] + [group.random_q() for _ in range(2)]
+    bases = [group.g_pow(group.random_q()), group.element_p(0), group.one, group.element_p(p - 1)]
+    for base in bases:
+        for e in es:
+            assert base.pow_secret(e) == base**e
+            assert int(base.pow_secret(e)) == pow(int(base), int(e), p)
+
+
 def test_secret_exponentiations_refuse_what_is_not_a_secret_of_the_group():
     G = TEST_GROUP
     with pytest.raises(GroupError):
@@ -110,3 +123,7 @@ def test_secret_exponentiations_refuse_what_is_not_a_secret_of_the_group():
         G.g_pow_secret(PRODUCTION_GROUP.element_q(5))
     with pytest.raises(GroupError):
         G.k_pow_secret(PRODUCTION_GROUP.generator, G.element_q(5))
+    with pytest.raises(GroupError):
+        G.generator.pow_secret(PRODUCTION_GROUP.element_q(5))
+    with pytest.raises(GroupError):
+        G.generator.pow_secret(5)  # type: ignore[arg-type]

@@ -23,13 +23,14 @@ def _self_test(backend: Backend) -> None:
     table = backend.fixed_base_table(b, m, 104, 4)
     got = [
         backend.powmod(b, e, m),
-        backend.powmod_sec(b, e, m),
+        backend.powmod_sec(b, e, m, 104),
         table.pow(e),
         table.pow_secret(e),
         backend.multi_powmod([b, b], [e, 0], m),
         backend.powmod_many([b], [e], m)[0],
     ]
-    if any(int(x) != want for x in got) or int(backend.prod_mod([b, b], m)) != b * b % m:
+    zero = [backend.powmod_sec(b, 0, m, 104), table.pow_secret(0)]
+    if any(int(x) != want for x in got) or any(int(x) != 1 for x in zero) or backend.prod_mod([b, b], m) != b * b % m:
         raise BackendError(f"backend {backend.name!r} failed its self-test")
 
 

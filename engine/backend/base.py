@@ -51,10 +51,12 @@ class Backend(ABC):
         """base**exponent mod modulus for a public exponent (0 <= exponent)."""
 
     @abstractmethod
-    def powmod_sec(self, base: int, exponent: int, modulus: int) -> mpz:
-        """base**exponent mod modulus in time independent of the (secret) exponent.
+    def powmod_sec(self, base: int, exponent: int, modulus: int, exp_bits: int) -> mpz:
+        """base**exponent mod modulus for a secret 0 <= exponent < 2**exp_bits and a public base.
 
-        modulus must be odd; 0 < exponent.
+        modulus must be odd and >= 3. The exponentiation takes the same time for every exponent
+        of the range: it works on exp_bits rounded up to 64-bit words, whatever the exponent's
+        value or length, with no shortcut for 0. Each backend says how far that holds.
         """
 
     @abstractmethod

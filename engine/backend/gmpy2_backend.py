@@ -19,11 +19,9 @@ class Gmpy2FixedBaseTable(FixedBaseTable):
     first pow(): a table used only for pow_secret never needs them.
 
     pow_secret cannot be constant time in Python: it is GMP's constant-time exponentiation
-    gmpy2.powmod_sec (mpz_powm_sec, i.e. mpn_sec_powm), whose time and memory accesses do not
-    depend on the exponent's value but do depend on its size in 64-bit limbs (an exponent below
-    2**192 is faster; for a uniform exponent mod a 256-bit q that happens with probability 2**-64).
-    Exponent 0 is answered by a branch (powmod_sec refuses it). It is not a table method at all
-    and costs a full exponentiation (~1.5 ms on the production group instead of ~0.12 ms).
+    gmpy2.powmod_sec at a fixed exponent width (see powmod_sec_fixed_width), not a table method
+    at all, and costs a full exponentiation (~1.5-2 ms on the production group instead of
+    ~0.12 ms). The correction factor base^(-2^N) is computed once per table.
     """
 
     def __init__(self, base: int, modulus: int, exp_bits: int, window: int) -> None:
@@ -35,6 +33,7 @@ class Gmpy2FixedBaseTable(FixedBaseTable):
         self.window = window
         self._mask = (1 << window) - 1
         self._rows: list[list[mpz]] | None = None
+        self._unpad: mpz | None = None
 
     def _build_rows(self) -> list[list[mpz]]:
         rows = []
@@ -71,9 +70,10 @@ class Gmpy2FixedBaseTable(FixedBaseTable):
         self._check_exponent(exponent)
         if self.modulus % 2 == 0:
             raise BackendError("pow_secret needs an odd modulus")
-        if exponent == 0:
-            return mpz(1) % self.modulus
-        return gmpy2.powmod_sec(self.base, exponent, self.modulus)
+        unpad = self._unpad
+        if unpad is None:  # two threads may both compute it: the same value, one is kept
+            unpad = self._unpad = unpad_factor(self.base, self.modulus, self.exp_bits)
+        return powmod_sec_fixed_width(self.base, exponent, self.modulus, self.exp_bits, unpad)
 
 
 class Gmpy2Backend(Backend):
@@ -84,10 +84,15 @@ class Gmpy2Backend(Backend):
             raise BackendError("powmod needs exponent >= 0 and modulus >= 1")
         return gmpy2.powmod(base, exponent, modulus)
 
-    def powmod_sec(self, base: int, exponent: int, modulus: int) -> mpz:
-        if exponent <= 0 or modulus < 3 or modulus % 2 == 0:
-            raise BackendError("powmod_sec needs exponent > 0 and an odd modulus")
-        return gmpy2.powmod_sec(base, exponent, modulus)
+    def powmod_sec(self, base: int, exponent: int, modulus: int, exp_bits: int) -> mpz:
+        if isinstance(exp_bits, bool) or not isinstance(exp_bits, int) or exp_bits < 1:
+            raise BackendError(f"exp_bits must be a positive integer, not {exp_bits!r}")
+        if base < 0 or modulus < 3 or modulus % 2 == 0:
+            raise BackendError("powmod_sec needs base >= 0 and an odd modulus >= 3")
+        if not 0 <= exponent < mpz(1) << exp_bits:
+            raise BackendError(f"powmod_sec needs 0 <= exponent < 2**{exp_bits}")
+        b, m = mpz(base) % modulus, mpz(modulus)
+        return powmod_sec_fixed_width(b, exponent, m, exp_bits, unpad_factor(b, m, exp_bits))
 
     def fixed_base_table(self, base: int, modulus: int, exp_bits: int, window: int) -> FixedBaseTable:
         return Gmpy2FixedBaseTable(base, modulus, exp_bits, window)
@@ -125,6 +130,36 @@ class Gmpy2Backend(Backend):
             return True
         exponents = [secrets.randbits(_BATCH_EXPONENT_BITS) for _ in values]
         return gmpy2.powmod(_bucket_product(values, exponents, pz), q, pz) == 1
+
+
+def _padding_bits(exp_bits: int) -> int:
+    return 64 * -(-exp_bits // 64)
+
+
+def unpad_factor(base: mpz, modulus: mpz, exp_bits: int) -> mpz | None:
+    """base^(-2^N) mod modulus, N = exp_bits rounded up to 64-bit words; None if base is not invertible.
+
+    It depends on the (public) base only.
+    """
+    try:
+        return gmpy2.powmod(base, -(mpz(1) << _padding_bits(exp_bits)), modulus)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def powmod_sec_fixed_width(base: mpz, exponent: int, modulus: mpz, exp_bits: int, unpad: mpz | None) -> mpz:
+    """base^exponent mod modulus for a secret 0 <= exponent < 2**exp_bits with gmpy2.powmod_sec.
+
+    mpz_powm_sec's time depends on the exponent's size in 64-bit words, and gmpy2 refuses
+    exponent 0. So the exponent goes in as exponent + 2^N, N = exp_bits rounded up to words,
+    which has N/64 + 1 words for every exponent, and the result is multiplied by
+    unpad = base^(-2^N). A base that shares a factor with the modulus (0, for a prime modulus:
+    never a group element) has no such factor; it takes the plain path, with no timing promise.
+    """
+    if unpad is None:
+        return gmpy2.powmod_sec(base, exponent, modulus) if exponent else mpz(1) % modulus
+    padded = mpz(exponent) + (mpz(1) << _padding_bits(exp_bits))
+    return gmpy2.powmod_sec(base, padded, modulus) * unpad % modulus
 
 
 _BATCH_EXPONENT_BITS = 64

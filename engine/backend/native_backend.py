@@ -1,6 +1,8 @@
 """The native backend: our C on GMP (native/ballotchain_native.c), called through cffi.
 
-Integers cross into C as fixed-length big-endian byte strings and come back the same way.
+Integers cross into C as fixed-length big-endian byte strings and come back the same way; a
+secret exponent is sent at the width of its range (exp_bits rounded up to 64-bit words), never at
+its own length.
 Arguments are checked here first (BackendError); the C code checks every length and bound again
 and answers with a status code instead of crashing. cffi releases the GIL around each call, and
 the C code keeps no global state, so several Python threads can compute at once; the *_many
@@ -21,7 +23,7 @@ from engine._native import ffi, lib  # type: ignore[import-not-found]
 from engine.backend.base import Backend, FixedBaseTable
 from engine.errors import BackendError
 
-__all__ = ["NativeBackend", "NativeFixedBaseTable"]
+__all__ = ["NativeBackend", "NativeFixedBaseTable", "secret_exponent_bytes"]
 
 _MPZ = type(mpz(0))
 _STATUS = {-1: "invalid argument", -2: "out of memory", -3: "result does not fit the output"}
@@ -92,6 +94,13 @@ def _pack(values: Sequence[Any], what: str, width: int = 0) -> tuple[bytes, int]
         _nonneg(v, what)
     width = max([width, 1, *(_nbytes(v) for v in values)])
     return b"".join([_to_bytes(v, width) for v in values]), width
+
+
+def secret_exponent_bytes(exp_bits: Any) -> int:
+    """The bytes a secret exponent below 2**exp_bits is sent as: exp_bits rounded up to 64-bit words."""
+    if isinstance(exp_bits, bool) or not isinstance(exp_bits, int) or not 1 <= exp_bits <= lib.BC_MAX_EXP_BITS:
+        raise BackendError(f"exp_bits must be an integer in 1..{lib.BC_MAX_EXP_BITS}, not {exp_bits!r}")
+    return 8 * -(-exp_bits // 64)
 
 
 def _threads(threads: Any) -> int:
@@ -192,29 +201,39 @@ class NativeBackend(Backend):
     def __init__(self, threads: int = 1) -> None:
         self.threads = _threads(threads)
 
-    def _powmod(self, base: int, exponent: int, modulus: int, secure: bool) -> mpz:
+    def powmod(self, base: int, exponent: int, modulus: int) -> mpz:
+        _nonneg(base, "base")
+        _nonneg(exponent, "exponent")
+        _modulus(modulus)
         mlen = _nbytes(modulus)
         b = _to_bytes(base, _nbytes(base))
         e = _to_bytes(exponent, _nbytes(exponent))
         m = _to_bytes(modulus, mlen)
         out = ffi.new("uint8_t[]", mlen)
-        fn = lib.bc_powmod_sec if secure else lib.bc_powmod
-        _check(fn(b, len(b), e, len(e), m, mlen, out, mlen), "powmod_sec" if secure else "powmod")
+        _check(lib.bc_powmod(b, len(b), e, len(e), m, mlen, out, mlen), "powmod")
         return _from_bytes(ffi.buffer(out))
 
-    def powmod(self, base: int, exponent: int, modulus: int) -> mpz:
-        _nonneg(base, "base")
-        _nonneg(exponent, "exponent")
-        _modulus(modulus)
-        return self._powmod(base, exponent, modulus, secure=False)
+    def powmod_sec(self, base: int, exponent: int, modulus: int, exp_bits: int) -> mpz:
+        """bc_powmod_sec with the exponent sent as exp_bits rounded up to 64-bit words, whatever its value.
 
-    def powmod_sec(self, base: int, exponent: int, modulus: int) -> mpz:
+        Not covered: the Python checks and the conversions to and from bytes (ordinary CPython and
+        gmpy2 integer code).
+        """
         _nonneg(base, "base")
         _integer(exponent, "exponent")
         _integer(modulus, "modulus")
-        if exponent <= 0 or modulus < 3 or modulus % 2 == 0:
-            raise BackendError("powmod_sec needs exponent > 0 and an odd modulus >= 3")
-        return self._powmod(base, exponent, modulus, secure=True)
+        exp_len = secret_exponent_bytes(exp_bits)
+        if modulus < 3 or modulus % 2 == 0:
+            raise BackendError("powmod_sec needs an odd modulus >= 3")
+        if not 0 <= exponent < mpz(1) << exp_bits:
+            raise BackendError(f"powmod_sec needs 0 <= exponent < 2**{exp_bits}")
+        mlen = _nbytes(modulus)
+        b = _to_bytes(base, _nbytes(base))
+        e = _to_bytes(exponent, exp_len)
+        m = _to_bytes(modulus, mlen)
+        out = ffi.new("uint8_t[]", mlen)
+        _check(lib.bc_powmod_sec(b, len(b), e, exp_len, m, mlen, out, mlen), "powmod_sec")
+        return _from_bytes(ffi.buffer(out))
 
     def fixed_base_table(self, base: int, modulus: int, exp_bits: int, window: int) -> FixedBaseTable:
         return NativeFixedBaseTable(base, modulus, exp_bits, window, threads=self.threads)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gmpy2 import mpz
+
 from engine.elgamal import Ciphertext
 from engine.errors import ProofError
 from engine.group import ElementModP, ElementModQ, Group
@@ -51,7 +53,9 @@ def prove_range(
 
     u and c fix the random u_j and the simulated c_j (j != value) for known-answer tests;
     c[value] is ignored. Every exponentiation is to base g or K with a secret exponent (u_j, and
-    t_j, which is u_j shifted), so all of them use the constant-time tables.
+    t_j, which is u_j shifted), so all of them use the constant-time tables; the arithmetic mod q
+    that involves the vote works on operands whose sizes do not depend on it
+    (range_commitment_exponents, range_responses).
     """
     group = nonce.group
     if not 0 <= value <= limit:
@@ -62,21 +66,41 @@ def prove_range(
         raise ProofError("need limit + 1 values of u and of c")
     if any(x.group is not group for x in (*us, *cs)):
         raise ProofError("u and c must be elements mod q of the nonce's group")
-    # (a_j, b_j) = (g^u_j, K^t_j), t_j = u_j + (l - j) c_j, eq. 44-45 (t_l = u_l: the factor is 0)
-    ts = [us[j] + cs[j] * ((value - j) % group.q) for j in range(limit + 1)]
     a = group.g_secret_table.pow_secret_many([x.value for x in us])
-    b = group.secret_table_for(public_key).pow_secret_many([x.value for x in ts])
+    b = group.secret_table_for(public_key).pow_secret_many(range_commitment_exponents(us, cs, value))
     commitments: list[ElementModP] = []
     for a_j, b_j in zip(a, b):
         commitments.append(ElementModP(a_j, group))
         commitments.append(ElementModP(b_j, group))
     challenge = range_challenge(h_e, public_key, ciphertext, commitments)
-    others = sum((cs[j].value for j in range(limit + 1) if j != value), 0)
-    cs[value] = challenge - others  # eq. 47
-    return RangeProof(
-        tuple(cs),
-        tuple(us[j] - cs[j] * nonce for j in range(limit + 1)),  # eq. 48
-    )
+    challenges, responses = range_responses(us, cs, value, challenge, nonce)
+    return RangeProof(challenges, responses)
+
+
+def range_commitment_exponents(us: Sequence[ElementModQ], cs: Sequence[ElementModQ], value: int) -> list[mpz]:
+    """t_j = u_j + (l - j) c_j mod q for j = 0..R, the exponents of b_j = K^t_j, eq. 44-45.
+
+    The vote l is secret. (l - j) mod q would be 0 for j = l, small below it and close to q above
+    it, and multiplying c_j by it would take a time that depends on l; instead the factor is
+    l - j + 2q, which has the size of 2q for every l and j (|l - j| <= R < q), so every t_j is one
+    multiplication, one addition and one reduction of the same sizes.
+    """
+    q = us[0].group.q
+    shifted = [2 * q - j for j in range(len(us))]
+    return [(u.value + c.value * (shifted[j] + value)) % q for j, (u, c) in enumerate(zip(us, cs))]
+
+
+def range_responses(
+    us: Sequence[ElementModQ], cs: Sequence[ElementModQ], value: int, challenge: ElementModQ, nonce: ElementModQ
+) -> tuple[tuple[ElementModQ, ...], tuple[ElementModQ, ...]]:
+    """The challenges with c_l = c - sum of the other c_j (eq. 47) and v_j = u_j - c_j xi (eq. 48).
+
+    The same number of additions and multiplications of full-size values for every vote l.
+    """
+    challenges = list(cs)
+    others = sum((challenges[j].value for j in range(len(cs)) if j != value), mpz(0))
+    challenges[value] = challenge - others
+    return tuple(challenges), tuple(u_j - c_j * nonce for u_j, c_j in zip(us, challenges))
 
 
 def range_commitments(public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof) -> list[ElementModP]:
