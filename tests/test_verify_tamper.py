@@ -161,6 +161,13 @@ def copied_ballot(root: Path) -> None:
     save(root, "encrypted_ballots/device2/eballot-id-99.json", obj)
 
 
+def copied_contest_data(root: Path) -> None:
+    """id-1's first contest data (C0, C1, C2) copied into id-2's: were id-2 challenged, decryption would
+    publish id-1's write-ins (the contest data is not under the confirmation code)."""
+    source = load(root, eballot("id-1"))["contests"][0]["encrypted_contest_data"]
+    set_field(eballot("id-2"), ["contests", 0, "encrypted_contest_data"], lambda _: source)(root)
+
+
 def publish_contest_data(change: Callable[[Any], None]) -> Callable[[Any], None]:
     """Change the published (decoded) contest data of a challenged contest; its proof stays valid."""
 
@@ -603,6 +610,7 @@ TAMPERS = [
         # the copy is on an unchained device of a chained election, and the tally does not count it
         frozenset({"R.chain_cover", "R.cast_set", "8.A", "8.B"}),
     ),
+    Tamper("R.unique_ciphertexts", "a contest data copied from another ballot", copied_contest_data),
 ]
 
 TAMPERS += [

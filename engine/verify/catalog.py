@@ -93,7 +93,8 @@ RECORD_CHECKS: tuple[tuple[str, str], ...] = (
     ),
     (
         "R.unique_ciphertexts",
-        "no selection ciphertext (alpha, beta) is on two ballots: no ballot copies another's (Cortier-Smyth)",
+        "no ciphertext (a selection's alpha and beta, a contest data's C0, an encrypted serial number) is on two "
+        "ballots or twice on one: no ballot copies another's (Cortier-Smyth)",
     ),
 )
 

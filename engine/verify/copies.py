@@ -1,34 +1,32 @@
-"""R.unique_ciphertexts: no two ballots share a selection ciphertext (ballot copying).
+"""R.unique_ciphertexts: no two ballots share a ciphertext (ballot copying).
 
 Cortier and Smyth's attack on Helios: a voter re-submits a victim's ciphertexts with their proofs
 under a new ballot id (and another B_aux, so another confirmation code); the proofs of spec 2.0.0
 are bound to H_E and the contest, not to the ballot, so the copy verifies and counts the victim's
-vote twice, which reveals it in a small election. Honest encryptions share an alpha = g^xi only
-with negligible probability, so a selection ciphertext (alpha, beta) that occurs twice in a record
-(on two ballots, cast or challenged, or twice on one) is a copy. The board refuses such ballots;
-the verifier checks that the record holds none.
+vote twice, which reveals it in a small election. Contest data is no more bound to its ballot (its
+KDF context is the contest id): a victim's (C0, C1, C2) copied into a ballot the copier then
+challenges is decrypted and published, write-ins and all.
 
-Memory stays small while the ballots stream past: a 96-bit digest per selection. Only when two
-digests meet are the ballots read again, to name the ballots that share the full ciphertext.
+Honest encryptions share a pad (alpha = g^xi, C0 = g^xi') only with negligible probability, so a
+selection ciphertext (alpha, beta), a contest data's C0 or an encrypted serial number that occurs
+twice in a record (on two ballots, cast or challenged, or twice on one) is a copy. The board
+refuses such ballots; the verifier checks that the record holds none.
+
+Memory stays small while the ballots stream past: a 96-bit digest per ciphertext. Only when two
+digests meet are the ballots read again, to compare the full values and name the ballots.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from engine.election import EncryptedBallot
-from engine.elgamal import Ciphertext
 from engine.verify.report import Recorder
 
 CHECK = "R.unique_ciphertexts"
 _DIGEST_BYTES = 12
-
-
-def _key(ciphertext: Ciphertext) -> int:
-    digest = hashlib.sha256(ciphertext.pad.to_bytes() + ciphertext.data.to_bytes()).digest()
-    return int.from_bytes(digest[:_DIGEST_BYTES], "big")
 
 
 @dataclass(frozen=True)
@@ -37,25 +35,46 @@ class _Place:
     ballot_id: str
     contest_id: str
     selection_id: str
+    what: str
+
+    def describe(self) -> str:
+        named = (("contest", self.contest_id), ("selection", self.selection_id))
+        where = ", ".join(f"{name} {value}" for name, value in named if value)
+        return f"ballot {self.ballot_id}'s {self.what}" + (f" ({where})" if where else "")
+
+
+def _values(ballot: EncryptedBallot) -> Iterator[tuple[bytes, str, str, str]]:
+    """(the value, with its kind first; contest id; selection id; what it is) of every ciphertext."""
+    for contest in ballot.contests:
+        for selection in contest.selections:
+            c = selection.ciphertext
+            yield b"S" + c.pad.to_bytes() + c.data.to_bytes(), contest.contest_id, selection.selection_id, "selection"
+        yield b"D" + contest.contest_data.c0.to_bytes(), contest.contest_id, "", "contest data C0"
+    if ballot.encrypted_sn is not None:
+        sn = ballot.encrypted_sn
+        yield b"N" + sn.pad.to_bytes() + sn.data.to_bytes(), "", "", "encrypted serial number"
+
+
+def _key(value: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(value).digest()[:_DIGEST_BYTES], "big")
 
 
 @dataclass
 class CiphertextIndex:
-    """The digests of every selection ciphertext seen so far, and those seen twice."""
+    """The digests of every ciphertext seen so far, and those seen twice."""
 
     seen: set[int] = field(default_factory=set)
     repeated: set[int] = field(default_factory=set)
     count: int = 0
 
     def add(self, ballot: EncryptedBallot) -> None:
-        for contest in ballot.contests:
-            for selection in contest.selections:
-                key = _key(selection.ciphertext)
-                if key in self.seen:
-                    self.repeated.add(key)
-                else:
-                    self.seen.add(key)
-                self.count += 1
+        for value, _contest, _selection, _what in _values(ballot):
+            key = _key(value)
+            if key in self.seen:
+                self.repeated.add(key)
+            else:
+                self.seen.add(key)
+            self.count += 1
 
 
 def verify_unique_ciphertexts(
@@ -67,13 +86,11 @@ def verify_unique_ciphertexts(
         if not index.repeated:
             rec.passed(CHECK, index.count)
             return
-        places: dict[Ciphertext, list[_Place]] = {}
+        places: dict[bytes, list[_Place]] = {}
         for label, ballot in reread:
-            for contest in ballot.contests:
-                for selection in contest.selections:
-                    if _key(selection.ciphertext) in index.repeated:
-                        place = _Place(label, ballot.ballot_id, contest.contest_id, selection.selection_id)
-                        places.setdefault(selection.ciphertext, []).append(place)
+            for value, contest_id, selection_id, what in _values(ballot):
+                if _key(value) in index.repeated:
+                    places.setdefault(value, []).append(_Place(label, ballot.ballot_id, contest_id, selection_id, what))
         copies = 0
         for shared in places.values():
             first = shared[0]
@@ -81,8 +98,7 @@ def verify_unique_ciphertexts(
                 copies += 1
                 rec.failed_at(
                     CHECK,
-                    f"the selection's ciphertext (alpha, beta) is also ballot {first.ballot_id}'s, contest "
-                    f"{first.contest_id}, selection {first.selection_id}: a copied ballot",
+                    f"the {place.what} is also {first.describe()}: one copies the other",
                     {
                         "file": place.file,
                         "ballot_id": place.ballot_id,

@@ -73,7 +73,7 @@ def _make_online_record(root: Path) -> OnlineRecord:
         garbage = _flip_first_c1(e.encrypt(GARBAGE_VOTER, state=BallotState.SPOILED))
         assert board.vote(e, GARBAGE_VOTER, garbage).status_code == 200
     record = close_and_export(e)
-    _tally_and_decrypt(e, record)
+    tally_and_decrypt(record, e.guardian_secrets, e.root / "decryption")
     return OnlineRecord(
         e, record, e.plaintexts[WRITE_IN_VOTER].ballot_id, e.plaintexts[GARBAGE_VOTER].ballot_id, first_contest
     )
@@ -98,17 +98,16 @@ def _flip_first_c1(ballot: EncryptedBallot) -> EncryptedBallot:
     return dataclasses.replace(ballot, contests=(contest, *ballot.contests[1:]))
 
 
-def _tally_and_decrypt(e: OnlineElection, record: Path) -> None:
-    """Tally and decryption by both guardians through the CLI. combine names the ballot whose contest
+def tally_and_decrypt(record: Path, guardian_secrets: dict[str, Path], work: Path) -> None:
+    """Tally and decryption by every guardian through the CLI. combine names a ballot whose contest
     data does not open (exit 1) and publishes the tally and every challenged ballot all the same."""
     run("tally", "--record", record)
-    work = e.root / "decryption"
     partials, challenges, responses = work / "partials", work / "challenges", work / "responses"
-    nonces = {g: work / f"nonces-{g}.json" for g in e.guardian_secrets}
-    for g, secret in e.guardian_secrets.items():
+    nonces = {g: work / f"nonces-{g}.json" for g in guardian_secrets}
+    for g, secret in guardian_secrets.items():
         run("guardian", "decrypt", "--record", record, "--secret", secret, "--out", partials, "--nonces", nonces[g])
     run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    for g, secret in e.guardian_secrets.items():
+    for g, secret in guardian_secrets.items():
         run(
             "guardian", "respond", "--record", record, "--secret", secret, "--nonces", nonces[g],
             "--challenges", challenges, "--out", responses,

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys, encode_election_keys
+from engine.board.election_keys import ELECTION_KEYS_FILE, decode_election_keys, encode_election_keys
 from engine.board.entries import canonical_json
 from engine.board.merkle import leaf_hash, root_of
 from engine.board.sth import BoardKey, SignedTreeHead
@@ -194,9 +194,3 @@ def test_a_record_with_a_rogue_registrar_is_caught_only_by_a_pinned_key(online: 
     report = verify_json(root, *pins(online), expect=1)
     assert set(report["failed"]) == {"B.0", "B.5"}
     assert "registrar key" in messages(report, "B.0")
-
-
-def test_keys_are_bound_to_the_election(online: OnlineRecord) -> None:
-    keys = decode_election_keys((online.record / ELECTION_KEYS_FILE).read_bytes())
-    assert isinstance(keys, ElectionKeys)
-    assert keys.h_e == online.election.h_e
