@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck layers test-gmpy2 test-native bench demo clean
+.PHONY: install test lint typecheck layers test-gmpy2 test-native bench ct demo clean
 
 install: $(STAMP)
 
@@ -38,6 +38,9 @@ test: lint typecheck layers test-gmpy2 test-native
 bench: install
 	$(PY) benchmarks/micro.py
 	$(VENV)/bin/ballotchain bench --json
+
+ct: install
+	$(PY) -m benchmarks.ct
 
 demo: install
 	rm -rf demo-out
