@@ -315,3 +315,47 @@ def test_our_own_test_group_record_verifies_and_fails_only_1b_to_1e_without_acce
     assert accepted.check("R.challenged").items > 0 and accepted.check("7.G").items == 2
     strict = verify_record(out / "record")
     assert set(strict.failed_ids) == {"1.B", "1.C", "1.D", "1.E"}
+
+
+def test_unique_ciphertexts_settles_meeting_digests_on_the_full_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Digests that meet by chance (here: all of them) cost a second reading, never a false finding."""
+    from engine.verify import copies
+
+    monkeypatch.setattr(copies, "_key", lambda _value: 7)
+    report = verify_record(workflow("allAvailableJson"))
+    check = report.check("R.unique_ciphertexts")
+    assert check.status is Status.PASSED and check.failed == 0
+    assert check.items == 11 * (100 + 20 + 1)  # 11 ballots: 100 selections, 20 contest data, a serial number
+
+
+def test_contest_data_messages_decode_as_egk_encodes_them() -> None:
+    """The verifier's own protobuf reader: egk's fields, the truncation mark, the filler, strictness."""
+    from engine.verify.contest_data import Undecodable, decode_contest_data_message
+
+    message = bytes([0x08, 0x02, 0x12, 0x06, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F])  # over_vote; over_votes [1, -1]
+    message += bytes([0x1A, 0x03]) + b"Ada" + bytes([0x22, 0x02]) + b"**"
+    data = decode_contest_data_message(message)
+    assert (data.status, data.over_votes, data.write_ins) == ("over_vote", (1, -1), ("Ada",))
+    assert decode_contest_data_message(b"").status == "normal"
+    for bad in (bytes([0x08, 0x09]), bytes([0x28, 0x01]), bytes([0x1A, 0x05]) + b"Ad", bytes([0x1A, 0x01, 0xFF])):
+        with pytest.raises(Undecodable):
+            decode_contest_data_message(bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**32 - 2), max_size=4),
+    st.lists(st.text(max_size=40), max_size=4),
+    st.sampled_from(["normal", "null_vote", "over_vote", "under_vote"]),
+    st.integers(1, 5),
+)
+def test_contest_data_reader_agrees_with_the_engines_encoder(
+    over_votes: list[int], write_ins: list[str], status: str, limit: int
+) -> None:
+    """The verifier's reader against the writer it must stay independent of (engine.contest_data)."""
+    from engine.contest_data import decode_contest_data, pad_contest_data
+    from engine.election import ContestData
+    from engine.verify.contest_data import decode_contest_data_message
+
+    padded = pad_contest_data(ContestData(tuple(over_votes), tuple(write_ins), status), limit)
+    assert decode_contest_data_message(padded) == decode_contest_data(padded)
