@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from functools import lru_cache
 
 import gmpy2
 from gmpy2 import mpz
@@ -136,10 +137,12 @@ def _padding_bits(exp_bits: int) -> int:
     return 64 * -(-exp_bits // 64)
 
 
+@lru_cache(maxsize=64)
 def unpad_factor(base: mpz, modulus: mpz, exp_bits: int) -> mpz | None:
     """base^(-2^N) mod modulus, N = exp_bits rounded up to 64-bit words; None if base is not invertible.
 
-    It depends on the (public) base only.
+    It depends on the (public) base only, and is kept for the last bases seen (a partial
+    decryption raises each ciphertext's pad to the key share and to a nonce).
     """
     try:
         return gmpy2.powmod(base, -(mpz(1) << _padding_bits(exp_bits)), modulus)
