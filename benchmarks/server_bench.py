@@ -52,14 +52,21 @@ CONCURRENCY = 32
 
 
 def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes) -> bytes:
-    from engine.ballot import encrypt_ballot
+    from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
+    from engine.board.entries import encode_contest_data_proofs
 
     election = Election.from_record(Path(election_dir))
     init = election.initialized
-    ballot = encrypt_ballot(election.manifest, init, plaintext, device="online", code_baux=init.config.baux0).ballot
+    result = encrypt_ballot(election.manifest, init, plaintext, device="online", code_baux=init.config.baux0)
+    ballot, proofs = result.ballot, prove_contest_data_knowledge(result)
     voter = VoterCredential.from_private_bytes(seed)
-    signature = sign_submission(voter, init.extended_base_hash, ballot)
-    body = {"ballot": encode_encrypted_ballot(ballot), "did": voter.did, "signature": signature.hex()}
+    signature = sign_submission(voter, init.extended_base_hash, ballot, proofs)
+    body = {
+        "ballot": encode_encrypted_ballot(ballot),
+        "did": voter.did,
+        "signature": signature.hex(),
+        "contest_data_proofs": encode_contest_data_proofs(proofs),
+    }
     return json.dumps(body).encode()
 
 

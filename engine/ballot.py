@@ -56,6 +56,7 @@ from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, hash_bytes, hash_elems
 from engine.manifest import ContestDescription, Manifest, ManifestError
 from engine.proofs import prove_range
+from engine.proofs.pad_knowledge import PadKnowledgeProof, prove_pad_knowledge
 
 __all__ = [
     "BallotChainer",
@@ -75,6 +76,7 @@ __all__ = [
     "encrypt_ballot",
     "encryption_context",
     "make_ballot_chain",
+    "prove_contest_data_knowledge",
     "selection_nonce",
     "validate_plaintext_ballot",
 ]
@@ -146,12 +148,14 @@ class ProofRandomness:
 @dataclass(frozen=True)
 class BallotEncryptionResult:
     """The encrypted ballot plus what only the voter's device holds: the ballot nonce xi_B (from
-    which every selection nonce and contest data nonce follows, for a challenged ballot's audit)
-    and the plaintext contest data of each contest, in the ballot's contest order."""
+    which every selection nonce and contest data nonce follows, for a challenged ballot's audit),
+    the plaintext contest data of each contest and the nonce xi of each contest's data (eq. 50,
+    C0 = g^xi), both in the ballot's contest order."""
 
     ballot: EncryptedBallot
     ballot_nonce: UInt256
     contest_data: tuple[ContestData, ...]
+    contest_data_nonces: tuple[ElementModQ, ...]
 
 
 # ---------------------------------------------------------------- validation (section 3.3.3)
@@ -373,11 +377,13 @@ def encrypt_ballot(
     normal = validate_plaintext_ballot(manifest, ballot, overvotes=overvotes)
     contests: list[EncryptedContest] = []
     data: list[ContestData] = []
+    data_nonces: list[ElementModQ] = []
     for pcontest in normal.contests:
         desc = manifest.contest(pcontest.contest_id)
-        encrypted, contest_data = _encrypt_contest(ctx, desc, pcontest, ballot_nonce, form, randomness)
+        encrypted, contest_data, data_nonce = _encrypt_contest(ctx, desc, pcontest, ballot_nonce, form, randomness)
         contests.append(encrypted)
         data.append(contest_data)
+        data_nonces.append(data_nonce)
     code = confirmation_code(ctx.extended_base_hash, [c.contest_hash for c in contests], code_baux)
     encrypted_sn = None
     if normal.sn is not None:
@@ -394,7 +400,7 @@ def encrypt_ballot(
         state=state,
         encrypted_sn=encrypted_sn,
     )
-    return BallotEncryptionResult(result, ballot_nonce, tuple(data))
+    return BallotEncryptionResult(result, ballot_nonce, tuple(data), tuple(data_nonces))
 
 
 def _encrypt_contest(
@@ -404,8 +410,9 @@ def _encrypt_contest(
     ballot_nonce: UInt256,
     form: IdForm,
     randomness: ProofRandomness,
-) -> tuple[EncryptedContest, ContestData]:
-    """One contest of encrypt_ballot; ``contest`` is in normal form (validate_plaintext_ballot)."""
+) -> tuple[EncryptedContest, ContestData, ElementModQ]:
+    """One contest of encrypt_ballot, its plaintext contest data and the nonce xi of that data (eq. 50);
+    ``contest`` is in normal form (validate_plaintext_ballot)."""
     h_e, k, group = ctx.extended_base_hash, ctx.joint_public_key, ctx.group
     limit = desc.votes_allowed
     total = sum(s.vote for s in contest.selections)
@@ -442,7 +449,21 @@ def _encrypt_contest(
         proof=limit_proof,
         contest_data=encrypted_data,
     )
-    return encrypted, contest_data
+    return encrypted, contest_data, data_nonce
+
+
+def prove_contest_data_knowledge(result: BallotEncryptionResult) -> tuple[PadKnowledgeProof, ...]:
+    """For each contest of the encrypted ballot, in its order, the proof that the voter knows xi with
+    C0 = g^xi (engine.proofs.pad_knowledge, bound to H_E, H(B), the contest's sequence order and its
+    whole contest data ciphertext). Ballotchain's addition to spec 3.3.6 for online submissions: it
+    keeps a voter from submitting another voter's pad as C0 to have it decrypted (docs/PROTOCOL.md)."""
+    ballot = result.ballot
+    if len(result.contest_data_nonces) != len(ballot.contests):
+        raise BallotError(f"ballot {ballot.ballot_id!r}: one contest data nonce per contest is needed")
+    return tuple(
+        prove_pad_knowledge(ballot.election_id, ballot.confirmation_code, c.sequence_order, c.contest_data, xi)
+        for c, xi in zip(ballot.contests, result.contest_data_nonces)
+    )
 
 
 # ---------------------------------------------------------------- casting, challenging, auditing

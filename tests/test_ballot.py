@@ -23,9 +23,10 @@ from engine.ballot import (
     encrypt_ballot,
     encryption_context,
     make_ballot_chain,
+    prove_contest_data_knowledge,
     validate_plaintext_ballot,
 )
-from engine.contest_data import decrypt_contest_data_with_secret
+from engine.contest_data import contest_data_nonce, decrypt_contest_data_with_secret
 from engine.election import (
     BallotState,
     ContestData,
@@ -40,6 +41,7 @@ from engine.group import PRODUCTION_GROUP, TEST_GROUP
 from engine.hash import UInt256, hash_bytes
 from engine.manifest import BallotStyle, ContestDescription, Manifest, SelectionDescription, validate_manifest
 from engine.proofs import verify_range
+from engine.proofs.pad_knowledge import verify_pad_knowledge
 
 G = TEST_GROUP
 KEYS = KeyPair.from_secret(G.element_q(0x0FED_CBA9_8765_4321))
@@ -364,6 +366,25 @@ def test_wrong_nonce_fails_the_audit():
         decrypt_ballot_with_nonce(MANIFEST, CTX, result.ballot, UInt256(b"\x01" * 32))
     with pytest.raises(BallotError, match="nonce"):
         decrypt_ballot_with_nonce(MANIFEST, CTX, result.ballot, result.ballot_nonce, form=IdForm.LABEL)
+
+
+def test_the_contest_data_nonces_are_exposed_and_proven():
+    """Each contest's xi of eq. 50 (C0 = g^xi) comes with the encryption, in the ballot's contest order,
+    and the voter's proofs of knowledge of them verify for the ballot, cast or challenged."""
+    result = encrypt_ballot(MANIFEST, CTX, simple_ballot(), device="d")
+    ballot = result.ballot
+    assert len(result.contest_data_nonces) == len(ballot.contests) == 3
+    for c, xi in zip(ballot.contests, result.contest_data_nonces):
+        assert G.g_pow(xi) == c.contest_data.c0
+        assert xi == contest_data_nonce(H_E, result.ballot_nonce, c.sequence_order, G)
+    proofs = prove_contest_data_knowledge(result)
+    for b in (ballot, challenge(ballot)):
+        for c, proof in zip(b.contests, proofs):
+            assert verify_pad_knowledge(H_E, b.confirmation_code, c.sequence_order, c.contest_data, proof)
+    other = ballot.contests[1]
+    assert not verify_pad_knowledge(H_E, ballot.confirmation_code, other.sequence_order, other.contest_data, proofs[0])
+    with pytest.raises(BallotError, match="one contest data nonce per contest"):
+        prove_contest_data_knowledge(replace(result, contest_data_nonces=result.contest_data_nonces[1:]))
 
 
 def test_cast_and_challenge():

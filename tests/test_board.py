@@ -34,9 +34,12 @@ from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, make_roster
 from engine.election import ElectionInitialized, EncryptedBallot
 from engine.errors import GroupError
+from engine.group import ElementModP
 from engine.hash import UInt256
 from engine.manifest import Manifest
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.proofs.range_proof import RangeProof
+from tests.contest_data_nonces import proofs_for, remember
 
 MANIFEST, ELECTION, _ = bench_election("test", 3, 2)
 VOTERS = [VoterCredential.generate() for _ in range(6)]
@@ -44,18 +47,21 @@ OUTSIDER = VoterCredential.generate()
 REGISTRAR = RegistrarKey.generate()
 ROSTER = make_roster(REGISTRAR, [v.did for v in VOTERS], ELECTION.extended_base_hash)
 PLAINTEXTS = random_ballots(MANIFEST, 12, random.Random(6))
+Proofs = tuple[PadKnowledgeProof, ...]
+Submission = tuple[EncryptedBallot, str, bytes, Proofs]
 
 
 def encrypt(n: int, manifest: Manifest = MANIFEST, election: ElectionInitialized = ELECTION) -> EncryptedBallot:
-    return encrypt_ballot(manifest, election, PLAINTEXTS[n], device="test-device").ballot
+    return remember(encrypt_ballot(manifest, election, PLAINTEXTS[n], device="test-device"))
 
 
 def checker(ballot: EncryptedBallot) -> list[str]:
     return [] if verify_ballot_proofs(ELECTION, ballot) else ["a range proof does not verify"]
 
 
-def signed(voter: VoterCredential, ballot: EncryptedBallot) -> tuple[EncryptedBallot, str, bytes]:
-    return ballot, voter.did, sign_submission(voter, ELECTION.extended_base_hash, ballot)
+def signed(voter: VoterCredential, ballot: EncryptedBallot, proofs: Proofs | None = None) -> Submission:
+    proofs = proofs_for(ballot) if proofs is None else proofs
+    return ballot, voter.did, sign_submission(voter, ELECTION.extended_base_hash, ballot, proofs), proofs
 
 
 @pytest.fixture()
@@ -75,10 +81,12 @@ def snapshot(board: BallotBoard) -> tuple[int, bytes, dict[str, str]]:
     return board.log.size, board.log.root(), board.counted_ballot_ids()
 
 
-def refused(board: BallotBoard, status: int, match: str, ballot: EncryptedBallot, did: str, sig: bytes) -> None:
+def refused(
+    board: BallotBoard, status: int, match: str, ballot: EncryptedBallot, did: str, sig: bytes, proofs: Proofs
+) -> None:
     before = snapshot(board)
     with pytest.raises(BoardError, match=match) as info:
-        board.submit(ballot, did, sig)
+        board.submit(ballot, did, sig, proofs)
     assert info.value.status == status
     assert snapshot(board) == before, "a refusal changed the log"
 
@@ -99,15 +107,16 @@ def test_publish_is_the_first_entry_and_idempotent(board: BallotBoard) -> None:
 
 
 def test_accepted_submission_has_a_verifiable_receipt(board: BallotBoard, key: BoardKey) -> None:
-    ballot, did, sig = signed(VOTERS[0], encrypt(0))
-    receipt = board.submit(ballot, did, sig)
+    ballot, did, sig, proofs = signed(VOTERS[0], encrypt(0))
+    receipt = board.submit(ballot, did, sig, proofs)
     assert receipt.leaf_index == 1 and receipt.sth.tree_size == 2
     assert verify_sth(receipt.sth, key.public_key)
-    assert verify_receipt(receipt, key.public_key, ballot, did, sig)
+    assert verify_receipt(receipt, key.public_key, ballot, did, sig, proofs)
     assert Receipt.from_json(receipt.to_json()) == receipt
-    assert not verify_receipt(receipt, BoardKey.generate().public_key, ballot, did, sig)
-    assert not verify_receipt(receipt, key.public_key, encrypt(1), did, sig)
-    assert not verify_receipt(dataclasses.replace(receipt, leaf_index=0), key.public_key, ballot, did, sig)
+    assert not verify_receipt(receipt, BoardKey.generate().public_key, ballot, did, sig, proofs)
+    assert not verify_receipt(receipt, key.public_key, encrypt(1), did, sig, proofs)
+    assert not verify_receipt(receipt, key.public_key, ballot, did, sig, proofs[::-1])
+    assert not verify_receipt(dataclasses.replace(receipt, leaf_index=0), key.public_key, ballot, did, sig, proofs)
     assert board.counted_ballots() == {did: ballot}
     assert board.receipt(ballot.ballot_id) == receipt
 
@@ -164,26 +173,23 @@ def test_close_counts_and_refuses_later_submissions(board: BallotBoard) -> None:
 def test_refusals(board: BallotBoard) -> None:
     first = encrypt(0)
     board.submit(*signed(VOTERS[0], first))
-    ballot, did, sig = signed(VOTERS[1], encrypt(1))
+    ballot, did, sig, proofs = signed(VOTERS[1], encrypt(1))
     refused(board, 403, "not on the roster", *signed(OUTSIDER, ballot))
+    h_e = ELECTION.extended_base_hash
+    refused(board, 403, "signature", ballot, did, sign_submission(VOTERS[2], h_e, ballot, proofs), proofs)
     refused(
-        board,
-        403,
-        "signature",
-        ballot,
-        did,
-        sign_submission(VOTERS[2], ELECTION.extended_base_hash, ballot),
+        board, 403, "signature", ballot, did, sign_submission(VOTERS[1], UInt256(bytes(32)), ballot, proofs), proofs
     )
-    refused(board, 403, "signature", ballot, did, sign_submission(VOTERS[1], UInt256(bytes(32)), ballot))
-    refused(board, 403, "signature", ballot, did, bytes([sig[0] ^ 1]) + sig[1:])
-    refused(board, 400, "64 bytes", ballot, did, sig[:63])
-    refused(board, 400, "malformed DID", ballot, "did:web:example.com", sig)
-    refused(board, 400, "not an encrypted ballot", "ballot", did, sig)  # type: ignore[arg-type]
+    refused(board, 403, "signature", ballot, did, bytes([sig[0] ^ 1]) + sig[1:], proofs)
+    refused(board, 403, "signature", ballot, did, sig, proofs[::-1])  # the signature covers the proofs
+    refused(board, 400, "64 bytes", ballot, did, sig[:63], proofs)
+    refused(board, 400, "malformed DID", ballot, "did:web:example.com", sig, proofs)
+    refused(board, 400, "not an encrypted ballot", "ballot", did, sig, proofs)  # type: ignore[arg-type]
     other = dataclasses.replace(ballot, election_id=UInt256(bytes(32)))
-    refused(board, 422, "another election", other, did, sig)
+    refused(board, 422, "another election", other, did, sig, proofs)
     refused(board, 409, "already used", *signed(VOTERS[1], dataclasses.replace(encrypt(2), ballot_id=first.ballot_id)))
     refused(board, 409, "confirmation code", *signed(VOTERS[1], dataclasses.replace(first, ballot_id="copy")))
-    assert board.submit(ballot, did, sig).leaf_index == 2
+    assert board.submit(ballot, did, sig, proofs).leaf_index == 2
 
 
 def test_checker_refusal(board: BallotBoard) -> None:
@@ -269,7 +275,7 @@ def test_concurrent_submissions(board: BallotBoard, key: BoardKey) -> None:
     receipts: list[Receipt] = []
     errors: list[BaseException] = []
 
-    def submit(s: tuple[EncryptedBallot, str, bytes]) -> None:
+    def submit(s: Submission) -> None:
         try:
             receipts.append(board.submit(*s))
         except BaseException as exc:  # noqa: BLE001
@@ -286,8 +292,8 @@ def test_concurrent_submissions(board: BallotBoard, key: BoardKey) -> None:
     assert sum(isinstance(e, BallotSuperseded) for e in entries(board)) == 6
     assert board.log.audit() == []
     for r in receipts:
-        ballot, did, sig = next(s for s in submissions if s[0].ballot_id == r.ballot_id)
-        assert verify_receipt(r, key.public_key, ballot, did, sig)
+        ballot, did, sig, proofs = next(s for s in submissions if s[0].ballot_id == r.ballot_id)
+        assert verify_receipt(r, key.public_key, ballot, did, sig, proofs)
 
 
 # ---------------------------------------------------------------- copies and the per-DID cap
@@ -345,3 +351,58 @@ def test_copied_and_repeated_ciphertexts_and_another_baux_are_refused(board: Bal
     refused(board, 422, "twice", *signed(VOTERS[1], dataclasses.replace(mine, contests=(repeated, *mine.contests[1:]))))
     refused(board, 422, "B_aux", *signed(VOTERS[1], dataclasses.replace(mine, code_baux=b"another")))
     board.submit(*signed(VOTERS[1], mine))
+
+
+# ---------------------------------------------------------------- proofs of knowledge of the contest data nonces
+
+
+def with_contest_data_pad(ballot: EncryptedBallot, pad: ElementModP) -> EncryptedBallot:
+    """The ballot with the first contest's C0 replaced (H(B) does not cover contest data: it stays valid)."""
+    contest = ballot.contests[0]
+    data = dataclasses.replace(contest.contest_data, c0=pad)
+    return dataclasses.replace(ballot, contests=(dataclasses.replace(contest, contest_data=data), *ballot.contests[1:]))
+
+
+def test_contest_data_proofs_missing_extra_or_failing_are_refused_naming_the_contest(board: BallotBoard) -> None:
+    ballot = challenge(encrypt(1))
+    proofs = proofs_for(ballot)
+    names = [repr(c.contest_id) for c in ballot.contests]
+    assert len(proofs) == len(ballot.contests) >= 2
+    flipped = dataclasses.replace(proofs[1], response=proofs[1].response + 1)
+    cases = [
+        ((), f"no proof of knowledge of the nonce of the contest data of contest {names[0]}"),
+        (proofs[:-1], f"no proof of knowledge of the nonce of the contest data of contest {names[-1]}"),
+        ((*proofs, proofs[0]), f"{len(proofs) + 1} contest data proofs for {len(proofs)} contests"),
+        ((proofs[0], flipped, *proofs[2:]), f"contest {names[1]} does not verify"),
+        (proofs[::-1], f"contest {names[0]} does not verify"),
+    ]
+    for bad, reason in cases:
+        refused(board, 422, reason, *signed(VOTERS[1], ballot, bad))
+    _, did, sig, _ = signed(VOTERS[1], ballot)
+    refused(board, 422, "contest data proof 0", ballot, did, sig, ("proof", *proofs[1:]))  # type: ignore[arg-type]
+    # a proof made for this ballot does not carry over to another with the same contest data
+    other = encrypt(2)
+    borrowed = dataclasses.replace(other, contests=(other.contests[0], *ballot.contests[1:]))
+    mixed = (proofs_for(other)[0], *proofs[1:])
+    refused(board, 422, f"contest {names[1]} does not verify", *signed(VOTERS[1], borrowed, mixed))
+    board.submit(*signed(VOTERS[1], ballot))
+
+
+def test_another_voters_pad_as_a_challenged_contest_datas_c0_is_refused(board: BallotBoard) -> None:
+    """The attack the proofs stop: C0' = alpha_A g^t, whose decryption would give K^xi_A (A's vote)."""
+    victim = encrypt(0)
+    board.submit(*signed(VOTERS[0], victim))
+    alpha_a = victim.contests[0].selections[0].ciphertext.pad
+    t = ELECTION.joint_public_key.group.random_q()
+    mine = challenge(encrypt(1))
+    attack = with_contest_data_pad(mine, alpha_a * ELECTION.joint_public_key.group.g_pow(t))
+    honest = proofs_for(mine)
+    where = f"contest {mine.contests[0].contest_id!r} does not verify"
+    refused(board, 422, where, *signed(VOTERS[1], attack, honest))  # the proof of the C0 it replaced
+    refused(board, 422, "no proof", *signed(VOTERS[1], attack, honest[1:]))
+    refused(board, 422, "no proof", *signed(VOTERS[1], attack, ()))
+    refused(board, 422, where, *signed(VOTERS[1], attack, (PadKnowledgeProof(t, t), *honest[1:])))
+    # the pad itself is refused before any proof is looked at (rule 7)
+    refused(board, 409, "already on the board", *signed(VOTERS[1], with_contest_data_pad(mine, alpha_a), honest))
+    board.submit(*signed(VOTERS[1], mine))
+    assert board.counted_ballot_ids() == {VOTERS[0].did: victim.ballot_id}

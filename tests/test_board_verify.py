@@ -1,4 +1,4 @@
-"""The verifier's board checks B.0-B.7: tamper tests on the record of an online election.
+"""The verifier's board checks B.0-B.8: tamper tests on the record of an online election.
 
 One online demo election (test group: DID voters over HTTP, a re-vote, challenged ballots, the board
 closed and exported, tallied and decrypted) is made once; each test copies its record, changes one
@@ -37,6 +37,7 @@ from engine.credentials.roster import RegistrarKey, decode_roster, encode_roster
 from engine.election import BallotState
 from engine.group import TEST_GROUP
 from engine.hash import UInt256
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.verify import Report, Status, verify_record
 from engine.verify.board import BOARD_FILE, ENTRIES_FILE, ROSTER_FILE, StreamingRoot
 from engine.verify.catalog import BOARD_CHECKS
@@ -169,7 +170,7 @@ def forged_submission_signature(entries: list[Entry], online: Online) -> list[En
     entry = entries[i]
     assert isinstance(entry, BallotSubmitted)
     intruder = VoterCredential.generate()
-    signature = sign_submission(intruder, entry.ballot.election_id, entry.ballot)
+    signature = sign_submission(intruder, entry.ballot.election_id, entry.ballot, entry.contest_data_proofs)
     entries[i] = dataclasses.replace(entry, signature=signature)
     return list(entries)
 
@@ -179,9 +180,38 @@ def submission_by_a_stranger(entries: list[Entry], _online: Online) -> list[Entr
     entry = entries[i]
     assert isinstance(entry, BallotSubmitted)
     stranger = VoterCredential.generate()
-    signature = sign_submission(stranger, entry.ballot.election_id, entry.ballot)
+    signature = sign_submission(stranger, entry.ballot.election_id, entry.ballot, entry.contest_data_proofs)
     entries[i] = dataclasses.replace(entry, did=stranger.did, signature=signature)
     return list(entries)
+
+
+def rostered_submission_with_proofs(
+    change: Callable[[tuple[PadKnowledgeProof, ...]], tuple[PadKnowledgeProof, ...]],
+) -> Callable[[Path, Online], None]:
+    """A voter on the roster (the registrar re-signs it with one more DID, and the log's first entry names
+    its root) signs a submission whose contest data proofs are ``change``d: what a board that skipped rule
+    10 would have logged. Only B.8 can tell."""
+
+    def apply(root: Path, online: Online) -> None:
+        entries = read_entries(root)
+        i = single_cast_submission(entries)
+        entry, published = entries[i], entries[0]
+        assert isinstance(entry, BallotSubmitted) and isinstance(published, ElectionPublished)
+        voter = VoterCredential.generate()
+        roster = decode_roster((root / ROSTER_FILE).read_bytes())
+        larger = make_roster(online.registrar_key, [*roster.dids, voter.did], roster.election_hash)
+        (root / ROSTER_FILE).write_bytes(encode_roster(larger))
+        proofs = change(entry.contest_data_proofs)
+        signature = sign_submission(voter, entry.ballot.election_id, entry.ballot, proofs)
+        entries[i] = dataclasses.replace(entry, did=voter.did, signature=signature, contest_data_proofs=proofs)
+        entries[0] = dataclasses.replace(published, roster_root=larger.root)
+        write_entries(root, list(entries), online.board_key)
+
+    return apply
+
+
+def one_response_changed(proofs: tuple[PadKnowledgeProof, ...]) -> tuple[PadKnowledgeProof, ...]:
+    return (dataclasses.replace(proofs[0], response=proofs[0].response + 1), *proofs[1:])
 
 
 def drop_supersession(entries: list[Entry], _online: Online) -> list[Entry | bytes]:
@@ -343,6 +373,10 @@ TAMPERS = [
     Tamper("B.5", "the roster's signature flipped", forged_roster),
     Tamper("B.5", "a roster of another election", roster_of_another_election),
     Tamper("B.6", "a re-vote without its supersession entry", edit_log(drop_supersession)),
+    Tamper("B.8", "a contest data proof that does not verify", rostered_submission_with_proofs(one_response_changed)),
+    Tamper("B.8", "a contest data proof missing", rostered_submission_with_proofs(lambda p: p[:-1])),
+    Tamper("B.8", "an extra contest data proof", rostered_submission_with_proofs(lambda p: (*p, p[0]))),
+    Tamper("B.8", "the contest data proofs in another order", rostered_submission_with_proofs(lambda p: p[::-1])),
     Tamper("B.7", "the log publishes another manifest hash", edit_log(another_manifest_hash)),
     Tamper("B.7", "the log never closes", edit_log(drop_close)),
     Tamper("B.7", "the close counts one ballot too many", edit_log(close_with_a_wrong_count)),
@@ -379,6 +413,8 @@ def test_the_board_checks_count_what_they_checked(online: Online, baseline: Repo
     assert baseline.check("B.1").items == 2  # board.json names the election's key; the head is signed by it
     assert baseline.check("B.2").items == len(entries) + 1
     assert baseline.check("B.4").items == len(submissions)
+    assert baseline.check("B.8").items == len(submissions)
+    assert all(len(e.contest_data_proofs) == len(e.ballot.contests) for e in submissions)
     assert baseline.check("B.5").items == len(submissions) + 1
     assert baseline.check("B.7").items == 2
     record_ballots = list((online.record / "encrypted_ballots").rglob("eballot-*.json"))

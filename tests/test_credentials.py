@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.board.entries import canonical_json
+from engine.board.entries import canonical_json, encode_contest_data_proofs
 from engine.board.merkle import verify_inclusion
 from engine.credentials.did import (
     CredentialError,
@@ -43,7 +43,9 @@ from engine.credentials.roster import (
     verify_roster,
 )
 from engine.election import BallotState, EncryptedBallot
+from engine.group import TEST_GROUP
 from engine.hash import UInt256
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record.codec import encode_encrypted_ballot
 
 # (seed, publicKeyBase58, did) from the W3C CCG did:key Ed25519 test vectors.
@@ -64,6 +66,7 @@ CCG_X25519_DID = "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW"
 H_E = UInt256(bytes(range(32)))
 CODE = UInt256(bytes(range(32, 64)))
 BALLOT = EncryptedBallot("ballot-1", "style", "device", 0, b"", CODE, H_E, (), BallotState.CAST)
+PROOFS = (PadKnowledgeProof(TEST_GROUP.element_q(1), TEST_GROUP.element_q(2)),)
 
 
 @pytest.mark.parametrize(("seed", "public_b58", "did"), CCG_VECTORS)
@@ -116,7 +119,7 @@ GOOD_KEY = bytes.fromhex("ed01") + base58.b58decode(CCG_VECTORS[0][1])
 def test_malformed_dids_are_refused(did: str, message: str) -> None:
     with pytest.raises(CredentialError, match=message):
         public_key_from_did(did)
-    assert not verify_submission(did, H_E, BALLOT, bytes(64))
+    assert not verify_submission(did, H_E, BALLOT, PROOFS, bytes(64))
 
 
 def test_non_string_did() -> None:
@@ -128,22 +131,43 @@ def test_non_string_did() -> None:
 
 def test_submission_signature() -> None:
     voter, other = VoterCredential.generate(), VoterCredential.generate()
-    signature = sign_submission(voter, H_E, BALLOT)
-    digest = hashlib.sha256(canonical_json(encode_encrypted_ballot(BALLOT))).digest()
-    assert submission_message(H_E, BALLOT) == b"ballotchain-submission-v2" + H_E.data + digest
-    assert verify_submission(voter.did, H_E, BALLOT, signature)
-    assert not verify_submission(other.did, H_E, BALLOT, signature)
-    assert not verify_submission(voter.did, CODE, BALLOT, signature)
-    assert not verify_submission(voter.did, H_E, BALLOT, signature[:-1] + bytes([signature[-1] ^ 1]))
-    assert not verify_submission(voter.did, H_E, BALLOT, signature[:63])
-    assert not verify_submission(voter.did, H_E, BALLOT, "sig")  # type: ignore[arg-type]
-    assert not verify_submission(voter.did, H_E, "ballot", signature)  # type: ignore[arg-type]
+    signature = sign_submission(voter, H_E, BALLOT, PROOFS)
+    fields = {"ballot": encode_encrypted_ballot(BALLOT), "contest_data_proofs": encode_contest_data_proofs(PROOFS)}
+    digest = hashlib.sha256(canonical_json(fields)).digest()
+    assert submission_message(H_E, BALLOT, PROOFS) == b"ballotchain-submission-v3" + H_E.data + digest
+    assert verify_submission(voter.did, H_E, BALLOT, PROOFS, signature)
+    assert not verify_submission(other.did, H_E, BALLOT, PROOFS, signature)
+    assert not verify_submission(voter.did, CODE, BALLOT, PROOFS, signature)
+    assert not verify_submission(voter.did, H_E, BALLOT, PROOFS, signature[:-1] + bytes([signature[-1] ^ 1]))
+    assert not verify_submission(voter.did, H_E, BALLOT, PROOFS, signature[:63])
+    assert not verify_submission(voter.did, H_E, BALLOT, PROOFS, "sig")  # type: ignore[arg-type]
+    assert not verify_submission(voter.did, H_E, "ballot", PROOFS, signature)  # type: ignore[arg-type]
+    assert not verify_submission(voter.did, H_E, BALLOT, ("proof",), signature)  # type: ignore[arg-type]
     # The signature is over the domain-separated message, not the bare pair.
-    assert not verify_submission(voter.did, H_E, BALLOT, voter.sign(H_E.data + digest))
-    # v1 signed (H_E, H(B)) only: such a signature is not a v2 one.
+    assert not verify_submission(voter.did, H_E, BALLOT, PROOFS, voter.sign(H_E.data + digest))
+    # v1 signed (H_E, H(B)) only, v2 the ballot without its proofs: neither is a v3 signature.
     assert not verify_submission(
-        voter.did, H_E, BALLOT, voter.sign(b"ballotchain-submission-v1" + H_E.data + CODE.data)
+        voter.did, H_E, BALLOT, PROOFS, voter.sign(b"ballotchain-submission-v1" + H_E.data + CODE.data)
     )
+    ballot_only = hashlib.sha256(canonical_json(encode_encrypted_ballot(BALLOT))).digest()
+    assert not verify_submission(
+        voter.did, H_E, BALLOT, PROOFS, voter.sign(b"ballotchain-submission-v2" + H_E.data + ballot_only)
+    )
+
+
+@pytest.mark.parametrize(
+    "proofs",
+    [
+        (),
+        PROOFS * 2,
+        (PadKnowledgeProof(PROOFS[0].challenge + 1, PROOFS[0].response),),
+        (PadKnowledgeProof(PROOFS[0].challenge, PROOFS[0].response + 1),),
+    ],
+)
+def test_the_signature_covers_the_contest_data_proofs(proofs: tuple[PadKnowledgeProof, ...]) -> None:
+    voter = VoterCredential.generate()
+    signature = sign_submission(voter, H_E, BALLOT, PROOFS)
+    assert not verify_submission(voter.did, H_E, BALLOT, proofs, signature)
 
 
 @pytest.mark.parametrize(
@@ -161,8 +185,9 @@ def test_submission_signature() -> None:
 )
 def test_the_signature_covers_every_field_of_the_ballot(changes: dict[str, object]) -> None:
     voter = VoterCredential.generate()
-    signature = sign_submission(voter, H_E, BALLOT)
-    assert not verify_submission(voter.did, H_E, dataclasses.replace(BALLOT, **changes), signature)  # type: ignore[arg-type]
+    signature = sign_submission(voter, H_E, BALLOT, PROOFS)
+    changed = dataclasses.replace(BALLOT, **changes)  # type: ignore[arg-type]
+    assert not verify_submission(voter.did, H_E, changed, PROOFS, signature)
 
 
 def test_credential_file(tmp_path: Path) -> None:

@@ -28,7 +28,13 @@ with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 behind
 
 from engine.ballot import encrypt_ballot
 from engine.board.board import Receipt, verify_receipt
-from engine.board.entries import BallotSubmitted, BallotSuperseded, ElectionPublished, decode_entry
+from engine.board.entries import (
+    BallotSubmitted,
+    BallotSuperseded,
+    ElectionPublished,
+    decode_entry,
+    encode_contest_data_proofs,
+)
 from engine.board.log import TransparencyLog
 from engine.board.merkle import leaf_hash, root_of, verify_consistency, verify_inclusion
 from engine.board.sth import BoardKey, SignedTreeHead, verify_sth
@@ -39,12 +45,14 @@ from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, SignedRoster, encode_roster, make_roster
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from engine.hash import UInt256
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import ElectionRecord
 from engine.record.codec import encode_encrypted_ballot
 from engine.server.app import Limits, create_app, decode_signature
 from engine.server.client import BoardClient, CastResult, check_receipt, monitor
 from engine.server.errors import ApiError
 from engine.server.service import BoardService, Election, ServiceError
+from tests.contest_data_nonces import proofs_for, remember
 
 VOTERS = 230
 LOAD = 200
@@ -73,19 +81,37 @@ class Setup:
         if ballot_id is not None:
             plaintext = dataclasses.replace(plaintext, ballot_id=ballot_id)
         init = self.election.initialized
-        return encrypt_ballot(
-            self.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0, state=state
-        ).ballot
+        return remember(
+            encrypt_ballot(
+                self.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0, state=state
+            )
+        )
 
-    def body(self, i: int, ballot: EncryptedBallot | None = None, credential: VoterCredential | None = None) -> bytes:
+    def body(
+        self,
+        i: int,
+        ballot: EncryptedBallot | None = None,
+        credential: VoterCredential | None = None,
+        proofs: tuple[PadKnowledgeProof, ...] | None = None,
+    ) -> bytes:
         ballot = ballot if ballot is not None else self.encrypt(i)
+        proofs = proofs_for(ballot) if proofs is None else proofs
         voter = credential or self.credentials[i]
-        signature = sign_submission(voter, self.election.initialized.extended_base_hash, ballot)
-        return submission_body(ballot, voter.did, signature)
+        signature = sign_submission(voter, self.election.initialized.extended_base_hash, ballot, proofs)
+        return submission_body(ballot, voter.did, signature, proofs)
 
 
-def submission_body(ballot: EncryptedBallot, did: str, signature: bytes) -> bytes:
-    return json.dumps({"ballot": encode_encrypted_ballot(ballot), "did": did, "signature": signature.hex()}).encode()
+def submission_body(
+    ballot: EncryptedBallot, did: str, signature: bytes, proofs: tuple[PadKnowledgeProof, ...]
+) -> bytes:
+    return json.dumps(
+        {
+            "ballot": encode_encrypted_ballot(ballot),
+            "did": did,
+            "signature": signature.hex(),
+            "contest_data_proofs": encode_contest_data_proofs(proofs),
+        }
+    ).encode()
 
 
 @pytest.fixture(scope="module")
@@ -157,13 +183,14 @@ def test_election_sth_and_the_first_entry(setup: Setup, board: InProcess) -> Non
 
 def test_submission_receipt_and_proofs(setup: Setup, board: InProcess) -> None:
     ballot = setup.encrypt(0)
-    signature = sign_submission(setup.credentials[0], setup.election.initialized.extended_base_hash, ballot)
+    proofs = proofs_for(ballot)
+    signature = sign_submission(setup.credentials[0], setup.election.initialized.extended_base_hash, ballot, proofs)
     before = board.size()
-    response = board.post(submission_body(ballot, setup.credentials[0].did, signature))
+    response = board.post(submission_body(ballot, setup.credentials[0].did, signature, proofs))
     assert response.status_code == 200, response.text
     receipt = Receipt.from_json(response.json())
     assert receipt.leaf_index == before and receipt.sth.tree_size == before + 1
-    assert verify_receipt(receipt, setup.board_key.public_key, ballot, setup.credentials[0].did, signature)
+    assert verify_receipt(receipt, setup.board_key.public_key, ballot, setup.credentials[0].did, signature, proofs)
     size = board.size()
     proof = board.client.get("/proof/inclusion", params={"index": receipt.leaf_index, "size": size}).json()
     path = [bytes.fromhex(h) for h in proof["inclusion_proof"]]
@@ -233,7 +260,8 @@ def test_bad_submissions_are_refused_with_a_reason_and_the_log_unchanged(setup: 
     i = 10
     ballot = setup.encrypt(i)
     voter = setup.credentials[i]
-    good_signature = sign_submission(voter, h_e, ballot)
+    proofs = proofs_for(ballot)
+    good_signature = sign_submission(voter, h_e, ballot, proofs)
     size = board.size()
 
     refused(board, board.post(setup.body(i, _forge_proof(ballot))), 422, "5.D", size)
@@ -241,8 +269,25 @@ def test_bad_submissions_are_refused_with_a_reason_and_the_log_unchanged(setup: 
     refused(board, board.post(setup.body(i, other)), 422, "another election", size)
     stranger = VoterCredential.generate()
     refused(board, board.post(setup.body(i, ballot, stranger)), 403, "roster", size)
+    # the proofs of knowledge of the contest data nonces: refused when missing, extra or failing (422, the
+    # contest named), or malformed (400, the proof and its contest named)
+    first, last = (repr(c.contest_id) for c in (ballot.contests[0], ballot.contests[-1]))
+    refused(board, board.post(setup.body(i, ballot, proofs=proofs[:-1])), 422, f"contest {last}", size)
+    refused(board, board.post(setup.body(i, ballot, proofs=(*proofs, proofs[0]))), 422, "for no contest", size)
+    failing = (PadKnowledgeProof(proofs[0].challenge, proofs[0].response + 1), *proofs[1:])
+    refused(board, board.post(setup.body(i, ballot, proofs=failing)), 422, f"contest {first} does not verify", size)
+    with_proofs = json.loads(setup.body(i, ballot))
+    for bad_proofs, words in (
+        ({}, "a list"),
+        ([{"challenge": "00"}], f"contest_data_proofs[0] (contest {first})"),
+        ([{"challenge": "0G", "response": "00"}], "hex digits"),
+        ([{"challenge": "00", "response": format(setup.election.group.q, "X")}], "not an integer mod q"),
+    ):
+        refused(
+            board, board.post(json.dumps({**with_proofs, "contest_data_proofs": bad_proofs}).encode()), 400, words, size
+        )
     bad_signature = bytes([good_signature[0] ^ 1]) + good_signature[1:]
-    refused(board, board.post(submission_body(ballot, voter.did, bad_signature)), 403, "signature", size)
+    refused(board, board.post(submission_body(ballot, voter.did, bad_signature, proofs)), 403, "signature", size)
     refused(board, board.post(b'{"ballot": {'), 400, "JSON", size)
     refused(board, board.post(b'{"ballot": 1, "ballot": 2}'), 400, "duplicate key", size)
     refused(board, board.post(b"[]"), 400, "JSON object", size)
@@ -329,9 +374,10 @@ class Signed:
     ballot: EncryptedBallot
     did: str
     signature: bytes
+    proofs: tuple[PadKnowledgeProof, ...]
 
     def body(self) -> bytes:
-        return submission_body(self.ballot, self.did, self.signature)
+        return submission_body(self.ballot, self.did, self.signature, self.proofs)
 
 
 def signed_ballots(setup: Setup, count: int) -> list[Signed]:
@@ -339,7 +385,9 @@ def signed_ballots(setup: Setup, count: int) -> list[Signed]:
     out = []
     for i in range(count):
         ballot = setup.encrypt(i)
-        out.append(Signed(ballot, setup.credentials[i].did, sign_submission(setup.credentials[i], h_e, ballot)))
+        proofs = proofs_for(ballot)
+        signature = sign_submission(setup.credentials[i], h_e, ballot, proofs)
+        out.append(Signed(ballot, setup.credentials[i].did, signature, proofs))
     return out
 
 
@@ -396,7 +444,9 @@ def test_concurrent_submissions_are_all_acknowledged_and_on_the_log(
         ][:3]
         receipts = [Receipt.from_json(r.json()) for r in responses if r is not None]
         for item, receipt in zip(load_ballots, receipts):
-            assert verify_receipt(receipt, setup.board_key.public_key, item.ballot, item.did, item.signature)
+            assert verify_receipt(
+                receipt, setup.board_key.public_key, item.ballot, item.did, item.signature, item.proofs
+            )
         with BoardClient(server.url) as client:
             sth, key = client.sth()
             assert key == setup.board_key.public_key and verify_sth(sth, key)
@@ -445,7 +495,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_ballot(
                 item = load_ballots[i]
                 saved = CastResult(
                     item.ballot, item.did, item.signature, receipt, setup.board_key.public_key, client.url,
-                    setup.election.group,
+                    setup.election.group, item.proofs,
                 )  # fmt: skip
                 check_receipt(client, saved)  # inclusion in the receipt's head, consistent with the new one
         again = asyncio.run(post_all(restarted.url, load_ballots))

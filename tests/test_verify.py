@@ -41,7 +41,7 @@ NOT_APPLICABLE_WITHOUT_CHAIN = {"7.D", "7.E", "7.F", "7.G", "R.chain_cover"}
 NOT_APPLICABLE_WITHOUT_CHALLENGED = {f"{n}.{x}" for n in (12, 13, 14) for x in "ABCDEF"}
 NOT_APPLICABLE_WITHOUT_CHALLENGED |= {"R.challenged", "R.contest_data"}  # egk's tallies carry no contest data
 ALWAYS_NOT_APPLICABLE = {"11.A", "11.B", "15", "16", "17", "18"}  # no contest-data or pre-encrypted
-ALWAYS_NOT_APPLICABLE |= {f"B.{n}" for n in range(0, 8)}  # egk's records carry no bulletin-board log
+ALWAYS_NOT_APPLICABLE |= {f"B.{n}" for n in range(0, 9)}  # egk's records carry no bulletin-board log
 
 
 def _expected_not_applicable(name: str) -> set[str]:

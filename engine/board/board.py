@@ -1,13 +1,14 @@
 """The ballot board: the rules by which submissions become entries of the transparency log.
 
-``BallotBoard`` accepts a submission (encrypted ballot, voter DID, voter signature) only when
+``BallotBoard`` accepts a submission (encrypted ballot, voter DID, voter signature, and the voter's
+proofs of knowledge of the contest data nonces) only when
 
 1. the election is published on the log and voting is not closed (409 otherwise);
 2. the DID is a well-formed did:key (400) on the registrar's signed roster (403);
 3. the ballot is for this election: its election id is H_E, spec 2.0.0 eq. 23 (422);
-4. the voter's signature over (H_E, the whole encrypted ballot) verifies (``engine.credentials.did``)
-   (403): nobody between the voter and the board can change its state, id, ciphertexts, proofs,
-   contest data or B_aux;
+4. the voter's signature over (H_E, the whole encrypted ballot, its contest data proofs) verifies
+   (``engine.credentials.did``) (403): nobody between the voter and the board can change its state, id,
+   ciphertexts, proofs, contest data or B_aux;
 5. its B_aux is the election's B_aux,0 (``election_config.json``), the one every online ballot
    carries (online elections do not chain codes, ``engine.server.service``) (422);
 6. the ballot id is new (409), unless the submission is an exact replay of one already accepted,
@@ -24,7 +25,14 @@
 8. its DID has made fewer than ``max_submissions_per_did`` accepted submissions (429; a replay does
    not count): one voter cannot fill the log;
 9. the injected ``ballot_checker`` finds nothing wrong (422): the server passes the verifier's
-   per-ballot checks (subgroup membership, range proofs eq. 46 and 56, contest hashes, H(B)).
+   per-ballot checks (subgroup membership, range proofs eq. 46 and 56, contest hashes, H(B));
+10. every contest's data comes with a proof that the voter knows its nonce xi, C0 = g^xi
+   (``engine.proofs.pad_knowledge``), one per contest in the ballot's order, none missing, none extra
+   (422, naming the contest). The spec gives contest data no proof, and decrypting a challenged
+   ballot publishes C0^s (eq. 81): without this rule a voter could submit C0 = alpha_A g^t, alpha_A the
+   pad of another voter's selection, and learn that voter's vote from the decryption. (Rule 7 refuses
+   C0 = alpha_A itself, not its multiples.) It runs after the checker, which has put C0 in the
+   order-q subgroup (the proof is sound only there).
 
 An accepted CAST ballot from a DID that already has one appends ``BallotSuperseded`` and then
 ``BallotSubmitted`` in one transaction: one counted ballot per DID, and the log says which one was
@@ -56,6 +64,7 @@ from engine.board.entries import (
     EntryError,
     VotingClosed,
     canonical_json,
+    check_contest_data_proofs,
     counted_ids_root,
     decode_entry,
     encode_entry,
@@ -69,6 +78,7 @@ from engine.election import BallotState, ElectionInitialized, EncryptedBallot
 from engine.errors import BallotchainError
 from engine.group import ElementModP
 from engine.hash import UInt256
+from engine.proofs.pad_knowledge import PadKnowledgeProof, verify_pad_knowledge
 from engine.record.codec import encode_encrypted_ballot
 
 BallotChecker = Callable[[EncryptedBallot], list[str]]
@@ -155,13 +165,26 @@ class Receipt:
             raise BoardError(f"malformed receipt: {exc}") from exc
 
 
-def receipt_leaf_hash(receipt: Receipt, ballot: EncryptedBallot, did: str, signature: bytes) -> bytes | None:
-    """The leaf hash the submission (ballot, did, signature) has on the board, per the receipt."""
+def receipt_leaf_hash(
+    receipt: Receipt,
+    ballot: EncryptedBallot,
+    did: str,
+    signature: bytes,
+    contest_data_proofs: tuple[PadKnowledgeProof, ...],
+) -> bytes | None:
+    """The leaf hash the submission (ballot, did, signature, contest data proofs) has on the board, per the
+    receipt."""
     if receipt.entry_timestamp is None:
         return None
     try:
         entry = BallotSubmitted(
-            ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, receipt.entry_timestamp
+            ballot.ballot_id,
+            did,
+            ballot.confirmation_code,
+            signature,
+            ballot,
+            receipt.entry_timestamp,
+            contest_data_proofs,
         )
     except EntryError:
         return None
@@ -169,12 +192,17 @@ def receipt_leaf_hash(receipt: Receipt, ballot: EncryptedBallot, did: str, signa
 
 
 def verify_receipt(
-    receipt: Receipt, board_public_key: bytes, ballot: EncryptedBallot, did: str, signature: bytes
+    receipt: Receipt,
+    board_public_key: bytes,
+    ballot: EncryptedBallot,
+    did: str,
+    signature: bytes,
+    contest_data_proofs: tuple[PadKnowledgeProof, ...],
 ) -> bool:
     """Does the receipt prove that this exact submission is a leaf of a head signed by the board?"""
     if receipt.ballot_id != ballot.ballot_id or receipt.confirmation_code != ballot.confirmation_code:
         return False
-    leaf = receipt_leaf_hash(receipt, ballot, did, signature)
+    leaf = receipt_leaf_hash(receipt, ballot, did, signature, contest_data_proofs)
     if leaf is None or not verify_sth(receipt.sth, board_public_key):
         return False
     return verify_inclusion(
@@ -215,6 +243,35 @@ def ciphertext_pads(ballot: EncryptedBallot) -> list[tuple[str, ElementModP]]:
 def pad_key(pad: ElementModP) -> str:
     """The index key of a ciphertext pad: SHA-256 of b(alpha, l_p), spec 5.1.1."""
     return PAD_INDEX + hashlib.sha256(pad.to_bytes()).hexdigest()
+
+
+def contest_data_proof_problems(
+    h_e: UInt256, ballot: EncryptedBallot, proofs: tuple[PadKnowledgeProof, ...]
+) -> list[str]:
+    """What is wrong with the proofs of knowledge of the ballot's contest data nonces (rule 10), naming the
+    contest: a proof missing, malformed or not verifying; proofs beyond the ballot's contests. [] if none."""
+    if not isinstance(proofs, tuple):
+        return ["the contest data proofs are not a list of proofs"]
+    problems: list[str] = []
+    for i, contest in enumerate(ballot.contests):
+        where = f"the contest data of contest {contest.contest_id!r}"
+        if i >= len(proofs):
+            problems.append(f"no proof of knowledge of the nonce of {where}")
+        elif not isinstance(proofs[i], PadKnowledgeProof):
+            problems.append(f"the proof of knowledge of the nonce of {where} is malformed")
+        elif not verify_pad_knowledge(
+            h_e, ballot.confirmation_code, contest.sequence_order, contest.contest_data, proofs[i]
+        ):
+            problems.append(
+                f"the proof of knowledge of the nonce of {where} does not verify (C0 must be g^xi for a xi the "
+                "voter knows)"
+            )
+    if len(proofs) > len(ballot.contests):
+        problems.append(
+            f"{len(proofs)} contest data proofs for {len(ballot.contests)} contests: proof "
+            f"{len(ballot.contests)} and beyond are for no contest of the ballot"
+        )
+    return problems
 
 
 class BallotBoard:
@@ -290,38 +347,53 @@ class BallotBoard:
             return self._check_published(decode_entry(self.log.entry(0), self.group))
 
     # -- submissions ----------------------------------------------------------------------
-    def submit(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt:
-        """Accept a signed ballot and return its receipt, or raise BoardError (log unchanged)."""
-        self._check_input(ballot, did, signature)
+    def submit(
+        self,
+        ballot: EncryptedBallot,
+        did: str,
+        signature: bytes,
+        contest_data_proofs: tuple[PadKnowledgeProof, ...],
+    ) -> Receipt:
+        """Accept a signed ballot with its contest data proofs and return its receipt, or raise BoardError
+        (log unchanged)."""
+        self._check_input(ballot, did, signature, contest_data_proofs)
         self._check_open()
         if not self.roster.contains(did):
             raise BoardError("the DID is not on the roster of eligible voters", 403)
         if ballot.election_id != self.h_e:
             raise BoardError("the ballot is for another election (its election id is not H_E)", 422)
-        if not verify_submission(did, self.h_e, ballot, signature):
-            raise BoardError("the signature does not verify for this DID over (H_E, the whole ballot)", 403)
+        if not verify_submission(did, self.h_e, ballot, contest_data_proofs, signature):
+            raise BoardError(
+                "the signature does not verify for this DID over (H_E, the whole ballot, its contest data proofs)",
+                403,
+            )
         if ballot.code_baux != self.baux:
             raise BoardError(
                 "the ballot's B_aux is not the election's (B_aux,0 of election_config.json, which every online "
                 "ballot's confirmation code uses)",
                 422,
             )
-        replay = self._replay(ballot, did, signature)
+        replay = self._replay(ballot, did, signature, contest_data_proofs)
         if replay is not None:
             return replay
         self._check_new(ballot, did)
         self._run_checker(ballot)
+        self._check_contest_data_proofs(ballot, contest_data_proofs)
         with self._lock:
             self._check_open()
-            replay = self._replay(ballot, did, signature)
+            replay = self._replay(ballot, did, signature, contest_data_proofs)
             if replay is not None:
                 return replay
             self._check_new(ballot, did)
-            return self._append_submission(ballot, did, signature)
+            return self._append_submission(ballot, did, signature, contest_data_proofs)
 
-    def _check_input(self, ballot: object, did: object, signature: object) -> None:
+    def _check_input(self, ballot: object, did: object, signature: object, proofs: object) -> None:
         if not isinstance(ballot, EncryptedBallot):
             raise BoardError("the ballot is not an encrypted ballot", 400)
+        try:
+            check_contest_data_proofs(proofs)
+        except EntryError as exc:
+            raise BoardError(f"the ballot is invalid: {exc}", 422) from exc
         if not isinstance(signature, bytes) or len(signature) != 64:
             raise BoardError("the signature is not 64 bytes (Ed25519)", 400)
         try:
@@ -368,7 +440,14 @@ class BallotBoard:
         if problems:
             raise BoardError("the ballot is invalid: " + "; ".join(str(p) for p in problems), 422)
 
-    def _replay(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt | None:
+    def _check_contest_data_proofs(self, ballot: EncryptedBallot, proofs: tuple[PadKnowledgeProof, ...]) -> None:
+        problems = contest_data_proof_problems(self.h_e, ballot, proofs)
+        if problems:
+            raise BoardError("the ballot is invalid: " + "; ".join(problems), 422)
+
+    def _replay(
+        self, ballot: EncryptedBallot, did: str, signature: bytes, proofs: tuple[PadKnowledgeProof, ...]
+    ) -> Receipt | None:
         """The receipt of an identical accepted submission; BoardError(409) if the id is taken."""
         found = self._index(BALLOT_INDEX + ballot.ballot_id)
         if found is None:
@@ -379,14 +458,17 @@ class BallotBoard:
             isinstance(entry, BallotSubmitted)
             and entry.did == did
             and entry.signature == signature
+            and entry.contest_data_proofs == proofs
             and _ballot_bytes(entry.ballot) == _ballot_bytes(ballot)
         ):
             return self._receipt(index, entry)
         raise BoardError(f"the ballot id {ballot.ballot_id!r} is already used on the board", 409)
 
-    def _append_submission(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt:
+    def _append_submission(
+        self, ballot: EncryptedBallot, did: str, signature: bytes, proofs: tuple[PadKnowledgeProof, ...]
+    ) -> Receipt:
         timestamp = self.log.timestamp()
-        entry = BallotSubmitted(ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, timestamp)
+        entry = BallotSubmitted(ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, timestamp, proofs)
         entries: list[BallotSubmitted | BallotSuperseded] = []
         index: dict[str, str] = {
             CODE_INDEX + ballot.confirmation_code.hex(): ballot.ballot_id,

@@ -15,7 +15,9 @@ right type and nothing else may be. The four entry types:
 - ``election_published`` (the first leaf): H_E, the joint key K, the manifest hash H_M, the Merkle
   root of the voter roster, and the name of the group (``production`` or ``test``) the election uses;
 - ``ballot_submitted``: the ballot id, the voter's DID, the ballot's confirmation code H(B) (spec
-  eq. 58), the voter's Ed25519 signature over (H_E, the whole ballot), the encrypted ballot (CAST or SPOILED);
+  eq. 58), the encrypted ballot (CAST or SPOILED), the voter's proofs of knowledge of each contest data's
+  nonce (``contest_data_proofs``: one {"challenge", "response"} object per contest, in the ballot's contest
+  order, engine.proofs.pad_knowledge), and the voter's Ed25519 signature over H_E, the ballot and the proofs;
 - ``ballot_superseded``: a DID's earlier CAST ballot is replaced by a later one (which follows it);
 - ``voting_closed``: the number of counted ballots and the Merkle root over the leaf hashes of their
   ids (UTF-8) in sorted order.
@@ -24,20 +26,24 @@ right type and nothing else may be. The four entry types:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from engine.board.merkle import leaf_hash, root_of
 from engine.election import EncryptedBallot
-from engine.errors import BallotchainError
-from engine.group import PRODUCTION_GROUP, ElementModP, Group, group_by_name
+from engine.errors import BallotchainError, GroupError
+from engine.group import PRODUCTION_GROUP, ElementModP, ElementModQ, Group, group_by_name
 from engine.hash import UInt256
-from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot, hex_p
+from engine.proofs.pad_knowledge import PadKnowledgeProof
+from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot, hex_p, hex_q
 from engine.record.jsonio import MAX_JSON_DEPTH, json_depth_exceeds
 
 MAX_TIMESTAMP = (1 << 63) - 1
 SIGNATURE_SIZE = 64
+PROOF_FIELDS = frozenset({"challenge", "response"})
+_UPPER_HEX = re.compile(r"[0-9A-F]+")
 
 
 class EntryError(BallotchainError, ValueError):
@@ -152,7 +158,9 @@ class ElectionPublished:
 
 @dataclass(frozen=True)
 class BallotSubmitted:
-    """An accepted submission: the encrypted ballot (spec 3.3) signed by the voter's DID."""
+    """An accepted submission: the encrypted ballot (spec 3.3) and the proofs of knowledge of its contest
+    data nonces (one per contest, in order; whether they verify is the board's and B.8's check), signed by
+    the voter's DID."""
 
     ballot_id: str
     did: str
@@ -160,6 +168,7 @@ class BallotSubmitted:
     signature: bytes
     ballot: EncryptedBallot
     timestamp: int
+    contest_data_proofs: tuple[PadKnowledgeProof, ...]
 
     def __post_init__(self) -> None:
         _check_text(self.ballot_id, "the ballot id")
@@ -174,6 +183,7 @@ class BallotSubmitted:
         if self.ballot.confirmation_code != self.confirmation_code:
             raise EntryError("the entry's confirmation code is not the ballot's")
         _check_timestamp(self.timestamp)
+        check_contest_data_proofs(self.contest_data_proofs)
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,50 @@ class VotingClosed:
 Entry = ElectionPublished | BallotSubmitted | BallotSuperseded | VotingClosed
 
 
+def check_contest_data_proofs(proofs: object) -> None:
+    """A tuple of PadKnowledgeProof, each of elements mod q; EntryError otherwise (the form, not validity)."""
+    if not isinstance(proofs, tuple):
+        raise EntryError("the contest data proofs must be a tuple")
+    for i, proof in enumerate(proofs):
+        if not isinstance(proof, PadKnowledgeProof):
+            raise EntryError(f"contest data proof {i} is not a proof of knowledge of a nonce")
+        if not isinstance(proof.challenge, ElementModQ) or not isinstance(proof.response, ElementModQ):
+            raise EntryError(f"contest data proof {i}: its challenge and response are elements mod q")
+
+
+def encode_contest_data_proofs(proofs: tuple[PadKnowledgeProof, ...]) -> list[dict[str, str]]:
+    """The proofs as the log and the signed message hold them: [{"challenge", "response"}] in hex (b(x, l_q))."""
+    check_contest_data_proofs(proofs)
+    return [{"challenge": hex_q(p.challenge), "response": hex_q(p.response)} for p in proofs]
+
+
+def decode_contest_data_proofs(
+    value: object, group: Group, what: str = "contest_data_proofs"
+) -> tuple[PadKnowledgeProof, ...]:
+    """Strictly: a list of objects with exactly challenge and response, each 2 l_q upper-case hex digits of an
+    integer mod q. EntryError names the position and the field."""
+    if not isinstance(value, list):
+        raise EntryError(f"{what}: a list of proofs is required, not {shown(value)}")
+    return tuple(_decode_proof(item, group, f"{what}[{i}]") for i, item in enumerate(value))
+
+
+def _decode_proof(item: object, group: Group, where: str) -> PadKnowledgeProof:
+    if not isinstance(item, dict) or set(item) != PROOF_FIELDS:
+        raise EntryError(f"{where}: an object with exactly challenge and response is required")
+    challenge, response = (_element_q(item[key], group, f"{where}.{key}") for key in ("challenge", "response"))
+    return PadKnowledgeProof(challenge, response)
+
+
+def _element_q(value: object, group: Group, where: str) -> ElementModQ:
+    digits = 2 * group.q_bytes
+    if not isinstance(value, str) or len(value) != digits or not _UPPER_HEX.fullmatch(value):
+        raise EntryError(f"{where}: {digits} upper-case hex digits are required")
+    try:
+        return group.element_q(int(value, 16))
+    except (GroupError, ValueError) as exc:
+        raise EntryError(f"{where}: not an integer mod q of group {group.name}") from exc
+
+
 def counted_ids_root(ballot_ids: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> bytes:
     """MTH over leaf_hash(UTF-8 id) of the counted ballot ids in sorted order (RFC 9162 2.1.1)."""
     return root_of([leaf_hash(i.encode()) for i in sorted(ballot_ids)])
@@ -242,6 +296,7 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
             "confirmation_code": entry.confirmation_code.hex(),
             "signature": entry.signature.hex().upper(),
             "ballot": encode_encrypted_ballot(entry.ballot),
+            "contest_data_proofs": encode_contest_data_proofs(entry.contest_data_proofs),
             "timestamp": entry.timestamp,
         }
     if isinstance(entry, BallotSuperseded):
@@ -270,7 +325,7 @@ def encode_entry(entry: Entry) -> bytes:
 _FIELDS: dict[str, frozenset[str]] = {
     "election_published": frozenset({"type", "h_e", "joint_key", "group", "manifest_hash", "roster_root", "timestamp"}),
     "ballot_submitted": frozenset(
-        {"type", "ballot_id", "did", "confirmation_code", "signature", "ballot", "timestamp"}
+        {"type", "ballot_id", "did", "confirmation_code", "signature", "ballot", "contest_data_proofs", "timestamp"}
     ),
     "ballot_superseded": frozenset({"type", "did", "old_ballot_id", "new_ballot_id", "timestamp"}),
     "voting_closed": frozenset({"type", "counted_count", "counted_root", "timestamp"}),
@@ -368,6 +423,7 @@ def _decode_submitted(obj: dict[str, Any], group: Group) -> BallotSubmitted:
         signature=_hex(obj, "signature", SIGNATURE_SIZE),
         ballot=decode_encrypted_ballot(obj["ballot"], group, file="ballot"),
         timestamp=_int(obj, "timestamp"),
+        contest_data_proofs=decode_contest_data_proofs(obj["contest_data_proofs"], group),
     )
 
 

@@ -8,18 +8,22 @@ another key type, a DID URL with path/query/fragment, a non-canonical base58 str
 
 A submission is signed with Ed25519 (RFC 8032, the ``cryptography`` package) over
 
-    b"ballotchain-submission-v2" || H_E || SHA-256(canonical JSON of the encrypted ballot)
+    b"ballotchain-submission-v3" || H_E || SHA-256(canonical JSON of
+        {"ballot": the encrypted ballot, "contest_data_proofs": the proofs of knowledge of its nonces})
 
-H_E is the extended base hash (spec 2.0.0 eq. 23); the ballot's canonical JSON is egk's object for
-an encrypted ballot (``engine.record.codec.encode_encrypted_ballot``) in the board's canonical form
-(``engine.board.entries.canonical_json``: sorted keys, compact, fixed-width hex), the very bytes
-the log holds. It carries every field of the ballot: its id, style, device, timestamp, state (CAST
-or SPOILED), B_aux, confirmation code H(B) (eq. 58), election id, and every contest's ciphertexts,
-range proofs (eq. 46, 56), contest hash and contest data (C0, C1, C2), so nothing in a submission
-can change without the signature failing. (Signing H(B) alone, as v1 did, left the state, the id
-and the contest data open to anyone between the voter and the board: H(B) covers none of them.)
-The domain prefix keeps a submission signature from being valid for any other message this engine
-signs, and v1 signatures from being read as v2 ones.
+H_E is the extended base hash (spec 2.0.0 eq. 23); the ballot is egk's object for an encrypted
+ballot (``engine.record.codec.encode_encrypted_ballot``) and the proofs are the list the log holds
+(``engine.board.entries.encode_contest_data_proofs``), both fields exactly as the ballot_submitted
+entry carries them, in the board's canonical form (``engine.board.entries.canonical_json``: sorted
+keys, compact, fixed-width hex). It covers everything the voter supplies: the ballot's id, style,
+device, timestamp, state (CAST or SPOILED), B_aux, confirmation code H(B) (eq. 58), election id,
+every contest's ciphertexts, range proofs (eq. 46, 56), contest hash and contest data (C0, C1, C2),
+and the proof of knowledge of each contest data's nonce, so nothing in a submission can change
+without the signature failing. (Signing H(B) alone, as v1 did, left the state, the id and the
+contest data open to anyone between the voter and the board: H(B) covers none of them; v2 signed
+the ballot alone, before submissions carried proofs.) The domain prefix keeps a submission signature
+from being valid for any other message this engine signs, and older signatures from being read as
+v3 ones.
 
 Credential files are canonical JSON {"kind": "ballotchain-voter-credential-v1", "public_key",
 "private_key"} (raw keys in hex) written with mode 0600 (``engine.board.sth.save_key``).
@@ -35,18 +39,19 @@ from typing import TypeVar
 import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from engine.board.entries import canonical_json
+from engine.board.entries import EntryError, canonical_json, encode_contest_data_proofs
 from engine.board.sth import ed25519_verify, load_key, private_key_bytes, public_key_bytes, save_key
 from engine.election import EncryptedBallot
 from engine.errors import BallotchainError
 from engine.hash import UInt256
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record.codec import encode_encrypted_ballot
 
 DID_KEY_PREFIX = "did:key:"
 MULTIBASE_BASE58BTC = "z"
 MULTICODEC_ED25519_PUB = b"\xed\x01"
 ED25519_PUBLIC_KEY_SIZE = 32
-SUBMISSION_DOMAIN = b"ballotchain-submission-v2"
+SUBMISSION_DOMAIN = b"ballotchain-submission-v3"
 _BASE58_BTC = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 _MAX_DID_LENGTH = 128
 
@@ -102,22 +107,29 @@ def is_did_key(did: object) -> bool:
     return True
 
 
-def ballot_digest(ballot: EncryptedBallot) -> bytes:
-    """SHA-256 of the encrypted ballot's canonical JSON (every field of the ballot, as the log holds it)."""
+def submission_digest(ballot: EncryptedBallot, contest_data_proofs: tuple[PadKnowledgeProof, ...]) -> bytes:
+    """SHA-256 of the canonical JSON of {"ballot", "contest_data_proofs"}: the fields of the ballot_submitted
+    entry that the voter supplies, as the log holds them."""
     if not isinstance(ballot, EncryptedBallot):
         raise CredentialError(f"a submission signs an encrypted ballot, not {type(ballot).__name__}")
     try:
-        encoded = canonical_json(encode_encrypted_ballot(ballot))
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise CredentialError(f"the ballot cannot be encoded: {exc}") from exc
+        fields = {
+            "ballot": encode_encrypted_ballot(ballot),
+            "contest_data_proofs": encode_contest_data_proofs(contest_data_proofs),
+        }
+        encoded = canonical_json(fields)
+    except (AttributeError, TypeError, ValueError, EntryError) as exc:
+        raise CredentialError(f"the submission cannot be encoded: {exc}") from exc
     return hashlib.sha256(encoded).digest()
 
 
-def submission_message(h_e: UInt256, ballot: EncryptedBallot) -> bytes:
-    """The bytes a voter signs: b"ballotchain-submission-v2" || H_E (eq. 23) || ballot_digest(ballot)."""
+def submission_message(
+    h_e: UInt256, ballot: EncryptedBallot, contest_data_proofs: tuple[PadKnowledgeProof, ...]
+) -> bytes:
+    """The bytes a voter signs: b"ballotchain-submission-v3" || H_E (eq. 23) || submission_digest(...)."""
     if not isinstance(h_e, UInt256):
         raise CredentialError("H_E is a UInt256 value")
-    return SUBMISSION_DOMAIN + h_e.data + ballot_digest(ballot)
+    return SUBMISSION_DOMAIN + h_e.data + submission_digest(ballot, contest_data_proofs)
 
 
 _K = TypeVar("_K", bound="Ed25519KeyHolder")
@@ -180,16 +192,29 @@ class VoterCredential(Ed25519KeyHolder):
         return f"VoterCredential({self.did})"
 
 
-def sign_submission(credential: VoterCredential, h_e: UInt256, ballot: EncryptedBallot) -> bytes:
-    """The voter's signature on a submission of ``ballot`` to the election H_E (64 bytes)."""
-    return credential.sign(submission_message(h_e, ballot))
+def sign_submission(
+    credential: VoterCredential,
+    h_e: UInt256,
+    ballot: EncryptedBallot,
+    contest_data_proofs: tuple[PadKnowledgeProof, ...],
+) -> bytes:
+    """The voter's signature on a submission of ``ballot`` with its contest data proofs to the election H_E
+    (64 bytes)."""
+    return credential.sign(submission_message(h_e, ballot, contest_data_proofs))
 
 
-def verify_submission(did: str, h_e: UInt256, ballot: EncryptedBallot, signature: bytes) -> bool:
-    """Does ``signature`` by the key of ``did`` sign (H_E, the whole ballot)? False for any malformed input."""
+def verify_submission(
+    did: str,
+    h_e: UInt256,
+    ballot: EncryptedBallot,
+    contest_data_proofs: tuple[PadKnowledgeProof, ...],
+    signature: bytes,
+) -> bool:
+    """Does ``signature`` by the key of ``did`` sign (H_E, the whole ballot, its contest data proofs)? False
+    for any malformed input."""
     try:
         public_key = public_key_from_did(did)
-        message = submission_message(h_e, ballot)
+        message = submission_message(h_e, ballot, contest_data_proofs)
     except CredentialError:
         return False
     return ed25519_verify(public_key, message, signature)

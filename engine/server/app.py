@@ -3,7 +3,9 @@
     GET  /election                      the election: its record files, H_E, K, H_M, the board's key
     GET  /roster                        the registrar's signed roster of eligible DIDs
     POST /ballots                       {"ballot": egk eballot JSON, "did": "did:key:z...",
-                                         "signature": hex or base64} -> the receipt
+                                         "signature": hex or base64, "contest_data_proofs":
+                                         [{"challenge": hex, "response": hex}, one per contest]}
+                                        -> the receipt
     GET  /sth                           the latest signed tree head
     GET  /proof/inclusion?index=&size=  the audit path of leaf ``index`` in the tree of ``size``
     GET  /proof/consistency?old=&new=   the proof that the tree of ``new`` extends the one of ``old``
@@ -16,7 +18,8 @@ Every answer is a JSON object; a refusal is ``{"error": reason}`` with a 4xx sta
 malformed request (bad JSON, unknown or missing fields, a value out of its range, an element not
 in 0..p-1), 413 for a body over the limit, 415 for a body that is not JSON, 403/409/422 as the
 board decides (a DID not on the roster or a bad signature; a ballot id taken; a ballot whose
-proofs do not verify). Nothing that is refused reaches the log. A body's JSON is checked for depth
+proofs do not verify, or whose contest data proofs are missing, extra or do not verify, naming the
+contest). Nothing that is refused reaches the log. A body's JSON is checked for depth
 before it is parsed (engine.record.jsonio.loads): a deeply nested body is a 400, never a 500.
 
 Decoding a ballot and checking its proofs are CPU heavy; they run in worker threads (and the
@@ -41,8 +44,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from engine.election import EncryptedBallot
-from engine.group import Group
+from engine.errors import GroupError
+from engine.group import ElementModQ, Group
 from engine.manifest import Manifest
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import RecordError
 from engine.record.codec import decode_encrypted_ballot
 from engine.record.jsonio import loads
@@ -52,20 +57,24 @@ from engine.server.openapi import BallotShape, openapi_document
 MAX_BODY_BYTES = 1 << 20
 MAX_PAGE_ENTRIES = 1000
 MAX_PAGE_BYTES = 1 << 20
-SUBMISSION_KEYS = frozenset({"ballot", "did", "signature"})
+SUBMISSION_KEYS = frozenset({"ballot", "did", "signature", "contest_data_proofs"})
+PROOF_KEYS = frozenset({"challenge", "response"})
 MAX_DID_LENGTH = 200
 _INTEGER = re.compile(r"[0-9]{1,18}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 JSON_TYPES = ("application/json",)
 
 
 @dataclass(frozen=True)
 class Submission:
-    """A voter's submission as it arrives: the encrypted ballot, the voter's DID and signature."""
+    """A voter's submission as it arrives: the encrypted ballot, the voter's DID and signature, and the
+    proofs of knowledge of the contest data nonces (one per contest, in the ballot's order)."""
 
     ballot: EncryptedBallot
     did: str
     signature: bytes
+    contest_data_proofs: tuple[PadKnowledgeProof, ...]
 
 
 class BoardApi(Protocol):
@@ -175,14 +184,40 @@ def decode_signature(value: Any) -> bytes:
     return raw
 
 
+def decode_contest_data_proofs(value: Any, ballot: EncryptedBallot, group: Group) -> tuple[PadKnowledgeProof, ...]:
+    """The proofs, each an object of exactly challenge and response (hex, either case, at most 2 l_q digits,
+    below q). How many there are and whether they verify is the board's check (422, naming the contest)."""
+    if not isinstance(value, list):
+        raise ApiError(400, "contest_data_proofs: expected a list with one proof per contest of the ballot")
+    return tuple(_contest_data_proof(item, i, ballot, group) for i, item in enumerate(value))
+
+
+def _contest_data_proof(item: Any, i: int, ballot: EncryptedBallot, group: Group) -> PadKnowledgeProof:
+    contest = f" (contest {ballot.contests[i].contest_id!r})" if i < len(ballot.contests) else ""
+    where = f"contest_data_proofs[{i}]{contest}"
+    if not isinstance(item, dict) or set(item) != PROOF_KEYS:
+        raise ApiError(400, f"{where}: expected an object with exactly challenge and response")
+    return PadKnowledgeProof(*(_element_q(item[key], group, f"{where}.{key}") for key in ("challenge", "response")))
+
+
+def _element_q(value: Any, group: Group, where: str) -> ElementModQ:
+    most = 2 * group.q_bytes
+    if not isinstance(value, str) or not 0 < len(value) <= most or not _HEX_DIGITS.fullmatch(value):
+        raise ApiError(400, f"{where}: expected at most {most} hex digits")
+    try:
+        return group.element_q(int(value, 16))
+    except GroupError:
+        raise ApiError(400, f"{where}: not an integer mod q (0..q-1) of group {group.name}") from None
+
+
 def parse_submission(body: bytes, group: Group) -> Submission:
-    """The submission in a POST /ballots body, strictly: exactly the three fields, each well formed."""
+    """The submission in a POST /ballots body, strictly: exactly the four fields, each well formed."""
     try:
         obj = loads(body, "body")
     except RecordError as exc:
         raise ApiError(400, exc.problem) from None
     if not isinstance(obj, dict):
-        raise ApiError(400, "the body must be a JSON object with ballot, did and signature")
+        raise ApiError(400, "the body must be a JSON object with ballot, did, signature and contest_data_proofs")
     keys = set(obj)
     if keys != SUBMISSION_KEYS:
         missing, unknown = sorted(SUBMISSION_KEYS - keys), sorted(keys - SUBMISSION_KEYS)
@@ -202,7 +237,7 @@ def parse_submission(body: bytes, group: Group) -> Submission:
         raise ApiError(400, f"{where}: {exc.problem}") from None
     if notes:
         raise ApiError(400, notes[0].replace("unknown field skipped", "unknown field"))
-    return Submission(ballot, did, signature)
+    return Submission(ballot, did, signature, decode_contest_data_proofs(obj["contest_data_proofs"], ballot, group))
 
 
 # ---------------------------------------------------------------- the application

@@ -4,9 +4,10 @@
 - ``fetch_election`` gets the election, checks it with the verifier (1.A-4.A: parameters, hashes,
   the guardians' proofs, K and H_E), against its keys file and the caller's pins, and against the
   log's first entry under a signed tree head.
-- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), signs (H_E, the whole ballot) with
-  the voter's DID key, submits, and checks the receipt: the board's signature on the tree head and the
-  inclusion proof of exactly this submission.
+- ``cast_ballot`` encrypts on the voter's machine (engine.ballot), proves knowledge of each contest
+  data's nonce (engine.ballot.prove_contest_data_knowledge: without it the board refuses the ballot),
+  signs (H_E, the whole ballot, the proofs) with the voter's DID key, submits, and checks the receipt:
+  the board's signature on the tree head and the inclusion proof of exactly this submission.
 - ``check_receipt`` proves a saved receipt's ballot is in the board's latest tree head: inclusion in
   the receipt's head, and consistency of that head with the latest one.
 - ``monitor`` fetches the latest head and proves the log only grew since the last head it saw.
@@ -30,10 +31,16 @@ from typing import Any
 
 import httpx
 
-from engine.ballot import encrypt_ballot
+from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
 from engine.board.board import Receipt, receipt_leaf_hash, verify_receipt
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
-from engine.board.entries import ElectionPublished, EntryError, decode_entry
+from engine.board.entries import (
+    ElectionPublished,
+    EntryError,
+    decode_contest_data_proofs,
+    decode_entry,
+    encode_contest_data_proofs,
+)
 from engine.board.merkle import leaf_hash, verify_consistency, verify_inclusion
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
 from engine.credentials.did import VoterCredential, sign_submission
@@ -41,6 +48,7 @@ from engine.credentials.roster import RosterError, SignedRoster, roster_from_jso
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from engine.errors import BallotchainError
 from engine.group import Group, group_by_name
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import RecordError
 from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot
 from engine.record.jsonio import dumps, loads
@@ -50,6 +58,8 @@ from engine.server.service import ELECTION_FILES, Election
 from engine.verify import verify_record
 
 DEFAULT_TIMEOUT = 60.0
+RECEIPT_KIND = "ballotchain-receipt-v2"
+PENDING_KIND = "ballotchain-pending-submission-v2"
 DEFINITION_FILES = tuple(name for name in ELECTION_FILES if name != ELECTION_KEYS_FILE)
 
 
@@ -180,8 +190,15 @@ class BoardClient:
                 raise BoardCheckFailed("the board's entries are not base64") from None
         return out
 
-    def submit(self, ballot: EncryptedBallot, did: str, signature: bytes) -> Receipt:
-        body = {"ballot": encode_encrypted_ballot(ballot), "did": did, "signature": signature.hex()}
+    def submit(
+        self, ballot: EncryptedBallot, did: str, signature: bytes, contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    ) -> Receipt:
+        body = {
+            "ballot": encode_encrypted_ballot(ballot),
+            "did": did,
+            "signature": signature.hex(),
+            "contest_data_proofs": encode_contest_data_proofs(contest_data_proofs),
+        }
         try:
             answer = self._answer(self._http.post("/ballots", json=body))
         except httpx.HTTPError as exc:
@@ -324,7 +341,8 @@ def _verify_definition(files: dict[str, bytes], allow_test_group: bool) -> None:
 
 @dataclass(frozen=True)
 class CastResult:
-    """What a voter keeps: the ballot, the signature, the board's receipt (checked)."""
+    """What a voter keeps: the ballot and its contest data proofs, the signature, the board's receipt
+    (checked)."""
 
     ballot: EncryptedBallot
     did: str
@@ -333,10 +351,11 @@ class CastResult:
     board_public_key: bytes
     board_url: str
     group: Group
+    contest_data_proofs: tuple[PadKnowledgeProof, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": "ballotchain-receipt-v1",
+            "kind": RECEIPT_KIND,
             "board": self.board_url,
             "group": self.group.name,
             "board_public_key": self.board_public_key.hex().upper(),
@@ -344,49 +363,59 @@ class CastResult:
             "signature": self.signature.hex().upper(),
             "receipt": self.receipt.to_json(),
             "ballot": encode_encrypted_ballot(self.ballot),
+            "contest_data_proofs": encode_contest_data_proofs(self.contest_data_proofs),
         }
 
     @classmethod
     def from_json(cls, obj: Any) -> CastResult:
-        fields = {"kind", "board", "group", "board_public_key", "did", "signature", "receipt", "ballot"}
-        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != "ballotchain-receipt-v1":
-            raise BoardClientError(f"a saved receipt is an object with {', '.join(sorted(fields))}")
+        fields = {
+            "kind", "board", "group", "board_public_key", "did", "signature", "receipt", "ballot",
+            "contest_data_proofs",
+        }  # fmt: skip
+        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != RECEIPT_KIND:
+            raise BoardClientError(f"a saved receipt ({RECEIPT_KIND}) is an object with {', '.join(sorted(fields))}")
         try:
             group = group_by_name(obj["group"])
             signature = bytes.fromhex(obj["signature"])
             ballot = decode_encrypted_ballot(obj["ballot"], group, "receipt.ballot")
+            proofs = decode_contest_data_proofs(obj["contest_data_proofs"], group, "receipt.contest_data_proofs")
             receipt = Receipt.from_json(obj["receipt"])
         except (TypeError, ValueError, BallotchainError) as exc:
             raise BoardClientError(f"the saved receipt is malformed: {exc}") from None
         if not isinstance(obj["did"], str) or not isinstance(obj["board"], str):
             raise BoardClientError("the saved receipt's did and board are strings")
-        return cls(ballot, obj["did"], signature, receipt, _key(obj["board_public_key"]), obj["board"], group)
+        return cls(ballot, obj["did"], signature, receipt, _key(obj["board_public_key"]), obj["board"], group, proofs)
 
 
 @dataclass(frozen=True)
 class SignedSubmission:
-    """An encrypted ballot signed by its voter, not yet acknowledged: kept so that a submission
-    whose answer was lost can be sent again as it was (the board answers a replay with its receipt)."""
+    """An encrypted ballot with its contest data proofs, signed by its voter, not yet acknowledged: kept so
+    that a submission whose answer was lost can be sent again as it was (the board answers a replay with
+    its receipt)."""
 
     ballot: EncryptedBallot
     did: str
     signature: bytes
     group: Group
+    contest_data_proofs: tuple[PadKnowledgeProof, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": "ballotchain-pending-submission-v1",
+            "kind": PENDING_KIND,
             "group": self.group.name,
             "did": self.did,
             "signature": self.signature.hex().upper(),
             "ballot": encode_encrypted_ballot(self.ballot),
+            "contest_data_proofs": encode_contest_data_proofs(self.contest_data_proofs),
         }
 
     @classmethod
     def from_json(cls, obj: Any) -> SignedSubmission:
-        fields = {"kind", "group", "did", "signature", "ballot"}
-        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != "ballotchain-pending-submission-v1":
-            raise BoardClientError(f"a pending submission is an object with {', '.join(sorted(fields))}")
+        fields = {"kind", "group", "did", "signature", "ballot", "contest_data_proofs"}
+        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != PENDING_KIND:
+            raise BoardClientError(
+                f"a pending submission ({PENDING_KIND}) is an object with {', '.join(sorted(fields))}"
+            )
         try:
             group = group_by_name(obj["group"])
             return cls(
@@ -394,6 +423,7 @@ class SignedSubmission:
                 obj["did"],
                 bytes.fromhex(obj["signature"]),
                 group,
+                decode_contest_data_proofs(obj["contest_data_proofs"], group, "pending.contest_data_proofs"),
             )
         except (TypeError, ValueError, BallotchainError) as exc:
             raise BoardClientError(f"the pending submission is malformed: {exc}") from None
@@ -407,27 +437,32 @@ def prepare_submission(
     challenge: bool = False,
     device: str = "online",
 ) -> SignedSubmission:
-    """Encrypt (spec 3.3) on this machine and sign (H_E, the whole ballot) with the voter's DID key."""
+    """Encrypt (spec 3.3) on this machine, prove knowledge of each contest data's nonce, and sign (H_E, the
+    whole ballot, the proofs) with the voter's DID key."""
     election = online.election
     init = election.initialized
     state = BallotState.SPOILED if challenge else BallotState.CAST
-    ballot = encrypt_ballot(
+    encrypted = encrypt_ballot(
         election.manifest, init, plaintext, device=device, code_baux=election.config.baux0, state=state
-    ).ballot
-    signature = sign_submission(credential, init.extended_base_hash, ballot)
-    return SignedSubmission(ballot, credential.did, signature, election.group)
+    )
+    ballot, proofs = encrypted.ballot, prove_contest_data_knowledge(encrypted)
+    signature = sign_submission(credential, init.extended_base_hash, ballot, proofs)
+    return SignedSubmission(ballot, credential.did, signature, election.group, proofs)
 
 
 def submit_signed(client: BoardClient, online: OnlineElection, submission: SignedSubmission) -> CastResult:
     """Submit; check that the receipt proves this very submission under the board's pinned key."""
     ballot, did, signature = submission.ballot, submission.did, submission.signature
-    receipt = client.submit(ballot, did, signature)
-    if not verify_receipt(receipt, online.board_public_key, ballot, did, signature):
+    proofs = submission.contest_data_proofs
+    receipt = client.submit(ballot, did, signature, proofs)
+    if not verify_receipt(receipt, online.board_public_key, ballot, did, signature, proofs):
         raise BoardCheckFailed(
             f"the board's receipt for {ballot.ballot_id!r} does not prove the submission "
             "(tree head signature or inclusion proof)"
         )
-    return CastResult(ballot, did, signature, receipt, online.board_public_key, client.url, online.election.group)
+    return CastResult(
+        ballot, did, signature, receipt, online.board_public_key, client.url, online.election.group, proofs
+    )
 
 
 def cast_ballot(
@@ -469,7 +504,7 @@ def check_receipt(
     key, receipt = saved.board_public_key, saved.receipt
     if board_public_key is not None and board_public_key != key:
         raise BoardCheckFailed(f"board key differs: pinned {board_public_key.hex()}, the receipt's is {key.hex()}")
-    if not verify_receipt(receipt, key, saved.ballot, saved.did, saved.signature):
+    if not verify_receipt(receipt, key, saved.ballot, saved.did, saved.signature, saved.contest_data_proofs):
         raise BoardCheckFailed("the receipt itself does not verify (tree head signature or inclusion proof)")
     keys = served_keys(client)
     if keys.h_e != saved.ballot.election_id:
@@ -493,7 +528,7 @@ def check_receipt(
     proof = client.consistency_proof(old.tree_size, latest.tree_size)
     if not verify_consistency(old.tree_size, latest.tree_size, old.root, latest.root, proof):
         raise BoardCheckFailed("the board's latest tree is not an extension of the receipt's: the log was rewritten")
-    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature)
+    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature, saved.contest_data_proofs)
     direct = client.inclusion_proof(receipt.leaf_index, latest.tree_size)
     if leaf is None or not verify_inclusion(leaf, receipt.leaf_index, latest.tree_size, direct, latest.root):
         raise BoardCheckFailed("the board's inclusion proof in its latest tree does not verify")

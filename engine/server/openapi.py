@@ -2,7 +2,8 @@
 
 Written by hand to match engine.server.app: every path, its query parameters (non-negative
 integers of at most 18 digits, nothing else accepted), the submission's body (an egk encrypted
-ballot, a did:key, an Ed25519 signature), each answer's schema and every status the server gives.
+ballot, a did:key, an Ed25519 signature, the proofs of knowledge of the contest data nonces), each
+answer's schema and every status the server gives.
 OpenAPI 3.0 (JSON Schema draft 4 semantics): an integer is written without a fraction, as the
 server requires (1.0 is refused where an integer is due).
 The ballot's schema is the served election's: its style, contest and selection ids and how many of
@@ -163,6 +164,7 @@ def _ballot_schemas(shape: BallotShape) -> dict[str, Any]:
     return {
         "Ciphertext": ciphertext,
         "RangeProof": range_proof,
+        "NonceKnowledgeProof": pair,
         "HashedCiphertext": contest_data,
         "EncryptedSelection": selection,
         "EncryptedContest": contest,
@@ -238,8 +240,15 @@ def _schemas(max_did: int, shape: BallotShape) -> dict[str, Any]:
                 "signature": {
                     "type": "string",
                     "pattern": _SIGNATURE_TEXT,
-                    "description": "The voter's Ed25519 signature over (H_E, the whole ballot): 128 hex digits, "
-                    "or its 64 bytes in base64 (standard or URL-safe, padding optional).",
+                    "description": "The voter's Ed25519 signature over (H_E, the whole ballot, its contest data "
+                    "proofs): 128 hex digits, or its 64 bytes in base64 (standard or URL-safe, padding optional).",
+                },
+                "contest_data_proofs": {
+                    **_array(_ref("NonceKnowledgeProof"), shape.contests),
+                    "description": "For each contest of the ballot, in its order, the Schnorr proof (c, v) that the "
+                    "voter knows xi with C0 = g^xi for the contest data (C0, C1, C2), challenge over H_E, H(B), the "
+                    "contest's sequence order, C0, C1, C2, numBytes and g^u (tag 0xB0, docs/PROTOCOL.md). Missing, "
+                    "extra or failing proofs are refused with 422.",
                 },
             }
         ),
@@ -264,7 +273,10 @@ def openapi_document(*, max_body: int, page: int, page_bytes: int, max_did: int,
             "409": _refusal("A ballot id, confirmation code or ciphertext already on the board; voting closed."),
             "413": _refusal(f"The body is over {max_body} bytes."),
             "415": _refusal("The body is not application/json."),
-            "422": _refusal("The ballot does not verify (spec 2.0.0 verifications 5-7) or is of another election."),
+            "422": _refusal(
+                "The ballot does not verify (spec 2.0.0 verifications 5-7), is of another election, or a contest "
+                "data proof of knowledge of the nonce is missing, extra or does not verify (the contest is named)."
+            ),
         },
     }
     paths = {

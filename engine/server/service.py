@@ -265,7 +265,7 @@ class BoardService:
         except RecordError as exc:
             raise ApiError(400, f"ballot: {exc.file}: {exc.problem}") from None
         try:
-            receipt = self.board.submit(ballot, submission.did, submission.signature)
+            receipt = self.board.submit(ballot, submission.did, submission.signature, submission.contest_data_proofs)
         except BoardError as exc:
             raise ApiError(exc.status, exc.reason) from None
         return receipt.to_json()

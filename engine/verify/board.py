@@ -1,4 +1,4 @@
-"""Verification of the bulletin board's log carried by a record (checks B.1-B.7; no spec section:
+"""Verification of the bulletin board's log carried by a record (checks B.0-B.8; no spec section:
 ElectionGuard leaves the board out of scope, docs/PROTOCOL.md and DESIGN.md say what we add).
 
 A record exported from an online election (``ballotchain board export``) holds, besides the usual
@@ -21,15 +21,20 @@ The checks, each independent of the code that ran the board (they replay the log
   every ciphertext, proof and confirmation code), its challenged ballots are exactly the log's
   challenged submissions, and each of them is published decrypted (challenged_ballots/): a tallyer
   cannot hide the audit of a cheating device by leaving a challenged ballot out;
-- B.4 every submission's Ed25519 signature by its DID over (H_E, the whole encrypted ballot) verifies;
+- B.4 every submission's Ed25519 signature by its DID over (H_E, the whole encrypted ballot, its contest
+  data proofs) verifies;
 - B.5 the roster is well formed and signed by the election's registrar key, bound to this election,
   and every submitting DID is on it;
 - B.6 no DID is counted twice: a second CAST ballot of a DID comes right after a supersession entry
   that names the DID's counted ballot;
 - B.7 the log opens with this election (H_E, K, H_M, the roster's root) and ends with the close of
-  voting, whose count and root are those of the counted ballots.
+  voting, whose count and root are those of the counted ballots;
+- B.8 every submission carries, for each contest in the ballot's order and for no other, a proof that
+  the voter knows the nonce xi of the contest data, C0 = g^xi (engine.proofs.pad_knowledge, tag 0xB0):
+  a voter cannot have another voter's pad (times g^t) decrypted as the C0 of a challenged ballot. (C0 in
+  the order-q subgroup, which the proof needs, is R.subgroup's check of the record's ballots.)
 
-A record without ``board/`` (and without fixed or pinned keys) leaves B.0-B.7 not applicable. The
+A record without ``board/`` (and without fixed or pinned keys) leaves B.0-B.8 not applicable. The
 trust anchors are the board's and the registrar's public keys: a pinned key first, else the one
 fixed in board_keys.json. A record whose keys were all replaced (a new board key, a re-signed head,
 a new roster) is consistent in itself; only a pinned key tells it from the real one. The report
@@ -64,6 +69,7 @@ from engine.credentials.roster import RosterError, SignedRoster, decode_roster, 
 from engine.election import BallotState, EncryptedBallot
 from engine.errors import BallotchainError
 from engine.hash import UInt256
+from engine.proofs.pad_knowledge import verify_pad_knowledge
 from engine.record import ElectionRecord, RecordError
 from engine.record.codec import encode_encrypted_ballot
 from engine.record.jsonio import loads
@@ -76,7 +82,7 @@ ENTRIES_FILE = f"{BOARD_DIR}/entries.jsonl"
 BOARD_FILE = f"{BOARD_DIR}/board.json"
 ROSTER_FILE = f"{BOARD_DIR}/roster.json"
 BOARD_FILE_KEYS = frozenset({"board_public_key", "tree_head"})
-BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7")
+BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7", "B.8")
 ENCRYPTED_TALLY_FILE = "encrypted_tally.json"
 
 
@@ -192,7 +198,7 @@ def verify_board(
     pins: PinnedKeys = PinnedKeys(),
     decrypted_ids: Collection[str] = (),
 ) -> tuple[KeyUse, ...]:
-    """Checks B.0-B.7 of the record's keys and board/ folder; the keys it checked against.
+    """Checks B.0-B.8 of the record's keys and board/ folder; the keys it checked against.
 
     decrypted_ids: the ids of the record's challenged-ballot decryptions (B.3). Without board/,
     board_keys.json or pins, nothing is checked (not applicable) and no key is used.
@@ -404,11 +410,14 @@ def _replay_submission(rec: Recorder, replay: _Replay, index: int, entry: Ballot
     where = {"file": ENTRIES_FILE, "ballot_id": bid}
     with rec.timed("B.4"):
         rec.expect(
-            verify_submission(did, replay.h_e, entry.ballot, entry.signature),
+            verify_submission(did, replay.h_e, entry.ballot, entry.contest_data_proofs, entry.signature),
             "B.4",
-            f"entry {index}: the signature of {did} over (H_E, the ballot) does not verify",
+            f"entry {index}: the signature of {did} over (H_E, the ballot, its contest data proofs) does not verify",
             **where,
         )
+    with rec.timed("B.8"):
+        problems = contest_data_proof_problems(replay.h_e, entry)
+        rec.expect(not problems, "B.8", f"entry {index}: " + "; ".join(problems), **where)
     if replay.roster is not None:
         rec.expect(replay.roster.contains(did), "B.5", f"entry {index}: {did} is not on the roster", **where)
     if bid in replay.logged:
@@ -435,6 +444,23 @@ def _replay_submission(rec: Recorder, replay: _Replay, index: int, entry: Ballot
             **where,
         )
     replay.counted[did] = bid
+
+
+def contest_data_proof_problems(h_e: UInt256, entry: BallotSubmitted) -> list[str]:
+    """B.8 for one submission: a proof of knowledge of the nonce per contest, in order, each verifying."""
+    ballot, proofs = entry.ballot, entry.contest_data_proofs
+    problems = [
+        f"contest {contest.contest_id!r}: the proof of knowledge of the contest data's nonce does not verify"
+        for contest, proof in zip(ballot.contests, proofs)
+        if not verify_pad_knowledge(h_e, ballot.confirmation_code, contest.sequence_order, contest.contest_data, proof)
+    ]
+    problems += [
+        f"contest {contest.contest_id!r}: no proof of knowledge of the contest data's nonce"
+        for contest in ballot.contests[len(proofs) :]
+    ]
+    if len(proofs) > len(ballot.contests):
+        problems.append(f"{len(proofs) - len(ballot.contests)} contest data proof(s) for no contest of the ballot")
+    return problems
 
 
 def _replay_supersession(rec: Recorder, replay: _Replay, index: int, entry: BallotSuperseded) -> None:

@@ -111,13 +111,21 @@ BOARD_CHECKS: tuple[tuple[str, str], ...] = (
         "the record's CAST ballots are exactly the log's counted ballots, identical; its challenged ballots are "
         "exactly the log's, each with its decryption",
     ),
-    ("B.4", "every submission's DID signature over (H_E, the whole encrypted ballot) verifies"),
+    (
+        "B.4",
+        "every submission's DID signature over (H_E, the whole encrypted ballot, its contest data proofs) verifies",
+    ),
     (
         "B.5",
         "the roster is signed by the election's registrar key for this election, and every submitting DID is on it",
     ),
     ("B.6", "no DID is counted twice: a re-vote supersedes the DID's counted ballot on the log"),
     ("B.7", "the log opens with this election (H_E, K, H_M, roster root) and closes with the counted ballots"),
+    (
+        "B.8",
+        "every submission proves, for each contest and no other, that the voter knows the nonce of its contest "
+        "data (C0 = g^xi; Schnorr proof, tag 0xB0): no voter has another's pad decrypted as a challenged C0",
+    ),
 )
 
 CHECKS: tuple[tuple[str, str], ...] = SPEC_CHECKS + RECORD_CHECKS + BOARD_CHECKS

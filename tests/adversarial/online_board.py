@@ -26,6 +26,7 @@ with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 behind
 
 from engine.ballot import encrypt_ballot
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, encode_election_keys
+from engine.board.entries import encode_contest_data_proofs
 from engine.board.sth import BoardKey
 from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url
 from engine.cli.main import cli
@@ -38,6 +39,7 @@ from engine.record.codec import encode_encrypted_ballot
 from engine.server.app import create_app
 from engine.server.service import BoardService, Election
 from engine.verify import Report, verify_record
+from tests.contest_data_nonces import proofs_for, remember
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,15 @@ class OnlineElection:
         if ballot_id is not None:
             plaintext = dataclasses.replace(plaintext, ballot_id=ballot_id)
         init = self.election.initialized
-        return encrypt_ballot(
-            self.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0, state=state
-        ).ballot
+        return remember(
+            encrypt_ballot(
+                self.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0, state=state
+            )
+        )
 
     def sign(self, i: int, ballot: EncryptedBallot) -> bytes:
-        return sign_submission(self.credentials[i], self.h_e, ballot)
+        """Voter i's signature on the ballot with its contest data proofs (tests.contest_data_nonces)."""
+        return sign_submission(self.credentials[i], self.h_e, ballot, proofs_for(ballot))
 
 
 def make_online_election(root: Path, voters: int = 4, seed: int = 11) -> OnlineElection:
@@ -103,7 +108,15 @@ def make_online_election(root: Path, voters: int = 4, seed: int = 11) -> OnlineE
 
 
 def submission_body(ballot: EncryptedBallot, did: str, signature: bytes) -> bytes:
-    return json.dumps({"ballot": encode_encrypted_ballot(ballot), "did": did, "signature": signature.hex()}).encode()
+    """The POST /ballots body, with the ballot's contest data proofs (tests.contest_data_nonces)."""
+    return json.dumps(
+        {
+            "ballot": encode_encrypted_ballot(ballot),
+            "did": did,
+            "signature": signature.hex(),
+            "contest_data_proofs": encode_contest_data_proofs(proofs_for(ballot)),
+        }
+    ).encode()
 
 
 @dataclass

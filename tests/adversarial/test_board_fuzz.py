@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.ballot import encrypt_ballot
+from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
 from engine.board.board import BoardError, Receipt
 from engine.board.election_keys import ElectionKeys, ElectionKeysError, decode_election_keys, encode_election_keys
 from engine.board.entries import (
@@ -61,7 +61,8 @@ def _samples() -> dict[str, bytes]:
     """One real encoding of each kind the board reads."""
     voter, registrar, board = VoterCredential.generate(), RegistrarKey.generate(), BoardKey.generate()
     plaintext = random_ballots(MANIFEST, 1, random.Random(4))[0]
-    ballot = encrypt_ballot(MANIFEST, ELECTION, plaintext, device="online").ballot
+    encrypted = encrypt_ballot(MANIFEST, ELECTION, plaintext, device="online")
+    ballot, proofs = encrypted.ballot, prove_contest_data_knowledge(encrypted)
     roster = make_roster(registrar, [voter.did, VoterCredential.generate().did], ELECTION.extended_base_hash)
     h_e = ELECTION.extended_base_hash
     sth = board.sign_tree_head(3, bytes(range(32)), 1_700_000_000_000)
@@ -69,7 +70,13 @@ def _samples() -> dict[str, bytes]:
     entries = {
         "election_published": ElectionPublished(h_e, ELECTION.joint_public_key, h_e, roster.root, 1),
         "ballot_submitted": BallotSubmitted(
-            ballot.ballot_id, voter.did, ballot.confirmation_code, sign_submission(voter, h_e, ballot), ballot, 2
+            ballot.ballot_id,
+            voter.did,
+            ballot.confirmation_code,
+            sign_submission(voter, h_e, ballot, proofs),
+            ballot,
+            2,
+            proofs,
         ),
         "ballot_superseded": BallotSuperseded(voter.did, "a", "b", 3),
         "voting_closed": VotingClosed(4, 1, counted_ids_root(["b"])),

@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.ballot import encrypt_ballot
+from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
+from engine.board.entries import encode_contest_data_proofs
 from engine.board.merkle import leaf_hash, root_of
 from engine.board.sth import BoardKey
 from engine.cli.demo_cmd import random_ballots, run_ceremony
@@ -52,11 +53,15 @@ class Online:
     def body(self, i: int) -> bytes:
         init = self.election.initialized
         plaintext = random_ballots(self.election.manifest, VOTERS, random.Random(i))[i]
-        ballot = encrypt_ballot(
-            self.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0
-        ).ballot
-        signature = sign_submission(self.voters[i], init.extended_base_hash, ballot)
-        document = {"ballot": encode_encrypted_ballot(ballot), "did": self.voters[i].did, "signature": signature.hex()}
+        result = encrypt_ballot(self.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0)
+        ballot, proofs = result.ballot, prove_contest_data_knowledge(result)
+        signature = sign_submission(self.voters[i], init.extended_base_hash, ballot, proofs)
+        document = {
+            "ballot": encode_encrypted_ballot(ballot),
+            "did": self.voters[i].did,
+            "signature": signature.hex(),
+            "contest_data_proofs": encode_contest_data_proofs(proofs),
+        }
         return json.dumps(document).encode()
 
 

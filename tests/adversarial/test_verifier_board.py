@@ -31,6 +31,7 @@ from engine.ballot import encrypt_ballot
 from engine.cli.main import cli
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from tests.adversarial.online_board import OnlineElection, board_over_http, close_and_export, make_online_election, run
+from tests.contest_data_nonces import remember
 
 CAST_VOTERS = (0, 1, 2)
 WRITE_IN_VOTER = 3  # challenges a ballot with a write-in in its first contest
@@ -86,9 +87,9 @@ def _with_write_in(plaintext: PlaintextBallot) -> PlaintextBallot:
 
 def _encrypt(e: OnlineElection, plaintext: PlaintextBallot, state: BallotState) -> EncryptedBallot:
     init = e.election.initialized
-    return encrypt_ballot(
-        e.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0, state=state
-    ).ballot
+    return remember(
+        encrypt_ballot(e.election.manifest, init, plaintext, device="online", code_baux=init.config.baux0, state=state)
+    )
 
 
 def _flip_first_c1(ballot: EncryptedBallot) -> EncryptedBallot:
