@@ -14,7 +14,8 @@
  *   - a small thread runner (pthreads) for the *_many functions;
  *   - the exported functions;
  *   - constant-time exponentiation for secret exponents: fixed base (bc_table_pow_secret*) and
- *     variable base (bc_powmod_sec).
+ *     variable base (bc_powmod_sec);
+ *   - the range proof's arithmetic mod q, constant time in the vote (bc_range_*).
  *
  * Secret exponents go only to bc_powmod_sec and bc_table_pow_secret* (last section; what they
  * do and do not guarantee is written there). Everything else, including bc_table_pow, takes
@@ -1661,4 +1662,210 @@ int bc_powmod_sec(const uint8_t *base, size_t base_len, const uint8_t *exp, size
                   const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
     return bc_powmod_sec_traced(base, base_len, exp, exp_len, mod, mod_len, out, out_len, NULL,
                                 NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Arithmetic mod q of the range proof, constant time in the vote and the values              */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Spec 2.0.0 eq. 44-48. Every value is n = limbs(q) words; products go through mpn_sec_mul and
+ * every reduction through mpn_sec_div_r (GMP's side-channel silent division); carries through
+ * mpn_add_n / mpn_sub_n / mpn_sec_add_1. The vote l selects by masks only: (l - j) mod q is
+ * |l - j| or q - |l - j| chosen with a mask, and c_l is picked by a full masked scan. So the
+ * instructions and addresses depend on count, len and q only. Values not below q are refused
+ * with BC_EINVAL after all the work, from a flag collected without branches.
+ */
+
+typedef struct {
+    size_t n;           /* limbs of q */
+    mp_limb_t *q;       /* n limbs */
+    mp_limb_t *a, *b;   /* n limbs each */
+    mp_limb_t *chk;     /* n limbs: value - q, for the range check */
+    mp_limb_t *wide;    /* 2n + 1 limbs */
+    mp_limb_t *acc;     /* n + 1 limbs */
+    mp_limb_t *tp;      /* GMP's scratch */
+    mp_limb_t *block;
+    size_t limbs;
+    mp_limb_t bad;      /* non-zero once a value was not below q */
+} q_space;
+
+static int q_space_init(q_space *s, const uint8_t *q, size_t q_len, size_t len, size_t count) {
+    mpz_t qz;
+    size_t n, itch;
+    mp_size_t i1, i2, i3;
+    memset(s, 0, sizeof(*s));
+    if (q_len > 0 && q == NULL) return BC_EINVAL;
+    mpz_init(qz);
+    be_to_mpz(qz, q, q_len);
+    n = mpz_size(qz);
+    /* q > count, so that |l - j| < q; values of len bytes must fit n limbs */
+    if (n == 0 || mpz_cmp_ui(qz, (unsigned long)count) <= 0 || len > n * LIMB_BYTES ||
+        n > ((size_t)-1) / 16) {
+        mpz_clear(qz);
+        return BC_EINVAL;
+    }
+    i1 = mpn_sec_mul_itch((mp_size_t)n, (mp_size_t)n);
+    i2 = mpn_sec_div_r_itch((mp_size_t)(2 * n + 1), (mp_size_t)n);
+    i3 = mpn_sec_add_1_itch((mp_size_t)(n + 1));
+    itch = (size_t)(i1 > i2 ? (i1 > i3 ? i1 : i3) : (i2 > i3 ? i2 : i3)) + 1;
+    s->n = n;
+    s->limbs = n + 3 * n + (2 * n + 1) + (n + 1) + itch;
+    s->block = alloc_limbs(s->limbs);
+    if (s->block == NULL) {
+        mpz_clear(qz);
+        return BC_ENOMEM;
+    }
+    s->q = s->block;
+    s->a = s->q + n;
+    s->b = s->a + n;
+    s->chk = s->b + n;
+    s->wide = s->chk + n;
+    s->acc = s->wide + 2 * n + 1;
+    s->tp = s->acc + n + 1;
+    memcpy(s->q, mpz_limbs_read(qz), n * LIMB_BYTES);
+    mpz_clear(qz);
+    return BC_OK;
+}
+
+static void q_space_free(q_space *s) {
+    if (s->block != NULL) wipe(s->block, s->limbs * LIMB_BYTES);
+    free(s->block);
+    s->block = NULL;
+}
+
+/* dst (n limbs) = a value of len bytes; notes in s->bad, without a branch, when it is not < q. */
+static void q_load(q_space *s, mp_limb_t *dst, const uint8_t *src, size_t len) {
+    be_to_limbs(dst, s->n, src, len); /* fits: len <= n words */
+    s->bad |= mpn_sub_n(s->chk, dst, s->q, (mp_size_t)s->n) ^ 1; /* no borrow: dst >= q */
+}
+
+/* r (n limbs) = x mod q for x of xn limbs (destroyed); r may be x. */
+static void q_reduce(q_space *s, mp_limb_t *r, mp_limb_t *x, size_t xn) {
+    mpn_sec_div_r(x, (mp_size_t)xn, s->q, (mp_size_t)s->n, s->tp);
+    if (r != x) memcpy(r, x, s->n * LIMB_BYTES);
+}
+
+/* r = a * b mod q (a, b < q); r may alias either. */
+static void q_mul(q_space *s, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b) {
+    size_t n = s->n;
+    mpn_sec_mul(s->wide, a, (mp_size_t)n, b, (mp_size_t)n, s->tp);
+    q_reduce(s, r, s->wide, 2 * n);
+}
+
+/* dst = (keep ? x : y) limb by limb, keep an all-ones or all-zeros mask. */
+static void ct_choose(mp_limb_t *dst, const mp_limb_t *x, const mp_limb_t *y, size_t n,
+                      mp_limb_t keep) {
+    size_t k;
+    for (k = 0; k < n; k++) dst[k] = (x[k] & keep) | (y[k] & ~keep);
+}
+
+static int q_store(q_space *s, uint8_t *out, size_t out_len, const mp_limb_t *x) {
+    return limbs_to_be(out, out_len, x, s->n);
+}
+
+int bc_range_exponents(const uint8_t *us, const uint8_t *cs, size_t len, size_t count,
+                       unsigned vote, const uint8_t *q, size_t q_len, uint8_t *out,
+                       size_t out_len) {
+    q_space s;
+    size_t j, n;
+    int status = BC_OK, st;
+    if (!packed_ok(us, len, count) || !packed_ok(cs, len, count) ||
+        !packed_ok(out, out_len, count) || count == 0 || count > 65536 || vote >= count)
+        return BC_EINVAL;
+    status = q_space_init(&s, q, q_len, len, count);
+    if (status != BC_OK) return status;
+    n = s.n;
+    for (j = 0; j < count; j++) {
+        /* f = (l - j) mod q: |l - j| or q - |l - j|, by the sign's mask (l, j < 2^16) */
+        mp_limb_t diff = (mp_limb_t)vote - (mp_limb_t)j;
+        mp_limb_t neg = ct_opaque((mp_limb_t)0 - (diff >> (LIMB_BITS - 1)));
+        mp_limb_t mag = (diff ^ neg) - neg, carry;
+        memset(s.a, 0, n * LIMB_BYTES);
+        s.a[0] = mag;
+        mpn_sub_n(s.b, s.q, s.a, (mp_size_t)n);
+        ct_choose(s.a, s.b, s.a, n, neg);
+        q_load(&s, s.b, cs + j * len, len);
+        mpn_sec_mul(s.wide, s.b, (mp_size_t)n, s.a, (mp_size_t)n, s.tp); /* c_j f < q^2 */
+        q_load(&s, s.b, us + j * len, len);
+        carry = mpn_add_n(s.wide, s.wide, s.b, (mp_size_t)n);
+        mpn_sec_add_1(s.wide + n, s.wide + n, (mp_size_t)n, carry, s.tp); /* < q^2 + q: no carry out */
+        q_reduce(&s, s.wide, s.wide, 2 * n);
+        st = q_store(&s, out + j * out_len, out_len, s.wide);
+        if (st != BC_OK) status = st;
+    }
+    if (s.bad) status = BC_EINVAL;
+    q_space_free(&s);
+    return status;
+}
+
+int bc_range_responses(const uint8_t *us, const uint8_t *cs, size_t len, size_t count,
+                       unsigned vote, const uint8_t *challenge, const uint8_t *nonce,
+                       const uint8_t *q, size_t q_len, uint8_t *out_c, uint8_t *out_v,
+                       size_t out_len) {
+    q_space s;
+    size_t j, n;
+    mp_limb_t *c_vote = NULL, *xi = NULL, *c_new = NULL;
+    int status = BC_OK, st;
+    if (!packed_ok(us, len, count) || !packed_ok(cs, len, count) ||
+        !packed_ok(challenge, len, 1) || !packed_ok(nonce, len, 1) ||
+        !packed_ok(out_c, out_len, count) || !packed_ok(out_v, out_len, count) || count == 0 ||
+        count > 65536 || vote >= count)
+        return BC_EINVAL;
+    status = q_space_init(&s, q, q_len, len, count);
+    if (status != BC_OK) return status;
+    n = s.n;
+    c_vote = alloc_limbs(n);
+    xi = alloc_limbs(n);
+    c_new = alloc_limbs(n + 1);
+    if (c_vote == NULL || xi == NULL || c_new == NULL) {
+        status = BC_ENOMEM;
+        goto done;
+    }
+    /* acc = sum of every c_j (n + 1 limbs), c_vote = c_l by a masked scan */
+    memset(s.acc, 0, (n + 1) * LIMB_BYTES);
+    memset(c_vote, 0, n * LIMB_BYTES);
+    for (j = 0; j < count; j++) {
+        mp_limb_t keep = ct_eq_mask((mp_limb_t)j, (mp_limb_t)vote);
+        size_t k;
+        q_load(&s, s.a, cs + j * len, len);
+        s.acc[n] += mpn_add_n(s.acc, s.acc, s.a, (mp_size_t)n);
+        for (k = 0; k < n; k++) c_vote[k] |= s.a[k] & keep;
+    }
+    q_reduce(&s, s.acc, s.acc, n + 1);
+    /* c_l = c - (sum - c_l) = c + c_l + q - sum mod q, eq. 47: below 3q, in n + 1 limbs */
+    q_load(&s, s.a, challenge, len);
+    c_new[n] = mpn_add_n(c_new, s.a, c_vote, (mp_size_t)n);
+    c_new[n] += mpn_add_n(c_new, c_new, s.q, (mp_size_t)n);
+    {
+        mp_limb_t borrow = mpn_sub_n(c_new, c_new, s.acc, (mp_size_t)n);
+        c_new[n] -= borrow;
+    }
+    q_reduce(&s, c_new, c_new, n + 1);
+    q_load(&s, xi, nonce, len);
+    for (j = 0; j < count; j++) {
+        mp_limb_t keep = ct_eq_mask((mp_limb_t)j, (mp_limb_t)vote);
+        q_load(&s, s.a, cs + j * len, len);
+        ct_choose(s.a, c_new, s.a, n, keep);
+        st = q_store(&s, out_c + j * out_len, out_len, s.a);
+        if (st != BC_OK) status = st;
+        /* v_j = u_j - c_j xi = u_j + q - (c_j xi mod q) mod q, eq. 48 */
+        q_mul(&s, s.b, s.a, xi);
+        q_load(&s, s.a, us + j * len, len);
+        s.acc[n] = mpn_add_n(s.acc, s.a, s.q, (mp_size_t)n);
+        s.acc[n] -= mpn_sub_n(s.acc, s.acc, s.b, (mp_size_t)n);
+        q_reduce(&s, s.acc, s.acc, n + 1);
+        st = q_store(&s, out_v + j * out_len, out_len, s.acc);
+        if (st != BC_OK) status = st;
+    }
+    if (s.bad) status = BC_EINVAL;
+done:
+    if (c_vote != NULL) wipe(c_vote, n * LIMB_BYTES);
+    if (xi != NULL) wipe(xi, n * LIMB_BYTES);
+    if (c_new != NULL) wipe(c_new, (n + 1) * LIMB_BYTES);
+    free(c_vote);
+    free(xi);
+    free(c_new);
+    q_space_free(&s);
+    return status;
 }

@@ -73,6 +73,21 @@ int bc_batch_in_subgroup(const uint8_t *values, size_t value_len, size_t count, 
                          size_t p_len, const uint8_t *q, size_t q_len, const uint8_t *rand,
                          size_t rand_len, int *result);
 
+/* Arithmetic mod q of the range proof (spec 2.0.0 eq. 44-48) with the same instructions and
+ * memory accesses for every vote and value: us and cs hold count values u_j, c_j below q, packed
+ * at len bytes (len <= bytes of q's words), vote < count <= 65536 < q; outputs at out_len bytes.
+ * bc_range_exponents: out[j] = u_j + (vote - j) c_j mod q (eq. 44-45).
+ * bc_range_responses: out_c[j] = c_j, except out_c[vote] = challenge - sum of the other c_j mod q
+ * (eq. 47); out_v[j] = u_j - out_c[j] * nonce mod q (eq. 48). challenge and nonce at len bytes.
+ * BC_EINVAL for bad lengths or counts, or (after the work) a value not below q. */
+int bc_range_exponents(const uint8_t *us, const uint8_t *cs, size_t len, size_t count,
+                       unsigned vote, const uint8_t *q, size_t q_len, uint8_t *out,
+                       size_t out_len);
+int bc_range_responses(const uint8_t *us, const uint8_t *cs, size_t len, size_t count,
+                       unsigned vote, const uint8_t *challenge, const uint8_t *nonce,
+                       const uint8_t *q, size_t q_len, uint8_t *out_c, uint8_t *out_v,
+                       size_t out_len);
+
 /* A fixed-base table for base mod mod, exponents below 2^exp_bits, windows of `window` bits
  * (1..BC_MAX_WINDOW). *out receives an opaque handle to release with bc_table_free. */
 int bc_table_new(const uint8_t *base, size_t base_len, const uint8_t *mod, size_t mod_len,

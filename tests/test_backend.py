@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.backend import get_backend, load_backend
+from engine.backend import Backend, get_backend, load_backend
 from engine.errors import BackendError
 from engine.group import PRODUCTION_GROUP, TEST_GROUP
 
@@ -85,6 +85,28 @@ def test_pow_secret_on_the_groups(group):
     table = B.fixed_base_table(g, p, bits, 6)
     es = [0, 1, 2, q - 1, 2**bits - 1, *(int(group.random_q()) for _ in range(3))]
     assert table.pow_secret_many(es) == [pow(g, e, p) for e in es]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([TEST_GROUP, PRODUCTION_GROUP]), st.integers(1, 6), st.data())
+def test_range_proof_arithmetic_is_eq_44_to_48(group, limit, data):
+    """range_exponents and range_responses give t_j = u_j + (l - j) c_j, c_l = c - sum of the others
+    and v_j = u_j - c_j xi mod q, for every vote l, as the generic (Python) version does."""
+    q = int(group.q)
+    values = st.integers(0, q - 1)
+    us = data.draw(st.lists(values, min_size=limit + 1, max_size=limit + 1))
+    cs = data.draw(st.lists(values, min_size=limit + 1, max_size=limit + 1))
+    challenge, nonce = data.draw(values), data.draw(values)
+    for vote in range(limit + 1):
+        ts = B.range_exponents(us, cs, vote, q)
+        assert ts == [(u + (vote - j) * c) % q for j, (u, c) in enumerate(zip(us, cs))]
+        assert ts == Backend.range_exponents(B, us, cs, vote, q)
+        challenges, responses = B.range_responses(us, cs, vote, challenge, nonce, q)
+        want_c = list(cs)
+        want_c[vote] = (challenge - sum(c for j, c in enumerate(cs) if j != vote)) % q
+        assert challenges == want_c
+        assert responses == [(u - c * nonce) % q for u, c in zip(us, want_c)]
+        assert (challenges, responses) == Backend.range_responses(B, us, cs, vote, challenge, nonce, q)
 
 
 @given(st.lists(st.tuples(elements, exponents), max_size=6))

@@ -496,6 +496,15 @@ def test_batch_matches_definition_small(data: st.DataObject) -> None:
         lambda b: b.powmod_many([2, 3], [1], 7),
         lambda b: b.powmod_many([2], [-1], 7),
         lambda b: b.powmod_many([2], [1], 7, threads=0),
+        lambda b: b.range_exponents([1, 2], [3], 0, 7),
+        lambda b: b.range_exponents([], [], 0, 7),
+        lambda b: b.range_exponents([1, 7], [3, 4], 0, 7),  # u_1 = q
+        lambda b: b.range_exponents([1, 2], [3, 4], 2, 7),  # vote > R
+        lambda b: b.range_exponents([1, 2], [3, 4], -1, 7),
+        lambda b: b.range_exponents([1, 2], [3, 2**70], 1, 7),
+        lambda b: b.range_responses([1, 2], [3, 4], 0, 7, 1, 7),  # challenge = q
+        lambda b: b.range_responses([1, 2], [3, 4], 0, 1, 2**64, 7),
+        lambda b: b.range_responses([1, 2], [3, 4], 5, 1, 1, 7),
         lambda b: b.batch_in_subgroup([2], 8, 3),
         lambda b: b.batch_in_subgroup([2], 1, 3),
         lambda b: b.batch_in_subgroup([2], 7, 0),
@@ -552,6 +561,23 @@ def test_c_rejects_bad_input() -> None:
     assert lib.bc_batch_in_subgroup(two, 1, 1, seven, 1, b"\x00", 1, two, 1, result) == lib.BC_EINVAL
     assert lib.bc_batch_in_subgroup(two, 1, 1, seven, 1, b"\x03", 1, two, 33, result) == lib.BC_EINVAL
     assert lib.bc_batch_in_subgroup(two, 1, 1, seven, 1, b"\x03", 1, two, 1, null) == lib.BC_EINVAL
+
+    # The range-proof arithmetic mod q: q = 7, two values of one byte.
+    outs = ffi.new("uint8_t[]", 2), ffi.new("uint8_t[]", 2)
+    us, cs = b"\x01\x02", b"\x03\x04"
+    assert lib.bc_range_exponents(us, cs, 1, 2, 1, seven, 1, outs[0], 1) == lib.BC_OK
+    assert bytes(ffi.buffer(outs[0])) == bytes([(1 + 1 * 3) % 7, (2 + 0 * 4) % 7])
+    assert lib.bc_range_exponents(us, cs, 1, 2, 2, seven, 1, outs[0], 1) == lib.BC_EINVAL  # vote >= count
+    assert lib.bc_range_exponents(us, cs, 1, 0, 0, seven, 1, outs[0], 1) == lib.BC_EINVAL  # no values
+    assert lib.bc_range_exponents(b"\x01\x07", cs, 1, 2, 0, seven, 1, outs[0], 1) == lib.BC_EINVAL  # u = q
+    assert lib.bc_range_exponents(us, cs, 1, 2, 0, b"\x02", 1, outs[0], 1) == lib.BC_EINVAL  # q <= count
+    assert lib.bc_range_exponents(us, cs, 9, 2, 0, seven, 1, outs[0], 1) == lib.BC_EINVAL  # len > q's words
+    assert lib.bc_range_exponents(null, cs, 1, 2, 0, seven, 1, outs[0], 1) == lib.BC_EINVAL
+    assert lib.bc_range_responses(us, cs, 1, 2, 0, b"\x05", b"\x06", seven, 1, outs[0], outs[1], 1) == lib.BC_OK
+    assert bytes(ffi.buffer(outs[0])) == bytes([(5 - 4) % 7, 4])
+    assert bytes(ffi.buffer(outs[1])) == bytes([(1 - 1 * 6) % 7, (2 - 4 * 6) % 7])
+    assert lib.bc_range_responses(us, cs, 1, 2, 0, b"\x07", b"\x06", seven, 1, outs[0], outs[1], 1) == lib.BC_EINVAL
+    assert lib.bc_range_responses(us, cs, 1, 2, 0, b"\x05", null, seven, 1, outs[0], outs[1], 1) == lib.BC_EINVAL
 
     handle = ffi.new("bc_table **")
     assert lib.bc_table_new(two, 1, seven, 1, 8, 0, handle) == lib.BC_EINVAL

@@ -70,6 +70,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--samples", type=int, help="the same sample count for every case")
     ap.add_argument("--budget", type=float, default=900.0, help="seconds per case at most (after 1000 samples)")
     ap.add_argument("--json-out", help="also write the JSON here")
+    ap.add_argument("--markdown", metavar="JSON", help="print a saved report as a Markdown table (no run)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -121,6 +122,30 @@ def table(configs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """One row per case, for each configuration: samples, max |t| (crop) and resolution / mean time."""
+    names = [n for n, r in report["configs"].items() if "error" not in r]
+    head = "| case | classes (0 / 1) | " + " | ".join(f"{n}: samples, max \\|t\\|, resolution / mean" for n in names)
+    lines = [head + " |", "|" + "---|" * (2 + len(names))]
+    by_name = {n: {c["case"]: c for c in report["configs"][n]["cases"]} for n in names}
+    order = list(dict.fromkeys(c for n in names for c in by_name[n]))
+    for case in order:
+        first = next(by_name[n][case] for n in names if case in by_name[n])
+        cells = []
+        for n in names:
+            c = by_name[n].get(case)
+            if c is None:
+                cells.append("-")
+                continue
+            flag = " **leak**" if c["leak"] else ""
+            cells.append(
+                f"{c['samples']:,}, {c['max_abs_t']:.2f} ({c['max_at']}){flag}, "
+                f"{_time(c['best_resolution_ns'])} / {_time(sum(c['mean_ns']) / 2)}"
+            )
+        lines.append(f"| {case} | {' / '.join(first['classes'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _as_expected(result: dict[str, Any]) -> bool:
     return "error" not in result and all(c["as_expected"] for c in result["cases"])
 
@@ -137,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.child:
         return child(args)
+    if args.markdown:
+        with open(args.markdown, encoding="utf-8") as handle:
+            print(markdown(json.load(handle)))
+        return 0
     names = args.configs.split(",") if args.configs else available_configs()
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:

@@ -103,6 +103,12 @@ def secret_exponent_bytes(exp_bits: Any) -> int:
     return 8 * -(-exp_bits // 64)
 
 
+def _vote(vote: Any) -> Any:
+    if isinstance(vote, bool) or not isinstance(vote, (int, _MPZ)) or vote < 0 or vote >= 1 << 32:
+        raise BackendError("the vote must be a non-negative integer")
+    return vote
+
+
 def _threads(threads: Any) -> int:
     if not isinstance(threads, int) or not 1 <= threads <= 256:
         raise BackendError("threads must be an integer between 1 and 256")
@@ -237,6 +243,49 @@ class NativeBackend(Backend):
 
     def fixed_base_table(self, base: int, modulus: int, exp_bits: int, window: int) -> FixedBaseTable:
         return NativeFixedBaseTable(base, modulus, exp_bits, window, threads=self.threads)
+
+    def range_exponents(self, us: Sequence[int], cs: Sequence[int], vote: int, q: int) -> list[mpz]:
+        """bc_range_exponents: the same C work for every vote and value (fixed-width limbs, masks).
+
+        The vote crosses into C as an unsigned int; the other values as bytes at q's length.
+        """
+        count, qb, u, c = self._range_operands(us, cs, q)
+        out = ffi.new("uint8_t[]", count * len(qb))
+        _check(
+            lib.bc_range_exponents(u, c, len(qb), count, _vote(vote), qb, len(qb), out, len(qb)),
+            "range_exponents",
+        )
+        return _unpack(out, count, len(qb))
+
+    def range_responses(
+        self, us: Sequence[int], cs: Sequence[int], vote: int, challenge: int, nonce: int, q: int
+    ) -> tuple[list[mpz], list[mpz]]:
+        """bc_range_responses: the same C work for every vote and value (fixed-width limbs, masks)."""
+        count, qb, u, c = self._range_operands(us, cs, q)
+        width = len(qb)
+        pair, pair_width = _pack([challenge, nonce], "challenge and nonce", width)
+        if pair_width != width:
+            raise BackendError("the challenge and the nonce must be below q")
+        ch, xi = pair[:width], pair[width:]
+        out_c = ffi.new("uint8_t[]", count * width)
+        out_v = ffi.new("uint8_t[]", count * width)
+        _check(
+            lib.bc_range_responses(u, c, width, count, _vote(vote), ch, xi, qb, width, out_c, out_v, width),
+            "range_responses",
+        )
+        return _unpack(out_c, count, width), _unpack(out_v, count, width)
+
+    @staticmethod
+    def _range_operands(us: Sequence[int], cs: Sequence[int], q: int) -> tuple[int, bytes, bytes, bytes]:
+        _integer(q, "q")
+        if len(us) != len(cs) or not us or q < 2:
+            raise BackendError("the range-proof arithmetic needs as many c_j as u_j, at least one, and q >= 2")
+        qb = _to_bytes(q, _nbytes(q))
+        u, uw = _pack(us, "u_j", len(qb))
+        c, cw = _pack(cs, "c_j", len(qb))
+        if uw != len(qb) or cw != len(qb):
+            raise BackendError("the range-proof values must be below q")
+        return len(us), qb, u, c
 
     def multi_powmod(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> mpz:
         if len(bases) != len(exponents):

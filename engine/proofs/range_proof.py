@@ -80,27 +80,24 @@ def prove_range(
 def range_commitment_exponents(us: Sequence[ElementModQ], cs: Sequence[ElementModQ], value: int) -> list[mpz]:
     """t_j = u_j + (l - j) c_j mod q for j = 0..R, the exponents of b_j = K^t_j, eq. 44-45.
 
-    The vote l is secret. (l - j) mod q would be 0 for j = l, small below it and close to q above
-    it, and multiplying c_j by it would take a time that depends on l; instead the factor is
-    l - j + 2q, which has the size of 2q for every l and j (|l - j| <= R < q), so every t_j is one
-    multiplication, one addition and one reduction of the same sizes.
+    The vote l is secret: (l - j) mod q is 0 for j = l, small below it and close to q above it,
+    and plain arithmetic on it would take a time that depends on l. The backend's
+    range_exponents does the same work for every l (in C with fixed-width limbs for native).
     """
-    q = us[0].group.q
-    shifted = [2 * q - j for j in range(len(us))]
-    return [(u.value + c.value * (shifted[j] + value)) % q for j, (u, c) in enumerate(zip(us, cs))]
+    group = us[0].group
+    return group.backend.range_exponents([u.value for u in us], [c.value for c in cs], value, group.q)
 
 
 def range_responses(
     us: Sequence[ElementModQ], cs: Sequence[ElementModQ], value: int, challenge: ElementModQ, nonce: ElementModQ
 ) -> tuple[tuple[ElementModQ, ...], tuple[ElementModQ, ...]]:
-    """The challenges with c_l = c - sum of the other c_j (eq. 47) and v_j = u_j - c_j xi (eq. 48).
-
-    The same number of additions and multiplications of full-size values for every vote l.
-    """
-    challenges = list(cs)
-    others = sum((challenges[j].value for j in range(len(cs)) if j != value), mpz(0))
-    challenges[value] = challenge - others
-    return tuple(challenges), tuple(u_j - c_j * nonce for u_j, c_j in zip(us, challenges))
+    """The challenges with c_l = c - sum of the other c_j (eq. 47) and v_j = u_j - c_j xi (eq. 48),
+    by the backend's range_responses: the same work for every vote l and nonce xi."""
+    group = nonce.group
+    challenges, responses = group.backend.range_responses(
+        [u.value for u in us], [c.value for c in cs], value, challenge.value, nonce.value, group.q
+    )
+    return tuple(ElementModQ(c, group) for c in challenges), tuple(ElementModQ(v, group) for v in responses)
 
 
 def range_commitments(public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof) -> list[ElementModP]:
