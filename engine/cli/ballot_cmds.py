@@ -14,6 +14,7 @@ from engine.election import BallotState, EncryptedBallot, EncryptedTally, Plaint
 from engine.ids import check_identifier
 from engine.record import ElectionRecord, ElectionRecordWriter, load_encrypted_ballots
 from engine.record.exchange import read_plaintext_ballot_inputs
+from engine.record.layout import EBALLOT_PREFIX, ENCRYPTED_TALLY, TALLY, id_from_name
 from engine.tally import tally_ballots_parallel
 
 
@@ -30,6 +31,8 @@ def encrypt_ballots(
     challenged = {check_identifier(c, "--challenge id") for c in challenge_ids}
     record = ElectionRecord(record_dir)
     config, init, manifest = record.config, record.initialized, record.manifest
+    refuse_after_tally(record)
+    refuse_used_ballot_ids(record, [b.ballot_id for b in ballots])
     unknown = challenged - {b.ballot_id for b in ballots}
     if unknown:
         raise CommandFailed(f"--challenge names ballots that are not in the input: {', '.join(sorted(unknown))}")
@@ -53,6 +56,44 @@ def encrypt_ballots(
     if chain is not None:
         writer.write_ballot_chain(chain.close())
     return out
+
+
+def refuse_after_tally(record: ElectionRecord) -> None:
+    """Voting ends with the tally: a ballot encrypted after it would get a confirmation code but never
+    be counted (its id would not be in the tally's cast set, spec 3.5 eq. 62; verification 8.B)."""
+    for name in (ENCRYPTED_TALLY, TALLY):
+        if record.has(name):
+            raise CommandFailed(
+                f"{record.root}: the election is tallied ({name} exists); voting is closed and no ballot can be added"
+            )
+
+
+def ballot_ids_in_record(record: ElectionRecord) -> dict[str, str]:
+    """Every ballot id of the record (from the eballot-<id>.json names) and the device folder that holds it."""
+    owners: dict[str, str] = {}
+    for device in record.devices():
+        for path in record.encrypted_ballot_paths(device):
+            ballot_id = id_from_name(path.name, EBALLOT_PREFIX)
+            if ballot_id is not None:
+                owners.setdefault(ballot_id, device)
+    return owners
+
+
+def refuse_used_ballot_ids(record: ElectionRecord, ballot_ids: Sequence[str]) -> None:
+    """Ballot ids are unique in the whole election (the tally refuses a repeated id, spec 3.5), so a batch
+    that repeats an id, or uses one that any device folder already holds, is refused before anything is written."""
+    seen: set[str] = set()
+    for ballot_id in ballot_ids:
+        if ballot_id in seen:
+            raise CommandFailed(f"ballot id {ballot_id!r} appears more than once in --ballots")
+        seen.add(ballot_id)
+    owners = ballot_ids_in_record(record)
+    for ballot_id in ballot_ids:
+        if ballot_id in owners:
+            raise CommandFailed(
+                f"ballot id {ballot_id!r} is already used in the record by device {owners[ballot_id]!r} "
+                f"(encrypted_ballots/{owners[ballot_id]}/); give the ballot a new id"
+            )
 
 
 def tally_record(record_dir: Path, processes: int = 1, tally_id: str | None = None) -> EncryptedTally:
