@@ -127,7 +127,7 @@ def test_online_election_through_the_cli(election: dict[str, Path]) -> None:
         receipts = [vote(e, url, n, n) for n in range(1, VOTERS)]
         challenged = vote(e, url, VOTERS, VOTERS, "--challenge")
         revote = vote(e, url, 1, VOTERS + 1)
-        for receipt in (*receipts, challenged, revote):
+        for receipt in (*receipts[1:], challenged, revote):
             assert "is in the board's latest tree" in run("receipt", "check", receipt)
         saved = json.loads(receipts[0].read_text())
         assert saved["receipt"]["leaf_index"] == 1 and saved["group"] == "test"

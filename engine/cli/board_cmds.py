@@ -553,19 +553,29 @@ def receipt_check_command(
 ) -> None:
     """Prove the receipt's ballot is in the board's latest signed tree (inclusion + consistency).
 
+    Exit 1 if a later ballot of the same DID replaced it (the log's ballot_superseded entry): it no longer counts.
+
     The receipt's board key must be the one in the election's board_keys.json, and the board's roster
     signed by its registrar key; --board-key and --registrar-key pin those keys (exit 1 if they differ).
     """
     saved = CastResult.from_json(load_json(receipt_file))
     board_pin, registrar_pin = parse_key_pins(board_key_pin, registrar_key_pin)
     with BoardClient(board_url or saved.board_url) as client:
-        latest = _client_step(
+        checked = _client_step(
             lambda: check_receipt(client, saved, board_public_key=board_pin, registrar_public_key=registrar_pin)
-        ).latest
+        )
+    latest, replaced = checked.latest, checked.replaced_by
     console.print(
         f"ballot {saved.ballot.ballot_id} (leaf {saved.receipt.leaf_index}) is in the board's latest tree of "
         f"{latest.tree_size} entries, which extends the receipt's tree of {saved.receipt.sth.tree_size}"
     )
+    if replaced is not None:
+        raise CommandFailed(
+            f"ballot {saved.ballot.ballot_id} NO LONGER COUNTS: entry {replaced.entry_index} of the board's log "
+            f"(ballot_superseded) replaces it by ballot {replaced.new_ballot_id}, cast later with the same DID; "
+            "if you did not cast that ballot, someone else used your credential: tell the election officials",
+            EXIT_FAILED,
+        )
 
 
 COMMANDS = (registrar_group, board_group, vote_command, receipt_group)

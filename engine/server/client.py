@@ -35,6 +35,7 @@ from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
 from engine.board.board import Receipt, receipt_leaf_hash, verify_receipt
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
 from engine.board.entries import (
+    BallotSuperseded,
     ElectionPublished,
     EntryError,
     decode_contest_data_proofs,
@@ -487,6 +488,41 @@ class ReceiptCheck:
     leaf_index: int
     receipt_size: int
     latest: SignedTreeHead
+    replaced_by: Replacement | None = None
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The board's ballot_superseded entry (at ``entry_index``) that replaces a receipt's ballot by
+    ``new_ballot_id``, a later CAST ballot of the same DID: the receipt's ballot no longer counts."""
+
+    entry_index: int
+    new_ballot_id: str
+
+
+def find_replacement(client: BoardClient, saved: CastResult, latest: SignedTreeHead) -> Replacement | None:
+    """The ballot_superseded entry after the receipt's leaf that names its ballot and DID, proven in the
+    latest tree (RFC 9162 2.1.3.2), or None. Only entries that mention ``ballot_superseded`` are decoded."""
+    start = saved.receipt.leaf_index + 1
+    if start >= latest.tree_size:
+        return None
+    for offset, data in enumerate(client.entries(start, latest.tree_size)):
+        if b"ballot_superseded" not in data:
+            continue
+        index = start + offset
+        try:
+            entry = decode_entry(data, saved.group)
+        except EntryError as exc:
+            raise BoardCheckFailed(f"the board's log entry {index} is malformed: {exc}") from None
+        if not isinstance(entry, BallotSuperseded):
+            continue
+        if entry.old_ballot_id != saved.ballot.ballot_id or entry.did != saved.did:
+            continue
+        proof = client.inclusion_proof(index, latest.tree_size)
+        if not verify_inclusion(leaf_hash(data), index, latest.tree_size, proof, latest.root):
+            raise BoardCheckFailed(f"the board's log entry {index} is not in its latest tree")
+        return Replacement(index, entry.new_ballot_id)
+    return None
 
 
 def check_receipt(
@@ -497,6 +533,8 @@ def check_receipt(
     registrar_public_key: bytes | None = None,
 ) -> ReceiptCheck:
     """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)
+    And does it still count: ``replaced_by`` names the log's ballot_superseded entry if a later CAST
+    ballot of the same DID replaced it.
 
     The receipt's board key must be the one the election's keys file fixes (and the pinned one), and
     the board's roster must be signed by the registrar key of that file (and the pinned one).
@@ -532,7 +570,8 @@ def check_receipt(
     direct = client.inclusion_proof(receipt.leaf_index, latest.tree_size)
     if leaf is None or not verify_inclusion(leaf, receipt.leaf_index, latest.tree_size, direct, latest.root):
         raise BoardCheckFailed("the board's inclusion proof in its latest tree does not verify")
-    return ReceiptCheck(receipt.leaf_index, old.tree_size, latest)
+    replaced_by = find_replacement(client, saved, latest) if saved.ballot.state is BallotState.CAST else None
+    return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by)
 
 
 @dataclass(frozen=True)
