@@ -17,6 +17,7 @@ nothing: it is built beside RECORD_DIR and renamed into place when complete.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import shutil
@@ -433,6 +434,9 @@ def read_plaintext_ballot(path: Path) -> PlaintextBallot:
     return decode_plaintext_ballot(loads(read_bytes(path, str(path)), str(path)), str(path))
 
 
+AUTO_BALLOT_ID = "auto"  # a plaintext ballot with this id gets a fresh random one from `vote` (docs/FORMATS.md)
+
+
 def default_receipt_path(ballot_id: str) -> Path:
     return Path(f"receipt-{ballot_id}.json")
 
@@ -464,7 +468,13 @@ def parse_key_pins(board: str | None, registrar: str | None) -> tuple[bytes | No
 @click.command("vote")
 @click.option("--board", "board_url", required=True, help="The board's URL.")
 @click.option("--credential", type=click.Path(path_type=Path), required=True, help="Your voter credential file.")
-@click.option("--ballot", "ballot_file", type=click.Path(path_type=Path), required=True, help="Your plaintext ballot.")
+@click.option(
+    "--ballot",
+    "ballot_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help='Your plaintext ballot (docs/FORMATS.md); ballot_id "auto" lets this client pick a fresh id.',
+)
 @click.option("--challenge", is_flag=True, help="Challenge (audit) the ballot instead of casting it.")
 @click.option("--receipt", "receipt_file", type=click.Path(path_type=Path), help="Where to save the receipt.")
 @board_key_pins
@@ -489,6 +499,9 @@ def vote_command(
     """
     voter = VoterCredential.load(credential)
     plaintext = read_plaintext_ballot(ballot_file)
+    auto_id = plaintext.ballot_id == AUTO_BALLOT_ID
+    if auto_id:  # the client picks the id, so that no voter has to invent a unique one
+        plaintext = dataclasses.replace(plaintext, ballot_id="ballot-" + secrets.token_hex(8))
     out = receipt_file or default_receipt_path(plaintext.ballot_id)
     if out.exists():
         raise CommandFailed(f"{out}: the receipt file exists already")
@@ -505,7 +518,7 @@ def vote_command(
         )
         if pending_file.exists():
             submission = SignedSubmission.from_json(load_json(pending_file))
-            if submission.did != voter.did or submission.ballot.ballot_id != plaintext.ballot_id:
+            if submission.did != voter.did or (submission.ballot.ballot_id != plaintext.ballot_id and not auto_id):
                 raise CommandFailed(f"{pending_file}: a pending submission of another voter or ballot")
             click.echo(f"ballotchain: sending again the submission saved in {pending_file}", err=True)
         else:

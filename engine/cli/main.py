@@ -10,6 +10,7 @@ from engine.cli.board_cmds import COMMANDS as BOARD_COMMANDS
 from engine.cli.decrypt_cmds import decrypt_group, guardian_decrypt_command, guardian_respond_command
 from engine.cli.demo_cmd import demo_command
 from engine.cli.election_cmds import election
+from engine.cli.format_cmds import COMMANDS as FORMAT_COMMANDS
 from engine.cli.guardian_cmds import ceremony, guardian
 from engine.cli.results_cmd import results_command
 from engine.cli.verify_cmd import verify_command
@@ -35,6 +36,7 @@ for command in (
     demo_command,
     bench_command,
     *BOARD_COMMANDS,
+    *FORMAT_COMMANDS,
 ):
     cli.add_command(command)
 
