@@ -5,6 +5,7 @@ fresh id of its own (docs/FORMATS.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ import jsonschema
 import pytest
 
 from engine.ballot import validate_plaintext_ballot
-from engine.cli.board_cmds import credential_path
+from engine.cli.board_cmds import credential_path, read_plaintext_ballot
 from engine.cli.format_cmds import schema_bytes
+from engine.credentials.did import VoterCredential
 from engine.record.codec import decode_manifest, decode_plaintext_ballot
+from engine.server.client import BoardClient, fetch_election, prepare_submission, save_json, submit_signed
 from tests.egk_data import WORKFLOWS, workflow
 from tests.test_board_cli import election, run, served  # noqa: F401  (election is a fixture)
 
@@ -191,3 +194,24 @@ def test_vote_gives_a_ballot_with_id_auto_a_fresh_id(election: dict[str, Path]) 
             )  # fmt: skip
     ids = [json.loads(r.read_text())["receipt"]["ballot_id"] for r in receipts]
     assert len(set(ids)) == 2 and all(i.startswith("ballot-") and i != "auto" for i in ids)
+
+
+def test_vote_with_id_auto_sends_a_pending_submission_again(election: dict[str, Path]) -> None:  # noqa: F811
+    e = election
+    ballot = e["root"] / "my-ballot.json"
+    run("ballot", "template", "--manifest", e["record"] / "manifest.json", "--id", "auto", "--out", ballot)
+    receipt = e["root"] / "receipt.json"
+    pending = receipt.with_name(receipt.name + ".pending")
+    with served(e["record"], e["roster"], e["db"], e["key"]) as url, BoardClient(url) as client:
+        online = fetch_election(client, allow_test_group=True)
+        voter = VoterCredential.load(credential_path(e["credentials"], 1))
+        plaintext = dataclasses.replace(read_plaintext_ballot(ballot), ballot_id="ballot-00000000000000aa")
+        submission = prepare_submission(online, voter, plaintext)
+        save_json(pending, submission.to_json(), overwrite=False, secret=True)
+        accepted = submit_signed(client, online, submission)  # the board logs it; the answer never arrives
+        other = ("--ballot", ballot, "--receipt", receipt, "--allow-test-group")
+        run("vote", "--board", url, "--credential", credential_path(e["credentials"], 2), *other, expect=2)
+        run("vote", "--board", url, "--credential", credential_path(e["credentials"], 1), *other)
+    assert json.loads(receipt.read_text())["receipt"] == accepted.receipt.to_json()
+    assert json.loads(receipt.read_text())["receipt"]["ballot_id"] == "ballot-00000000000000aa"
+    assert not pending.exists()
