@@ -108,3 +108,67 @@ def test_receipt_check_says_a_replaced_ballot_no_longer_counts(tmp_path: Path) -
         assert ballots[2].ballot_id in result.output and "entry 3 " in result.output
         for still_counts in (other, second):
             assert "is in the board's latest tree" in run("receipt", "check", still_counts)
+
+
+# ---------------------------------------------------------------- decryption that can be resumed
+
+
+def tallied(election: dict[str, Path]) -> Path:
+    root, record = election["root"], election["record"]
+    ballots = write_ballots(root / "ballots.jsonl", "b1", "b2", "b3")
+    run("encrypt", "--record", record, "--ballots", ballots, "--device", "booth-1", "--challenge", "b3")
+    run("tally", "--record", record)
+    return record
+
+
+def step1(root: Path, guardian: str, out: Path, nonces: Path) -> list[object]:
+    secret = root / "private" / guardian / "guardian-secret.json"
+    return ["guardian", "decrypt", "--record", root / "record", "--secret", secret, "--out", out, "--nonces", nonces]
+
+
+def test_a_failed_guardian_decrypt_leaves_no_nonce_file_and_its_retry_works(election: dict[str, Path]) -> None:
+    root = election["root"]
+    tallied(election)
+    nonces, partials = root / "g1-nonces.json", root / "partials"
+    run(*step1(root, "guardian-1", partials, nonces))
+    nonces.unlink()  # as `guardian respond` does: the round is over for guardian-1
+    out = refused(*step1(root, "guardian-1", partials, nonces))
+    assert "partial-guardian-1.json exists already" in out and "partials-2" in out
+    assert not nonces.exists()
+    # the write of the partial decryption fails (--out is a file): its nonces are removed with it
+    (root / "not-a-folder").write_text("")
+    refused(*step1(root, "guardian-1", root / "not-a-folder", nonces))
+    assert not nonces.exists()
+    run(*step1(root, "guardian-1", root / "partials-2", nonces))
+    assert nonces.exists() and (root / "partials-2" / "partial-guardian-1.json").exists()
+    # step 1 again over its own files: refused, nothing changed
+    before = nonces.read_bytes()
+    assert "guardian respond" in refused(*step1(root, "guardian-1", root / "partials-2", nonces))
+    assert nonces.read_bytes() == before
+
+
+def test_a_new_quorum_after_a_silent_guardian_names_who_must_compute_new_partials(election: dict[str, Path]) -> None:
+    from tests.adversarial.test_decryption_dos import complete_round
+
+    root, record = election["root"], tallied(election)
+    partials, challenges, responses = root / "partials", root / "challenges", root / "responses"
+    guardians = ("guardian-1", "guardian-2", "guardian-3")
+    for g in guardians:
+        run(*step1(root, g, partials, root / "private" / g / "nonces.json"))
+    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
+    before = {p.name: p.read_bytes() for p in challenges.iterdir()}
+    for g in ("guardian-1", "guardian-3"):  # guardian-2 never answers
+        secret, nonces = root / "private" / g / "guardian-secret.json", root / "private" / g / "nonces.json"
+        run("guardian", "respond", "--record", record, "--secret", secret, "--nonces", nonces,
+            "--challenges", challenges, "--out", responses)  # fmt: skip
+    # the same challenges again are fine; another quorum over the spent round is not
+    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
+    result = CliRunner().invoke(
+        cli, ["decrypt", "challenge", "--record", str(record), "--partials", str(partials), "--out", str(challenges),
+              "--exclude", "guardian-2"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "guardian-1, guardian-3 must compute new partial decryptions" in result.stderr
+    assert {p.name: p.read_bytes() for p in challenges.iterdir()} == before
+    complete_round(root, ("guardian-1", "guardian-3"), result.stderr, "guardian-2")
+    assert (record / "tally.json").exists()

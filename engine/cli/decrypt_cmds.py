@@ -335,17 +335,46 @@ def guardian_decrypt(
     session = Session(record_dir, check_aggregation=True)
     refuse_unless_aggregated(session)
     state = read_guardian_state(secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash)
-    shares, secret_state = guardian_partial_decrypt(state.trustee(), session.items)
     me = state.secrets
+    partial_file = out / f"{PARTIAL_PREFIX}{me.guardian_id}.json"
+    refuse_repeated_step1(partial_file, nonces_file)
+    shares, secret_state = guardian_partial_decrypt(state.trustee(), session.items)
     write_decryption_message(
         nonces_file,
         session.message(NONCES_KIND, me.guardian_id, me.x_coordinate, secret_state.nonces_to_store()),
         passphrase=passphrase,
     )
     message = session.message(PARTIAL_KIND, me.guardian_id, me.x_coordinate, shares.shares)
-    out.mkdir(parents=True, exist_ok=True)
-    write_decryption_message(out / f"{PARTIAL_PREFIX}{me.guardian_id}.json", message)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_decryption_message(partial_file, message)
+    except BaseException:
+        # No partial decryption was published, so these nonces commit to nothing: remove them, so a retry works.
+        nonces_file.unlink(missing_ok=True)
+        raise
     return message
+
+
+def refuse_repeated_step1(partial_file: Path, nonces_file: Path) -> None:
+    """Step 1 writes nothing over an earlier run's files, and refuses before writing anything (so the nonce
+    file of a refused run never blocks its retry)."""
+    if partial_file.exists() and nonces_file.exists():
+        raise CommandFailed(
+            f"{partial_file} and {nonces_file} exist already: this guardian has done step 1 of this round; "
+            "answer its challenges with `ballotchain guardian respond`"
+        )
+    if partial_file.exists():
+        raise CommandFailed(
+            f"{partial_file} exists already, from an earlier round: for a new round give --out a new folder "
+            f"(e.g. {_next_folder(partial_file.parent)})"
+        )
+    if nonces_file.exists():
+        raise CommandFailed(
+            f"{nonces_file} exists already, with the nonces of partial decryptions that are not in "
+            f"{partial_file.parent}: if they were sent in another folder, answer their challenges first "
+            f"(`ballotchain guardian respond`); otherwise delete {nonces_file} (it answers no challenge) and run "
+            "this command again"
+        )
 
 
 @dataclass(frozen=True)
@@ -386,14 +415,53 @@ def issue_challenges(record_dir: Path, partials: Path, out: Path, exclude: Itera
     if len(good) < session.quorum:
         raise _too_few_partials(session, partials, good, faults)
     combination = compute_challenges(session.context, session.items, good)
+    messages = {
+        shares.guardian_id: session.message(
+            CHALLENGES_KIND,
+            shares.guardian_id,
+            shares.x_coordinate,
+            combination.challenges_for(shares.guardian_id).challenges,
+        )
+        for shares in combination.guardian_shares
+    }
+    refuse_other_round(session, partials, out, messages)
     out.mkdir(parents=True, exist_ok=True)
-    ids = []
-    for shares in combination.guardian_shares:
-        c = combination.challenges_for(shares.guardian_id)
-        message = session.message(CHALLENGES_KIND, shares.guardian_id, shares.x_coordinate, c.challenges)
-        write_decryption_message(out / f"challenges-{shares.guardian_id}.json", message, overwrite=True)
-        ids.append(shares.guardian_id)
-    return ChallengeOutcome(tuple(ids), tuple(faults), tuple(problems))
+    for guardian_id, message in messages.items():
+        write_decryption_message(out / f"challenges-{guardian_id}.json", message, overwrite=True)
+    return ChallengeOutcome(tuple(messages), tuple(faults), tuple(problems))
+
+
+def refuse_other_round(session: Session, partials: Path, out: Path, messages: dict[str, DecryptionMessage]) -> None:
+    """Exit 1, writing nothing, if ``out`` holds challenges of an earlier round that differ from these (e.g.
+    re-run with --exclude for a guardian who never answered): every c_i depends on the whole quorum (eq. 70-72),
+    and a guardian who answered the earlier round has destroyed its nonces, so this quorum must compute new
+    partial decryptions. The same challenges again (the same partial decryptions and quorum) are fine."""
+    earlier = {p.name[len("challenges-") : -len(".json")]: p for p in sorted(out.glob("challenges-*.json"))}
+    changed = []
+    for guardian_id, path in earlier.items():
+        try:
+            same = guardian_id in messages and session.read(path, CHALLENGES_KIND) == messages[guardian_id]
+        except (BallotchainError, OSError):
+            same = False
+        if not same:
+            changed.append(guardian_id)
+    if not changed:
+        return
+    quorum = list(messages)
+    raise _failure(
+        [
+            f"no challenges written: {out} holds challenges of an earlier round for {', '.join(earlier)}, and the "
+            f"quorum {', '.join(quorum)} changes them; whoever answered them has spent its nonces",
+            f"{', '.join(quorum)} must compute new partial decryptions, in new folders:",
+            *new_round_commands(
+                session.record_dir,
+                partials,
+                partials.with_name("responses"),
+                quorum,
+                [g for g in session.guardian_ids if g not in quorum],
+            ),
+        ]
+    )
 
 
 def decrypt_challenge(record_dir: Path, partials: Path, out: Path) -> list[str]:
