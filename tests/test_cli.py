@@ -191,7 +191,7 @@ def test_passphrase_protected_secret(election: dict[str, Path], tmp_path: Path) 
     env = {"BALLOTCHAIN_PASSPHRASE": "correct horse"}
     run(
         "guardian", "keygen", "--record", record, "--id", "dave", "--x", 3, "--secret", secret,
-        "--public-out", tmp_path / "dave-public.json", env=env,
+        "--public-out", publics / "guardian-dave.json", env=env,
     )  # fmt: skip
     assert b"polynomial" not in secret.read_bytes()
     run(

@@ -28,13 +28,15 @@ KINDS = {
 
 
 def field_paths(value: Any, prefix: str = "") -> set[str]:
-    """Every key path in a JSON document, list positions folded together."""
+    """Every key path in a JSON document, list positions folded together; the keys of a metadata map
+    (egk's Map<String, String>, e.g. the election identifier) are its data, not fields."""
     out: set[str] = set()
     if isinstance(value, dict):
         for key, child in value.items():
             path = f"{prefix}.{key}" if prefix else key
             out.add(path)
-            out |= field_paths(child, path)
+            if key != "metadata":
+                out |= field_paths(child, path)
     elif isinstance(value, list):
         for child in value:
             out |= field_paths(child, prefix + "[]")

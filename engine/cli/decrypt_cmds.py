@@ -70,7 +70,7 @@ from engine.record.exchange import (
     RESPONSES_KIND,
     DecryptionMessage,
     read_decryption_message,
-    read_guardian_state,
+    read_guardian_state_for,
     write_decryption_message,
 )
 from engine.verify.layout import ManifestLayout
@@ -334,7 +334,7 @@ def guardian_decrypt(
 ) -> DecryptionMessage:
     session = Session(record_dir, check_aggregation=True)
     refuse_unless_aggregated(session)
-    state = read_guardian_state(secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash)
+    state = read_guardian_state_for(secret, session.init.config, passphrase)
     me = state.secrets
     partial_file = out / f"{PARTIAL_PREFIX}{me.guardian_id}.json"
     refuse_repeated_step1(partial_file, nonces_file)
@@ -473,7 +473,7 @@ def guardian_answer(
     record_dir: Path, secret: Path, nonces_file: Path, challenges: Path, out: Path, passphrase: str | None
 ) -> None:
     session = Session(record_dir)
-    state = read_guardian_state(secret, passphrase=passphrase, expected_election=session.init.config.election_base_hash)
+    state = read_guardian_state_for(secret, session.init.config, passphrase)
     me = state.secrets
     nonces = session.read(nonces_file, NONCES_KIND, passphrase)
     if nonces.guardian_id != me.guardian_id:

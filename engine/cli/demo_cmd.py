@@ -204,9 +204,9 @@ def run_ceremony(
     for g in ids:
         guardian_cmds.send_shares(record, secret[g], publics, shares, None)
     for g in ids:
-        guardian_cmds.receive_shares(record, secret[g], publics, shares, complaints, None)
+        guardian_cmds.receive_shares(record, secret[g], publics, shares, complaints, None, exchange / "statements")
     step(f"{guardians * (guardians - 1)} encrypted shares exchanged and checked against the commitments")
-    guardian_cmds.finalize(record, publics)
+    guardian_cmds.finalize(record, publics, exchange / "statements", complaints)
     step(f"joint key published; H_E = {ElectionRecord(record).initialized.extended_base_hash.hex()[:16]}...")
     return secret
 

@@ -18,6 +18,7 @@ from engine.errors import BallotchainError
 from engine.group import group_by_name
 from engine.record import ElectionConstants, ElectionRecord, ElectionRecordWriter, atomic_write
 from engine.record.codec import decode_manifest
+from engine.record.exchange import ELECTION_ID_KEY, new_election_id
 from engine.record.jsonio import loads
 from engine.record.layout import INITIALIZED
 from engine.record.reader import read_bytes
@@ -34,7 +35,11 @@ def init_election(
     chain: bool = False,
     baux0: str = "ballotchain",
 ) -> ElectionConfig:
-    """Write constants.json, manifest.json (its exact bytes: H_M covers them) and election_config.json."""
+    """Write constants.json, manifest.json (its exact bytes: H_M covers them) and election_config.json.
+
+    The configuration's metadata carries a new random election identifier (ELECTION_ID_KEY): two elections
+    with the same manifest, n and k share H_B, and every guardian file is bound to this identifier too.
+    """
     if not 1 <= quorum <= guardians:
         raise CommandFailed(f"the quorum k = {quorum} must be between 1 and the number of guardians n = {guardians}")
     group = group_by_name(group_name)
@@ -47,7 +52,7 @@ def init_election(
         quorum,
         chain_confirmation_codes=chain,
         baux0=baux0.encode("utf-8"),
-        metadata=(("Created by", "ballotchain election init"),),
+        metadata=(("Created by", "ballotchain election init"), (ELECTION_ID_KEY, new_election_id())),
     )
     fresh_directory(out, "the record folder")
     writer = ElectionRecordWriter(out)
@@ -78,6 +83,7 @@ def init_command(
     config = init_election(manifest_file, guardians, quorum, out, group_name=group_name, chain=chain, baux0=baux0)
     console.print(f"election configured in {out}: n = {guardians}, k = {quorum}, group {group_name}")
     console.print(f"H_B = {config.election_base_hash.hex()}")
+    console.print(f"election identifier {dict(config.metadata)[ELECTION_ID_KEY]}")
 
 
 def fix_election_keys(

@@ -1,19 +1,28 @@
 """Files the trustees exchange during the key ceremony, and each guardian's secret state file.
 
 None of these is part of egk's election record; they carry the steps of spec 2.0.0 section 3.2
-between machines. Every file names the election (H_B) it belongs to, so a file of another
-election is refused on reading. Secret state files are 0600 and may be sealed with a passphrase
-(engine.record.secret_box: scrypt + AES-GCM).
+between machines. Every file names the election it belongs to twice: by H_B (eq. 7), and by the
+random election identifier `ballotchain election init` puts in election_config.json's metadata map
+(ELECTION_ID_KEY), since two elections with the same manifest, n and k share H_B. A file of another
+election is refused on reading, before anything is computed. Records made before the identifier
+existed have none; their files are bound by H_B alone, as before. Decryption files are bound to
+H_E = H(H_B; 0x12, K), which differs between elections because K comes from each ceremony's random
+polynomials (and a guardian's secret file only opens in its own election).
+
+Secret state files are 0600 and may be sealed with a passphrase (engine.record.secret_box:
+scrypt + AES-GCM).
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets as random_source
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.ceremony import Complaint, EncryptedShare, GuardianSecrets
-from engine.election import DecryptingTrustee, GuardianRecord
+from engine.election import DecryptingTrustee, ElectionConfig, GuardianRecord
 from engine.group import ElementModQ, Group, group_by_name
 from engine.hash import UInt256
 from engine.record import secret_box
@@ -27,6 +36,21 @@ GUARDIAN_STATE_KIND = "ballotchain/guardian-secret-state"
 GUARDIAN_PUBLIC_KIND = "ballotchain/guardian-public-record"
 SHARE_KIND = "ballotchain/encrypted-share"
 COMPLAINT_KIND = "ballotchain/complaint"
+RECEIPT_KIND = "ballotchain/shares-received"
+
+# The key of election_config.json's metadata map (egk's config has one; egk and the verifier ignore it)
+# that holds the election's random identifier.
+ELECTION_ID_KEY = "ballotchain_election_id"
+
+
+def new_election_id() -> str:
+    """128 random bits, hex: unique to one `election init`, independent of the manifest."""
+    return random_source.token_hex(16)
+
+
+def election_id_of(config: ElectionConfig) -> str | None:
+    """The election's identifier from its configuration's metadata, or None for a record made before it existed."""
+    return dict(config.metadata).get(ELECTION_ID_KEY)
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,7 @@ class GuardianState:
     secrets: GuardianSecrets
     received: tuple[tuple[str, ElementModQ], ...] = ()
     key_share: ElementModQ | None = None
+    election_id: str | None = None
 
     def trustee(self) -> DecryptingTrustee:
         if self.key_share is None:
@@ -53,6 +78,7 @@ class SignedGuardianRecord:
 
     election_base_hash: UInt256
     record: GuardianRecord
+    election_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,23 @@ class ShareMessage:
     sender_id: str
     recipient_id: str
     share: EncryptedShare
+    election_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SharesReceipt:
+    """A guardian's published statement that it received and verified (eq. 21) the shares of every other
+    guardian: bound to the election (H_B and its identifier) and to the share files, by their SHA-256.
+
+    Not signed: like the public records, it reaches the others over the ceremony's authenticated channel.
+    `ceremony finalize` requires one from every guardian.
+    """
+
+    election_base_hash: UInt256
+    election_id: str | None
+    guardian_id: str
+    x_coordinate: int
+    shares: tuple[tuple[str, str], ...]  # (sender id, SHA-256 hex of the share file), sorted by sender
 
 
 # ---------------------------------------------------------------- generic helpers
@@ -78,6 +121,29 @@ def _election(o: _Node, expected: UInt256 | None) -> UInt256:
     if expected is not None and h_b != expected:
         o.get("election_base_hash").fail("the file belongs to another election (H_B differs)")
     return h_b
+
+
+def _election_id(o: _Node, expected: str | None) -> str | None:
+    """The file's election identifier; when the record has one (expected), the file must carry the same."""
+    node = o.opt("election_id")
+    held = None if node is None else node.text()
+    if expected is not None and held != expected:
+        if held is None:
+            o.fail(
+                "the file names no election identifier (made before elections had one, or for another election); "
+                f"this election's is {expected}"
+            )
+        o.get("election_id").fail(
+            f"the file belongs to another election (identifier {held}, this election's is {expected}), "
+            "even though H_B is the same"
+        )
+    return held
+
+
+def _with_id(out: dict[str, Any], election_id: str | None) -> dict[str, Any]:
+    if election_id is not None:
+        out["election_id"] = election_id
+    return out
 
 
 def _read_document(path: Path, passphrase: str | None = None) -> tuple[Any, str]:
@@ -107,10 +173,12 @@ def encode_guardian_state(state: GuardianState) -> dict[str, Any]:
     }
     if state.key_share is not None:
         out["key_share"] = hex_q(state.key_share)
-    return out
+    return _with_id(out, state.election_id)
 
 
-def decode_guardian_state(obj: Any, file: str, expected_election: UInt256 | None = None) -> GuardianState:
+def decode_guardian_state(
+    obj: Any, file: str, expected_election: UInt256 | None = None, expected_id: str | None = None
+) -> GuardianState:
     o = _root(
         obj,
         file,
@@ -124,10 +192,12 @@ def decode_guardian_state(obj: Any, file: str, expected_election: UInt256 | None
             "polynomial_coefficients",
             "received_shares",
             "key_share",
+            "election_id",
         ),
     )
     _check_kind(o, GUARDIAN_STATE_KIND)
     h_b = _election(o, expected_election)
+    election_id = _election_id(o, expected_id)
     try:
         group = group_by_name(o.get("group").text())
     except ValueError:
@@ -142,7 +212,7 @@ def decode_guardian_state(obj: Any, file: str, expected_election: UInt256 | None
         secrets = GuardianSecrets(o.get("guardian_id").ident(), o.get("x_coordinate").integer(1), group, coefficients)
     except ValueError as exc:
         o.fail(str(exc))
-    return GuardianState(h_b, secrets, tuple(received), None if key is None else key.element_q(group))
+    return GuardianState(h_b, secrets, tuple(received), None if key is None else key.element_q(group), election_id)
 
 
 def write_guardian_state(
@@ -156,10 +226,21 @@ def write_guardian_state(
 
 
 def read_guardian_state(
-    path: Path, *, passphrase: str | None = None, expected_election: UInt256 | None = None
+    path: Path,
+    *,
+    passphrase: str | None = None,
+    expected_election: UInt256 | None = None,
+    expected_id: str | None = None,
 ) -> GuardianState:
     obj, label = _read_document(path, passphrase)
-    return decode_guardian_state(obj, label, expected_election)
+    return decode_guardian_state(obj, label, expected_election, expected_id)
+
+
+def read_guardian_state_for(path: Path, config: ElectionConfig, passphrase: str | None) -> GuardianState:
+    """A guardian's secret state file, refused unless it belongs to this election (H_B and identifier)."""
+    return read_guardian_state(
+        path, passphrase=passphrase, expected_election=config.election_base_hash, expected_id=election_id_of(config)
+    )
 
 
 # ---------------------------------------------------------------- public records, shares, complaints
@@ -167,7 +248,7 @@ def read_guardian_state(
 
 def encode_guardian_public(signed: SignedGuardianRecord) -> dict[str, Any]:
     r = signed.record
-    return {
+    out = {
         "kind": GUARDIAN_PUBLIC_KIND,
         "election_base_hash": signed.election_base_hash.hex(),
         "guardian_id": r.guardian_id,
@@ -181,18 +262,22 @@ def encode_guardian_public(signed: SignedGuardianRecord) -> dict[str, Any]:
             for p in r.coefficient_proofs
         ],
     }
+    return _with_id(out, signed.election_id)
 
 
-def read_guardian_public(path: Path, group: Group, expected_election: UInt256 | None) -> SignedGuardianRecord:
+def read_guardian_public(
+    path: Path, group: Group, expected_election: UInt256 | None, expected_id: str | None = None
+) -> SignedGuardianRecord:
     obj, label = _read_document(path)
-    o = _root(obj, label, None, ("kind", "election_base_hash", *GUARDIAN_KEYS))
+    o = _root(obj, label, None, ("kind", "election_base_hash", "election_id", *GUARDIAN_KEYS))
     _check_kind(o, GUARDIAN_PUBLIC_KIND)
-    return SignedGuardianRecord(_election(o, expected_election), _guardian(o, group))
+    h_b, election_id = _election(o, expected_election), _election_id(o, expected_id)
+    return SignedGuardianRecord(h_b, _guardian(o, group), election_id)
 
 
 def encode_share(message: ShareMessage) -> dict[str, Any]:
     s = message.share
-    return {
+    out = {
         "kind": SHARE_KIND,
         "election_base_hash": message.election_base_hash.hex(),
         "sender_id": message.sender_id,
@@ -203,9 +288,12 @@ def encode_share(message: ShareMessage) -> dict[str, Any]:
         "c1": s.c1.hex().upper(),
         "c2": s.c2.hex(),
     }
+    return _with_id(out, message.election_id)
 
 
-def read_share(path: Path, group: Group, expected_election: UInt256 | None) -> ShareMessage:
+def read_share(
+    path: Path, group: Group, expected_election: UInt256 | None, expected_id: str | None = None
+) -> ShareMessage:
     obj, label = _read_document(path)
     o = _root(
         obj,
@@ -221,10 +309,11 @@ def read_share(path: Path, group: Group, expected_election: UInt256 | None) -> S
             "c0",
             "c1",
             "c2",
+            "election_id",
         ),
     )
     _check_kind(o, SHARE_KIND)
-    h_b = _election(o, expected_election)
+    h_b, election_id = _election(o, expected_election), _election_id(o, expected_id)
     sender_id, recipient_id = o.get("sender_id").ident(), o.get("recipient_id").ident()
     try:
         share = EncryptedShare(
@@ -236,17 +325,53 @@ def read_share(path: Path, group: Group, expected_election: UInt256 | None) -> S
         )
     except ValueError as exc:
         o.fail(str(exc))
-    return ShareMessage(h_b, sender_id, recipient_id, share)
+    return ShareMessage(h_b, sender_id, recipient_id, share, election_id)
 
 
-def encode_complaint(h_b: UInt256, complaint: Complaint) -> dict[str, Any]:
-    return {
+def encode_complaint(h_b: UInt256, complaint: Complaint, election_id: str | None = None) -> dict[str, Any]:
+    out = {
         "kind": COMPLAINT_KIND,
         "election_base_hash": h_b.hex(),
         "accuser": complaint.accuser,
         "accused": complaint.accused,
         "reason": complaint.reason,
     }
+    return _with_id(out, election_id)
+
+
+def share_file_digest(path: Path) -> str:
+    """SHA-256 (hex) of a share file's bytes, as a receipt names it."""
+    return hashlib.sha256(read_bytes(path, str(path))).hexdigest()
+
+
+def encode_shares_receipt(receipt: SharesReceipt) -> dict[str, Any]:
+    out = {
+        "kind": RECEIPT_KIND,
+        "election_base_hash": receipt.election_base_hash.hex(),
+        "guardian_id": receipt.guardian_id,
+        "x_coordinate": receipt.x_coordinate,
+        "shares": [{"sender_id": sender, "sha256": digest} for sender, digest in receipt.shares],
+    }
+    return _with_id(out, receipt.election_id)
+
+
+def read_shares_receipt(path: Path, expected_election: UInt256, expected_id: str | None) -> SharesReceipt:
+    obj, label = _read_document(path)
+    o = _root(obj, label, None, ("kind", "election_base_hash", "election_id", "guardian_id", "x_coordinate", "shares"))
+    _check_kind(o, RECEIPT_KIND)
+    h_b, election_id = _election(o, expected_election), _election_id(o, expected_id)
+    shares = []
+    for n in o.get("shares").items():
+        n.obj(("sender_id", "sha256"))
+        shares.append((n.get("sender_id").ident(), n.get("sha256").text()))
+    return SharesReceipt(
+        h_b, election_id, o.get("guardian_id").ident(), o.get("x_coordinate").integer(1), tuple(sorted(shares))
+    )
+
+
+def encoded(document: dict[str, Any]) -> bytes:
+    """The exact bytes write_public writes for a document (to tell a rerun from a different input)."""
+    return dumps(document)
 
 
 def write_public(path: Path, document: dict[str, Any], *, overwrite: bool = False) -> None:
@@ -254,17 +379,26 @@ def write_public(path: Path, document: dict[str, Any], *, overwrite: bool = Fals
 
 
 __all__ = [
+    "ELECTION_ID_KEY",
     "GuardianState",
+    "SharesReceipt",
     "ShareMessage",
     "SignedGuardianRecord",
     "decode_guardian_state",
     "encode_complaint",
     "encode_guardian_public",
     "encode_guardian_state",
+    "election_id_of",
     "encode_share",
+    "encode_shares_receipt",
+    "encoded",
+    "new_election_id",
     "read_guardian_public",
     "read_guardian_state",
+    "read_guardian_state_for",
     "read_share",
+    "read_shares_receipt",
+    "share_file_digest",
     "write_guardian_state",
     "write_public",
 ]

@@ -75,6 +75,7 @@ def test_new_secret_files_use_scrypt_n_of_at_least_2_17(ceremony: dict[str, Path
     (alice_only["publics"] / "guardian-alice.json").write_bytes(
         (ceremony["publics"] / "guardian-alice.json").read_bytes()
     )
+    (alice_only["publics"] / "guardian-carol.json").write_bytes((ceremony["root"] / "carol-public.json").read_bytes())
     shares(alice_only, secret, "s-carol", env={PASSPHRASE_ENV: PASSPHRASE})
     assert "wrong passphrase" in shares(alice_only, secret, "s-carol-2", expect=2, env={PASSPHRASE_ENV: "wrong"})
 
