@@ -100,10 +100,10 @@ def _move_into_place(tmp: Path, path: Path, label: str, overwrite: bool) -> None
     try:
         os.link(tmp, path)
     except FileExistsError:
-        raise RecordError(label, "", "already exists (overwrite=True replaces it)") from None
+        raise RecordError(label, "", "already exists; it is not replaced") from None
     except OSError:  # a file system without hard links: check, then rename
         if path.exists() or path.is_symlink():
-            raise RecordError(label, "", "already exists (overwrite=True replaces it)") from None
+            raise RecordError(label, "", "already exists; it is not replaced") from None
         os.replace(tmp, path)
 
 
