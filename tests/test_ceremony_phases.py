@@ -152,6 +152,12 @@ def test_finalize_needs_every_guardians_statement(ceremony: Ceremony) -> None:
     assert "from guardian carol " in ceremony.finalize(expect=2)
     assert not (ceremony.record / "election_initialized.json").exists()
     ceremony.receive("carol")
+    (ceremony.shares / "share-bob-to-alice.json").write_bytes(
+        (ceremony.shares / "share-carol-to-alice.json").read_bytes()
+    )
+    out = run("ceremony", "finalize", "--record", ceremony.record, "--publics", ceremony.publics,
+              "--shares", ceremony.shares, expect=2)  # fmt: skip
+    assert "received-alice.json: names a share from bob other than" in out
     assert "joint key published" in ceremony.finalize()
 
 
@@ -208,3 +214,13 @@ def test_a_secret_file_of_another_election_is_refused(tmp_path: Path, manifest: 
     out = run("ceremony", "finalize", "--record", ours.record, "--publics", mixed, expect=2)
     assert "guardian-carol.json" in out and "another election" in out
     assert config["metadata"]["ballotchain_election_id"] != other["metadata"]["ballotchain_election_id"]
+
+
+def test_a_secret_file_bound_to_no_election_identifier_is_refused(ceremony: Ceremony) -> None:
+    """A secret file made before elections had an identifier cannot be used in an election that has one."""
+    ceremony.keygen("alice")
+    state = json.loads(ceremony.secret("alice").read_text())
+    del state["election_id"]
+    ceremony.secret("alice").write_text(json.dumps(state))
+    out = ceremony.send("alice", expect=2)
+    assert "names no election identifier" in out and "secret.json" in out

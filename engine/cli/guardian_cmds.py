@@ -407,9 +407,16 @@ def receive_command(
         console.print(f"all {len(state.received)} shares already verified, statement in {outcome.statement}")
 
 
-def finalize(record_dir: Path, publics: Path, statements: Path | None = None, complaints: Path | None = None) -> bool:
+def finalize(
+    record_dir: Path,
+    publics: Path,
+    statements: Path | None = None,
+    complaints: Path | None = None,
+    shares: Path | None = None,
+) -> bool:
     """election_initialized.json: K (eq. 8) and H_E (eq. 23), once every guardian's record checks, every
     guardian published its statement that all its shares verified, and no complaint was written.
+    With `shares`, each statement must name exactly the share files in that folder (their SHA-256).
 
     True if written; False if the same K is already published (another one is never replaced)."""
     from engine.ceremony import finalize_ceremony
@@ -420,7 +427,7 @@ def finalize(record_dir: Path, publics: Path, statements: Path | None = None, co
     require_all_publics(config, records, publics, "ballotchain ceremony finalize")
     if complaints is not None:
         refuse_after_complaints(complaints)
-    require_statements(config, records, publics if statements is None else statements)
+    require_statements(config, records, publics if statements is None else statements, shares)
     init = finalize_ceremony(config, records)
     record = ElectionRecord(record_dir)
     if record.has(INITIALIZED):
@@ -444,8 +451,11 @@ def refuse_after_complaints(complaints: Path) -> None:
         )
 
 
-def require_statements(config: ElectionConfig, records: list[GuardianRecord], folder: Path) -> None:
-    """Every guardian's received-<id>.json, for this election, naming a verified share from every other guardian."""
+def require_statements(
+    config: ElectionConfig, records: list[GuardianRecord], folder: Path, shares: Path | None = None
+) -> None:
+    """Every guardian's received-<id>.json, for this election, naming a verified share from every other guardian
+    (with `shares`: the very share files of that folder)."""
     missing, problems = [], []
     for r in records:
         path = folder / f"{RECEIPT_PREFIX}{r.guardian_id}.json"
@@ -458,6 +468,8 @@ def require_statements(config: ElectionConfig, records: list[GuardianRecord], fo
             problems.append(f"{path}: the statement of guardian {receipt.guardian_id}, not {r.guardian_id}")
         elif sorted(sender for sender, _ in receipt.shares) != senders:
             problems.append(f"{path}: does not name a verified share from each of {', '.join(senders)}")
+        elif shares is not None:
+            problems.extend(_unlike_share_files(path, receipt, shares))
     if missing:
         raise CommandFailed(
             f"{folder}: no statement that all shares verified from guardian {', '.join(missing)} "
@@ -465,6 +477,17 @@ def require_statements(config: ElectionConfig, records: list[GuardianRecord], fo
         )
     if problems:
         raise CommandFailed(problems[0])
+
+
+def _unlike_share_files(path: Path, receipt: SharesReceipt, shares: Path) -> list[str]:
+    """The share files of the folder that are not the ones the statement says were verified."""
+    _require_folder(shares, "--shares", "the folder of the share files the guardians exchanged")
+    problems = []
+    for sender, digest in receipt.shares:
+        share_file = shares / f"{SHARE_PREFIX}{sender}-to-{receipt.guardian_id}.json"
+        if not share_file.exists() or share_file_digest(share_file) != digest:
+            problems.append(f"{path}: names a share from {sender} other than {share_file}")
+    return problems
 
 
 @click.group()
@@ -487,11 +510,18 @@ def ceremony() -> None:
     show_default=True,
     help="Folder of complaint files: any complaint stops the ceremony.",
 )
+@click.option(
+    "--shares",
+    type=click.Path(path_type=Path),
+    help="Folder of the exchanged share files: each statement must name exactly these (optional).",
+)
 @one_line_errors
-def finalize_command(record_dir: Path, publics: Path, statements: Path | None, complaints: Path) -> None:
+def finalize_command(
+    record_dir: Path, publics: Path, statements: Path | None, complaints: Path, shares: Path | None
+) -> None:
     """Publish the joint key K and H_E once all n guardians' proofs verify and every guardian published that its
     shares verified; refused after any complaint."""
-    written = finalize(record_dir, publics, statements, complaints)
+    written = finalize(record_dir, publics, statements, complaints, shares)
     init = ElectionRecord(record_dir).initialized
     done = "joint key published" if written else "the same joint key is already published: nothing written"
     console.print(f"{done}; H_E = {init.extended_base_hash.hex()}")
