@@ -139,6 +139,16 @@ def test_every_ceremony_step_can_be_run_again(ceremony: Ceremony) -> None:
     assert "not from alice to bob" in ceremony.send("alice", expect=2)
 
 
+def test_election_init_can_be_run_again(ceremony: Ceremony, manifest: Path) -> None:
+    """Re-running `election init` with the same inputs keeps the election (and its identifier); others are refused."""
+    before = snapshot(ceremony.record)
+    init = ("election", "init", "--manifest", manifest, "-n", 3, "--out", ceremony.record, "--group", "test")
+    assert "nothing written" in run(*init, "-k", 2)
+    assert snapshot(ceremony.record) == before
+    assert "k differ" in run(*init, "-k", 3, expect=2)
+    assert snapshot(ceremony.record) == before
+
+
 def test_finalize_needs_every_guardians_statement(ceremony: Ceremony) -> None:
     """Blocker 3: finalize published K when no share had been exchanged at all."""
     for name in NAMES:

@@ -20,7 +20,7 @@ from engine.record import ElectionConstants, ElectionRecord, ElectionRecordWrite
 from engine.record.codec import decode_manifest
 from engine.record.exchange import ELECTION_ID_KEY, new_election_id
 from engine.record.jsonio import loads
-from engine.record.layout import INITIALIZED
+from engine.record.layout import CONFIG, INITIALIZED
 from engine.record.reader import read_bytes
 from engine.server.client import parse_public_key
 
@@ -54,12 +54,38 @@ def init_election(
         baux0=baux0.encode("utf-8"),
         metadata=(("Created by", "ballotchain election init"), (ELECTION_ID_KEY, new_election_id())),
     )
+    if (out / CONFIG).exists():
+        return same_configuration(out, config)
     fresh_directory(out, "the record folder")
     writer = ElectionRecordWriter(out)
     writer.write_constants(ElectionConstants.for_group(group))
     writer.write_manifest(manifest_bytes=manifest_bytes)
     writer.write_config(config)
     return config
+
+
+def same_configuration(out: Path, wanted: ElectionConfig) -> ElectionConfig:
+    """`election init` run again: the configuration already in `out` if it is the same election (manifest bytes,
+    group, n, k, chaining, B_aux,0), its random identifier kept; another one is never replaced."""
+    held = ElectionRecord(out).config
+    differences = [
+        name
+        for name, a, b in (
+            ("manifest", held.manifest_bytes, wanted.manifest_bytes),
+            ("group", held.group.name, wanted.group.name),
+            ("n", held.number_of_guardians, wanted.number_of_guardians),
+            ("k", held.quorum, wanted.quorum),
+            ("--chain", held.chain_confirmation_codes, wanted.chain_confirmation_codes),
+            ("--baux0", held.baux0, wanted.baux0),
+        )
+        if a != b
+    ]
+    if differences:
+        raise CommandFailed(
+            f"{out / CONFIG}: configures another election (its {', '.join(differences)} differ); "
+            "it is not replaced: choose a new --out folder"
+        )
+    return held
 
 
 @click.group()
@@ -80,8 +106,12 @@ def init_command(
     manifest_file: Path, guardians: int, quorum: int, out: Path, group_name: str, chain: bool, baux0: str
 ) -> None:
     """Write the election configuration into a new record folder."""
+    already = (out / CONFIG).exists()
     config = init_election(manifest_file, guardians, quorum, out, group_name=group_name, chain=chain, baux0=baux0)
-    console.print(f"election configured in {out}: n = {guardians}, k = {quorum}, group {group_name}")
+    if already:
+        console.print(f"the same election is already configured in {out}: nothing written")
+    else:
+        console.print(f"election configured in {out}: n = {guardians}, k = {quorum}, group {group_name}")
     console.print(f"H_B = {config.election_base_hash.hex()}")
     console.print(f"election identifier {dict(config.metadata)[ELECTION_ID_KEY]}")
 
