@@ -103,11 +103,14 @@ def require_all_publics(config: ElectionConfig, records: list[GuardianRecord], f
     """Refuse (exit 2) unless the n public records, x = 1..n, are all present: name the missing ones."""
     n = config.number_of_guardians
     missing = sorted(set(range(1, n + 1)) - {r.x_coordinate for r in records})
-    if missing or len(records) != n:
+    outside = sorted(r.guardian_id for r in records if not 1 <= r.x_coordinate <= n)
+    if outside:
+        raise CommandFailed(f"{folder}: the public records of {', '.join(outside)} have x coordinates outside 1..{n}")
+    if missing:
         have = ", ".join(f"{r.guardian_id} (x = {r.x_coordinate})" for r in records) or "none"
         raise CommandFailed(
             f"{folder}: {len(records)} of the n = {n} public records ({have}); missing those of the guardians "
-            f"with x = {', '.join(map(str, missing)) or '?'}: `{step}` needs all n in --publics; "
+            f"with x = {', '.join(map(str, missing))}: `{step}` needs all n in --publics; "
             "run it again once they are there"
         )
 
