@@ -1,12 +1,19 @@
 """`ballotchain verify RECORD_DIR [--json] [--jobs N] [--board-key HEX] [--registrar-key HEX]`: exit 0
 all checks pass, 1 a check failed (a pinned key the record does not fix is one), 2 the record cannot be
-read or an option is malformed."""
+read or an option is malformed.
+
+During the election (voting, or tallied but not yet decrypted) what is present is checked and what a
+later step publishes is reported "not yet" (exit 0, with a status line saying the phase); once the
+decryption is published the record must be complete. With --json, every outcome is one JSON object on
+stdout, also when the record cannot be read (one line with ``ok`` false and ``error``, exit 2).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.table import Table
@@ -63,9 +70,10 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         Status.FAILED: "bold red",
         Status.NOT_APPLICABLE: "dim",
         Status.NOT_CHECKED: "yellow",
+        Status.NOT_YET: "cyan",
     }
     for c in report.checks:
-        if not show_passed and c.status in (Status.PASSED, Status.NOT_APPLICABLE):
+        if not show_passed and c.status in (Status.PASSED, Status.NOT_APPLICABLE, Status.NOT_YET):
             continue
         table.add_row(
             f"{c.check_id} {c.description}",
@@ -83,7 +91,12 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         console.print(f"... and {report.findings_omitted} more findings")
     for key in report.keys:
         console.print(f"checked against the {key}")
-    verdict = "[bold green]all checks passed[/]" if report.ok else "[bold red]the record does NOT verify[/]"
+    if not report.ok:
+        verdict = "[bold red]the record does NOT verify[/]"
+    elif report.not_yet_ids:
+        verdict = "[bold green]every check made passed[/]"
+    else:
+        verdict = "[bold green]all checks passed[/]"
     by_status = {s: sum(1 for c in report.checks if c.status is s) for s in Status}
     counts = ", ".join(f"{n} {s.value}" for s, n in by_status.items() if n)
     items = sum(c.items for c in report.checks)
@@ -91,6 +104,17 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         f"{verdict}: {len(report.checks)} checks ({counts}), {items:,} items, "
         f"{report.seconds:.1f} s on {report.jobs} job(s)"
     )
+    console.print(f"[bold]{report.status_line}[/]")
+
+
+def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
+    """Exit 2: the record (or an option) cannot be used; with --json, one JSON object says so."""
+    line = " ".join(message.split())
+    if as_json:  # one line, and nothing on stderr: the output is exactly one JSON object
+        click.echo(json.dumps({"ok": False, "record": str(record_dir), "error": line, "status": line}))
+    else:
+        click.echo(f"ballotchain: {line}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 @click.command("verify")
@@ -121,16 +145,15 @@ def verify_command(
     """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
     election's board log against the board's and the registrar's keys (pin them with --board-key and
     --registrar-key)."""
-    board_key = parse_pinned_key(board_key_hex, "--board-key")
-    registrar_key = parse_pinned_key(registrar_key_hex, "--registrar-key")
+    try:
+        board_key = parse_pinned_key(board_key_hex, "--board-key")
+        registrar_key = parse_pinned_key(registrar_key_hex, "--registrar-key")
+    except CommandFailed as exc:
+        unreadable(record_dir, exc.format_message(), as_json)
     try:
         report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key)
-    except BallotchainError as exc:
-        click.echo(f"ballotchain: the record cannot be read: {' '.join(str(exc).split())}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except OSError as exc:
-        click.echo(f"ballotchain: the record cannot be read: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    except (BallotchainError, OSError) as exc:
+        unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
     if as_json:
         click.echo(json.dumps(report.to_json_dict(), indent=2))
     else:

@@ -25,6 +25,13 @@ class Status(str, Enum):
     FAILED = "failed"
     NOT_APPLICABLE = "not applicable"
     NOT_CHECKED = "not checked"
+    NOT_YET = "not yet"  # the election has not reached the step that publishes what the check needs
+
+
+# The election's phase, as the record shows it (what has been published so far):
+PHASE_VOTING = "voting"  # no encrypted_tally.json yet: ballots only
+PHASE_TALLIED = "tallied"  # encrypted_tally.json, and no decryption published yet
+PHASE_DECRYPTED = "decrypted"  # tally.json or a challenged ballot's decryption: the record must be complete
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +128,11 @@ class KeyUse:
 class Report:
     """What the verifier found in one election record.
 
-    ``ok`` holds when every check passed or does not apply; a check that failed or could not be
-    made ("not checked", e.g. pre-encrypted ballots) makes it false.
+    ``ok`` holds when every check passed, does not apply, or waits for a later phase of the election
+    ("not yet": the record of an election still voting or not yet decrypted); a check that failed or
+    could not be made ("not checked", e.g. pre-encrypted ballots) makes it false. ``phase`` is one of
+    PHASE_VOTING, PHASE_TALLIED, PHASE_DECRYPTED ("" if the verifier stopped before knowing it);
+    ``hints`` say what the user can do about a failure (e.g. the option that accepts the test group).
     """
 
     record: str
@@ -134,10 +144,36 @@ class Report:
     summary: tuple[tuple[str, int], ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
     keys: tuple[KeyUse, ...] = field(default=())
+    phase: str = ""
+    hints: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
-        return all(c.status in (Status.PASSED, Status.NOT_APPLICABLE) for c in self.checks)
+        return all(c.status in (Status.PASSED, Status.NOT_APPLICABLE, Status.NOT_YET) for c in self.checks)
+
+    @property
+    def not_yet_ids(self) -> tuple[str, ...]:
+        return tuple(c.check_id for c in self.checks if c.status is Status.NOT_YET)
+
+    @property
+    def status_line(self) -> str:
+        """One line for people: the verdict, in the election's phase, and what is not yet published."""
+        counts = dict(self.summary)
+        cast, challenged = counts.get("cast", 0), counts.get("challenged", 0)
+        ballots = f"{counts.get('ballots', 0):,} ballots ({cast:,} cast, {challenged:,} challenged)"
+        if self.failed_ids:
+            line = f"the record does NOT verify: {len(self.failed_ids)} check(s) failed ({', '.join(self.failed_ids)})"
+            return "; ".join([line, *self.hints])
+        if not self.ok:
+            missing = self.not_checked_ids
+            line = f"the record is incomplete: {len(missing)} check(s) could not be made ({', '.join(missing)})"
+            return "; ".join([line, *self.hints])
+        if self.phase == PHASE_VOTING:
+            return f"voting phase: {ballots} verified; tally not yet published"
+        if self.phase == PHASE_TALLIED:
+            pending = "" if "R.challenged" not in self.not_yet_ids else "; challenged ballots not yet decrypted"
+            return f"tallied: {ballots} and the encrypted tally verified; decryption not yet published{pending}"
+        return f"all checks passed: the record is complete, {ballots} verified"
 
     @property
     def failed_ids(self) -> tuple[str, ...]:
@@ -165,6 +201,10 @@ class Report:
             "summary": dict(self.summary),
             "failed": list(self.failed_ids),
             "not_checked": list(self.not_checked_ids),
+            "not_yet": list(self.not_yet_ids),
+            "phase": self.phase,
+            "status": self.status_line,
+            "hints": list(self.hints),
             "checks": [c.to_json_dict() for c in self.checks],
             "findings": [f.to_json_dict() for f in self.findings],
             "findings_omitted": self.findings_omitted,
@@ -251,6 +291,11 @@ class Recorder:
         finally:
             self.add_seconds(check_id, time.process_time() - start)
 
+    def items(self, check_id: str) -> int:
+        """How many items of check_id were counted so far."""
+        c = self._counts.get(check_id)
+        return 0 if c is None else c.items
+
     def has_failures(self, check_id: str) -> bool:
         c = self._counts.get(check_id)
         return c is not None and c.failed > 0
@@ -299,12 +344,19 @@ class Recorder:
         summary: tuple[tuple[str, int], ...] = (),
         notes: tuple[str, ...] = (),
         keys: tuple[KeyUse, ...] = (),
+        *,
+        not_yet: frozenset[str] = frozenset(),
+        phase: str = "",
+        hints: tuple[str, ...] = (),
     ) -> Report:
+        """The report; a check in ``not_yet`` without failures is NOT_YET (even if also in ``not_checked``)."""
         results = []
         for check_id, description in CHECKS:
             c = self._counts.get(check_id, _Count())
             if c.failed:
                 status = Status.FAILED
+            elif check_id in not_yet:
+                status = Status.NOT_YET
             elif check_id in not_checked:
                 status = Status.NOT_CHECKED
             elif c.items == 0:
@@ -338,4 +390,6 @@ class Recorder:
             summary=summary,
             notes=notes,
             keys=keys,
+            phase=phase,
+            hints=hints,
         )

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.election import BallotChain, BallotState, EncryptedBallot
+from engine.group import TEST_GROUP
 from engine.record import ElectionRecord, RecordError
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
 from engine.verify.board import PinnedKeys, verify_board
@@ -41,7 +42,7 @@ from engine.verify.guardians import verify_guardians
 from engine.verify.layout import ManifestLayout
 from engine.verify.parameters import CONSTANTS_FILE, verify_parameters, verify_unknown_parameters
 from engine.verify.preencrypted import verify_preencrypted
-from engine.verify.report import Finding, Recorder, Report
+from engine.verify.report import PHASE_DECRYPTED, PHASE_TALLIED, PHASE_VOTING, Finding, Recorder, Report
 from engine.verify.subgroup import SubgroupBatch
 from engine.verify.tally import (
     ENCRYPTED_TALLY_FILE,
@@ -101,6 +102,14 @@ _RANGE_CHECKS: tuple[tuple[str, str, str], ...] = (
     (_DBALLOT, _CD + r"\.proof\.response", "14.A"),
     (_DBALLOT, _CD + r"\.proof\.challenge", "14.B"),
 )
+# Checks that wait for a later phase (see record_phase) instead of failing: the tally's before it exists,
+# the decryptions' before any is published.
+_AWAITING_TALLY = frozenset({"8.A", "8.B", "R.cast_set"})
+_AWAITING_DECRYPTION = frozenset({"9.A", "9.B", "10.A", "10.B", "10.C", "10.D", "10.E", "R.tally_copy"})
+TEST_GROUP_HINT = (
+    "the record uses the engine's small insecure test group: for tests and demos, verify it with --allow-test-group"
+)
+
 _RANGE_PROBLEMS = ("not an integer mod q", "not an integer mod p", "hex digits, more than")
 
 
@@ -138,6 +147,17 @@ class _BallotIndex:
     ciphertexts: CiphertextIndex = field(default_factory=CiphertextIndex)
     preencrypted: int = 0
     left_out: int = 0
+
+
+def record_phase(record: ElectionRecord) -> str:
+    """How far the election is, by what the record holds: the decryption has begun once tally.json or
+    any challenged ballot's decryption is published (from then on the record must be complete); the
+    tally, once encrypted_tally.json is; before that, voting."""
+    if record.has(TALLY_FILE) or record.challenged_ballot_paths():
+        return PHASE_DECRYPTED
+    if record.has(ENCRYPTED_TALLY_FILE):
+        return PHASE_TALLIED
+    return PHASE_VOTING
 
 
 def verify_record(
@@ -183,6 +203,7 @@ def verify_record(
     config = record.config
     manifest = record.manifest
     h_p = verify_parameters(rec, group, config, accept_test_group=accept_test_group)
+    hints = (TEST_GROUP_HINT,) if group is TEST_GROUP and not accept_test_group else ()
     try:
         init = record.initialized
     except RecordError as error:
@@ -192,7 +213,7 @@ def verify_record(
         rec.failed(_range_finding(check_id, error))
         rec.note(check_id, "without the guardians' keys nothing else can be verified")
         unchecked = frozenset(c for c, _ in CHECKS if not c.startswith("1.") and c != check_id)
-        return rec.build(str(record_dir), time.perf_counter() - started, jobs, not_checked=unchecked)
+        return rec.build(str(record_dir), time.perf_counter() - started, jobs, not_checked=unchecked, hints=hints)
     verify_guardians(rec, init, h_p)
 
     layout = ManifestLayout.from_manifest(manifest)
@@ -232,9 +253,15 @@ def verify_record(
     _cross_ballot_checks(rec, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
     verify_unique_ciphertexts(rec, index.ciphertexts, _reread_ballots(record))
     not_checked = set(verify_preencrypted(rec, index.preencrypted))
+    phase = record_phase(record)
     not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
+    not_yet = _awaited(phase, not_checked)
     decrypted_ids = _challenged_checks(record, rec, ctx, index, progress, cache)
-    keys = verify_board(record, rec, ctx, PinnedKeys(board_key, registrar_key), decrypted_ids)
+    awaiting = set() if phase == PHASE_DECRYPTED else _awaiting_decryption(rec, index, decrypted_ids)
+    keys = verify_board(record, rec, ctx, PinnedKeys(board_key, registrar_key), decrypted_ids | awaiting)
+    if awaiting:
+        not_yet |= {"R.challenged"} | ({"B.3"} if rec.items("B.3") else set())
+        rec.note("B.3", f"{len(awaiting)} challenged ballot(s) of the log not yet decrypted ({phase} phase)")
 
     summary = (
         ("ballots", len(index.states) + index.duplicate_ids),
@@ -254,7 +281,28 @@ def verify_record(
         summary=summary,
         notes=tuple(record.notes[:MAX_REPORT_NOTES]),
         keys=keys,
+        not_yet=frozenset(not_yet),
+        phase=phase,
+        hints=hints,
     )
+
+
+def _awaited(phase: str, not_checked: set[str]) -> set[str]:
+    """The checks that could not be made only because the election has not reached their phase yet."""
+    if phase == PHASE_VOTING:
+        return not_checked & (_AWAITING_TALLY | _AWAITING_DECRYPTION)
+    if phase == PHASE_TALLIED:
+        return not_checked & _AWAITING_DECRYPTION
+    return set()
+
+
+def _awaiting_decryption(rec: Recorder, index: _BallotIndex, decrypted_ids: set[str]) -> set[str]:
+    """Before the decryption, the challenged ballots whose decryptions are not published yet (R.challenged
+    notes them instead of failing them)."""
+    awaiting = {bid for bid in index.fingerprints if bid not in decrypted_ids}
+    if awaiting:
+        rec.note("R.challenged", f"{len(awaiting)} challenged ballot(s) not yet decrypted (published with the tally)")
+    return awaiting
 
 
 def _selections_per_ballot(layout: ManifestLayout) -> int:
@@ -516,7 +564,10 @@ def _challenged_checks(
             progress("challenged", i + 1, len(paths))
     with rec.timed("R.subgroup"):
         settle_contest_data_subgroup(rec, batch)
+    before_decryption = record_phase(record) != PHASE_DECRYPTED
     for bid in sorted(index.fingerprints):
+        if bid not in decrypted_ids and before_decryption:
+            continue  # not yet: noted by _awaiting_decryption
         if bid not in decrypted_ids:
             rec.failed(
                 Finding(
