@@ -88,6 +88,8 @@ def test_verify_while_voting_checks_the_ballots_and_waits_for_the_tally(election
     statuses = {c["id"]: c["status"] for c in report["checks"]}
     assert statuses["5.A"] == "passed" and statuses["7.C"] == "passed" and statuses["8.A"] == "not yet"
     assert report["status"].startswith("voting phase")
+    final = verify(record, "--allow-test-group", "--final")
+    assert final.exit_code == 1 and "--final: not yet published: " in final.output and "8.A" in final.output
 
 
 def test_verify_after_the_tally_checks_it_and_waits_for_the_decryption(election: Path) -> None:
@@ -114,6 +116,7 @@ def test_the_decrypted_record_must_be_complete(election: Path) -> None:
     decrypt(election)
     complete = verify(record, "--allow-test-group")
     assert complete.exit_code == 0 and "all checks passed: the record is complete" in complete.output
+    assert verify(record, "--allow-test-group", "--final").exit_code == 0
     assert verify_json(record, expect=0)["phase"] == "decrypted"
     (record / "tally.json").unlink()  # the decryption is published in part: incomplete
     incomplete = verify_json(record, expect=1)

@@ -1,10 +1,12 @@
-"""`ballotchain verify RECORD_DIR [--json] [--jobs N] [--board-key HEX] [--registrar-key HEX]`: exit 0
-all checks pass, 1 a check failed (a pinned key the record does not fix is one), 2 the record cannot be
-read or an option is malformed.
+"""`ballotchain verify RECORD_DIR [--json] [--jobs N] [--board-key HEX] [--registrar-key HEX] [--final]`:
+exit 0 all checks pass, 1 a check failed (a pinned key the record does not fix is one), 2 the record
+cannot be read or an option is malformed.
 
 During the election (voting, or tallied but not yet decrypted) what is present is checked and what a
 later step publishes is reported "not yet" (exit 0, with a status line saying the phase); once the
-decryption is published the record must be complete. With --json, every outcome is one JSON object on
+decryption is published the record must be complete. ``--final`` asks for the complete record whatever
+its phase: a check still "not yet" is then a failure (exit 1), for scripts that check a published
+result. With --json, every outcome is one JSON object on
 stdout, also when the record cannot be read (one line with ``ok`` false and ``error``, exit 2).
 """
 
@@ -134,6 +136,7 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
     metavar="HEX",
     help="Pin the registrar's public key (64 hex digits): the record must fix this key (exit 1 otherwise).",
 )
+@click.option("--final", is_flag=True, help="The record must be complete: a check still 'not yet' fails (exit 1).")
 def verify_command(
     record_dir: Path,
     as_json: bool,
@@ -141,6 +144,7 @@ def verify_command(
     allow_test_group: bool,
     board_key_hex: str | None,
     registrar_key_hex: str | None,
+    final: bool,
 ) -> None:
     """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
     election's board log against the board's and the registrar's keys (pin them with --board-key and
@@ -158,4 +162,7 @@ def verify_command(
         click.echo(json.dumps(report.to_json_dict(), indent=2))
     else:
         render_report(report)
+    if final and report.ok and report.not_yet_ids:
+        click.echo(f"ballotchain: --final: not yet published: {', '.join(report.not_yet_ids)}", err=True)
+        sys.exit(EXIT_FAILED)
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
