@@ -48,5 +48,6 @@ def test_every_test_the_threat_model_names_exists() -> None:
 
 def test_every_role_has_a_section() -> None:
     text = THREATS.read_text(encoding="utf-8")
-    for role in ("Voter", "Voting device", "Network", "Registrar", "Board operator", "Tallyer", "Guardians", "verifier"):
+    roles = ("Voter", "Voting device", "Network", "Registrar", "Board operator", "Tallyer", "Guardians", "verifier")
+    for role in roles:
         assert re.search(rf"^## .*{role}", text, re.MULTILINE | re.IGNORECASE), role
