@@ -1,7 +1,7 @@
 """Value types of an election and its record, shared by every protocol step.
 
 Immutable; they know nothing of JSON (engine/record/ maps them to and from egk's layout,
-../shared/spec/egk-ElectionRecordJson.md). Field names follow the egk record where one exists.
+egk's election record JSON description). Field names follow the egk record where one exists.
 """
 
 from __future__ import annotations

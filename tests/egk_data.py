@@ -1,6 +1,7 @@
 """Where the independent egk records and vectors live, and how tests find them.
 
-They stay outside our tree: ../shared/data/egk, or $BALLOTCHAIN_EGK_DATA. Tests skip when the
+They are vendored in tests/vectors/egk (MIT licence and provenance beside them, as pyca/cryptography
+keeps its vectors); $BALLOTCHAIN_EGK_DATA points elsewhere, e.g. at a newer copy. Tests skip when the
 data is absent, except in CI (CI=true), where a missing path is a failure.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-_DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "egk"
+_DEFAULT = Path(__file__).resolve().parent / "vectors" / "egk"
 
 
 def egk_root() -> Path:
