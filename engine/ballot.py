@@ -8,7 +8,7 @@ confirmation code hashes the contest hashes with B_aux (eq. 58). Ballots of one 
 chained (eq. 59-61).
 
 Where egk's records and vectors differ from the spec text, this module writes what egk writes:
-- eq. 58: B_aux is hashed without its 4-byte length prefix (DESIGN.md deviation 1);
+- eq. 58: B_aux is hashed without its 4-byte length prefix (docs/PROTOCOL.md deviation 1);
 - eq. 59-61: H_0 = H(H_E; 0x24, B_aux,0) without length prefix; the first ballot's B_aux is H_0
   alone (the spec has H_0 || B_aux,0); the closing hash is H(H_E; 0x24, H_l || B_aux,0 || "CLOSE")
   without length prefixes; ballot_chain.json's baux0 field holds H_0 (deviation 2);
@@ -295,7 +295,7 @@ def contest_hash(
 
 def confirmation_code(h_e: UInt256, contest_hashes: Sequence[UInt256], code_baux: bytes) -> UInt256:
     """H(B) = H(H_E; 0x24, chi_1, ..., chi_mB, B_aux), eq. 58, with B_aux as raw bytes (egk;
-    the spec prefixes b(len(B_aux), 4): DESIGN.md deviation 1)."""
+    the spec prefixes b(len(B_aux), 4): docs/PROTOCOL.md deviation 1)."""
     if not isinstance(code_baux, bytes):
         raise BallotError("B_aux must be bytes")
     return hash_elems(h_e, TAG_CONFIRMATION, *contest_hashes, code_baux)
@@ -475,7 +475,7 @@ def cast(ballot: EncryptedBallot) -> EncryptedBallot:
 
 
 def challenge(ballot: EncryptedBallot) -> EncryptedBallot:
-    """The ballot challenged: egk's state SPOILED (DESIGN.md deviation 6)."""
+    """The ballot challenged: egk's state SPOILED (docs/PROTOCOL.md deviation 6)."""
     return replace(ballot, state=BallotState.SPOILED)
 
 

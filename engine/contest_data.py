@@ -1,6 +1,6 @@
 """Contest data: its byte encoding and its hashed ElGamal encryption, spec 2.0.0 sections 3.3.6-3.3.7.
 
-The encryption follows eq. 50-55 in the form egk writes into its records (DESIGN.md deviation 4),
+The encryption follows eq. 50-55 in the form egk writes into its records (docs/PROTOCOL.md deviation 4),
 found by decrypting every contest of the three egk workflow records:
 
 - the KDF (eq. 52) uses Label = "share_enc_keys" and Context = "contest_data" || contest id (UTF-8,

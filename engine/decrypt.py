@@ -16,7 +16,7 @@ Any quorum U of the guardians decrypts a ciphertext (A, B) without anyone learni
 Contest data (section 3.6.4, eq. 77-85) goes through the same four steps with C0 in place of A
 and the challenge of eq. 81 (tag 0x31). T = B M^-1 (eq. 64) and t with T = K^t come last.
 
-egk deviation (DESIGN.md item 3), confirmed against DecryptBallotTestVector and the chainedJson
+egk deviation (docs/PROTOCOL.md deviation 3), confirmed against DecryptBallotTestVector and the chainedJson
 challenged ballots: in eq. 81 egk hashes C1 as the ASCII bytes of its upper-case hexadecimal text,
 with no length prefix, in place of C1's bytes; we do the same.
 
@@ -300,7 +300,7 @@ def contest_data_challenge(
 ) -> ElementModQ:
     """c = H(H_E; 0x31, K, C0, C1, C2, a, b, beta), eq. 81, as egk computes it.
 
-    egk deviation (DESIGN.md item 3): C1 enters as the ASCII bytes of its upper-case hex text,
+    egk deviation (docs/PROTOCOL.md deviation 3): C1 enters as the ASCII bytes of its upper-case hex text,
     without a length prefix.
     """
     c1_text = encrypted.c1.hex().upper().encode("ascii")

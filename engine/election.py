@@ -95,7 +95,7 @@ class ElectionInitialized:
 
 
 class BallotState(str, Enum):
-    """egk's states: a challenged ballot is SPOILED (DESIGN.md deviation 6)."""
+    """egk's states: a challenged ballot is SPOILED (docs/PROTOCOL.md deviation 6)."""
 
     CAST = "CAST"
     SPOILED = "SPOILED"

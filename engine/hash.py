@@ -19,7 +19,7 @@ from engine.group import ElementModP, ElementModQ, Group
 
 HASH_BYTES = 32
 
-# ver = b("v2.0.0") padded with 0x00 to 32 bytes (eq. 4; see DESIGN.md deviation 7).
+# ver = b("v2.0.0") padded with 0x00 to 32 bytes (eq. 4; see docs/PROTOCOL.md deviation 7).
 SPEC_VERSION = "v2.0.0"
 VERSION_BYTES = SPEC_VERSION.encode("ascii").ljust(HASH_BYTES, b"\x00")
 

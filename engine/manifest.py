@@ -36,7 +36,7 @@ class ContestDescription:
     ballot_selections: tuple[SelectionDescription, ...]
     ballot_title: str | None = None
     ballot_subtitle: str | None = None
-    option_limit: int = 1  # R: egk has no option limit (DESIGN.md deviation 6)
+    option_limit: int = 1  # R: egk has no option limit (docs/PROTOCOL.md deviation 6)
 
     def selection(self, selection_id: str) -> SelectionDescription:
         for s in self.ballot_selections:

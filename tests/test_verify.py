@@ -1,7 +1,7 @@
 """The verifier (spec 2.0.0 section 6) on egk's three records, and its parts on their own.
 
 egk's records are the known answers: every applicable check passes on each of them, in the forms
-egk writes (DESIGN.md deviations 1-3), and the spec's forms of the same hashes are accepted too.
+egk writes (docs/PROTOCOL.md deviations 1-3), and the spec's forms of the same hashes are accepted too.
 """
 
 from __future__ import annotations

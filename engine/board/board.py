@@ -36,7 +36,7 @@ proofs of knowledge of the contest data nonces) only when
 
 An accepted CAST ballot from a DID that already has one appends ``BallotSuperseded`` and then
 ``BallotSubmitted`` in one transaction: one counted ballot per DID, and the log says which one was
-replaced. A SPOILED (challenged, DESIGN.md deviation 6) ballot is logged but never counted and
+replaced. A SPOILED (challenged, docs/PROTOCOL.md deviation 6) ballot is logged but never counted and
 supersedes nothing. Every refusal raises ``BoardError(reason, status)`` before anything is written.
 
 The board keeps its index (ballot id -> leaf, DID -> counted ballot id, H(B) -> ballot id,

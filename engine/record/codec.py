@@ -160,7 +160,7 @@ MANIFEST_CONTEST_KEYS = (
     "ballot_selections",
     "ballot_title",
     "ballot_subtitle",
-    "option_limit",  # ours, written only when R != 1; egk has no option limit (DESIGN.md deviation 6)
+    "option_limit",  # ours, written only when R != 1; egk has no option limit (docs/PROTOCOL.md deviation 6)
 )
 MANIFEST_SELECTION_KEYS = ("object_id", "sequence_order", "candidate_id")
 MANIFEST_STYLE_KEYS = ("object_id", "geopolitical_unit_ids", "party_ids", "image_url")
@@ -863,7 +863,7 @@ def encode_encrypted_ballot(ballot: EncryptedBallot) -> dict[str, Any]:
 
 
 def decode_ballot_chain(obj: Any, file: str = "ballot_chain.json", notes: list[str] | None = None) -> BallotChain:
-    """One device's chain, spec 3.4.3 in egk's form (DESIGN.md deviation 2: baux0 holds H_0)."""
+    """One device's chain, spec 3.4.3 in egk's form (docs/PROTOCOL.md deviation 2: baux0 holds H_0)."""
     o = _root(obj, file, notes, CHAIN_KEYS)
     closing = o.opt("closing_hash")
     return BallotChain(
@@ -951,7 +951,7 @@ def decode_decrypted(
     obj: Any, group: Group, file: str = "tally.json", notes: list[str] | None = None
 ) -> DecryptedTallyOrBallot:
     """A decrypted tally or challenged ballot: t, T = K^t (b_over_m) and the proof of eq. 71-76;
-    for ballots also the decrypted contest data with its proof (spec 3.6.4, DESIGN.md deviation 3)."""
+    for ballots also the decrypted contest data with its proof (spec 3.6.4, docs/PROTOCOL.md deviation 3)."""
     o = _root(obj, file, notes, DECRYPTED_KEYS)
     metadata = o.opt("metadata")
     return DecryptedTallyOrBallot(

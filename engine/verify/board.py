@@ -1,5 +1,5 @@
 """Verification of the bulletin board's log carried by a record (checks B.0-B.8; no spec section:
-ElectionGuard leaves the board out of scope, docs/PROTOCOL.md and DESIGN.md say what we add).
+ElectionGuard leaves the board out of scope, docs/PROTOCOL.md says what we add).
 
 A record exported from an online election (``ballotchain board export``) holds, besides the usual
 files, the election's keys fixed before voting opened (``board_keys.json``, engine.board.election_keys)

@@ -2,7 +2,7 @@
 
 Spec sub-checks keep the spec's ids ("5.B"); the four pre-encrypted-ballot verifications (15-18)
 are reported whole. Checks that the spec leaves implicit but without which a record could lie
-(DESIGN.md, "Two weaknesses"; the brief's list of record-wide checks) have ids starting with "R.";
+(docs/PROTOCOL.md, "Weaknesses we guard against") have ids starting with "R.";
 the checks of an online election's bulletin-board log (engine.verify.board) start with "B.".
 """
 

@@ -1,6 +1,6 @@
 """Verifications 7.C-7.G (unique confirmation codes, ballot chaining), spec 2.0.0 section 3.4.3.
 
-egk's chain differs from the spec text (DESIGN.md deviation 2; see engine.verify.hashes): the
+egk's chain differs from the spec text (docs/PROTOCOL.md deviation 2; see engine.verify.hashes): the
 chain file's ``baux0`` holds H_0, the first ballot's B_aux is H_0 alone and nothing carries a
 length prefix. Both forms are accepted; the report counts which one each chain used.
 """

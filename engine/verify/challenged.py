@@ -1,7 +1,7 @@
 """Verifications 12-14 (challenged ballots), spec 2.0.0 section 6.2.7, and R.challenged.
 
 A decryption proves what a ciphertext decrypts to, not whose ciphertext it is: each challenged
-ballot's decryption must be of that ballot's own ciphertexts (DESIGN.md, "Two weaknesses"). The
+ballot's decryption must be of that ballot's own ciphertexts (docs/PROTOCOL.md, "Weaknesses we guard against"). The
 runner keeps a fingerprint of each SPOILED ballot (digests of its ciphertexts and contest data)
 while it streams the ballots; ``verify_challenged_ballot`` compares the decryption's copies to it.
 """

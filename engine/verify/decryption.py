@@ -3,7 +3,7 @@
 Selection decryptions, spec 2.0.0 eq. 69-76 (verification 9 / 12): M = B / T, a = g^v K^c,
 b = A^v M^c, c = H(H_E; 0x30, K, A, B, a, b, M), then T = K^t (10.A / 13.A). Contest-data
 decryptions, eq. 79-81 (verification 11 / 14): a = g^v K^c, b = C0^v beta^c and
-c = H(H_E; 0x31, K, C0, C1, C2, a, b, beta) in the spec's or egk's form (DESIGN.md deviation 3).
+c = H(H_E; 0x31, K, C0, C1, C2, a, b, beta) in the spec's or egk's form (docs/PROTOCOL.md deviation 3).
 
 ``memo`` (the runner's cache, or None) keeps each proof's verdict under all of its inputs.
 """

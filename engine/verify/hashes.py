@@ -1,9 +1,9 @@
 """The hash formulas of ballot confirmation and contest-data decryption, written again for the verifier.
 
 The verifier does not import the code that made the record (engine.ballot, engine.decrypt ...):
-a bug there must not hide itself here. Where egk's records differ from the spec text (DESIGN.md,
-"Where the egk records differ"), each function computes the form asked for, and the callers accept
-either and report which one they found.
+a bug there must not hide itself here. Where egk's records differ from the spec text (docs/PROTOCOL.md,
+"Where egk's records differ from the specification text"), each function computes the form asked
+for, and the callers accept either and report which one they found.
 
 Forms (spec = the byte layouts of spec 2.0.0 section 5.5; egk = what egk's records hold):
 - eq. 58 (deviation 1): spec B_aux enters as b(len(B_aux), 4) || B_aux; egk B_aux alone.

@@ -269,7 +269,7 @@ class Recorder:
         return condition
 
     def form(self, check_id: str, form: str, n: int = 1) -> None:
-        """Count an item found in a named form (e.g. "egk" or "spec", DESIGN.md deviations)."""
+        """Count an item found in a named form (e.g. "egk" or "spec", docs/PROTOCOL.md deviations)."""
         self._count(check_id)
         forms = self._forms.setdefault(check_id, {})
         forms[form] = forms.get(form, 0) + n
