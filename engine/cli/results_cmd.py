@@ -1,29 +1,111 @@
-"""`ballotchain results RECORD_DIR [--plot FILE]`: the decrypted tally as a table (and a chart)."""
+"""`ballotchain results RECORD_DIR [--plot FILE]`: the decrypted tally as a table (and a chart).
+
+The results are shown only once they verify: tally.json against the encrypted tally (R.tally_copy,
+9.A-9.B, 10.A-10.E, 11.A-11.B, R.contest_data) and the encrypted tally against the record's cast
+ballots (8.A, 8.B, R.cast_set), the verifier's own checks (engine.verify.tally). A tally that does
+not verify is refused (exit 1) with the failed checks named and no count printed.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from engine.cli.common import console, one_line_errors
-from engine.election import DecryptedTallyOrBallot
+from engine.cli.common import console, err_console, one_line_errors
+from engine.election import BallotState, DecryptedTallyOrBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
+from engine.verify.layout import ManifestLayout
+from engine.verify.report import Finding, Recorder
+from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set, verify_tally
+
+EXIT_FAILED = 1
+
+
+def candidate_names(manifest: Manifest) -> dict[str, str]:
+    """candidate object_id -> the name the manifest gives it (spec 3.1.3 candidates; the id when unnamed)."""
+    names: dict[str, str] = {}
+    listed = dict(manifest.extra).get("candidates")
+    for candidate in listed if isinstance(listed, tuple | list) else ():
+        if isinstance(candidate, Mapping) and isinstance(candidate.get("object_id"), str):
+            name = candidate.get("name")
+            names[candidate["object_id"]] = name if isinstance(name, str) and name else candidate["object_id"]
+    return names
+
+
+def selection_names(manifest: Manifest) -> dict[tuple[str, str], str]:
+    """(contest id, selection id) -> the name of the selection's candidate (the selection id if none)."""
+    people = candidate_names(manifest)
+    return {
+        (c.object_id, s.object_id): people.get(s.candidate_id, s.object_id)
+        for c in manifest.contests
+        for s in c.ballot_selections
+    }
+
+
+def contest_names(manifest: Manifest) -> dict[str, str]:
+    return {c.object_id: c.name or c.object_id for c in manifest.contests}
+
+
+@dataclass(frozen=True)
+class TallyCheck:
+    """The verifier's tally checks over a record, and the number of cast and challenged ballots."""
+
+    findings: tuple[Finding, ...]
+    cast: int
+    challenged: int
+
+    @property
+    def failed_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.check_id for f in self.findings))
+
+
+def check_tally(record: ElectionRecord, tally: DecryptedTallyOrBallot) -> TallyCheck:
+    """8.A, 8.B, R.cast_set (engine.verify.tally) and the checks of tally.json (verify_tally), in one
+    pass over the record's encrypted ballots."""
+    init = record.initialized
+    layout = ManifestLayout.from_manifest(record.manifest)
+    aggregator = Aggregator(record.group)
+    cast_ids: list[str] = []
+    challenged = 0
+    contests_on_ballots: set[str] = set()
+    for ballot in record.encrypted_ballots():
+        contests_on_ballots.update(c.contest_id for c in ballot.contests)
+        if ballot.state is BallotState.CAST:
+            aggregator.add(ballot)
+            cast_ids.append(ballot.ballot_id)
+        elif ballot.state is BallotState.SPOILED:
+            challenged += 1
+    encrypted = record.encrypted_tally
+    rec = Recorder()
+    rec.expect(
+        encrypted.election_id == init.extended_base_hash,
+        "R.election_id",
+        "the encrypted tally names another H_E",
+        file="encrypted_tally.json",
+    )
+    verify_cast_set(rec, encrypted, cast_ids)
+    verify_aggregation(rec, layout, encrypted, aggregator)
+    verify_tally(rec, layout, init.extended_base_hash, init.joint_public_key, encrypted, tally, contests_on_ballots)
+    return TallyCheck(rec.build("record", 0.0, 1).findings, len(cast_ids), challenged)
 
 
 def results_rows(manifest: Manifest, tally: DecryptedTallyOrBallot) -> list[tuple[str, str, int, float]]:
-    """(contest, selection, votes, share of the contest's votes) in tally order."""
-    names = {c.object_id: c.name or c.object_id for c in manifest.contests}
+    """(contest, candidate, votes, share of the contest's votes) in tally order."""
+    contests, selections = contest_names(manifest), selection_names(manifest)
     rows = []
     for contest in tally.contests:
         total = sum(s.tally for s in contest.selections)
         for s in contest.selections:
             rows.append(
                 (
-                    names.get(contest.contest_id, contest.contest_id),
-                    s.selection_id,
+                    contests.get(contest.contest_id, contest.contest_id),
+                    selections.get((contest.contest_id, s.selection_id), s.selection_id),
                     s.tally,
                     s.tally / total if total else 0.0,
                 )
@@ -31,10 +113,10 @@ def results_rows(manifest: Manifest, tally: DecryptedTallyOrBallot) -> list[tupl
     return rows
 
 
-def render_results(manifest: Manifest, tally: DecryptedTallyOrBallot) -> None:
+def render_results(manifest: Manifest, tally: DecryptedTallyOrBallot, check: TallyCheck | None = None) -> None:
     table = Table(title="Results", title_justify="left")
     table.add_column("contest")
-    table.add_column("selection")
+    table.add_column("candidate")
     table.add_column("votes", justify="right")
     table.add_column("share", justify="right")
     previous = None
@@ -42,6 +124,8 @@ def render_results(manifest: Manifest, tally: DecryptedTallyOrBallot) -> None:
         table.add_row(contest if contest != previous else "", selection, str(votes), f"{share:6.1%}")
         previous = contest
     console.print(table)
+    if check is not None:
+        console.print(f"{check.cast} ballots cast (counted), {check.challenged} challenged (not counted)")
 
 
 def plot_results(manifest: Manifest, tally: DecryptedTallyOrBallot, path: Path) -> None:
@@ -54,9 +138,9 @@ def plot_results(manifest: Manifest, tally: DecryptedTallyOrBallot, path: Path) 
         raise click.ClickException("--plot needs matplotlib (pip install matplotlib)") from None
     contests = tally.contests
     fig, axes = plt.subplots(len(contests), 1, figsize=(7, 2.2 * len(contests)), squeeze=False)
-    names = {c.object_id: c.name or c.object_id for c in manifest.contests}
+    names, selections = contest_names(manifest), selection_names(manifest)
     for ax, contest in zip(axes[:, 0], contests):
-        labels = [s.selection_id for s in contest.selections]
+        labels = [selections.get((contest.contest_id, s.selection_id), s.selection_id) for s in contest.selections]
         ax.barh(labels, [s.tally for s in contest.selections], color="#3b6ea8")
         ax.set_title(names.get(contest.contest_id, contest.contest_id), loc="left", fontsize=10)
         ax.invert_yaxis()
@@ -64,15 +148,25 @@ def plot_results(manifest: Manifest, tally: DecryptedTallyOrBallot, path: Path) 
     fig.savefig(path, dpi=120)
 
 
+def refuse(check: TallyCheck) -> None:
+    err_console.print(f"the tally does not verify (failed checks: {', '.join(check.failed_ids)}); no results are shown")
+    for finding in check.findings[:10]:
+        err_console.print(f"  {finding}")
+    sys.exit(EXIT_FAILED)
+
+
 @click.command("results")
 @click.argument("record_dir", type=click.Path(path_type=Path))
 @click.option("--plot", type=click.Path(path_type=Path), help="Also draw bars per contest into this PNG file.")
 @one_line_errors
 def results_command(record_dir: Path, plot: Path | None) -> None:
-    """Print the decrypted results of an election record."""
+    """Print the decrypted results of an election record, once its tally verifies (exit 1 if not)."""
     record = ElectionRecord(record_dir)
     manifest, tally = record.manifest, record.tally
-    render_results(manifest, tally)
+    check = check_tally(record, tally)
+    if check.findings:
+        refuse(check)
+    render_results(manifest, tally, check)
     if plot is not None:
         plot_results(manifest, tally, plot)
         console.print(f"chart written to {plot}")
