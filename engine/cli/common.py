@@ -16,8 +16,27 @@ from engine.errors import BallotchainError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Output read by programs (a pipe, a file) is never wrapped: a hash or a path stays on one line.
+UNWRAPPED_WIDTH = 100_000
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A rich console that wraps for people at a terminal's width, and never when the stream is not a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    if _is_terminal(stream):
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=UNWRAPPED_WIDTH)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 PASSPHRASE_ENV = "BALLOTCHAIN_PASSPHRASE"
 
@@ -89,9 +108,20 @@ def resolve_passphrase(env_var: str, ask: bool, *, confirm: bool = False) -> str
     this process's environment as it is read, so that no worker or child process inherits it."""
     from_environment = os.environ.pop(env_var, None)
     if ask:
+        if not _is_terminal(sys.stdin):
+            raise CommandFailed(
+                f"--ask-passphrase: there is no terminal to ask on; give the passphrase in --passphrase-env {env_var}"
+            )
         value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
         return value
+    if from_environment == "":
+        warn(f"the variable {env_var} (--passphrase-env) is set but empty: taken as no passphrase")
     return from_environment or None
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr: the step goes on."""
+    click.echo(f"ballotchain: warning: {message}", err=True)
 
 
 def fresh_directory(path: Path, what: str) -> Path:

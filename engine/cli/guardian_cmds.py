@@ -36,6 +36,7 @@ from engine.cli.common import (
     one_line_errors,
     passphrase_option,
     resolve_passphrase,
+    warn,
 )
 from engine.election import ElectionConfig, GuardianRecord
 from engine.group import ElementModQ
@@ -126,6 +127,15 @@ class KeygenOutcome:
     record: GuardianRecord
     wrote_secret: bool
     wrote_public: bool
+
+
+def warn_if_unsealed(secret: Path, passphrase: str | None) -> None:
+    """The guardian's secret file was just written: without a passphrase it is not sealed, say so on stderr."""
+    if passphrase is None:
+        warn(
+            f"{secret}: the guardian's secret is written unsealed (no passphrase): anyone who can read the file "
+            "holds it; give a passphrase with --passphrase-env VAR or --ask-passphrase"
+        )
 
 
 def keygen(
@@ -346,6 +356,7 @@ def keygen_command(
     outcome = keygen(record_dir, guardian_id, x, secret, public_out, passphrase)
     record = outcome.record
     if outcome.wrote_secret:
+        warn_if_unsealed(secret, passphrase)
         done = f"secret in {secret}, public record in {public_out}"
     elif outcome.wrote_public:
         done = f"keys already in {secret}; public record written again to {public_out}"
@@ -397,11 +408,11 @@ def receive_command(
 ) -> None:
     """Check the shares sent to this guardian (eq. 20-21) and publish that they verified; exit 1 while some are
     missing, or on a bad share (complaint written)."""
-    outcome = receive_shares(
-        record_dir, secret, publics, shares, complaints, resolve_passphrase(passphrase_env, ask_passphrase), statements
-    )
+    passphrase = resolve_passphrase(passphrase_env, ask_passphrase)
+    outcome = receive_shares(record_dir, secret, publics, shares, complaints, passphrase, statements)
     state = outcome.state
     if outcome.wrote:
+        warn_if_unsealed(secret, passphrase)
         console.print(
             f"all {len(state.received)} shares verified; key share P({state.secrets.x_coordinate}) stored; "
             f"statement published in {outcome.statement}"

@@ -1,4 +1,4 @@
-"""`ballotchain verify RECORD_DIR [--json] [--jobs N] [--board-key HEX] [--registrar-key HEX] [--final]`:
+"""`ballotchain verify RECORD_DIR [--json] [--verbose] [--jobs N] [--board-key HEX] [--registrar-key HEX] [--final]`:
 exit 0 all checks pass, 1 a check failed (a pinned key the record does not fix is one), 2 the record
 cannot be read or an option is malformed.
 
@@ -6,7 +6,9 @@ During the election (voting, or tallied but not yet decrypted) what is present i
 later step publishes is reported "not yet" (exit 0, with a status line saying the phase); once the
 decryption is published the record must be complete. ``--final`` asks for the complete record whatever
 its phase: a check still "not yet" is then a failure (exit 1), for scripts that check a published
-result. With --json, every outcome is one JSON object on
+result. By default a short summary is printed (the status line, the verdict, each failed or unchecked
+check with all its findings, one line counting the others); --verbose prints the table of every check.
+With --json, every outcome is one JSON object on
 stdout, also when the record cannot be read (one line with ``ok`` false and ``error``, exit 2).
 """
 
@@ -93,6 +95,12 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         console.print(f"... and {report.findings_omitted} more findings")
     for key in report.keys:
         console.print(f"checked against the {key}")
+    console.print(verdict_line(report))
+    console.print(f"[bold]{report.status_line}[/]")
+
+
+def verdict_line(report: Report) -> str:
+    """The verdict with the count of checks by status, the items checked and the time taken."""
     if not report.ok:
         verdict = "[bold red]the record does NOT verify[/]"
     elif report.not_yet_ids:
@@ -102,11 +110,47 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
     by_status = {s: sum(1 for c in report.checks if c.status is s) for s in Status}
     counts = ", ".join(f"{n} {s.value}" for s, n in by_status.items() if n)
     items = sum(c.items for c in report.checks)
-    console.print(
+    return (
         f"{verdict}: {len(report.checks)} checks ({counts}), {items:,} items, "
         f"{report.seconds:.1f} s on {report.jobs} job(s)"
     )
+
+
+def render_summary(report: Report) -> None:
+    """The short answer: the status line, the verdict, every failed or unchecked check with all its
+    findings, and one line counting the others (``--verbose`` prints the full table instead)."""
     console.print(f"[bold]{report.status_line}[/]")
+    console.print(verdict_line(report))
+    shown: set[str] = set()
+    for c in report.checks:
+        if c.status not in (Status.FAILED, Status.NOT_CHECKED):
+            continue
+        shown.add(c.check_id)
+        colour = "bold red" if c.status is Status.FAILED else "yellow"
+        counts = f": {c.failed} of {c.items} item(s) failed" if c.status is Status.FAILED else ""
+        console.print(f"[{colour}]{c.status.value}[/] {c.check_id} {c.description}{counts}")
+        for finding in report.findings_for(c.check_id):
+            console.print(f"  [red]{finding}[/]")
+    for finding in report.findings:
+        if finding.check_id not in shown:
+            console.print(f"[red]{finding}[/]")
+    if report.findings_omitted:
+        console.print(f"... and {report.findings_omitted} more findings")
+    console.print(count_of_the_others(report))
+    for key in report.keys:
+        console.print(f"checked against the {key}")
+
+
+def count_of_the_others(report: Report) -> str:
+    """One line: how many checks passed, how many do not apply, which wait for a later step."""
+    passed = sum(1 for c in report.checks if c.status is Status.PASSED)
+    not_applicable = sum(1 for c in report.checks if c.status is Status.NOT_APPLICABLE)
+    parts = [f"{passed} check(s) passed"]
+    if not_applicable:
+        parts.append(f"{not_applicable} not applicable")
+    if report.not_yet_ids:
+        parts.append(f"{len(report.not_yet_ids)} not yet ({', '.join(report.not_yet_ids)})")
+    return ", ".join(parts) + "; --verbose lists every check"
 
 
 def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
@@ -121,7 +165,8 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
 
 @click.command("verify")
 @click.argument("record_dir", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
+@click.option("--verbose", is_flag=True, help="Print the table of every check, not only the summary.")
 @click.option("--jobs", type=click.IntRange(0, 256), default=1, show_default=True, help="Processes (0: all CPUs).")
 @click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
 @click.option(
@@ -140,6 +185,7 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
 def verify_command(
     record_dir: Path,
     as_json: bool,
+    verbose: bool,
     jobs: int,
     allow_test_group: bool,
     board_key_hex: str | None,
@@ -160,8 +206,10 @@ def verify_command(
         unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
     if as_json:
         click.echo(json.dumps(report.to_json_dict(), indent=2))
-    else:
+    elif verbose:
         render_report(report)
+    else:
+        render_summary(report)
     if final and report.ok and report.not_yet_ids:
         click.echo(f"ballotchain: --final: not yet published: {', '.join(report.not_yet_ids)}", err=True)
         sys.exit(EXIT_FAILED)
