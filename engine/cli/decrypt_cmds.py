@@ -304,15 +304,7 @@ def summarize_findings(findings: Sequence[Finding]) -> str:
     parts = []
     for (check_id, message), group in groups.items():
         first = group[0]
-        where = ", ".join(
-            f"{name} {value}"
-            for name, value in (
-                ("ballot", first.ballot_id),
-                ("contest", first.contest_id),
-                ("selection", first.selection_id),
-            )
-            if value
-        )
+        where = first.where(with_file=False)
         often = f"{len(group)} times, first: " if len(group) > 1 else ""
         parts.append(f"[{check_id}] {message} ({often}{where or first.file})")
     return "; ".join(parts)

@@ -53,17 +53,18 @@ class Finding:
                 out[key] = value
         return out
 
-    def __str__(self) -> str:
-        where = ", ".join(
-            f"{name} {value}"
-            for name, value in (
-                ("file", self.file),
-                ("ballot", self.ballot_id),
-                ("contest", self.contest_id),
-                ("selection", self.selection_id),
-            )
-            if value
+    def where(self, *, with_file: bool = True) -> str:
+        """Where the finding holds: "file F, ballot B, contest C, selection S", the parts that are known."""
+        places = (
+            ("file", self.file if with_file else ""),
+            ("ballot", self.ballot_id),
+            ("contest", self.contest_id),
+            ("selection", self.selection_id),
         )
+        return ", ".join(f"{name} {value}" for name, value in places if value)
+
+    def __str__(self) -> str:
+        where = self.where()
         return f"[{self.check_id}] {self.message}" + (f" ({where})" if where else "")
 
 
