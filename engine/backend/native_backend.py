@@ -103,12 +103,6 @@ def secret_exponent_bytes(exp_bits: Any) -> int:
     return 8 * -(-exp_bits // 64)
 
 
-def _vote(vote: Any) -> Any:
-    if isinstance(vote, bool) or not isinstance(vote, (int, _MPZ)) or vote < 0 or vote >= 1 << 32:
-        raise BackendError("the vote must be a non-negative integer")
-    return vote
-
-
 def _threads(threads: Any) -> int:
     if not isinstance(threads, int) or not 1 <= threads <= 256:
         raise BackendError("threads must be an integer between 1 and 256")
@@ -247,14 +241,16 @@ class NativeBackend(Backend):
     def range_exponents(self, us: Sequence[int], cs: Sequence[int], vote: int, q: int) -> list[mpz]:
         """bc_range_exponents: the same C work for every vote and value (fixed-width limbs, masks).
 
-        The vote crosses into C as an unsigned int; the other values as bytes at q's length.
+        The vote crosses into C as an unsigned int (cffi refuses a negative or oversized one; no
+        Python comparison touches it here); the other values as bytes at q's length.
         """
         count, qb, u, c = self._range_operands(us, cs, q)
         out = ffi.new("uint8_t[]", count * len(qb))
-        _check(
-            lib.bc_range_exponents(u, c, len(qb), count, _vote(vote), qb, len(qb), out, len(qb)),
-            "range_exponents",
-        )
+        try:
+            status = lib.bc_range_exponents(u, c, len(qb), count, vote, qb, len(qb), out, len(qb))
+        except (OverflowError, TypeError) as exc:
+            raise BackendError(f"the vote must be a non-negative integer ({exc})") from None
+        _check(status, "range_exponents")
         return _unpack(out, count, len(qb))
 
     def range_responses(
@@ -269,10 +265,11 @@ class NativeBackend(Backend):
         ch, xi = pair[:width], pair[width:]
         out_c = ffi.new("uint8_t[]", count * width)
         out_v = ffi.new("uint8_t[]", count * width)
-        _check(
-            lib.bc_range_responses(u, c, width, count, _vote(vote), ch, xi, qb, width, out_c, out_v, width),
-            "range_responses",
-        )
+        try:
+            status = lib.bc_range_responses(u, c, width, count, vote, ch, xi, qb, width, out_c, out_v, width)
+        except (OverflowError, TypeError) as exc:
+            raise BackendError(f"the vote must be a non-negative integer ({exc})") from None
+        _check(status, "range_responses")
         return _unpack(out_c, count, width), _unpack(out_v, count, width)
 
     @staticmethod
