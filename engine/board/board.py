@@ -376,7 +376,14 @@ class BallotBoard:
         replay = self._replay(ballot, did, signature, contest_data_proofs)
         if replay is not None:
             return replay
-        self._check_new(ballot, did)
+        try:
+            self._check_new(ballot, did)
+        except BoardError:
+            # The same submission may have been logged by another thread since the replay check.
+            replay = self._replay(ballot, did, signature, contest_data_proofs)
+            if replay is not None:
+                return replay
+            raise
         self._run_checker(ballot)
         self._check_contest_data_proofs(ballot, contest_data_proofs)
         with self._lock:
