@@ -39,7 +39,7 @@ from engine.record.codec import encode_encrypted_ballot
 from engine.server.app import create_app
 from engine.server.service import BoardService, Election
 from engine.verify import Report, verify_record
-from tests.contest_data_nonces import proofs_for, remember
+from tests.support.contest_data_nonces import proofs_for, remember
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class OnlineElection:
         )
 
     def sign(self, i: int, ballot: EncryptedBallot) -> bytes:
-        """Voter i's signature on the ballot with its contest data proofs (tests.contest_data_nonces)."""
+        """Voter i's signature on the ballot with its contest data proofs (tests.support.contest_data_nonces)."""
         return sign_submission(self.credentials[i], self.h_e, ballot, proofs_for(ballot))
 
 
@@ -108,7 +108,7 @@ def make_online_election(root: Path, voters: int = 4, seed: int = 11) -> OnlineE
 
 
 def submission_body(ballot: EncryptedBallot, did: str, signature: bytes) -> bytes:
-    """The POST /ballots body, with the ballot's contest data proofs (tests.contest_data_nonces)."""
+    """The POST /ballots body, with the ballot's contest data proofs (tests.support.contest_data_nonces)."""
     return json.dumps(
         {
             "ballot": encode_encrypted_ballot(ballot),

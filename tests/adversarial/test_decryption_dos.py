@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from engine.cli.demo_cmd import run_ceremony
 from engine.cli.main import cli
 from engine.record import ElectionRecord
-from tests.test_cli import ballot_line, run
+from tests.cli.test_cli import ballot_line, run
 
 GUARDIANS = ("guardian-1", "guardian-2", "guardian-3")
 CHALLENGED = ("b3", "b4")

@@ -34,7 +34,7 @@ from tests.adversarial.test_decryption_dos import (
     template,  # noqa: F401 (fixture)
     verify_json,
 )
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 
 def every_guardian_refuses(root: Path, *reasons: str) -> None:

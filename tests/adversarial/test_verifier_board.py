@@ -31,7 +31,7 @@ from engine.ballot import encrypt_ballot
 from engine.cli.main import cli
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from tests.adversarial.online_board import OnlineElection, board_over_http, close_and_export, make_online_election, run
-from tests.contest_data_nonces import remember
+from tests.support.contest_data_nonces import remember
 
 CAST_VOTERS = (0, 1, 2)
 WRITE_IN_VOTER = 3  # challenges a ballot with a write-in in its first contest

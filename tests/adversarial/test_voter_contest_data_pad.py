@@ -40,7 +40,7 @@ from tests.adversarial.online_board import (
     refused,
     tally_counts,
 )
-from tests.contest_data_nonces import proofs_for
+from tests.support.contest_data_nonces import proofs_for
 
 A, B, C = 0, 1, 2
 
