@@ -26,7 +26,7 @@ from being valid for any other message this engine signs, and older signatures f
 v3 ones.
 
 Credential files are canonical JSON {"kind": "ballotchain-voter-credential-v1", "public_key",
-"private_key"} (raw keys in hex) written with mode 0600 (``engine.board.sth.save_key``).
+"private_key"} (raw keys in hex) written with mode 0600 (``engine.credentials.keys.save_key``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine.board.entries import EntryError, canonical_json, encode_contest_data_proofs
-from engine.board.sth import ed25519_verify, load_key, private_key_bytes, public_key_bytes, save_key
+from engine.credentials.keys import ed25519_verify, load_key, private_key_bytes, public_key_bytes, save_key
 from engine.election import EncryptedBallot
 from engine.errors import BallotchainError
 from engine.hash import UInt256

@@ -27,8 +27,8 @@ from typing import Any
 
 from engine.board.entries import canonical_json, shown
 from engine.board.merkle import inclusion_proof, leaf_hash, root_of
-from engine.board.sth import ed25519_verify
 from engine.credentials.did import CredentialError, Ed25519KeyHolder, is_did_key, public_key_from_did
+from engine.credentials.keys import ed25519_verify
 from engine.hash import UInt256
 from engine.record.jsonio import MAX_JSON_DEPTH, json_depth_exceeds
 
