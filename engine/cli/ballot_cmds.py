@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from engine.ballot import BallotChainer, encrypt_ballot
+from engine.ballot import BallotChainer, chain_closing_hash, encrypt_ballot, validate_plaintext_ballot
 from engine.cli.common import CommandFailed, console, one_line_errors
 from engine.cli.progress import progress_bar
 from engine.election import BallotState, EncryptedBallot, EncryptedTally, PlaintextBallot
@@ -36,12 +37,11 @@ def encrypt_ballots(
     unknown = challenged - {b.ballot_id for b in ballots}
     if unknown:
         raise CommandFailed(f"--challenge names ballots that are not in the input: {', '.join(sorted(unknown))}")
-    if record.has(f"encrypted_ballots/{device}/ballot_chain.json"):
-        raise CommandFailed(f"device {device!r} has already closed its ballot chain; use a new device name")
+    for plaintext in ballots:
+        validate_plaintext_ballot(manifest, plaintext)
     writer = ElectionRecordWriter(record_dir)
-    chain = (
-        BallotChainer.start(init.extended_base_hash, device, config.baux0) if config.chain_confirmation_codes else None
-    )
+    chain_writer = ElectionRecordWriter(record_dir, overwrite=True)
+    chain = device_chain(record, device) if config.chain_confirmation_codes else None
     out = []
     for plaintext in ballots:
         state = BallotState.SPOILED if plaintext.ballot_id in challenged else BallotState.CAST
@@ -50,12 +50,51 @@ def encrypt_ballots(
         writer.write_encrypted_ballot(result.ballot)
         if chain is not None:
             chain = chain.append(result.ballot)
+            chain_writer.write_ballot_chain(chain.close())
         out.append(result.ballot)
         if on_ballot is not None:
             on_ballot(result.ballot)
-    if chain is not None:
-        writer.write_ballot_chain(chain.close())
     return out
+
+
+def device_chain(record: ElectionRecord, device: str) -> BallotChainer:
+    """The device's chain of confirmation codes, new or continued from its ballot_chain.json (spec 3.4.3).
+
+    A later batch continues the chain: its first ballot's B_aux is the previous batch's last code
+    followed by B_aux,0 (eq. 60), and the chain file is rewritten with the new last code and the
+    closing hash of eq. 61 over it. The chain file is checked before it is continued: it must start
+    from this election's H_0, name exactly the device's ballot files, end with the last ballot's code
+    and carry the closing hash over it; otherwise nothing is written.
+    """
+    config, h_e = record.config, record.initialized.extended_base_hash
+    fresh = BallotChainer.start(h_e, device, config.baux0)
+    stored = record.ballot_chain(device)
+    on_disk = set(ballot_ids_of_device(record, device))
+    where = f"{record.root}/encrypted_ballots/{device}/ballot_chain.json"
+    if stored is None:
+        if on_disk:
+            raise CommandFailed(
+                f"device {device!r} has ballots but no ballot_chain.json in {record.root}/encrypted_ballots/{device}/; "
+                "its chain cannot be continued: use a new device name"
+            )
+        return fresh
+    if not stored.chaining or stored.baux0 != fresh.initial_hash.data or not stored.ballot_ids:
+        raise CommandFailed(f"{where}: not a chain of this election's B_aux,0 that can be continued")
+    unchained = sorted(on_disk - set(stored.ballot_ids))
+    missing = sorted(set(stored.ballot_ids) - on_disk)
+    if unchained or missing:
+        named = ", ".join(unchained) if unchained else ", ".join(missing)
+        what = "ballots of the device that the chain does not list" if unchained else "ballots the chain lists, missing"
+        raise CommandFailed(f"{where}: {what}: {named}; the chain cannot be continued, use a new device name")
+    last = record.encrypted_ballot(stored.ballot_ids[-1], device)
+    if last.confirmation_code != stored.last_confirmation_code or stored.closing_hash != chain_closing_hash(
+        h_e, last.confirmation_code, config.baux0
+    ):
+        raise CommandFailed(
+            f"{where}: its last confirmation code or closing hash does not match ballot {last.ballot_id!r}; "
+            "the chain cannot be continued"
+        )
+    return replace(fresh, ballot_ids=stored.ballot_ids, last_confirmation_code=stored.last_confirmation_code)
 
 
 def refuse_after_tally(record: ElectionRecord) -> None:
@@ -68,14 +107,20 @@ def refuse_after_tally(record: ElectionRecord) -> None:
             )
 
 
+def ballot_ids_of_device(record: ElectionRecord, device: str) -> list[str]:
+    """The ids of the device's ballots, from its eballot-<id>.json names."""
+    if device not in record.devices():
+        return []
+    names = (id_from_name(path.name, EBALLOT_PREFIX) for path in record.encrypted_ballot_paths(device))
+    return [ballot_id for ballot_id in names if ballot_id is not None]
+
+
 def ballot_ids_in_record(record: ElectionRecord) -> dict[str, str]:
     """Every ballot id of the record (from the eballot-<id>.json names) and the device folder that holds it."""
     owners: dict[str, str] = {}
     for device in record.devices():
-        for path in record.encrypted_ballot_paths(device):
-            ballot_id = id_from_name(path.name, EBALLOT_PREFIX)
-            if ballot_id is not None:
-                owners.setdefault(ballot_id, device)
+        for ballot_id in ballot_ids_of_device(record, device):
+            owners.setdefault(ballot_id, device)
     return owners
 
 
