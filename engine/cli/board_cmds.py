@@ -33,15 +33,7 @@ from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard
 from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors
-from engine.credentials.did import VoterCredential
-from engine.credentials.roster import RegistrarKey, SignedRoster, decode_roster, encode_roster, make_roster
-from engine.election import BallotState, PlaintextBallot
-from engine.record import ElectionRecord, ElectionRecordWriter, atomic_write
-from engine.record.codec import decode_plaintext_ballot
-from engine.record.jsonio import loads
-from engine.record.layout import INITIALIZED
-from engine.record.reader import read_bytes
-from engine.server.client import (
+from engine.client import (
     BoardCheckFailed,
     BoardClient,
     BoardClientError,
@@ -57,6 +49,14 @@ from engine.server.client import (
     save_json,
     submit_signed,
 )
+from engine.credentials.did import VoterCredential
+from engine.credentials.roster import RegistrarKey, SignedRoster, decode_roster, encode_roster, make_roster
+from engine.election import BallotState, PlaintextBallot
+from engine.record import ElectionRecord, ElectionRecordWriter, atomic_write
+from engine.record.codec import decode_plaintext_ballot
+from engine.record.jsonio import loads
+from engine.record.layout import INITIALIZED
+from engine.record.reader import read_bytes
 from engine.server.run import board_lock, serve
 from engine.server.service import (
     ELECTION_FILES,

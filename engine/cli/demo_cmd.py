@@ -33,13 +33,13 @@ from engine.cli.common import CommandFailed, console, fresh_directory, one_line_
 from engine.cli.progress import progress_bar
 from engine.cli.results_cmd import render_results
 from engine.cli.verify_cmd import render_report, run_verifier
+from engine.client import BoardClient, CastResult, cast_ballot, check_receipt, fetch_election, monitor
 from engine.credentials.did import VoterCredential
 from engine.election import PlaintextBallot, PlaintextContest, PlaintextSelection
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
 from engine.record.exchange import encode_plaintext_ballot_line
 from engine.record.writer import atomic_write
-from engine.server.client import BoardClient, CastResult, cast_ballot, check_receipt, fetch_election, monitor
 from engine.verify import Status
 
 DEMO_MANIFEST = "demo_manifest.json"

@@ -12,6 +12,7 @@ import click
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys, encode_election_keys
 from engine.cli.board_cmds import load_or_make_board_key, read_roster
 from engine.cli.common import CommandFailed, console, fresh_directory, group_option, one_line_errors
+from engine.client import parse_public_key
 from engine.credentials.roster import roster_problems
 from engine.election import ElectionConfig, make_election_config
 from engine.errors import BallotchainError
@@ -22,7 +23,6 @@ from engine.record.exchange import ELECTION_ID_KEY, new_election_id
 from engine.record.jsonio import loads
 from engine.record.layout import CONFIG, INITIALIZED
 from engine.record.reader import read_bytes
-from engine.server.client import parse_public_key
 
 
 def init_election(

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from engine.record.codec import encode_encrypted_ballot, encode_plaintext_ballot
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,13 +29,12 @@ from engine.board.sth import BoardKey
 from engine.cli.demo_cmd import random_ballots, run_ceremony
 from engine.cli.election_cmds import fix_election_keys
 from engine.cli.main import cli
+from engine.client import BoardClient
 from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, SignedRoster, make_roster
 from engine.record import ElectionRecord
-from engine.record.codec import encode_encrypted_ballot, encode_plaintext_ballot
 from engine.record.jsonio import MAX_JSON_DEPTH
 from engine.server.app import MAX_PAGE_BYTES, Limits, create_app
-from engine.server.client import BoardClient
 from engine.server.run import serving_in_thread
 from engine.server.service import BoardService, Election
 

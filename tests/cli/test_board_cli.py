@@ -18,16 +18,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from engine.record.codec import encode_plaintext_ballot
 
 from engine.board.election_keys import ELECTION_KEYS_FILE
 from engine.cli.board_cmds import credential_path, read_plaintext_ballot
 from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url
 from engine.cli.main import cli
+from engine.client import BoardClient, fetch_election, prepare_submission, save_json, submit_signed
 from engine.credentials.did import VoterCredential
 from engine.credentials.roster import decode_roster, verify_roster
 from engine.record import ElectionRecord
-from engine.record.codec import encode_plaintext_ballot
-from engine.server.client import BoardClient, fetch_election, prepare_submission, save_json, submit_signed
 from engine.verify import Status, verify_record
 from engine.verify.catalog import BOARD_CHECKS
 

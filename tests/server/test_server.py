@@ -26,6 +26,8 @@ with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 behind
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from engine.record.codec import encode_encrypted_ballot
+
 from engine.ballot import encrypt_ballot
 from engine.board.board import Receipt, verify_receipt
 from engine.board.entries import (
@@ -41,15 +43,14 @@ from engine.board.sth import BoardKey, SignedTreeHead, verify_sth
 from engine.board.storage import SQLiteLogStorage
 from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url
 from engine.cli.election_cmds import fix_election_keys
+from engine.client import BoardClient, CastResult, check_receipt, monitor
 from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, SignedRoster, encode_roster, make_roster
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import ElectionRecord
-from engine.record.codec import encode_encrypted_ballot
 from engine.server.app import Limits, create_app, decode_signature
-from engine.server.client import BoardClient, CastResult, check_receipt, monitor
 from engine.server.errors import ApiError
 from engine.server.service import BoardService, Election, ServiceError
 from tests.support.contest_data_nonces import proofs_for, remember
