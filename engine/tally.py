@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
@@ -36,6 +36,8 @@ from engine.errors import BallotchainError
 from engine.group import PRODUCTION_GROUP, ElementModP, Group, group_by_name
 from engine.hash import UInt256
 from engine.manifest import Manifest
+
+__all__ = ["PartialTally", "TallyAccumulator", "TallyError", "tally_ballots", "tally_ballots_parallel"]
 
 # Ciphertexts buffered per option before one batched product (group.product / prod_mod).
 _BATCH = 256
@@ -314,12 +316,3 @@ def _tally_job(manifest: Manifest, h_e: UInt256, group_name: str | None, job: _J
     ballots: Iterable[EncryptedBallot] = job[1](job[0]) if isinstance(job, tuple) else job
     acc.add_all(ballots)
     return acc.partial()
-
-
-__all__: Sequence[str] = (
-    "PartialTally",
-    "TallyAccumulator",
-    "TallyError",
-    "tally_ballots",
-    "tally_ballots_parallel",
-)
