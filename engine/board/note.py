@@ -1,0 +1,347 @@
+"""Signed notes, c2sp.org/signed-note (v1.0.0), with the two Ed25519 signature types the board uses.
+
+A signed note is UTF-8 text ending in a newline, then a blank line, then one or more signature lines
+``— <key name> <base64(key ID || signature)>`` (U+2014 em dash, a space), each ending in a newline.
+The text is separated from the signatures by the note's *last* blank line; the signed text includes
+its final newline. A note holds no ASCII control character other than the newline; key names are
+non-empty, without Unicode spaces or ``+``. Base64 is RFC 4648 section 4, read strictly (canonical
+padding, no stray characters).
+
+Key ID = SHA-256(key name || 0x0A || signature type || public key)[:4], for the two types used here:
+
+- 0x01, Ed25519 note signatures (signed-note, "Ed25519 signatures"): Ed25519 over the note text;
+- 0x04, timestamped Ed25519 cosignatures (c2sp.org/tlog-cosignature, cosignature/v1): the signature is
+  u64 timestamp (big-endian, POSIX seconds, at most 2^63 - 1) || Ed25519 over the message
+  ``"cosignature/v1\\n" "time <T>\\n"`` followed by the note text.
+
+A verifier key ("vkey") is ``<name>+<key ID, 8 lowercase hex digits>+<base64(type || public key)>``.
+
+``open_note`` follows the spec's trust rules: a signature whose (name, key ID) matches no known key is
+ignored; one that matches a known key must verify, or the whole note is refused; a note with no
+verified signature from a known key is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from engine.board.sth import ed25519_verify, public_key_bytes
+from engine.errors import BallotchainError
+
+SIGNATURE_PREFIX = "\u2014 "
+ED25519_NOTE = 0x01
+ED25519_COSIGNATURE_V1 = 0x04
+SIGNATURE_TYPES = frozenset({ED25519_NOTE, ED25519_COSIGNATURE_V1})
+KEY_ID_SIZE = 4
+PUBLIC_KEY_SIZE = 32
+ED25519_SIGNATURE_SIZE = 64
+TIMESTAMP_SIZE = 8
+MAX_TIMESTAMP = 2**63 - 1
+MAX_SIGNATURES = 100
+MAX_NOTE_BYTES = 1 << 20
+COSIGNATURE_HEADER = b"cosignature/v1\n"
+_KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
+
+
+class NoteError(BallotchainError, ValueError):
+    """A malformed signed note, signature line or verifier key, or a note that does not verify."""
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def b64encode(data: bytes) -> str:
+    """Standard base64 with padding, RFC 4648 section 4."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def strict_b64decode(text: str, what: str, error: type[ValueError] = NoteError) -> bytes:
+    """Canonical standard base64 only: no stray characters, correct padding, zero padding bits."""
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        raise error(f"{what} is not base64") from None
+    if b64encode(data) != text:
+        raise error(f"{what} is not canonical base64")
+    return data
+
+
+def check_text(text: str, what: str) -> None:
+    """The signed-note rule on characters: no ASCII control character other than the newline."""
+    for ch in text:
+        if ch < " " and ch != "\n":
+            raise NoteError(f"{what} holds the control character {ord(ch):#04x}")
+
+
+def check_key_name(name: object) -> str:
+    """A key name: a non-empty string without Unicode spaces, ``+`` or control characters."""
+    if not isinstance(name, str) or not name:
+        raise NoteError("a key name is a non-empty string")
+    if any(ch.isspace() or ch == "+" or ch < " " for ch in name):
+        raise NoteError(f"the key name {name!r} holds a space, a plus or a control character")
+    return name
+
+
+def key_id(name: str, signature_type: int, public_key: bytes) -> bytes:
+    """SHA-256(key name || 0x0A || signature type || public key)[:4], signed-note "Signatures"."""
+    check_key_name(name)
+    return hashlib.sha256(name.encode() + b"\n" + bytes([signature_type]) + public_key).digest()[:KEY_ID_SIZE]
+
+
+def cosignature_message(timestamp: int, text: bytes) -> bytes:
+    """The cosignature/v1 signed message, tlog-cosignature "Ed25519 signed message"."""
+    return COSIGNATURE_HEADER + b"time %d\n" % timestamp + text
+
+
+# ---------------------------------------------------------------- signatures and notes
+
+
+@dataclass(frozen=True)
+class NoteSignature:
+    """One signature line: the key name, the 4-byte key ID and the signature bytes after it."""
+
+    name: str
+    key_id: bytes
+    signature: bytes
+
+    def __post_init__(self) -> None:
+        check_key_name(self.name)
+        if not isinstance(self.key_id, bytes) or len(self.key_id) != KEY_ID_SIZE:
+            raise NoteError(f"a key ID is {KEY_ID_SIZE} bytes")
+        if not isinstance(self.signature, bytes) or not self.signature:
+            raise NoteError("a signature is non-empty bytes")
+
+    def line(self) -> str:
+        """``— <name> <base64(key ID || signature)>`` and its newline."""
+        return f"{SIGNATURE_PREFIX}{self.name} {b64encode(self.key_id + self.signature)}\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> NoteSignature:
+        """A signature line without its newline, every part checked (NoteError otherwise)."""
+        if not line.startswith(SIGNATURE_PREFIX):
+            raise NoteError("a signature line starts with an em dash (U+2014) and a space")
+        parts = line[len(SIGNATURE_PREFIX) :].split(" ")
+        if len(parts) != 2:
+            raise NoteError("a signature line is '\u2014 <key name> <base64 signature>'")
+        name, encoded = parts
+        check_key_name(name)
+        blob = strict_b64decode(encoded, f"the signature of {name!r}")
+        if len(blob) <= KEY_ID_SIZE:
+            raise NoteError(f"the signature of {name!r} is too short")
+        return cls(name, blob[:KEY_ID_SIZE], blob[KEY_ID_SIZE:])
+
+
+def parse_signature_lines(text: str) -> tuple[NoteSignature, ...]:
+    """Signature lines, each ending in a newline (a witness's answer); at least one."""
+    check_text(text, "the signature lines")
+    if not text.endswith("\n"):
+        raise NoteError("every signature line ends with a newline")
+    lines = text[:-1].split("\n")
+    if len(lines) > MAX_SIGNATURES:
+        raise NoteError(f"more than {MAX_SIGNATURES} signatures")
+    return tuple(NoteSignature.from_line(line) for line in lines)
+
+
+@dataclass(frozen=True)
+class SignedNote:
+    """A note's text (with its final newline) and its signatures, in order."""
+
+    text: str
+    signatures: tuple[NoteSignature, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str) or not self.text.endswith("\n"):
+            raise NoteError("a note's text ends with a newline")
+        check_text(self.text, "the note's text")
+        if not isinstance(self.signatures, tuple) or not self.signatures:
+            raise NoteError("a signed note has at least one signature")
+        if len(self.signatures) > MAX_SIGNATURES:
+            raise NoteError(f"more than {MAX_SIGNATURES} signatures")
+        if not all(isinstance(s, NoteSignature) for s in self.signatures):
+            raise NoteError("a note's signatures are NoteSignature")
+
+    def to_bytes(self) -> bytes:
+        return (self.text + "\n" + "".join(s.line() for s in self.signatures)).encode()
+
+    def with_signatures(self, signatures: Iterable[NoteSignature]) -> SignedNote:
+        """The same note with more signatures after its own (one already present is not repeated)."""
+        added = tuple(s for s in signatures if s not in self.signatures)
+        return SignedNote(self.text, self.signatures + added)
+
+    @classmethod
+    def parse(cls, data: bytes) -> SignedNote:
+        """A signed note from its bytes, strictly (NoteError with the first problem found)."""
+        if not isinstance(data, bytes):
+            raise NoteError("a signed note is bytes")
+        if len(data) > MAX_NOTE_BYTES:
+            raise NoteError(f"a signed note is at most {MAX_NOTE_BYTES} bytes")
+        try:
+            note = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NoteError("a signed note is UTF-8") from None
+        check_text(note, "the note")
+        if not note.endswith("\n"):
+            raise NoteError("a signed note ends with a newline")
+        split = note.rfind("\n\n")
+        if split < 0:
+            raise NoteError("a signed note has a blank line before its signatures")
+        text, block = note[: split + 1], note[split + 2 :]
+        if not block:
+            raise NoteError("a signed note has at least one signature line")
+        return cls(text, parse_signature_lines(block))
+
+
+# ---------------------------------------------------------------- keys
+
+
+@dataclass(frozen=True)
+class VerifierKey:
+    """A known key: its name, signature type (0x01 note, 0x04 cosignature/v1) and Ed25519 public key."""
+
+    name: str
+    signature_type: int
+    public_key: bytes
+
+    def __post_init__(self) -> None:
+        check_key_name(self.name)
+        if self.signature_type not in SIGNATURE_TYPES:
+            raise NoteError(f"unsupported signature type {self.signature_type!r} (0x01 or 0x04)")
+        if not isinstance(self.public_key, bytes) or len(self.public_key) != PUBLIC_KEY_SIZE:
+            raise NoteError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes")
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, self.signature_type, self.public_key)
+
+    def vkey(self) -> str:
+        """``<name>+<hex key ID>+<base64(type || public key)>``."""
+        material = b64encode(bytes([self.signature_type]) + self.public_key)
+        return f"{self.name}+{self.key_id.hex()}+{material}"
+
+    @classmethod
+    def parse(cls, vkey: str) -> VerifierKey:
+        """A verifier key from its string; the key ID must be the one its name, type and key give."""
+        if not isinstance(vkey, str):
+            raise NoteError("a verifier key is a string")
+        parts = vkey.split("+", 2)
+        if len(parts) != 3:
+            raise NoteError("a verifier key is '<name>+<key ID>+<base64 key>'")
+        name, hash_hex, material = parts
+        check_key_name(name)
+        if not _KEY_ID_HEX.fullmatch(hash_hex):
+            raise NoteError("a verifier key's key ID is 8 lowercase hex digits")
+        raw = strict_b64decode(material, "the verifier key's key material")
+        if len(raw) != 1 + PUBLIC_KEY_SIZE:
+            raise NoteError(f"a verifier key holds a type byte and a {PUBLIC_KEY_SIZE}-byte Ed25519 key")
+        key = cls(name, raw[0], raw[1:])
+        if key.key_id.hex() != hash_hex:
+            raise NoteError(f"the verifier key of {name!r} has key ID {hash_hex}, not {key.key_id.hex()}")
+        return key
+
+    def matches(self, signature: NoteSignature) -> bool:
+        return signature.name == self.name and signature.key_id == self.key_id
+
+    def verifies(self, text: bytes, signature: bytes) -> bool:
+        """Does ``signature`` (the bytes after the key ID) sign ``text`` under this key and type?"""
+        if self.signature_type == ED25519_NOTE:
+            return ed25519_verify(self.public_key, text, signature)
+        if len(signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
+            return False
+        timestamp = int.from_bytes(signature[:TIMESTAMP_SIZE], "big")
+        if timestamp > MAX_TIMESTAMP:
+            return False
+        return ed25519_verify(self.public_key, cosignature_message(timestamp, text), signature[TIMESTAMP_SIZE:])
+
+
+def cosignature_timestamp(signature: NoteSignature) -> int:
+    """The POSIX timestamp of a cosignature/v1 signature (NoteError if it is not one's shape)."""
+    if len(signature.signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
+        raise NoteError(f"the signature of {signature.name!r} is not a cosignature/v1")
+    timestamp = int.from_bytes(signature.signature[:TIMESTAMP_SIZE], "big")
+    if timestamp > MAX_TIMESTAMP:
+        raise NoteError(f"the cosignature of {signature.name!r} has a timestamp beyond 2^63 - 1")
+    return timestamp
+
+
+def open_note(note: SignedNote, known: Iterable[VerifierKey]) -> tuple[VerifierKey, ...]:
+    """The known keys whose signatures on ``note`` verify, in signature order (signed-note "Signatures").
+
+    Signatures of unknown keys are ignored; a known key's signature that fails refuses the note
+    (NoteError), as does a note that no known key signed.
+    """
+    keys = tuple(known)
+    text = note.text.encode()
+    verified: list[VerifierKey] = []
+    for signature in note.signatures:
+        for key in keys:
+            if key.matches(signature):
+                if not key.verifies(text, signature.signature):
+                    raise NoteError(f"the signature of {key.name!r} does not verify")
+                if key not in verified:
+                    verified.append(key)
+    if not verified:
+        raise NoteError("no signature from a known key")
+    return tuple(verified)
+
+
+# ---------------------------------------------------------------- signers
+
+
+class NoteSigner:
+    """An Ed25519 key that signs notes under a key name, signature type 0x01."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        if not isinstance(private_key, Ed25519PrivateKey):
+            raise NoteError("a note signer's key is an Ed25519 private key")
+        self.verifier_key = VerifierKey(name, ED25519_NOTE, public_key_bytes(private_key))
+        self._key = private_key
+
+    @property
+    def name(self) -> str:
+        return self.verifier_key.name
+
+    def sign(self, text: str) -> NoteSignature:
+        """The signature of a note's text (which must end with a newline)."""
+        check_note_text(text)
+        return NoteSignature(self.name, self.verifier_key.key_id, self._key.sign(text.encode()))
+
+    def __repr__(self) -> str:
+        return f"NoteSigner({self.verifier_key.vkey()})"
+
+
+class CosignatureSigner:
+    """An Ed25519 cosigner (a witness): timestamped cosignature/v1 signatures, signature type 0x04."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        if not isinstance(private_key, Ed25519PrivateKey):
+            raise NoteError("a cosigner's key is an Ed25519 private key")
+        self.verifier_key = VerifierKey(name, ED25519_COSIGNATURE_V1, public_key_bytes(private_key))
+        self._key = private_key
+
+    @property
+    def name(self) -> str:
+        return self.verifier_key.name
+
+    def cosign(self, text: str, timestamp: int) -> NoteSignature:
+        """timestamp (8 bytes, big-endian) || Ed25519(cosignature/v1 message), tlog-cosignature "Format"."""
+        check_note_text(text)
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= MAX_TIMESTAMP:
+            raise NoteError(f"a cosignature's timestamp is an integer from 0 to 2^63 - 1, not {timestamp!r}")
+        signature = self._key.sign(cosignature_message(timestamp, text.encode()))
+        return NoteSignature(self.name, self.verifier_key.key_id, timestamp.to_bytes(TIMESTAMP_SIZE, "big") + signature)
+
+    def __repr__(self) -> str:
+        return f"CosignatureSigner({self.verifier_key.vkey()})"
+
+
+def check_note_text(text: object) -> None:
+    if not isinstance(text, str) or not text.endswith("\n"):
+        raise NoteError("a note's text is a string ending with a newline")
+    check_text(text, "the note's text")
