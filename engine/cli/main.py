@@ -15,6 +15,7 @@ from engine.cli.guardian_cmds import ceremony, guardian
 from engine.cli.lookup_cmd import lookup_command
 from engine.cli.results_cmd import results_command
 from engine.cli.verify_cmd import verify_command
+from engine.cli.witness_cmds import witness_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +40,7 @@ for command in (
     bench_command,
     *BOARD_COMMANDS,
     *FORMAT_COMMANDS,
+    witness_group,
 ):
     cli.add_command(command)
 
