@@ -18,7 +18,7 @@ from engine.backend import get_backend
 from engine.ballot import encrypt_ballot
 from engine.ceremony import decrypting_trustee, finalize_ceremony, generate_guardian, key_share, public_record
 from engine.cli.common import console, group_option
-from engine.cli.demo_cmd import demo_manifest_bytes, random_ballots
+from engine.cli.sample_election import demo_manifest_bytes, random_ballots
 from engine.decrypt import decrypt_tally
 from engine.election import (
     DecryptingTrustee,

@@ -32,7 +32,7 @@ import click
 from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard
 from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
 from engine.board.sth import BoardKey, SignedTreeHead
-from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors
+from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors, plural
 from engine.client import (
     BoardCheckFailed,
     BoardClient,
@@ -73,6 +73,7 @@ T = TypeVar("T")
 
 EXPORT_PAGE = 1000
 CREDENTIAL_PREFIX = "voter-"
+REGISTRAR_KEY_FILE = "registrar.key"
 
 
 def _no_checks(_ballot: object) -> list[str]:
@@ -138,17 +139,25 @@ def registrar_group() -> None:
 @click.option(
     "--roster", "roster_file", type=click.Path(path_type=Path), required=True, help="The roster file to write."
 )
-@click.option("--registrar-key", type=click.Path(path_type=Path), help="Registrar key file (created if missing).")
+@click.option(
+    "--registrar-key",
+    type=click.Path(path_type=Path),
+    help=f"Registrar's private key file, created (0600) if missing [default: {REGISTRAR_KEY_FILE} beside the roster].",
+)
 @one_line_errors
 def registrar_roster_command(
     record_dir: Path, voters: int, out_credentials: Path, roster_file: Path, registrar_key: Path | None
 ) -> None:
     """Create voter credentials (one 0600 file each) and the signed roster of their DIDs."""
-    roster = make_voter_roster(record_dir, voters, out_credentials, roster_file, registrar_key)
+    key_file = registrar_key if registrar_key is not None else roster_file.parent / REGISTRAR_KEY_FILE
+    new_key = not key_file.exists()
+    roster = make_voter_roster(record_dir, voters, out_credentials, roster_file, key_file)
     console.print(
         f"{len(roster)} voter credentials in {out_credentials}; roster (bound to {roster.binding}) in {roster_file}"
     )
     console.print(f"roster root {roster.root.hex()}, registrar key {roster.registrar_public_key.hex()}")
+    kept = "a new key, 0600" if new_key else "the key that was there"
+    console.print(f"registrar's private key in {key_file} ({kept}): keep it private, it signs rosters")
 
 
 # ---------------------------------------------------------------- the board
@@ -172,6 +181,17 @@ def close_board(db: Path, board_key_file: Path) -> tuple[VotingClosed, SignedTre
             return closed, board.log.signed_tree_head()
         finally:
             storage.close()
+
+
+def board_is_closed(db: Path) -> bool:
+    """Whether voting on the board kept in ``db`` was closed (`board close`); False for a new database."""
+    if not db.is_file():
+        return False
+    storage = open_storage(db, create=False)
+    try:
+        return stored_election(storage) is not None and open_board(storage, None, _no_checks).is_closed
+    finally:
+        storage.close()
 
 
 @dataclass(frozen=True)
@@ -352,9 +372,17 @@ def board_serve_command(
         )
     key = BoardKey.load(board_key)
     check_online_election(election, roster, key.public_key)
+    closed = board_is_closed(db)
 
     def ready(url: str) -> None:
-        click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
+        if closed:
+            click.echo(
+                f"ballotchain board: serving {url} READ-ONLY: voting on this board is closed (`board close`), "
+                "ballots are refused; the log, its signed heads and proofs are served "
+                f"(board key {key.public_key.hex()})"
+            )
+        else:
+            click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
         sys.stdout.flush()
 
     serve(
@@ -416,11 +444,16 @@ def board_monitor_command(board_url: str, state_file: Path | None, board_key_pin
     with BoardClient(board_url) as client:
         new = _client_step(lambda: monitor(client, state, board_public_key=pinned))
     if state is None:
-        console.print(f"first head seen: {new.sth.tree_size} entries, root {new.sth.root.hex()}")
+        console.print(f"first head seen: {plural(new.sth.tree_size, 'entry', 'entries')}, root {new.sth.root.hex()}")
+    elif new.sth.tree_size == state.sth.tree_size:
+        console.print(
+            f"the log is unchanged since the last head seen: {plural(new.sth.tree_size, 'entry', 'entries')}, "
+            f"root {new.sth.root.hex()}"
+        )
     else:
         console.print(
-            f"the log grew from {state.sth.tree_size} to {new.sth.tree_size} entries and is consistent "
-            f"(root {new.sth.root.hex()})"
+            f"the log grew from {state.sth.tree_size} to {plural(new.sth.tree_size, 'entry', 'entries')} and is "
+            f"consistent (root {new.sth.root.hex()})"
         )
     if state_file is not None:
         save_json(state_file, new.to_json(), overwrite=True)

@@ -119,6 +119,11 @@ def resolve_passphrase(env_var: str, ask: bool, *, confirm: bool = False) -> str
     return from_environment or None
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """A count with its noun in the right number: "1 guardian", "2 guardians"."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
 def warn(message: str) -> None:
     """One warning line on stderr: the step goes on."""
     click.echo(f"ballotchain: warning: {message}", err=True)
@@ -130,7 +135,3 @@ def fresh_directory(path: Path, what: str) -> Path:
         raise CommandFailed(f"{path}: {what} already exists and is not empty; choose a new folder")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()

@@ -38,6 +38,7 @@ from engine.cli.common import (
     console,
     one_line_errors,
     passphrase_option,
+    plural,
     resolve_passphrase,
 )
 from engine.decrypt import (
@@ -391,7 +392,8 @@ def _too_few_partials(
         f"ballotchain guardian decrypt --record {session.record_dir} --secret SECRET --out {partials} --nonces NONCES"
     )
     summary = (
-        f"no challenges written: {len(have)} usable partial decryptions ({', '.join(have) or 'none'}), fewer than "
+        f"no challenges written: {plural(len(have), 'usable partial decryption')} ({', '.join(have) or 'none'}), "
+        "fewer than "
         f"the quorum k = {session.quorum}. Another guardian ({', '.join(others) or 'none left'}) must run "
         f"`{step1}`; then run this command again."
     )
@@ -467,6 +469,9 @@ def guardian_answer(
     session = Session(record_dir)
     state = read_guardian_state_for(secret, session.init.config, passphrase)
     me = state.secrets
+    response_file = out / f"{RESPONSE_PREFIX}{me.guardian_id}.json"
+    if not nonces_file.exists():
+        raise CommandFailed(_no_nonces(nonces_file, response_file))
     nonces = session.read(nonces_file, NONCES_KIND, passphrase)
     if nonces.guardian_id != me.guardian_id:
         raise CommandFailed(f"{nonces_file}: the nonces of guardian {nonces.guardian_id!r}, not {me.guardian_id!r}")
@@ -478,7 +483,21 @@ def guardian_answer(
     nonces_file.unlink()
     out.mkdir(parents=True, exist_ok=True)
     message = session.message(RESPONSES_KIND, me.guardian_id, me.x_coordinate, responses.responses)
-    write_decryption_message(out / f"{RESPONSE_PREFIX}{me.guardian_id}.json", message)
+    write_decryption_message(response_file, message)
+
+
+def _no_nonces(nonces_file: Path, response_file: Path) -> str:
+    """Why step 3 cannot run without its nonce file: nonces answer one challenge and are destroyed then."""
+    if response_file.exists():
+        return (
+            f"{nonces_file} is gone: this guardian's nonces were used (and destroyed) when it answered, and its "
+            f"responses are in {response_file}; nonces answer one challenge only, nothing to do"
+        )
+    return (
+        f"{nonces_file}: missing file; it is written by `ballotchain guardian decrypt` (step 1) and destroyed when "
+        "the guardian answers its challenges, so if this guardian answered into another --out folder, its "
+        "responses are there"
+    )
 
 
 @dataclass(frozen=True)

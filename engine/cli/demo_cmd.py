@@ -23,7 +23,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from importlib import resources
 from pathlib import Path
 
 import click
@@ -32,44 +31,16 @@ from engine.cli import ballot_cmds, board_cmds, decrypt_cmds, election_cmds, gua
 from engine.cli.common import CommandFailed, console, fresh_directory, one_line_errors
 from engine.cli.progress import progress_bar
 from engine.cli.results_cmd import render_results
+from engine.cli.sample_election import demo_manifest_bytes, random_ballots
 from engine.cli.verify_cmd import render_report, run_verifier
 from engine.client import BoardClient, CastResult, cast_ballot, check_receipt, fetch_election, monitor
 from engine.credentials.did import VoterCredential
-from engine.election import PlaintextBallot, PlaintextContest, PlaintextSelection
+from engine.election import PlaintextBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
 from engine.record.exchange import encode_plaintext_ballot_line
 from engine.record.writer import atomic_write
 from engine.verify import Status
-
-DEMO_MANIFEST = "demo_manifest.json"
-
-
-def demo_manifest_bytes() -> bytes:
-    return resources.files("engine.cli").joinpath(f"data/{DEMO_MANIFEST}").read_bytes()
-
-
-def random_ballots(manifest: Manifest, voters: int, rng: random.Random) -> list[PlaintextBallot]:
-    """Voters' choices: per contest, a random number of marks up to L (sometimes none)."""
-    style = manifest.ballot_styles[0].object_id
-    popularity = {
-        c.object_id: [rng.random() + 0.2 for _ in c.ballot_selections] for c in manifest.contests_for_style(style)
-    }
-    ballots = []
-    for n in range(1, voters + 1):
-        contests = []
-        for c in manifest.contests_for_style(style):
-            marks = c.votes_allowed if rng.random() > 0.05 else rng.randint(0, c.votes_allowed - 1)
-            chosen: set[int] = set()
-            while len(chosen) < marks:
-                chosen.add(rng.choices(range(len(c.ballot_selections)), popularity[c.object_id])[0])
-            selections = tuple(
-                PlaintextSelection(s.object_id, s.sequence_order, int(i in chosen))
-                for i, s in enumerate(c.ballot_selections)
-            )
-            contests.append(PlaintextContest(c.object_id, c.sequence_order, selections))
-        ballots.append(PlaintextBallot(f"voter-{n:05d}", style, tuple(contests), sn=n))
-    return ballots
 
 
 def expected_counts(ballots: list[PlaintextBallot], cast_ids: set[str]) -> Counter[tuple[str, str]]:
@@ -199,7 +170,7 @@ def run_ceremony(
     publics, shares, complaints = exchange / "publics", exchange / "shares", exchange / "complaints"
     publics.mkdir(parents=True)
     for x, g in enumerate(ids, start=1):
-        guardian_cmds.keygen(record, g, x, secret[g], publics / f"guardian-{g}.json", None)
+        guardian_cmds.keygen(record, g, x, secret[g], guardian_cmds.public_record_file(publics, g), None)
     step("each guardian made its polynomial and published commitments with Schnorr proofs")
     for g in ids:
         guardian_cmds.send_shares(record, secret[g], publics, shares, None)

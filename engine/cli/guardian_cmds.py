@@ -70,6 +70,12 @@ RECEIPT_PREFIX = "received-"
 COMPLAINT_PREFIX = "complaint-"
 
 
+def public_record_file(folder: Path, guardian_id: str) -> Path:
+    """<folder>/guardian-<id>.json, without repeating the prefix of an id such as "guardian-3"."""
+    name = guardian_id if guardian_id.startswith(PUBLIC_PREFIX) else PUBLIC_PREFIX + guardian_id
+    return folder / f"{name}.json"
+
+
 def _config(record_dir: Path) -> ElectionConfig:
     return ElectionRecord(record_dir).config
 

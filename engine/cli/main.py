@@ -12,6 +12,7 @@ from engine.cli.demo_cmd import demo_command
 from engine.cli.election_cmds import election
 from engine.cli.format_cmds import COMMANDS as FORMAT_COMMANDS
 from engine.cli.guardian_cmds import ceremony, guardian
+from engine.cli.help_text import give_summaries
 from engine.cli.lookup_cmd import lookup_command
 from engine.cli.results_cmd import results_command
 from engine.cli.verify_cmd import verify_command
@@ -43,6 +44,7 @@ for command in (
     witness_group,
 ):
     cli.add_command(command)
+give_summaries(cli)
 
 
 def main() -> None:

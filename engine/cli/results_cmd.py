@@ -8,15 +8,16 @@ not verify is refused (exit 1) with the failed checks named and no count printed
 
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from engine.cli.common import console, err_console, one_line_errors
+from engine.cli.common import CommandFailed, console, err_console, one_line_errors
 from engine.election import BallotState, DecryptedTallyOrBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
@@ -128,6 +129,23 @@ def render_results(manifest: Manifest, tally: DecryptedTallyOrBallot, check: Tal
         console.print(f"{check.cast} ballots cast (counted), {check.challenged} challenged (not counted)")
 
 
+PLOT_INSTALL = "pip install -e '.[plot]' in the repository (or pip install 'ballotchain[plot]')"
+
+
+def vote_ticks(most: int, at_most: int = 8) -> list[int]:
+    """Whole numbers from 0 up to ``most`` or just past it, in steps of 1, 2, 5, 10, 20, 50, ...:
+    a count of votes has no halves, so neither has the chart's axis."""
+    step = next(s for s in _tick_steps() if most // s + 1 <= at_most)
+    top = -(-max(most, 1) // step) * step
+    return list(range(0, top + 1, step))
+
+
+def _tick_steps() -> Iterator[int]:
+    for power in itertools.count():
+        for mantissa in (1, 2, 5):
+            yield mantissa * 10**power
+
+
 def plot_results(manifest: Manifest, tally: DecryptedTallyOrBallot, path: Path) -> None:
     try:
         import matplotlib
@@ -135,13 +153,17 @@ def plot_results(manifest: Manifest, tally: DecryptedTallyOrBallot, path: Path) 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise click.ClickException("--plot needs matplotlib (pip install matplotlib)") from None
+        raise CommandFailed(f"--plot needs the plot extra: {PLOT_INSTALL}") from None
+    from matplotlib.ticker import FixedLocator
+
     contests = tally.contests
     fig, axes = plt.subplots(len(contests), 1, figsize=(7, 2.2 * len(contests)), squeeze=False)
     names, selections = contest_names(manifest), selection_names(manifest)
     for ax, contest in zip(axes[:, 0], contests):
         labels = [selections.get((contest.contest_id, s.selection_id), s.selection_id) for s in contest.selections]
-        ax.barh(labels, [s.tally for s in contest.selections], color="#3b6ea8")
+        counts = [s.tally for s in contest.selections]
+        ax.barh(labels, counts, color="#3b6ea8")
+        ax.xaxis.set_major_locator(FixedLocator(vote_ticks(max(counts, default=0))))
         ax.set_title(names.get(contest.contest_id, contest.contest_id), loc="left", fontsize=10)
         ax.invert_yaxis()
     fig.tight_layout()

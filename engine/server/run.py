@@ -124,8 +124,11 @@ def serve(
     limits: Limits | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens."""
-    with board_lock(db, "serving it again"):
+    """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens.
+
+    The port is taken before the board's database is opened or made: a busy port leaves nothing behind.
+    """
+    with board_lock(db, "serving it again"), board_socket(host, port) as sock:
         service = BoardService(
             election,
             roster,
@@ -136,10 +139,25 @@ def serve(
         )
         try:
             service.checker.warm_up()
-            sock = listening_socket(host, port)
             server = uvicorn_server(create_app(service, limits))
             if on_ready is not None:
                 on_ready(socket_url(sock))
             server.run(sockets=[sock])
         finally:
             service.close()
+
+
+@contextlib.contextmanager
+def board_socket(host: str, port: int) -> Iterator[socket.socket]:
+    """The listening socket for the block; ServiceError naming host:port if it cannot be had."""
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        shown = f"[{host}]" if ":" in host else host
+        raise ServiceError(
+            f"cannot listen on {shown}:{port}: {exc.strerror or exc} (another server there? choose another --port)"
+        ) from None
+    try:
+        yield sock
+    finally:
+        sock.close()
