@@ -13,6 +13,7 @@ signed note (engine.board.note, type 0x01); witnesses add cosignatures (type 0x0
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from engine.board.note import (
     open_note,
     strict_b64decode,
 )
+from engine.board.sth import STH_DOMAIN, BoardKey
 from engine.errors import BallotchainError
 
 HASH_SIZE = 32
@@ -145,3 +147,34 @@ def open_checkpoint(data: bytes, known: Iterable[VerifierKey]) -> OpenedCheckpoi
     except NoteError as exc:
         raise CheckpointError(str(exc)) from None
     return OpenedCheckpoint(checkpoint, note, signed_by)
+
+
+class BoardCheckpoints:
+    """A board's checkpoints: its tree heads as notes signed by its key, named by the election's origin.
+
+    The key is the board's tree-head key (engine.board.sth). A tree head's signed message starts with
+    "ballotchain-sth-v1" and a checkpoint's with its origin, which may not, so neither passes for the other.
+    The last note is kept: a head asked for again is not signed again.
+    """
+
+    def __init__(self, board_key: BoardKey, origin: str) -> None:
+        check_origin(origin)
+        if origin.encode().startswith(STH_DOMAIN):
+            raise CheckpointError(f"a board's origin may not start with {STH_DOMAIN.decode()!r}")
+        self.signer = NoteSigner(origin, board_key._key)
+        self._lock = threading.Lock()
+        self._last: tuple[int, bytes, bytes] | None = None
+
+    @property
+    def origin(self) -> str:
+        return self.signer.name
+
+    def signed(self, size: int, root: bytes) -> bytes:
+        """The signed checkpoint of the tree of ``size`` leaves with root ``root``."""
+        with self._lock:
+            if self._last is not None and self._last[:2] == (size, root):
+                return self._last[2]
+        note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer).to_bytes()
+        with self._lock:
+            self._last = (size, root, note)
+        return note

@@ -7,6 +7,7 @@
                                          [{"challenge": hex, "response": hex}, one per contest]}
                                         -> the receipt
     GET  /sth                           the latest signed tree head
+    GET  /checkpoint                    the same head as a c2sp.org/tlog-checkpoint signed note (text)
     GET  /proof/inclusion?index=&size=  the audit path of leaf ``index`` in the tree of ``size``
     GET  /proof/consistency?old=&new=   the proof that the tree of ``new`` extends the one of ``old``
     GET  /entries?start=&end=           entries from start on, before end (canonical bytes, base64): at
@@ -93,6 +94,8 @@ class BoardApi(Protocol):
     def submit(self, submission: Submission) -> dict[str, Any]: ...
 
     def sth_document(self) -> dict[str, Any]: ...
+
+    def checkpoint_note(self) -> bytes: ...
 
     def inclusion_document(self, index: int, size: int) -> dict[str, Any]: ...
 
@@ -281,6 +284,10 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         query_integers(request)
         return json_response(await in_thread(board.sth_document))
 
+    async def checkpoint(request: Request) -> Response:
+        query_integers(request)
+        return Response(await in_thread(board.checkpoint_note), media_type="text/plain")
+
     async def inclusion(request: Request) -> Response:
         index, size = query_integers(request, "index", "size")
         return json_response(await in_thread(board.inclusion_document, index, size))
@@ -309,6 +316,7 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
                     "GET /roster",
                     "POST /ballots",
                     "GET /sth",
+                    "GET /checkpoint",
                     "GET /proof/inclusion?index=&size=",
                     "GET /proof/consistency?old=&new=",
                     f"GET /entries?start=&end= (at most {limits.page} entries and {limits.page_bytes} bytes a page)",
@@ -334,6 +342,7 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         Route("/roster", roster, methods=["GET"]),
         Route("/ballots", submit, methods=["POST"]),
         Route("/sth", sth, methods=["GET"]),
+        Route("/checkpoint", checkpoint, methods=["GET"]),
         Route("/proof/inclusion", inclusion, methods=["GET"]),
         Route("/proof/consistency", consistency, methods=["GET"]),
         Route("/entries", entries, methods=["GET"]),

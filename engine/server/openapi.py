@@ -288,6 +288,10 @@ def openapi_document(*, max_body: int, page: int, page_bytes: int, max_did: int,
         "/roster": _get("The registrar's signed roster of eligible DIDs.", _json(_ref("Roster"), "The roster.")),
         "/ballots": {"post": submit},
         "/sth": _get("The latest signed tree head.", _json(_ref("TreeHead"), "The head and the board's key.")),
+        "/checkpoint": _get(
+            "The latest signed tree head as a c2sp.org/tlog-checkpoint note signed by the board's key.",
+            {"description": "The signed checkpoint.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+        ),
         "/proof/inclusion": _get(
             "The audit path of one leaf in the tree of a given size (RFC 9162 2.1.3).",
             _json(_ref("InclusionProof"), "The proof."),

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard, BallotChecker, BoardError
+from engine.board.checkpoint import BoardCheckpoints, election_origin
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
 from engine.board.log import LogError, TransparencyLog
 from engine.board.merkle import MerkleError
@@ -230,6 +231,7 @@ class BoardService:
             raise
         self.log = self.board.log
         self.public_key = board_key.public_key
+        self.checkpoints = BoardCheckpoints(board_key, election_origin(election.initialized.extended_base_hash.data))
         self._election_doc = self._make_election_document()
         self._roster_doc = roster_to_json(roster)
 
@@ -272,6 +274,10 @@ class BoardService:
 
     def sth_document(self) -> dict[str, Any]:
         return {"sth": self.log.signed_tree_head().to_json(), "board_public_key": self.public_key.hex().upper()}
+
+    def checkpoint_note(self) -> bytes:
+        sth = self.log.signed_tree_head()
+        return self.checkpoints.signed(sth.tree_size, sth.root)
 
     def inclusion_document(self, index: int, size: int) -> dict[str, Any]:
         proof = self._answer(lambda: self.log.inclusion_proof(index, size))

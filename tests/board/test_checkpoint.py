@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.board.checkpoint import (
+    BoardCheckpoints,
     Checkpoint,
     CheckpointError,
     election_origin,
@@ -33,6 +34,7 @@ from engine.board.note import (
     open_note,
     parse_signature_lines,
 )
+from engine.board.sth import BoardKey
 
 # ---------------------------------------------------------------- known answers
 
@@ -302,6 +304,19 @@ def test_open_checkpoint_refuses_a_bad_body_or_signature() -> None:
     not_a_checkpoint = SignedNote("just text\n", (log.sign("just text\n"),))
     with pytest.raises(CheckpointError, match="origin, a tree size"):
         open_checkpoint(not_a_checkpoint.to_bytes(), [log.verifier_key])
+
+
+def test_board_checkpoints_sign_with_the_board_key() -> None:
+    board_key = BoardKey.generate()
+    origin = election_origin(bytes(32))
+    checkpoints = BoardCheckpoints(board_key, origin)
+    key = VerifierKey(origin, ED25519_NOTE, board_key.public_key)
+    first = checkpoints.signed(3, ROOT)
+    assert open_checkpoint(first, [key]).checkpoint == Checkpoint(origin, 3, ROOT)
+    assert checkpoints.signed(3, ROOT) is first
+    assert open_checkpoint(checkpoints.signed(4, ROOT), [key]).checkpoint.size == 4
+    with pytest.raises(CheckpointError, match="may not start with"):
+        BoardCheckpoints(board_key, "ballotchain-sth-v1/x")
 
 
 # ---------------------------------------------------------------- cosignatures
