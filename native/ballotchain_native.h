@@ -32,6 +32,11 @@ typedef struct bc_table bc_table;
  * or table sets up its modulus). Otherwise GMP's mpn functions do the work. */
 int bc_ifma_available(void);
 
+/* Which GMP the module was built against: "system" or "gmpy2" (the copy in the gmpy2 wheel), and
+ * the version of the GMP library loaded at run time (GMP's gmp_version). */
+const char *bc_gmp_source(void);
+const char *bc_gmp_version(void);
+
 /* out = base^exp mod mod (variable time). mod > 0. out_len >= bytes of mod. */
 int bc_powmod(const uint8_t *base, size_t base_len, const uint8_t *exp, size_t exp_len,
               const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);

@@ -10,7 +10,7 @@ from engine.backend.base import Backend, FixedBaseTable
 from engine.backend.gmpy2_backend import Gmpy2Backend
 from engine.errors import BackendError
 
-__all__ = ["Backend", "FixedBaseTable", "get_backend", "available_backends", "load_backend"]
+__all__ = ["Backend", "FixedBaseTable", "get_backend", "load_backend"]
 
 # A 127-bit Mersenne prime keeps the self-test cheap while exercising multi-limb arithmetic.
 _SELF_TEST_MODULUS = (1 << 127) - 1
@@ -49,17 +49,6 @@ def load_backend(name: str) -> Backend:
         raise BackendError(f"unknown backend {name!r}: use 'gmpy2' or 'native'")
     _self_test(backend)
     return backend
-
-
-def available_backends() -> list[str]:
-    names = []
-    for name in ("native", "gmpy2"):
-        try:
-            load_backend(name)
-        except BackendError:
-            continue
-        names.append(name)
-    return names
 
 
 @cache

@@ -45,6 +45,7 @@ class Backend(ABC):
     """One implementation of the modular arithmetic the engine needs."""
 
     name: str
+    gmp_source: str  # the GMP underneath and where it comes from, e.g. "GMP 6.3.0 (gmpy2's copy)"
 
     @abstractmethod
     def powmod(self, base: int, exponent: int, modulus: int) -> mpz:

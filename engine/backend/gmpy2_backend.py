@@ -79,6 +79,7 @@ class Gmpy2FixedBaseTable(FixedBaseTable):
 
 class Gmpy2Backend(Backend):
     name = "gmpy2"
+    gmp_source = f"{gmpy2.mp_version()} (linked into gmpy2)"
 
     def powmod(self, base: int, exponent: int, modulus: int) -> mpz:
         if exponent < 0 or modulus < 1:

@@ -1,4 +1,4 @@
-"""The native backend: our C on GMP (native/ballotchain_native.c), called through cffi.
+"""The native backend: our C on GMP (native/*.c, the secret-exponent code in native/ct_secret.c), called through cffi.
 
 Integers cross into C as fixed-length big-endian byte strings and come back the same way; a
 secret exponent is sent at the width of its range (exp_bits rounded up to 64-bit words), never at
@@ -23,7 +23,7 @@ from engine._native import ffi, lib  # type: ignore[import-not-found]
 from engine.backend.base import Backend, FixedBaseTable
 from engine.errors import BackendError
 
-__all__ = ["NativeBackend", "NativeFixedBaseTable", "secret_exponent_bytes"]
+__all__ = ["NativeBackend", "NativeFixedBaseTable", "linked_gmp", "secret_exponent_bytes"]
 
 _MPZ = type(mpz(0))
 _STATUS = {-1: "invalid argument", -2: "out of memory", -3: "result does not fit the output"}
@@ -48,6 +48,13 @@ else:  # gmpy2 < 2.2
 
     def _from_bytes(data: Any) -> mpz:
         return mpz(int.from_bytes(bytes(data), "big"))
+
+
+def linked_gmp() -> str:
+    """The GMP the module runs on and where it was found at build time (native/build_native.py)."""
+    where = ffi.string(lib.bc_gmp_source()).decode()
+    version = ffi.string(lib.bc_gmp_version()).decode()
+    return f"GMP {version} ({'the copy in the gmpy2 wheel' if where == 'gmpy2' else 'the system library'})"
 
 
 def _check(status: int, op: str) -> None:
@@ -197,6 +204,7 @@ class NativeBackend(Backend):
     """Modular arithmetic in our C on GMP; ``threads`` is the default for the *_many calls."""
 
     name = "native"
+    gmp_source = linked_gmp()
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = _threads(threads)

@@ -105,6 +105,7 @@ def run_bench(quick: bool, group_name: str) -> dict[str, object]:
     per = lambda seconds: seconds * 1000 / selections  # noqa: E731
     return {
         "backend": backend.name,
+        "gmp": backend.gmp_source,
         "group": group_name,
         "quick": quick,
         "selections_per_ballot": selections,

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 try:
     from engine.backend.native_backend import NativeBackend, ffi, lib
 except ImportError as exc:  # the extension is optional: installs without GMP have none
-    if os.environ.get("CI", "").lower() == "true":  # .ci/run installs GMP, so CI must have it
+    if os.environ.get("CI", "").lower() == "true":  # it builds with only a C compiler, so CI must have it
         pytest.fail(f"engine._native is not built ({exc})", pytrace=False)
     pytest.skip(f"engine._native is not built ({exc})", allow_module_level=True)
 

@@ -1,0 +1,315 @@
+/*
+ * Ballotchain native backend: Straus simultaneous exponentiation (multi_powmod, the batched
+ * subgroup check, and powmod itself on the IFMA path) and fixed-base tables (bc_table_new,
+ * bc_table_pow, bc_table_pow_many). Variable time: the exponent decides the windows, the
+ * entries read and the multiplications done; secret exponents go to ct_secret.c.
+ */
+#include "bc_internal.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Simultaneous exponentiation (Straus, interleaved sliding windows)                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Window width minimising L/(w+1) + 2^(w-1) multiplications per base. */
+static unsigned straus_window(size_t bits) {
+    unsigned w, best = 1;
+    double best_cost = -1.0;
+    for (w = 1; w <= 7; w++) {
+        double cost = (double)bits / (double)(w + 1) + (double)(1u << (w - 1));
+        if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best = w;
+        }
+    }
+    return best;
+}
+
+#define STRAUS_CHUNK 128
+
+/*
+ * acc (representation) *= prod_{i<k} bases[i]^exps[i], with bases as representation elements
+ * (stride w) and exponents as limb arrays (ne limbs each, stride ne). k <= STRAUS_CHUNK.
+ */
+int straus_chunk(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
+                 size_t k, mp_limb_t *acc, mp_limb_t *scr) {
+    size_t w = M->w, bits = 0, i, j;
+    unsigned win, npre;
+    mp_limb_t *pre, *res;
+    uint8_t *sched;
+    int started = 0, ok = 1;
+    size_t pre_words, sched_bytes;
+
+    for (i = 0; i < k; i++) {
+        size_t b = limbs_bitlen(exps + i * ne, ne);
+        if (b > bits) bits = b;
+    }
+    if (bits == 0) return BC_OK;
+    win = straus_window(bits);
+    npre = 1u << (win - 1);
+    pre_words = mul_size(mul_size(k, npre, &ok), w, &ok);
+    sched_bytes = mul_size(k, bits, &ok);
+    if (!ok) return BC_ENOMEM;
+    pre = alloc_limbs(pre_words);
+    res = alloc_limbs(w);
+    sched = calloc(sched_bytes == 0 ? 1 : sched_bytes, 1);
+    if (pre == NULL || res == NULL || sched == NULL) {
+        free(pre);
+        free(res);
+        free(sched);
+        return BC_ENOMEM;
+    }
+
+    /* Per base: odd powers b, b^3, ..., b^(2^win - 1) and the window schedule. */
+    for (i = 0; i < k; i++) {
+        const mp_limb_t *e = exps + i * ne;
+        mp_limb_t *p = pre + i * npre * w;
+        uint8_t *s = sched + i * bits;
+        size_t pos;
+        unsigned t;
+        if (limbs_bitlen(e, ne) == 0) continue;
+        memcpy(p, bases + i * w, w * LIMB_BYTES);
+        if (npre > 1) {
+            mulmod(M, res, p, p, scr); /* b^2 */
+            for (t = 1; t < npre; t++) mulmod(M, p + t * w, p + (t - 1) * w, res, scr);
+        }
+        pos = bits;
+        while (pos > 0) {
+            size_t hi = pos - 1, lo;
+            if (!get_bit(e, ne, hi)) {
+                pos--;
+                continue;
+            }
+            lo = hi + 1 >= win ? hi + 1 - win : 0;
+            while (!get_bit(e, ne, lo)) lo++;
+            s[lo] = (uint8_t)get_bits(e, ne, lo, (unsigned)(hi - lo + 1));
+            pos = lo;
+        }
+    }
+
+    /* Shared squarings from the top bit down, one multiplication per window end. */
+    for (j = bits; j-- > 0;) {
+        if (started) mulmod(M, res, res, res, scr);
+        for (i = 0; i < k; i++) {
+            uint8_t v = sched[i * bits + j];
+            const mp_limb_t *entry;
+            if (v == 0) continue;
+            entry = pre + (i * npre + (v >> 1)) * w;
+            if (started) {
+                mulmod(M, res, res, entry, scr);
+            } else {
+                memcpy(res, entry, w * LIMB_BYTES);
+                started = 1;
+            }
+        }
+    }
+    if (started) mulmod(M, acc, acc, res, scr);
+    free(pre);
+    free(res);
+    free(sched);
+    return BC_OK;
+}
+
+/* acc (representation) *= prod bases[i]^exps[i] over any k, chunk by chunk. */
+int straus(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
+           size_t k, mp_limb_t *acc, mp_limb_t *scr) {
+    size_t start;
+    for (start = 0; start < k; start += STRAUS_CHUNK) {
+        size_t len = k - start < STRAUS_CHUNK ? k - start : STRAUS_CHUNK;
+        int status =
+            straus_chunk(M, bases + start * M->w, exps + start * ne, ne, len, acc, scr);
+        if (status != BC_OK) return status;
+    }
+    return BC_OK;
+}
+
+/* Load count packed byte values as representation elements. */
+mp_limb_t *load_bases(const bc_mod *M, const uint8_t *src, size_t len, size_t count,
+                      mp_limb_t *scr) {
+    int ok = 1;
+    size_t i, w = M->w;
+    mp_limb_t *bases = alloc_limbs(mul_size(count, w, &ok));
+    if (!ok || bases == NULL) {
+        free(bases);
+        return NULL;
+    }
+    for (i = 0; i < count; i++) {
+        load_plain(M, bases + i * w, src + i * len, len, scr);
+        to_repr(M, bases + i * w, scr);
+    }
+    return bases;
+}
+/* Load count packed exponents of len bytes into limb arrays (*ne limbs each). */
+mp_limb_t *load_exps(const uint8_t *src, size_t len, size_t count, size_t *ne) {
+    int ok = 1;
+    size_t i, nl = exp_limbs_for(len);
+    mp_limb_t *exps = alloc_limbs(mul_size(count, nl, &ok));
+    if (!ok || exps == NULL) {
+        free(exps);
+        return NULL;
+    }
+    for (i = 0; i < count; i++) be_to_limbs(exps + i * nl, nl, src + i * len, len);
+    *ne = nl;
+    return exps;
+}
+
+/* out = base^exp mod m through the context's own multiplication (one-base Straus). */
+int ctx_powmod(const bc_mod *M, const uint8_t *base, size_t base_len, const mp_limb_t *e,
+               size_t ne, uint8_t *out, size_t out_len, mp_limb_t *b, mp_limb_t *acc,
+               mp_limb_t *scr) {
+    int status;
+    load_plain(M, b, base, base_len, scr);
+    to_repr(M, b, scr);
+    memcpy(acc, M->one, M->w * LIMB_BYTES);
+    status = straus_chunk(M, b, e, ne, 1, acc, scr);
+    if (status != BC_OK) return status;
+    return store_repr(M, out, out_len, acc, scr);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fixed-base tables                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+void bc_table_free(bc_table *t) {
+    if (t == NULL) return;
+    free(t->entries);
+    mod_clear(&t->M);
+    free(t);
+}
+
+size_t bc_table_nbytes(const bc_table *t) { return t == NULL ? 0 : t->nbytes; }
+
+int bc_table_new(const uint8_t *base, size_t base_len, const uint8_t *mod, size_t mod_len,
+                 size_t exp_bits, int window, bc_table **out) {
+    bc_table *t;
+    mp_limb_t *scr = NULL, *cur = NULL;
+    size_t w, i, d, total;
+    int status, ok = 1;
+
+    if (out == NULL) return BC_EINVAL;
+    *out = NULL;
+    if (!packed_ok(base, base_len, 1) || window < 1 || window > BC_MAX_WINDOW ||
+        exp_bits < 1 || exp_bits > BC_MAX_EXP_BITS)
+        return BC_EINVAL;
+    t = calloc(1, sizeof(*t));
+    if (t == NULL) return BC_ENOMEM;
+    status = mod_init(&t->M, mod, mod_len);
+    if (status != BC_OK) {
+        mod_clear(&t->M);
+        free(t);
+        return status;
+    }
+    w = t->M.w;
+    t->exp_bits = exp_bits;
+    t->window = (unsigned)window;
+    t->nwin = (exp_bits + (size_t)window - 1) / (size_t)window;
+    t->per = ((size_t)1 << window) - 1;
+    total = mul_size(mul_size(t->nwin, t->per, &ok), w, &ok);
+    t->nbytes = mul_size(total, LIMB_BYTES, &ok);
+    if (!ok) {
+        bc_table_free(t);
+        return BC_ENOMEM;
+    }
+    t->entries = alloc_limbs(total);
+    scr = alloc_limbs(scratch_limbs(&t->M));
+    cur = alloc_limbs(w);
+    if (t->entries == NULL || scr == NULL || cur == NULL) {
+        free(scr);
+        free(cur);
+        bc_table_free(t);
+        return BC_ENOMEM;
+    }
+    load_plain(&t->M, cur, base, base_len, scr);
+    to_repr(&t->M, cur, scr); /* cur = base^(2^(window*i)) for window i */
+    for (i = 0; i < t->nwin; i++) {
+        mp_limb_t *row = t->entries + i * t->per * w;
+        memcpy(row, cur, w * LIMB_BYTES);
+        for (d = 1; d < t->per; d++) mulmod(&t->M, row + d * w, row + (d - 1) * w, cur, scr);
+        if (i + 1 < t->nwin) mulmod(&t->M, cur, row + (t->per - 1) * w, cur, scr);
+    }
+    free(scr);
+    free(cur);
+    *out = t;
+    return BC_OK;
+}
+
+/* acc (representation) = base^e for an exponent of ne limbs already checked < 2^exp_bits. */
+static void table_pow_limbs(const bc_table *t, const mp_limb_t *e, size_t ne, mp_limb_t *acc,
+                            mp_limb_t *scr) {
+    size_t w = t->M.w, i;
+    int started = 0;
+    for (i = 0; i < t->nwin; i++) {
+        unsigned digit = get_bits(e, ne, i * t->window, t->window);
+        const mp_limb_t *entry;
+        if (digit == 0) continue;
+        entry = t->entries + (i * t->per + digit - 1) * w;
+        if (started) {
+            mulmod(&t->M, acc, acc, entry, scr);
+        } else {
+            memcpy(acc, entry, w * LIMB_BYTES);
+            started = 1;
+        }
+    }
+    if (!started) memcpy(acc, t->M.one, w * LIMB_BYTES);
+}
+
+/* Load an exponent and check it is below 2^exp_bits. */
+static int table_load_exp(const bc_table *t, mp_limb_t *e, size_t ne, const uint8_t *src,
+                          size_t len) {
+    if (be_to_limbs(e, ne, src, len) != 0) return BC_EINVAL;
+    if (limbs_bitlen(e, ne) > t->exp_bits) return BC_EINVAL;
+    return BC_OK;
+}
+
+typedef struct {
+    const bc_table *t;
+    const uint8_t *exps;
+    size_t exp_len, out_len;
+    uint8_t *out;
+} table_many_ctx;
+
+static int table_many_job(void *arg, size_t start, size_t end) {
+    table_many_ctx *c = (table_many_ctx *)arg;
+    const bc_table *t = c->t;
+    size_t ne = table_exp_limbs(t), i;
+    mp_limb_t *scr = alloc_limbs(scratch_limbs(&t->M));
+    mp_limb_t *acc = alloc_limbs(t->M.w);
+    mp_limb_t *e = alloc_limbs(ne);
+    int status = BC_OK;
+    if (scr == NULL || acc == NULL || e == NULL) status = BC_ENOMEM;
+    for (i = start; i < end && status == BC_OK; i++) {
+        status = table_load_exp(t, e, ne, c->exps + i * c->exp_len, c->exp_len);
+        if (status != BC_OK) break;
+        table_pow_limbs(t, e, ne, acc, scr);
+        status = store_repr(&t->M, c->out + i * c->out_len, c->out_len, acc, scr);
+    }
+    free(scr);
+    free(acc);
+    free(e);
+    return status;
+}
+
+int bc_table_pow(const bc_table *t, const uint8_t *exp, size_t exp_len, uint8_t *out,
+                 size_t out_len) {
+    table_many_ctx c;
+    if (t == NULL || !packed_ok(exp, exp_len, 1) || !packed_ok(out, out_len, 1)) return BC_EINVAL;
+    c.t = t;
+    c.exps = exp;
+    c.exp_len = exp_len;
+    c.out_len = out_len;
+    c.out = out;
+    return table_many_job(&c, 0, 1);
+}
+
+int bc_table_pow_many(const bc_table *t, const uint8_t *exps, size_t exp_len, size_t count,
+                      uint8_t *out, size_t out_len, int nthreads) {
+    table_many_ctx c;
+    if (t == NULL || !packed_ok(exps, exp_len, count) || !packed_ok(out, out_len, count))
+        return BC_EINVAL;
+    if (nthreads < 1 || nthreads > BC_MAX_THREADS) return BC_EINVAL;
+    c.t = t;
+    c.exps = exps;
+    c.exp_len = exp_len;
+    c.out_len = out_len;
+    c.out = out;
+    return run_jobs(table_many_job, &c, count, nthreads);
+}
