@@ -7,7 +7,8 @@ A checkpoint's note text is at least three non-empty lines, each ending in a new
 3. the root hash, base64 of the RFC 9162 Merkle tree root at that size (32 bytes for SHA-256);
 
 then optional, non-empty extension lines (at most ``MAX_EXTENSION_LINES`` here). The log signs it as a
-signed note (engine.board.note, type 0x01); witnesses add cosignatures (type 0x04).
+signed note (engine.board.note, type 0x01); witnesses add cosignatures (type 0x04). ``BoardCheckpoints``
+signs a board's heads with its tree-head key, under the election's origin as key name.
 """
 
 from __future__ import annotations

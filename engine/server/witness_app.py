@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.board.witness import MAX_REQUEST_BYTES, Witness, WitnessRefusal
+from engine.board.witness import MAX_REQUEST_BYTES, Witness, WitnessError, WitnessRefusal
 from engine.server.run import listening_socket, socket_url, uvicorn_server
 
 SIZE_MEDIA_TYPE = "text/x.tlog.size"
@@ -89,7 +89,10 @@ def create_witness_app(witness: Witness, *, workers: int = 4) -> Starlette:
 
 def serve_witness(witness: Witness, *, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve the witness until interrupted; ``on_ready(url)`` once it listens."""
-    sock = listening_socket(host, port)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise WitnessError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)") from None
     server: uvicorn.Server = uvicorn_server(create_witness_app(witness))
     if on_ready is not None:
         on_ready(socket_url(sock))

@@ -4,6 +4,7 @@ killed (SIGKILL) and restarted on its state file."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -165,6 +166,9 @@ def test_witness_process_killed_and_restarted_refuses_a_rollback(tmp_path: Path,
 
 
 def test_witness_serve_bad_input_is_one_line(tmp_path: Path, log: FakeLog) -> None:
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
     key = tmp_path / "witness.key"
     base = [sys.executable, "-m", "engine.cli.main", "witness"]
     subprocess.run([*base, "keygen", "--key", str(key), "--name", "w.example/1"], capture_output=True, check=True)
