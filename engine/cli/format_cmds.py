@@ -22,13 +22,8 @@ from engine.election import PlaintextBallot, PlaintextContest, PlaintextSelectio
 from engine.ids import identifier_problem, shown_identifier
 from engine.manifest import BallotStyle, ContestDescription, Manifest, SelectionDescription
 from engine.record import atomic_write
-from engine.record.codec import (
-    FrozenObject,
-    decode_manifest,
-    decode_plaintext_ballot,
-    encode_manifest,
-    encode_plaintext_ballot,
-)
+from engine.record.codecs.manifest import FrozenObject, decode_manifest, encode_manifest
+from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot, encode_plaintext_ballot
 from engine.record.jsonio import dumps, loads
 from engine.record.reader import read_bytes
 

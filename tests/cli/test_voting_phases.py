@@ -14,7 +14,7 @@ from engine.cli.board_cmds import credential_path
 from engine.cli.demo_cmd import random_ballots, run_ceremony
 from engine.cli.main import cli
 from engine.record import ElectionRecord
-from engine.record.codec import encode_plaintext_ballot
+from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from tests.cli.test_board_cli import served
 from tests.cli.test_cli import ballot_line, run
 
