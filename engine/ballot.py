@@ -30,13 +30,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
+from engine import domains
 from engine.contest_data import (
     IdForm,
     contest_data_nonce,
     contest_data_status,
     decrypt_contest_data_with_nonce,
     encrypt_contest_data,
-    indicator_bytes,
 )
 from engine.election import (
     BallotChain,
@@ -49,8 +49,10 @@ from engine.election import (
     PlaintextBallot,
     PlaintextContest,
     PlaintextSelection,
+    contest_hash,
+    indicator_bytes,
 )
-from engine.elgamal import Ciphertext, add_all, decrypt_with_nonce, encrypt
+from engine.elgamal import add_all, decrypt_with_nonce, encrypt
 from engine.errors import BallotchainError, DecryptionError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, hash_bytes, hash_elems
@@ -81,9 +83,6 @@ __all__ = [
     "validate_plaintext_ballot",
 ]
 
-TAG_NONCE = 0x20
-TAG_CONTEST_HASH = 0x23
-TAG_CONFIRMATION = 0x24
 CLOSE_MARK = b"CLOSE"
 
 OvervotePolicy = Literal["reject", "record"]
@@ -274,23 +273,9 @@ def selection_nonce(
     Indices (int) enter as b(sequence_order, 4), the spec's form; labels (str) as their raw UTF-8
     bytes with no length prefix, egk's earlier form (IdForm.LABEL).
     """
-    return hash_elems(h_e, TAG_NONCE, ballot_nonce, indicator_bytes(contest_ind), indicator_bytes(selection_ind)).to_q(
-        group
-    )
-
-
-def contest_hash(
-    h_e: UInt256, public_key: ElementModP, contest_ind: int | str, ciphertexts: Sequence[Ciphertext]
-) -> UInt256:
-    """chi_l = H(H_E; 0x23, ind_c(Lambda_l), K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 57.
-
-    ind_c is b(sequence_order, 4) for an int (the spec, and egk's records) or the contest id's raw
-    UTF-8 bytes for a str (egk's earlier test vectors).
-    """
-    parts: list[ElementModP] = []
-    for ct in ciphertexts:
-        parts += (ct.pad, ct.data)
-    return hash_elems(h_e, TAG_CONTEST_HASH, indicator_bytes(contest_ind), public_key, *parts)
+    return hash_elems(
+        h_e, domains.SELECTION_NONCE, ballot_nonce, indicator_bytes(contest_ind), indicator_bytes(selection_ind)
+    ).to_q(group)
 
 
 def confirmation_code(h_e: UInt256, contest_hashes: Sequence[UInt256], code_baux: bytes) -> UInt256:
@@ -298,12 +283,12 @@ def confirmation_code(h_e: UInt256, contest_hashes: Sequence[UInt256], code_baux
     the spec prefixes b(len(B_aux), 4): docs/PROTOCOL.md deviation 1)."""
     if not isinstance(code_baux, bytes):
         raise BallotError("B_aux must be bytes")
-    return hash_elems(h_e, TAG_CONFIRMATION, *contest_hashes, code_baux)
+    return hash_elems(h_e, domains.CONFIRMATION, *contest_hashes, code_baux)
 
 
 def chain_initial_hash(h_e: UInt256, baux0: bytes) -> UInt256:
     """H_0 = H(H_E; 0x24, B_aux,0), eq. 59, without the length prefix (egk, deviation 2)."""
-    return hash_bytes(h_e, bytes([TAG_CONFIRMATION]) + _as_bytes(baux0, "B_aux,0"))
+    return hash_bytes(h_e, bytes([domains.CONFIRMATION]) + _as_bytes(baux0, "B_aux,0"))
 
 
 def chain_code_baux(initial_hash: UInt256, previous_code: UInt256 | None, baux0: bytes) -> bytes:
@@ -315,7 +300,7 @@ def chain_code_baux(initial_hash: UInt256, previous_code: UInt256 | None, baux0:
 
 def chain_closing_hash(h_e: UInt256, last_code: UInt256, baux0: bytes) -> UInt256:
     """H = H(H_E; 0x24, H(B_l) || B_aux,0 || "CLOSE"), eq. 61, all without length prefixes (egk)."""
-    return hash_bytes(h_e, bytes([TAG_CONFIRMATION]) + last_code.data + _as_bytes(baux0, "B_aux,0") + CLOSE_MARK)
+    return hash_bytes(h_e, bytes([domains.CONFIRMATION]) + last_code.data + _as_bytes(baux0, "B_aux,0") + CLOSE_MARK)
 
 
 def _as_bytes(value: object, what: str) -> bytes:
@@ -444,7 +429,7 @@ def _encrypt_contest(
         contest_id=desc.object_id,
         sequence_order=desc.sequence_order,
         votes_allowed=limit,
-        contest_hash=contest_hash(h_e, k, contest_ind, ciphertexts),
+        contest_hash=contest_hash(h_e, contest_ind, k, ciphertexts),
         selections=tuple(selections),
         proof=limit_proof,
         contest_data=encrypted_data,

@@ -21,19 +21,18 @@ Where egk differs from the spec text (see ShareEncoding, EGK_SHARE_ENCODING):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from engine import domains
 from engine.election import DecryptingTrustee, ElectionConfig, ElectionInitialized, GuardianRecord
 from engine.errors import BallotchainError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, extended_base_hash, hash_elems
+from engine.hashed_elgamal import HashedCiphertext, kdf_keys, mac_matches, seal, unseal
 from engine.ids import identifier_problem, shown_identifier
 from engine.proofs import prove_coefficient, verify_coefficient
 
-TAG_SHARE_KEY = 0x11
 SHARE_BYTES = 32  # b(P_i(l), 32), eq. 19
 _MAX_INDEX = (1 << 31) - 1  # small integers of spec 5.1.3
 
@@ -287,19 +286,32 @@ class EncryptedShare:
 
     sender_index: int
     recipient_index: int
-    c0: ElementModP
-    c1: bytes
-    c2: UInt256
+    ciphertext: HashedCiphertext
 
     def __post_init__(self) -> None:
         _check_index(self.sender_index, "sender index")
         _check_index(self.recipient_index, "recipient index")
-        if not isinstance(self.c0, ElementModP):
+        ct = self.ciphertext
+        if not isinstance(ct, HashedCiphertext):
+            raise CeremonyError("an encrypted share holds a hashed ElGamal ciphertext")
+        if not isinstance(ct.c0, ElementModP):
             raise CeremonyError("C0 of an encrypted share must be an element mod p")
-        if not isinstance(self.c1, bytes) or len(self.c1) != SHARE_BYTES:
+        if not isinstance(ct.c1, bytes) or len(ct.c1) != SHARE_BYTES or ct.num_bytes != SHARE_BYTES:
             raise CeremonyError(f"C1 of an encrypted share must be {SHARE_BYTES} bytes")
-        if not isinstance(self.c2, UInt256):
+        if not isinstance(ct.c2, UInt256):
             raise CeremonyError("C2 of an encrypted share must be a 32-byte MAC")
+
+    @property
+    def c0(self) -> ElementModP:
+        return self.ciphertext.c0
+
+    @property
+    def c1(self) -> bytes:
+        return self.ciphertext.c1
+
+    @property
+    def c2(self) -> UInt256:
+        return self.ciphertext.c2
 
 
 def share_secret_key(
@@ -312,26 +324,16 @@ def share_secret_key(
     encoding: ShareEncoding = DEFAULT_SHARE_ENCODING,
 ) -> UInt256:
     """k_i,l = H(H_P; 0x11, i, l, K_l, alpha_i,l, beta_i,l), eq. 15."""
-    return hash_elems(h_p, TAG_SHARE_KEY, encoding.index(i), encoding.index(ell), recipient_key, alpha, beta)
+    return hash_elems(h_p, domains.SHARE_KEY, encoding.index(i), encoding.index(ell), recipient_key, alpha, beta)
 
 
 def share_kdf_keys(
     k_il: UInt256, i: int, ell: int, encoding: ShareEncoding = DEFAULT_SHARE_ENCODING
 ) -> tuple[bytes, bytes]:
-    """(k_0, k_1): the MAC key (eq. 16) and the encryption key (eq. 17), KDF in counter mode."""
+    """(k_0, k_1): the MAC key (eq. 16) and the encryption key (eq. 17), KDF in counter mode (counters 0x01, 0x02)."""
     tail = encoding.label + b"\x00" + encoding.context + encoding.index(i) + encoding.index(ell) + encoding.length_field
-    k0 = hmac.new(k_il.data, b"\x01" + tail, hashlib.sha256).digest()
-    k1 = hmac.new(k_il.data, b"\x02" + tail, hashlib.sha256).digest()
+    k0, k1 = kdf_keys(k_il, (b"\x01", b"\x02"), tail)
     return k0, k1
-
-
-def _share_mac(k0: bytes, c0: ElementModP, c1: bytes) -> UInt256:
-    """C2 = HMAC(k_0, b(C0, 512) || C1), eq. 19."""
-    return UInt256(hmac.new(k0, c0.to_bytes() + c1, hashlib.sha256).digest())
-
-
-def _xor(a: bytes, b: bytes) -> bytes:
-    return bytes(x ^ y for x, y in zip(a, b))
 
 
 def encrypt_share_value(
@@ -360,8 +362,7 @@ def encrypt_share_value(
         ell,
         encoding,
     )
-    c1 = _xor(int(value).to_bytes(SHARE_BYTES, "big"), k1)
-    return EncryptedShare(sender_index, ell, alpha, c1, _share_mac(k0, alpha, c1))
+    return EncryptedShare(sender_index, ell, seal(alpha, int(value).to_bytes(SHARE_BYTES, "big"), k0, (k1,)))
 
 
 def encrypt_share(
@@ -407,9 +408,9 @@ def decrypt_share(
     beta = c0.pow_secret(recipient_secrets.secret_key)
     recipient_key = group.g_pow_secret(recipient_secrets.secret_key)
     k0, k1 = share_kdf_keys(share_secret_key(h_p, i, ell, recipient_key, c0, beta, encoding), i, ell, encoding)
-    if not hmac.compare_digest(_share_mac(k0, c0, encrypted_share.c1).data, encrypted_share.c2.data):
+    if not mac_matches(k0, encrypted_share.ciphertext):
         raise reject("the MAC C2 does not verify (eq. 19-20)")
-    plain = int.from_bytes(_xor(encrypted_share.c1, k1), "big")
+    plain = int.from_bytes(unseal(encrypted_share.ciphertext, (k1,)), "big")
     if plain >= group.q:
         raise reject("the decrypted P_i(l) is not below q")
     value = group.element_q(plain)

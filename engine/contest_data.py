@@ -16,22 +16,19 @@ The nonce of eq. 50 comes in the two forms egk has used, see ``IdForm``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from engine.election import ContestData, HashedCiphertext
+from engine import domains
+from engine.election import ContestData, indicator_bytes
 from engine.errors import BallotchainError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import HASH_BYTES, UInt256, hash_elems, small_int_bytes
+from engine.hashed_elgamal import BLOCK_BYTES, HashedCiphertext, block_count, kdf_keys, mac_matches, seal, unseal
 
-BLOCK_BYTES = 32
 KDF_LABEL = b"share_enc_keys"
 CONTEXT_PREFIX = b"contest_data"
 NONCE_LABEL = b"contest_data"
-TAG_NONCE = 0x20
-TAG_KDF_KEY = 0x22
 
 # ContestData.status <-> its protocol-buffers enum value (egk's common.proto)
 STATUS_CODES = {"normal": 0, "null_vote": 1, "over_vote": 2, "under_vote": 3}
@@ -65,13 +62,6 @@ class IdForm(str, Enum):
 
     INDEX = "index"
     LABEL = "label"
-
-
-def indicator_bytes(ind: int | str) -> bytes:
-    """ind_c / ind_o as hashed: an index as b(i, 4), a label as its raw UTF-8 bytes (IdForm)."""
-    if isinstance(ind, str):
-        return ind.encode("utf-8")
-    return small_int_bytes(ind)
 
 
 # ---------------------------------------------------------------- the plaintext D (section 3.3.7)
@@ -291,7 +281,7 @@ def contest_data_nonce_hash(h_e: UInt256, ballot_nonce: UInt256, contest_ind: in
     has b(12, 4) first); ind_c is b(sequence_order, 4) or the contest id's bytes (IdForm). The
     LABEL form reproduces DecryptWithNonceTestVector; the INDEX form is egk's later code.
     """
-    return hash_elems(h_e, TAG_NONCE, ballot_nonce, indicator_bytes(contest_ind), NONCE_LABEL)
+    return hash_elems(h_e, domains.CONTEST_DATA_NONCE, ballot_nonce, indicator_bytes(contest_ind), NONCE_LABEL)
 
 
 def contest_data_nonce(h_e: UInt256, ballot_nonce: UInt256, contest_ind: int | str, group: Group) -> ElementModQ:
@@ -310,16 +300,10 @@ def derive_contest_data_keys(
     """k = H(H_E; 0x22, K, alpha, beta) (eq. 51), then k_i = HMAC(k, b(i,4) || Label || 0x00 ||
     Context || b(8 numBytes, 4)) for i = 0..ceil(numBytes/32) (eq. 52, egk's Label/Context/length)."""
     _check_num_bytes(num_bytes)
-    k = hash_elems(h_e, TAG_KDF_KEY, public_key, c0, beta)
+    k = hash_elems(h_e, domains.CONTEST_DATA_KEY, public_key, c0, beta)
     tail = KDF_LABEL + b"\x00" + CONTEXT_PREFIX + contest_id.encode("utf-8") + small_int_bytes(8 * num_bytes)
-    blocks = _block_count(num_bytes)
-    keys = tuple(hmac.new(k.data, small_int_bytes(i) + tail, hashlib.sha256).digest() for i in range(blocks + 1))
+    keys = kdf_keys(k, (small_int_bytes(i) for i in range(block_count(num_bytes) + 1)), tail)
     return ContestDataKeys(keys[0], keys[1:])
-
-
-def contest_data_mac(mac_key: bytes, c0: ElementModP, c1: bytes) -> UInt256:
-    """C2 = HMAC(k_0, C0 || C1), eq. 55."""
-    return UInt256(hmac.new(mac_key, c0.to_bytes() + c1, hashlib.sha256).digest())
 
 
 def encrypt_contest_data_bytes(
@@ -333,9 +317,7 @@ def encrypt_contest_data_bytes(
     c0 = group.g_pow_secret(nonce)
     beta = group.k_pow_secret(public_key, nonce)
     keys = derive_contest_data_keys(h_e, public_key, c0, beta, contest_id, len(plaintext))
-    padded = plaintext.ljust(len(keys.encryption_keys) * BLOCK_BYTES, b"\x00")
-    c1 = _xor_blocks(padded, keys.encryption_keys)
-    return HashedCiphertext(c0, c1, contest_data_mac(keys.mac_key, c0, c1), len(plaintext))
+    return seal(c0, plaintext, keys.mac_key, keys.encryption_keys)
 
 
 def encrypt_contest_data(
@@ -361,10 +343,9 @@ def decrypt_contest_data_bytes(
             f"C1 has {len(ciphertext.c1)} bytes; {ciphertext.num_bytes} bytes of data need "
             f"{len(keys.encryption_keys) * BLOCK_BYTES}"
         )
-    expected = contest_data_mac(keys.mac_key, ciphertext.c0, ciphertext.c1)
-    if not hmac.compare_digest(expected.data, ciphertext.c2.data):
+    if not mac_matches(keys.mac_key, ciphertext):
         raise ContestDataError(f"the MAC of the contest data of {contest_id!r} does not match (eq. 55)")
-    return _xor_blocks(ciphertext.c1, keys.encryption_keys)[: ciphertext.num_bytes]
+    return unseal(ciphertext, keys.encryption_keys)
 
 
 def decrypt_contest_data(
@@ -393,17 +374,8 @@ def decrypt_contest_data_with_nonce(
     group = nonce.group
     if group.g_pow(nonce) != ciphertext.c0:
         raise ContestDataError(f"the nonce does not match the contest data of {contest_id!r}")
-    beta = ElementModP(group.table_for(public_key).pow(nonce.value), group)
+    beta = group.k_pow(public_key, nonce)
     return decrypt_contest_data(ciphertext, beta, h_e, public_key, contest_id)
-
-
-def _xor_blocks(data: bytes, keys: tuple[bytes, ...]) -> bytes:
-    stream = b"".join(keys)[: len(data)]
-    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(data), "big")
-
-
-def _block_count(num_bytes: int) -> int:
-    return (num_bytes + BLOCK_BYTES - 1) // BLOCK_BYTES
 
 
 def _check_num_bytes(num_bytes: int) -> None:

@@ -16,9 +16,8 @@ Any quorum U of the guardians decrypts a ciphertext (A, B) without anyone learni
 Contest data (section 3.6.4, eq. 77-85) goes through the same four steps with C0 in place of A
 and the challenge of eq. 81 (tag 0x31). T = B M^-1 (eq. 64) and t with T = K^t come last.
 
-egk deviation (docs/PROTOCOL.md deviation 3), confirmed against DecryptBallotTestVector and the chainedJson
-challenged ballots: in eq. 81 egk hashes C1 as the ASCII bytes of its upper-case hexadecimal text,
-with no length prefix, in place of C1's bytes; we do the same.
+The challenges are engine.proofs' (eq. 71; eq. 81 in egk's form, engine.proofs.contest_data_decryption,
+confirmed against DecryptBallotTestVector and the chainedJson challenged ballots).
 
 The Lagrange coefficients w_i (eq. 67) are engine.ceremony's.
 """
@@ -50,10 +49,9 @@ from engine.election import (
 from engine.elgamal import Ciphertext, exponent_of
 from engine.errors import DecryptionError
 from engine.group import ElementModP, ElementModQ, Group
-from engine.hash import UInt256, hash_elems
+from engine.hash import UInt256
 from engine.proofs import DecryptionProof, decryption_challenge
-
-TAG_CONTEST_DATA_DECRYPTION = 0x31
+from engine.proofs.contest_data_decryption import contest_data_challenge
 
 # A GuardianFault's reason when the guardian sent no response at all (it may only be late).
 NO_RESPONSE = "gave no response"
@@ -288,40 +286,6 @@ class DecryptionCombination:
             if shares.guardian_id == guardian_id:
                 return GuardianChallenges(guardian_id, tuple(c * w for c in self.challenges))
         raise QuorumError(f"guardian {guardian_id!r} took no part in this decryption")
-
-
-def contest_data_challenge(
-    h_e: UInt256,
-    public_key: ElementModP,
-    encrypted: HashedCiphertext,
-    a: ElementModP,
-    b: ElementModP,
-    beta: ElementModP,
-) -> ElementModQ:
-    """c = H(H_E; 0x31, K, C0, C1, C2, a, b, beta), eq. 81, as egk computes it.
-
-    egk deviation (docs/PROTOCOL.md deviation 3): C1 enters as the ASCII bytes of its upper-case hex text,
-    without a length prefix.
-    """
-    c1_text = encrypted.c1.hex().upper().encode("ascii")
-    return hash_elems(
-        h_e, TAG_CONTEST_DATA_DECRYPTION, public_key, encrypted.c0, c1_text, encrypted.c2, a, b, beta
-    ).to_q(public_key.group)
-
-
-def verify_contest_data_decryption(
-    h_e: UInt256,
-    public_key: ElementModP,
-    encrypted: HashedCiphertext,
-    beta: ElementModP,
-    proof: DecryptionProof,
-) -> bool:
-    """Verification 11: a = g^v K^c (11.1), b = C0^v beta^c (11.2), c recomputes (11.B)."""
-    group = public_key.group
-    c, v = proof.challenge, proof.response
-    a = group.g_pow(v) * ElementModP(group.table_for(public_key).pow(c.value), group)
-    b = group.multi_pow([encrypted.c0, beta], [v, c])
-    return contest_data_challenge(h_e, public_key, encrypted, a, b, beta) == c
 
 
 def _challenge(
@@ -922,10 +886,8 @@ __all__ = [
     "GuardianShares",
     "PartialDecryption",
     "QuorumError",
-    "TAG_CONTEST_DATA_DECRYPTION",
     "combine_decryptions",
     "compute_challenges",
-    "contest_data_challenge",
     "decrypt_challenged_ballot",
     "decrypt_items",
     "decrypt_tally",
@@ -933,5 +895,4 @@ __all__ = [
     "guardian_respond",
     "guardian_share_key",
     "tally_value",
-    "verify_contest_data_decryption",
 ]

@@ -6,12 +6,23 @@ egk's election record JSON description). Field names follow the egk record where
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from engine import domains
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, ElementModQ, Group
-from engine.hash import SPEC_VERSION, UInt256, election_base_hash, manifest_hash, parameter_base_hash
+from engine.hash import (
+    SPEC_VERSION,
+    UInt256,
+    election_base_hash,
+    hash_elems,
+    manifest_hash,
+    parameter_base_hash,
+    small_int_bytes,
+)
+from engine.hashed_elgamal import HashedCiphertext
 from engine.proofs import DecryptionProof, RangeProof, SchnorrProof
 
 # ---------------------------------------------------------------- configuration and keys
@@ -99,16 +110,6 @@ class BallotState(str, Enum):
 
     CAST = "CAST"
     SPOILED = "SPOILED"
-
-
-@dataclass(frozen=True)
-class HashedCiphertext:
-    """Encrypted contest data (C0, C1, C2), spec 3.3.6 eq. 50-55; egk's c0, c1, c2, numBytes."""
-
-    c0: ElementModP
-    c1: bytes
-    c2: UInt256
-    num_bytes: int
 
 
 @dataclass(frozen=True)
@@ -270,3 +271,27 @@ class PlaintextBallot:
     ballot_style: str
     contests: tuple[PlaintextContest, ...]
     sn: int | None = None
+
+
+# ---------------------------------------------------------------- the contest hash, shared by ballots and the verifier
+
+
+def indicator_bytes(ind: int | str) -> bytes:
+    """ind_c / ind_o as hashed: an index as b(i, 4), a label as its raw UTF-8 bytes (engine.contest_data.IdForm)."""
+    if isinstance(ind, str):
+        return ind.encode("utf-8")
+    return small_int_bytes(ind)
+
+
+def contest_hash(
+    h_e: UInt256, contest_ind: int | str, public_key: ElementModP, ciphertexts: Sequence[Ciphertext]
+) -> UInt256:
+    """chi_l = H(H_E; 0x23, ind_c(Lambda_l), K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 57.
+
+    ind_c is b(sequence_order, 4) for an int (the spec, and egk's records) or the contest id's raw
+    UTF-8 bytes for a str (egk's earlier test vectors).
+    """
+    parts: list[ElementModP] = []
+    for ct in ciphertexts:
+        parts += (ct.pad, ct.data)
+    return hash_elems(h_e, domains.CONTEST_HASH, indicator_bytes(contest_ind), public_key, *parts)

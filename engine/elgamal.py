@@ -106,7 +106,7 @@ def decrypt_with_nonce(ciphertext: Ciphertext, nonce: ElementModQ, public_key: E
     For challenged ballots, whose nonces are published: public exponents, fast tables.
     """
     group = nonce.group
-    k_xi = ElementModP(group.table_for(public_key).pow(nonce.value), group)
+    k_xi = group.k_pow(public_key, nonce)
     if group.g_pow(nonce) != ciphertext.pad:
         raise DecryptionError("the nonce does not match the ciphertext")
     return exponent_of(ciphertext.data / k_xi, public_key, bound)

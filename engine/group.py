@@ -183,10 +183,16 @@ class Group:
         """A cached table of base for secret exponents (FixedBaseTable.pow_secret)."""
         return _table_for(self, base.value, SECRET_TABLE_WINDOW)
 
+    def k_pow(self, base: ElementModP, e: ElementModQ | int) -> ElementModP:
+        """base^e mod p for a public exponent and a base used many times (the joint key K), from its cached table."""
+        if base.group is not self:
+            raise GroupError(f"the base is not an element of group {self.name}")
+        return ElementModP(self.table_for(base).pow(_exponent(e, self.q)), self)
+
     def k_pow_secret(self, base: ElementModP, e: ElementModQ) -> ElementModP:
         """base^e mod p for a secret exponent and a base used many times (the joint key K).
 
-        The same value as table_for(base).pow(e). A base used once (another guardian's key)
+        The same value as k_pow(base, e). A base used once (another guardian's key)
         should use base.pow_secret(e) instead: a table costs ~1600 multiplications to build.
         """
         if base.group is not self:

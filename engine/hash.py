@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
 
+from engine import domains
 from engine.errors import EncodingError
 from engine.group import ElementModP, ElementModQ, Group
 
@@ -113,15 +113,11 @@ def hash_elems(key: UInt256 | bytes, tag: int, *items: HashInput) -> UInt256:
     return hash_bytes(key, bytes([tag]) + b"".join(encode(x) for x in items))
 
 
-def hash_elems_list(key: UInt256 | bytes, tag: int, items: Iterable[HashInput]) -> UInt256:
-    return hash_elems(key, tag, *items)
-
-
 def parameter_base_hash(group: Group, version: str = SPEC_VERSION) -> UInt256:
     """H_P = H(ver; 0x00, p, q, g), eq. 4; ver is the version string padded with 0x00 to 32 bytes."""
     return hash_bytes(
         version.encode("utf-8").ljust(HASH_BYTES, b"\x00"),
-        b"\x00"
+        bytes([domains.PARAMETER_BASE])
         + int(group.p).to_bytes(group.p_bytes, "big")
         + int(group.q).to_bytes(group.q_bytes, "big")
         + int(group.g).to_bytes(group.p_bytes, "big"),
@@ -130,14 +126,14 @@ def parameter_base_hash(group: Group, version: str = SPEC_VERSION) -> UInt256:
 
 def manifest_hash(h_p: UInt256, manifest_file: bytes) -> UInt256:
     """H_M = H(H_P; 0x01, manifest), eq. 6; the file enters with its 4-byte length (5.1.5)."""
-    return hash_elems(h_p, 0x01, Blob(manifest_file))
+    return hash_elems(h_p, domains.MANIFEST, Blob(manifest_file))
 
 
 def election_base_hash(h_p: UInt256, h_m: UInt256, n: int, k: int) -> UInt256:
     """H_B = H(H_P; 0x02, H_M, n, k), eq. 7."""
-    return hash_elems(h_p, 0x02, h_m, n, k)
+    return hash_elems(h_p, domains.ELECTION_BASE, h_m, n, k)
 
 
 def extended_base_hash(h_b: UInt256, joint_key: ElementModP) -> UInt256:
     """H_E = H(H_B; 0x12, K), eq. 23."""
-    return hash_elems(h_b, 0x12, joint_key)
+    return hash_elems(h_b, domains.EXTENDED_BASE, joint_key)

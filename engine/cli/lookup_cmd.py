@@ -26,7 +26,6 @@ from engine.cli.results_cmd import contest_names, selection_names
 from engine.election import BallotState, DecryptedTallyOrBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
-from engine.record.layout import DBALLOT_PREFIX, ENCRYPTED_TALLY, id_from_name
 
 EXIT_NOT_FOUND = 1
 MIN_PREFIX = 8
@@ -84,14 +83,14 @@ def sightings(record: ElectionRecord, prefix: str, submitted: list[BallotSubmitt
 
 def counted_ids(record: ElectionRecord) -> set[str] | None:
     """The cast ballots of encrypted_tally.json, or None before the tally."""
-    if not record.has(ENCRYPTED_TALLY):
+    if not record.has("encrypted_tally.json"):
         return None
     return set(record.encrypted_tally.cast_ballot_ids)
 
 
 def challenged_decryption(record: ElectionRecord, ballot_id: str) -> DecryptedTallyOrBallot | None:
     for path in record.challenged_ballot_paths():
-        if id_from_name(path.name, DBALLOT_PREFIX) == ballot_id:
+        if path.name == f"dballot-{ballot_id}.json":
             return record.read_challenged_ballot(path)
     return None
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine import domains
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, ElementModQ
 from engine.hash import UInt256, hash_elems
-
-TAG_DECRYPTION = 0x30
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +28,9 @@ def decryption_challenge(
     m: ElementModP,
 ) -> ElementModQ:
     """c = H(H_E; 0x30, K, A, B, a, b, M), eq. 71."""
-    return hash_elems(h_e, TAG_DECRYPTION, public_key, ciphertext.pad, ciphertext.data, a, b, m).to_q(public_key.group)
+    return hash_elems(h_e, domains.DECRYPTION_PROOF, public_key, ciphertext.pad, ciphertext.data, a, b, m).to_q(
+        public_key.group
+    )
 
 
 def prove_decryption(
@@ -56,8 +57,18 @@ def verify_decryption(
     h_e: UInt256, public_key: ElementModP, ciphertext: Ciphertext, m: ElementModP, proof: DecryptionProof
 ) -> bool:
     """Verification 9: a = g^v K^c (9.2), b = A^v M^c (9.3), c recomputes (9.B)."""
+    a, b = decryption_commitments(public_key, ciphertext.pad, m, proof)
+    return decryption_challenge(h_e, public_key, ciphertext, a, b, m) == proof.challenge
+
+
+def decryption_commitments(
+    public_key: ElementModP, base: ElementModP, value: ElementModP, proof: DecryptionProof
+) -> tuple[ElementModP, ElementModP]:
+    """(a, b) = (g^v K^c, base^v value^c): the commitments a proof (c, v) of value = base^s, K = g^s, stands for.
+
+    Selections: base A, value M (eq. 74-75, verification 9.2-9.3); contest data: base C0, value beta
+    (verification 11.1-11.2). Public exponents: K from its cached table.
+    """
     group = public_key.group
     c, v = proof.challenge, proof.response
-    a = group.g_pow(v) * ElementModP(group.table_for(public_key).pow(c.value), group)
-    b = group.multi_pow([ciphertext.pad, m], [v, c])
-    return decryption_challenge(h_e, public_key, ciphertext, a, b, m) == c
+    return group.g_pow(v) * group.k_pow(public_key, c), group.multi_pow([base, value], [v, c])

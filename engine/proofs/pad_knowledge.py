@@ -16,29 +16,12 @@ more up to 0x45 in 2.1.0), so no hash of the spec can be read as this challenge 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
+from engine import domains
 from engine.errors import EncodingError, ProofError
 from engine.group import ElementModP, ElementModQ
 from engine.hash import Blob, UInt256, hash_elems
-
-TAG_PAD_KNOWLEDGE = 0xB0
-
-
-class HashedElGamalCiphertext(Protocol):
-    """(C0, C1, C2) of eq. 53-55 and the length of the data (engine.election.HashedCiphertext)."""
-
-    @property
-    def c0(self) -> ElementModP: ...
-
-    @property
-    def c1(self) -> bytes: ...
-
-    @property
-    def c2(self) -> UInt256: ...
-
-    @property
-    def num_bytes(self) -> int: ...
+from engine.hashed_elgamal import HashedCiphertext
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +36,7 @@ def pad_knowledge_challenge(
     h_e: UInt256,
     confirmation_code: UInt256,
     contest_index: int,
-    ciphertext: HashedElGamalCiphertext,
+    ciphertext: HashedCiphertext,
     commitment: ElementModP,
 ) -> ElementModQ:
     """c = H(H_E; 0xB0, H(B), b(ind_c, 4), C0, b(len C1, 4) || C1, C2, b(numBytes, 4), h), reduced mod q.
@@ -63,7 +46,7 @@ def pad_knowledge_challenge(
     """
     return hash_elems(
         h_e,
-        TAG_PAD_KNOWLEDGE,
+        domains.PAD_KNOWLEDGE_PROOF,
         confirmation_code,
         contest_index,
         ciphertext.c0,
@@ -78,7 +61,7 @@ def prove_pad_knowledge(
     h_e: UInt256,
     confirmation_code: UInt256,
     contest_index: int,
-    ciphertext: HashedElGamalCiphertext,
+    ciphertext: HashedCiphertext,
     nonce: ElementModQ,
     u: ElementModQ | None = None,
 ) -> PadKnowledgeProof:
@@ -100,7 +83,7 @@ def verify_pad_knowledge(
     h_e: UInt256,
     confirmation_code: UInt256,
     contest_index: int,
-    ciphertext: HashedElGamalCiphertext,
+    ciphertext: HashedCiphertext,
     proof: PadKnowledgeProof,
 ) -> bool:
     """h = g^v C0^c, then c recomputes; False for anything malformed (another group, an index out of range).

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 from gmpy2 import mpz
 
+from engine import domains
 from engine.elgamal import Ciphertext
 from engine.errors import ProofError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, hash_elems
-
-TAG_RANGE = 0x21
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,9 @@ def range_challenge(
     h_e: UInt256, public_key: ElementModP, ciphertext: Ciphertext, commitments: Sequence[ElementModP]
 ) -> ElementModQ:
     """c = H(H_E; 0x21, K, alpha, beta, a_0, b_0, ..., a_R, b_R), eq. 46 / 56."""
-    return hash_elems(h_e, TAG_RANGE, public_key, ciphertext.pad, ciphertext.data, *commitments).to_q(public_key.group)
+    return hash_elems(h_e, domains.RANGE_PROOF, public_key, ciphertext.pad, ciphertext.data, *commitments).to_q(
+        public_key.group
+    )
 
 
 def prove_range(
@@ -103,12 +104,11 @@ def range_responses(
 def range_commitments(public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof) -> list[ElementModP]:
     """a_j = g^v_j alpha^c_j (5.1), b_j = K^w_j beta^c_j with w_j = v_j - j c_j (5.2)."""
     group: Group = public_key.group
-    k_table = group.table_for(public_key)
     out: list[ElementModP] = []
     for j, (c, v) in enumerate(zip(proof.challenges, proof.responses)):
         w = (v.value - j * c.value) % group.q
         out.append(group.g_pow(v) * ciphertext.pad**c)
-        out.append(ElementModP(k_table.pow(w), group) * ciphertext.data**c)
+        out.append(group.k_pow(public_key, w) * ciphertext.data**c)
     return out
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine import domains
 from engine.group import ElementModP, ElementModQ
 from engine.hash import UInt256, hash_elems
-
-TAG_COEFFICIENT = 0x10
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +22,7 @@ def coefficient_challenge(
     h_p: UInt256, guardian_index: int, j: int, commitment: ElementModP, h: ElementModP
 ) -> ElementModQ:
     """c_i,j = H(H_P; 0x10, i, j, K_i,j, h_i,j), eq. 12 (stored reduced mod q)."""
-    return hash_elems(h_p, TAG_COEFFICIENT, guardian_index, j, commitment, h).to_q(commitment.group)
+    return hash_elems(h_p, domains.COEFFICIENT_PROOF, guardian_index, j, commitment, h).to_q(commitment.group)
 
 
 def prove_coefficient(

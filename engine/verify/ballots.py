@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from engine.election import EncryptedBallot, EncryptedContest
+from engine.election import EncryptedBallot, EncryptedContest, contest_hash
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
 from engine.proofs import RangeProof, verify_range
-from engine.verify.hashes import CODE_FORMS, confirmation_code, contest_hash
+from engine.verify.hashes import CODE_FORMS, confirmation_code
 from engine.verify.layout import LayoutContest, ManifestLayout
 from engine.verify.report import Finding, Recorder
 from engine.verify.subgroup import SubgroupBatch

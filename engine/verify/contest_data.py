@@ -13,9 +13,11 @@ can decrypt, so the verifier does (spec 3.6.5, eq. 86-89), in the form egk's rec
   2 over_votes (packed uint32, 0xFFFFFFFF the truncation mark -1), 3 write_ins (strings),
   4 filler (a string of '*', dropped).
 
-This is the verifier's own implementation, written from the specification and the records, not
-the code that encrypted or decrypted the record (engine.contest_data): the import-linter contract
-keeps the two apart, so that one mistake cannot both make and pass a record.
+The hashed ElGamal construction (KDF, MAC, key stream) is the one engine.hashed_elgamal gives
+every user. The inputs of the key derivation in egk's form and the decoding of the plaintext are
+the verifier's own, written from the specification and the records, not the code that encrypted or
+decrypted the record (engine.contest_data): the import-linter contract keeps the two apart, so that
+one mistake in egk's deviations cannot both make and pass a record (docs/ARCHITECTURE-verifier.md).
 
 Contest data that does not open under the proven beta (its MAC C2 fails, C1's length does not fit
 numBytes, or the plaintext is not a ContestData message) is a fact about the ballot, not about
@@ -29,18 +31,15 @@ tallyer cannot claim any contest data for it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
+from engine import domains
 from engine.election import ContestData, DecryptedContestData
 from engine.group import ElementModP
 from engine.hash import UInt256, hash_elems, small_int_bytes
+from engine.hashed_elgamal import BLOCK_BYTES, block_count, kdf_keys, mac_matches, unseal
 from engine.verify.report import Recorder
 
 CHECK = "R.contest_data"
-BLOCK_BYTES = 32
 MAX_NUM_BYTES = (1 << 28) - 1
-TAG_KDF_KEY = 0x22
 KDF_LABEL = b"share_enc_keys"
 KDF_CONTEXT = b"contest_data"
 STATUSES = ("normal", "null_vote", "over_vote", "under_vote")  # egk's ContestDataStatus enum, in order
@@ -61,19 +60,15 @@ def open_contest_data(
     num_bytes = encrypted.num_bytes
     if not 0 <= num_bytes <= MAX_NUM_BYTES:
         raise Undecodable(f"its numBytes {num_bytes} is not in 0..2^28-1")
-    blocks = -(-num_bytes // BLOCK_BYTES)
+    blocks = block_count(num_bytes)
     if len(encrypted.c1) != blocks * BLOCK_BYTES:
         raise Undecodable(f"C1 has {len(encrypted.c1)} bytes, but numBytes {num_bytes} needs {blocks * BLOCK_BYTES}")
-    k = hash_elems(h_e, TAG_KDF_KEY, joint_key, encrypted.c0, decrypted.beta)
+    k = hash_elems(h_e, domains.CONTEST_DATA_KEY, joint_key, encrypted.c0, decrypted.beta)
     tail = KDF_LABEL + b"\x00" + KDF_CONTEXT + contest_id.encode("utf-8") + small_int_bytes(8 * num_bytes)
-    keys = [hmac.new(k.data, small_int_bytes(i) + tail, hashlib.sha256).digest() for i in range(blocks + 1)]
-    mac = hmac.new(keys[0], encrypted.c0.to_bytes() + encrypted.c1, hashlib.sha256).digest()
-    if not hmac.compare_digest(mac, encrypted.c2.data):
+    keys = kdf_keys(k, (small_int_bytes(i) for i in range(blocks + 1)), tail)
+    if not mac_matches(keys[0], encrypted):
         raise Undecodable("its MAC C2 fails (eq. 55)")
-    stream = b"".join(keys[1:])
-    size = len(encrypted.c1)
-    plain = (int.from_bytes(encrypted.c1, "big") ^ int.from_bytes(stream, "big")).to_bytes(size, "big")[:num_bytes]
-    return decode_contest_data_message(plain)
+    return decode_contest_data_message(unseal(encrypted, keys[1:]))
 
 
 def decode_contest_data_message(raw: bytes) -> ContestData:

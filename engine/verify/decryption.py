@@ -17,8 +17,7 @@ from engine.election import DecryptedContestData, DecryptedSelection
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP
 from engine.hash import UInt256
-from engine.proofs import verify_decryption
-from engine.verify.hashes import CONTEST_DATA_FORMS, contest_data_challenge
+from engine.proofs import contest_data_proof_form, verify_decryption
 from engine.verify.report import Finding, Recorder
 from engine.verify.subgroup import SubgroupBatch
 
@@ -59,26 +58,13 @@ def verify_selection_decryption(
             )
     with rec.timed(value_id):
         value = selection.tally
-        expected = ElementModP(group.table_for(joint_key).pow(value % group.q), group) if value >= 0 else None
+        expected = group.k_pow(joint_key, value) if value >= 0 else None
         rec.expect(
             expected is not None and selection.b_over_m == expected,
             value_id,
             f"T is not K^t for t = {value}",
             **where,
         )
-
-
-def contest_data_form(h_e: UInt256, joint_key: ElementModP, data: DecryptedContestData) -> str | None:
-    """The form (egk, spec, plain) in which the proof's challenge recomputes, or None."""
-    group = joint_key.group
-    c, v = data.proof.challenge, data.proof.response
-    encrypted = data.encrypted_contest_data
-    a = group.g_pow(v) * ElementModP(group.table_for(joint_key).pow(c.value), group)
-    b = group.multi_pow([encrypted.c0, data.beta], [v, c])
-    for form in CONTEST_DATA_FORMS:
-        if contest_data_challenge(h_e, joint_key, encrypted.c0, encrypted.c1, encrypted.c2, a, b, data.beta, form) == c:
-            return form
-    return None
 
 
 def verify_contest_data_decryption(
@@ -99,7 +85,7 @@ def verify_contest_data_decryption(
         if memo is not None and key in memo:
             form = memo[key]
         else:
-            form = contest_data_form(h_e, joint_key, data)
+            form = contest_data_proof_form(h_e, joint_key, data.encrypted_contest_data, data.beta, data.proof)
             if memo is not None:
                 memo[key] = form
         if rec.expect(

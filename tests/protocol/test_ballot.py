@@ -177,7 +177,7 @@ def test_encrypted_ballots_verify_and_decrypt(data):
             assert decrypt_with_secret(es.ciphertext, KEYS.secret, KEYS.public, desc.option_limit) == ps.vote
         assert verify_range(H_E, KEYS.public, aggregate(ec.selections), ec.proof, desc.votes_allowed)
         ind = ec.sequence_order if form is IdForm.INDEX else ec.contest_id
-        assert contest_hash(H_E, KEYS.public, ind, [s.ciphertext for s in ec.selections]) == ec.contest_hash
+        assert contest_hash(H_E, ind, KEYS.public, [s.ciphertext for s in ec.selections]) == ec.contest_hash
         assert cd == expected_data(pc, desc.votes_allowed)
         assert decrypt_contest_data_with_secret(ec.contest_data, KEYS.secret, H_E, KEYS.public, ec.contest_id) == cd
     hashes = [c.contest_hash for c in encrypted.contests]

@@ -377,7 +377,7 @@ def test_decrypt_with_nonce_vector():
     nonce = UInt256.from_hex(tv["primary_nonce"])
     for c in eballot.contests:
         assert G.g_pow(contest_data_nonce(h_e, nonce, c.contest_id, G)) == c.contest_data.c0
-        assert contest_hash(h_e, k, c.contest_id, [s.ciphertext for s in c.selections]) == c.contest_hash
+        assert contest_hash(h_e, c.contest_id, k, [s.ciphertext for s in c.selections]) == c.contest_hash
     assert confirmation_code(h_e, [c.contest_hash for c in eballot.contests], b"") == eballot.confirmation_code
     decrypted = decrypt_ballot_with_nonce(manifest, (h_e, k), eballot, nonce, form=IdForm.LABEL)
     assert decrypted == validate_plaintext_ballot(manifest, expected)
@@ -398,7 +398,7 @@ def test_decrypt_ballot_vector_contest_data():
         assert decrypt_contest_data(c.contest_data, beta, h_e, k, c.contest_id) == contest_data_from_json(
             shown["contest_data"]
         )
-        assert contest_hash(h_e, k, c.contest_id, [x.ciphertext for x in c.selections]) == c.contest_hash
+        assert contest_hash(h_e, c.contest_id, k, [x.ciphertext for x in c.selections]) == c.contest_hash
         for sel, dsel in zip(c.selections, dc["selections"], strict=True):
             assert decrypt_with_secret(sel.ciphertext, s, k, 1) == dsel["tally"]
     assert confirmation_code(h_e, [c.contest_hash for c in eballot.contests], b"") == eballot.confirmation_code
@@ -416,7 +416,7 @@ def test_record_contest_hashes_and_confirmation_codes(name):
         assert ballot.election_id == rec.h_e
         for c in ballot.contests:
             ciphertexts = [s.ciphertext for s in c.selections]
-            assert contest_hash(rec.h_e, rec.k, c.sequence_order, ciphertexts) == c.contest_hash
+            assert contest_hash(rec.h_e, c.sequence_order, rec.k, ciphertexts) == c.contest_hash
         hashes = [c.contest_hash for c in sorted(ballot.contests, key=lambda c: c.sequence_order)]
         assert confirmation_code(rec.h_e, hashes, ballot.code_baux) == ballot.confirmation_code
         if not rec.config["chain_confirmation_codes"]:
@@ -496,7 +496,7 @@ def test_record_plaintext_encrypts_to_a_ballot_that_verifies(name):
         total = Ciphertext(G.product([x.ciphertext.pad for x in c.selections]),
                            G.product([x.ciphertext.data for x in c.selections]))  # fmt: skip
         assert verify_range(rec.h_e, rec.k, total, c.proof, c.votes_allowed)
-        assert contest_hash(rec.h_e, rec.k, c.sequence_order, [x.ciphertext for x in c.selections]) == c.contest_hash
+        assert contest_hash(rec.h_e, c.sequence_order, rec.k, [x.ciphertext for x in c.selections]) == c.contest_hash
     assert ours.encrypted_sn is not None and plain.sn is not None
     assert decrypt_with_secret(ours.encrypted_sn, s, rec.k, 1000) == plain.sn
     assert theirs.encrypted_sn is not None

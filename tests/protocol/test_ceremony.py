@@ -38,6 +38,7 @@ from engine.ceremony import (
 from engine.election import ElectionConfig, GuardianRecord
 from engine.group import PRODUCTION_GROUP, TEST_GROUP, group_by_name
 from engine.hash import UInt256, election_base_hash, extended_base_hash, manifest_hash, parameter_base_hash
+from engine.hashed_elgamal import HashedCiphertext
 from engine.proofs import SchnorrProof, prove_coefficient
 
 TG = TEST_GROUP
@@ -159,7 +160,7 @@ def test_every_tampered_byte_is_caught_and_names_the_sender(five_three, field_na
             tampered = bytearray(original)
             tampered[position] ^= mask
             value = bytes(tampered) if field_name == "c1" else UInt256(bytes(tampered))
-            bad = dataclasses.replace(share, **{field_name: value})
+            bad = dataclasses.replace(share, ciphertext=dataclasses.replace(share.ciphertext, **{field_name: value}))
             with pytest.raises(ShareVerificationError) as caught:
                 decrypt_share(recipient, sender_record, bad, H_P)
             assert caught.value.sender_id == "guardian2"
@@ -171,7 +172,12 @@ def test_tampered_c0_is_caught(five_three):
     share, recipient, sender_record = share_and_parties(five_three, 3, 1)
     for c0 in (share.c0 * TG.generator, TG.element_p(int(TG.p) - 1), TG.one):
         with pytest.raises(ShareVerificationError, match="guardian3"):
-            decrypt_share(recipient, sender_record, dataclasses.replace(share, c0=c0), H_P)
+            decrypt_share(
+                recipient,
+                sender_record,
+                dataclasses.replace(share, ciphertext=dataclasses.replace(share.ciphertext, c0=c0)),
+                H_P,
+            )
 
 
 @pytest.mark.parametrize("j", [0, 1, 2])
@@ -258,9 +264,9 @@ def test_encrypt_share_validates_its_input(five_three):
     with pytest.raises(CeremonyError):
         encrypt_share(c.secrets[0], c.records[1], H_P, nonce=PRODUCTION_GROUP.element_q(5))
     with pytest.raises(CeremonyError):
-        EncryptedShare(1, 2, TG.generator, b"\x00" * 31, UInt256(b"\x00" * 32))
+        EncryptedShare(1, 2, HashedCiphertext(TG.generator, b"\x00" * 31, UInt256(b"\x00" * 32), 31))
     with pytest.raises(CeremonyError):
-        EncryptedShare(0, 2, TG.generator, b"\x00" * 32, UInt256(b"\x00" * 32))
+        EncryptedShare(0, 2, HashedCiphertext(TG.generator, b"\x00" * 32, UInt256(b"\x00" * 32), 32))
 
 
 # ---------------------------------------------------------------- finalize refuses bad input

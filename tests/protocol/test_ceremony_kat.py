@@ -35,6 +35,7 @@ from engine.ceremony import (
 from engine.election import DecryptingTrustee, ElectionConfig, GuardianRecord
 from engine.group import PRODUCTION_GROUP as G
 from engine.hash import UInt256, extended_base_hash, hash_bytes, hash_elems, parameter_base_hash
+from engine.hashed_elgamal import HashedCiphertext
 from engine.proofs import SchnorrProof, prove_coefficient, verify_coefficient
 from tests.support.egk_data import WORKFLOWS, vector, workflow
 
@@ -127,9 +128,7 @@ def test_share_encryption_vector_bit_for_bit():
             expected = EncryptedShare(
                 secrets[sender].x_coordinate,
                 secrets[recipient].x_coordinate,
-                p_of(enc["c0"]),
-                bytes.fromhex(enc["c1"]),
-                UInt256.from_hex(enc["c2"]),
+                HashedCiphertext(p_of(enc["c0"]), bytes.fromhex(enc["c1"]), UInt256.from_hex(enc["c2"]), 32),
             )
             made = encrypt_share(
                 secrets[sender], records[recipient], h_p, nonces[sender][recipient], VECTOR_SHARE_ENCODING

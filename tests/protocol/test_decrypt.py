@@ -26,7 +26,6 @@ from engine.decrypt import (
     QuorumError,
     combine_decryptions,
     compute_challenges,
-    contest_data_challenge,
     decrypt_challenged_ballot,
     decrypt_items,
     decrypt_tally,
@@ -35,7 +34,6 @@ from engine.decrypt import (
     response_faults,
     screen_shares,
     tally_value,
-    verify_contest_data_decryption,
 )
 from engine.election import (
     BallotState,
@@ -53,7 +51,13 @@ from engine.errors import DecryptionError
 from engine.group import TEST_GROUP as T
 from engine.group import ElementModQ
 from engine.hash import UInt256, hash_elems
-from engine.proofs import DecryptionProof, SchnorrProof, verify_decryption
+from engine.proofs import (
+    DecryptionProof,
+    SchnorrProof,
+    contest_data_challenge,
+    verify_contest_data_decryption,
+    verify_decryption,
+)
 from engine.tally import tally_ballots
 from tests.protocol.test_tally import H_E, small_ballot, small_manifest
 

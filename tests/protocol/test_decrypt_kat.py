@@ -19,14 +19,13 @@ from engine.decrypt import (
     decrypt_items,
     decrypt_tally,
     tally_value,
-    verify_contest_data_decryption,
 )
 from engine.election import BallotState, ContestData, GuardianRecord
 from engine.elgamal import Ciphertext
 from engine.errors import DecryptionError
 from engine.group import PRODUCTION_GROUP as G
 from engine.hash import UInt256
-from engine.proofs import DecryptionProof, SchnorrProof, verify_decryption
+from engine.proofs import DecryptionProof, SchnorrProof, verify_contest_data_decryption, verify_decryption
 from tests.protocol.test_tally import (
     egk_ballot,
     egk_ciphertext,
