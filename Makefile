@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # The native backend is built by native/build_native.py alone (sources, flags, which GMP: the
-# system's, else the copy in the gmpy2 wheel; BALLOTCHAIN_GMP=system|gmpy2 forces one).
+# system's, else the copy in the gmpy2 wheel; BALLOTCHAIN_GMP=system|gmpy2 forces one). setuptools'
+# notice about editable installs (not a problem, but a screen of text) is silenced.
 $(STAMP): pyproject.toml setup.py native/*.c native/*.h native/build_native.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel cffi gmpy2
-	$(PY) -m pip install -q -e '.[dev]'
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q -e '.[dev]'
 	$(PY) native/build_native.py || echo "ballotchain: native backend not built; the engine will use gmpy2"
 	touch $(STAMP)
 

@@ -112,7 +112,7 @@ def bench_backend(name: str, backend: Backend, reps: int, quick: bool) -> dict[s
     x, y = rand_element(), rand_element()
     e = rand_q()
     ratio: dict[str, float] = {}
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"gmp": backend.gmp_source}
 
     powmod = median_ms(lambda: [backend.powmod(x, e, P) for _ in range(5)], 5, reps)
     out["powmod_ms"] = powmod

@@ -43,7 +43,7 @@ from engine.credentials.did import VoterCredential, sign_submission  # noqa: E40
 from engine.credentials.roster import RegistrarKey, encode_roster, make_roster  # noqa: E402
 from engine.election import PlaintextBallot  # noqa: E402
 from engine.record import ElectionRecord  # noqa: E402
-from engine.record.codec import encode_encrypted_ballot  # noqa: E402
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot  # noqa: E402
 from engine.server.checker import ballot_context  # noqa: E402
 from engine.server.service import Election  # noqa: E402
 from engine.verify.ballots import ballot_problems  # noqa: E402
@@ -91,7 +91,7 @@ def prepare(root: Path, group: str, ballots: int) -> tuple[Path, Path, list[byte
 
 def one_core_check_ms(election_dir: Path, bodies: list[bytes], count: int = 5) -> float:
     """The door check of one ballot on one core (decoding excluded), median of ``count``."""
-    from engine.record.codec import decode_encrypted_ballot
+    from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
 
     election = Election.from_record(election_dir)
     ctx = ballot_context(election.manifest, election.initialized)

@@ -20,9 +20,12 @@
  * exponents and votes (Welch's t), on both multiplications (BALLOTCHAIN_NATIVE_IFMA=0 for mpn).
  * docs/PROTOCOL.md, "Constant time, measured", holds the figures.
  *
- * Variable-time code used here, on public data only: mod_init and the loading of the public base
- * (modulus.c), the row of powers of the public base in bc_powmod_sec (mulmod), be_to_limbs and
- * limbs_to_be (byte order, no branch on values but on lengths), run_jobs.
+ * Code from the other files used here: on public data only, mod_init, the loading of the public
+ * base (modulus.c) and the row of its powers in bc_powmod_sec (mulmod), run_jobs. On secrets: the
+ * IFMA multiplication (ifma.c: no branch, no address from the values), get_bits and
+ * digits_to_limbs (shifts at fixed positions), be_to_limbs and limbs_to_be, whose loops run over
+ * the lengths and whose only tests of values look at bytes beyond the fixed width (zero for an
+ * exponent of exp_len bytes and for a result below the modulus stored at the modulus' length).
  */
 #include "bc_internal.h"
 

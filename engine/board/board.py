@@ -79,7 +79,7 @@ from engine.errors import BallotchainError
 from engine.group import ElementModP
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof, verify_pad_knowledge
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 
 BallotChecker = Callable[[EncryptedBallot], list[str]]
 

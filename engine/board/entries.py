@@ -5,7 +5,7 @@ compact (no whitespace), keys sorted, non-ASCII characters written as themselves
 (no floats, no NaN), with a ``"type"`` field naming the entry. Byte strings and hash values are
 upper-case hexadecimal; the joint key is b(K, l_p) in upper-case hex (2 l_p digits); timestamps
 are integer milliseconds since the Unix epoch. The encrypted ballot inside a submission is egk's
-JSON object for an encrypted ballot (``engine.record.codec.encode_encrypted_ballot``), keys
+JSON object for an encrypted ballot (``engine.record.codecs.encrypted_ballot.encode_encrypted_ballot``), keys
 sorted like the rest.
 
 ``decode_entry`` is strict: the bytes must be exactly the canonical encoding of the entry they
@@ -37,7 +37,8 @@ from engine.errors import BallotchainError, GroupError
 from engine.group import PRODUCTION_GROUP, ElementModP, ElementModQ, Group, group_by_name
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
-from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot, hex_p, hex_q
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot, encode_encrypted_ballot
+from engine.record.codecs.values import hex_p, hex_q
 from engine.record.jsonio import MAX_JSON_DEPTH, json_depth_exceeds
 
 MAX_TIMESTAMP = (1 << 63) - 1

@@ -15,7 +15,15 @@ from engine.election import BallotState, EncryptedBallot, EncryptedTally, Plaint
 from engine.ids import check_identifier
 from engine.record import ElectionRecord, ElectionRecordWriter, load_encrypted_ballots
 from engine.record.exchange import read_plaintext_ballot_inputs
-from engine.record.layout import EBALLOT_PREFIX, ENCRYPTED_TALLY, TALLY, id_from_name
+from engine.record.layout import (
+    BALLOT_CHAIN,
+    EBALLOT_PREFIX,
+    ENCRYPTED_BALLOTS,
+    ENCRYPTED_TALLY,
+    TALLY,
+    ballot_chain_label,
+    id_from_name,
+)
 from engine.tally import tally_ballots_parallel
 
 
@@ -70,11 +78,11 @@ def device_chain(record: ElectionRecord, device: str) -> BallotChainer:
     fresh = BallotChainer.start(h_e, device, config.baux0)
     stored = record.ballot_chain(device)
     on_disk = set(ballot_ids_of_device(record, device))
-    where = f"{record.root}/encrypted_ballots/{device}/ballot_chain.json"
+    where = f"{record.root}/{ballot_chain_label(device)}"
     if stored is None:
         if on_disk:
             raise CommandFailed(
-                f"device {device!r} has ballots but no ballot_chain.json in {record.root}/encrypted_ballots/{device}/; "
+                f"device {device!r} has ballots but no {BALLOT_CHAIN} in {record.root}/{ENCRYPTED_BALLOTS}/{device}/; "
                 "its chain cannot be continued: use a new device name"
             )
         return fresh
@@ -137,7 +145,7 @@ def refuse_used_ballot_ids(record: ElectionRecord, ballot_ids: Sequence[str]) ->
         if ballot_id in owners:
             raise CommandFailed(
                 f"ballot id {ballot_id!r} is already used in the record by device {owners[ballot_id]!r} "
-                f"(encrypted_ballots/{owners[ballot_id]}/); give the ballot a new id"
+                f"({ENCRYPTED_BALLOTS}/{owners[ballot_id]}/); give the ballot a new id"
             )
 
 
@@ -145,9 +153,9 @@ def tally_record(record_dir: Path, processes: int = 1, tally_id: str | None = No
     """encrypted_tally.json: the products of every CAST ballot's ciphertexts (eq. 62)."""
     record = ElectionRecord(record_dir)
     init, manifest = record.initialized, record.manifest
-    if record.has("encrypted_tally.json"):
-        raise CommandFailed(f"{record_dir}: encrypted_tally.json exists already")
-    sources: list[str] = [str(record_dir / "encrypted_ballots" / d) for d in record.devices()]
+    if record.has(ENCRYPTED_TALLY):
+        raise CommandFailed(f"{record_dir}: {ENCRYPTED_TALLY} exists already")
+    sources: list[str] = [str(record_dir / ENCRYPTED_BALLOTS / d) for d in record.devices()]
     if not sources:
         raise CommandFailed(f"{record_dir}: no encrypted ballots to tally")
     tally = tally_ballots_parallel(

@@ -30,7 +30,7 @@ from engine.election import (
 from engine.group import group_by_name
 from engine.manifest import Manifest
 from engine.proofs import verify_range
-from engine.record.codec import decode_manifest
+from engine.record.codecs.manifest import decode_manifest
 from engine.record.jsonio import loads
 from engine.tally import TallyAccumulator
 

@@ -53,7 +53,7 @@ from engine.credentials.did import VoterCredential
 from engine.credentials.roster import RegistrarKey, SignedRoster, decode_roster, encode_roster, make_roster
 from engine.election import BallotState, PlaintextBallot
 from engine.record import ElectionRecord, ElectionRecordWriter, atomic_write
-from engine.record.codec import decode_plaintext_ballot
+from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
 from engine.record.jsonio import loads
 from engine.record.layout import INITIALIZED
 from engine.record.reader import read_bytes

@@ -74,9 +74,10 @@ from engine.record.exchange import (
     read_guardian_state_for,
     write_decryption_message,
 )
+from engine.record.layout import ENCRYPTED_TALLY, TALLY
 from engine.verify.layout import ManifestLayout
 from engine.verify.report import Finding, Recorder
-from engine.verify.tally import ENCRYPTED_TALLY_FILE, Aggregator, verify_aggregation, verify_cast_set
+from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set
 
 PARTIAL_PREFIX, RESPONSE_PREFIX = "partial-", "response-"
 # What the combine step did with a challenged ballot that has a problem, by check id.
@@ -113,7 +114,7 @@ class AggregationCheck:
             tally.election_id == h_e,
             "R.election_id",
             "the encrypted tally names another H_E",
-            file=ENCRYPTED_TALLY_FILE,
+            file=ENCRYPTED_TALLY,
         )
         verify_cast_set(rec, tally, self.cast_ids)
         verify_aggregation(rec, self.layout, tally, self.aggregator)
@@ -316,7 +317,7 @@ def refuse_unless_aggregated(session: Session) -> None:
     findings = session.aggregation_findings
     if findings:
         raise CommandFailed(
-            f"refusing to decrypt: {ENCRYPTED_TALLY_FILE} is not the product of exactly the record's cast ballots: "
+            f"refusing to decrypt: {ENCRYPTED_TALLY} is not the product of exactly the record's cast ballots: "
             f"{summarize_findings(findings)}; no partial decryption written",
             EXIT_FAILED,
         )
@@ -545,8 +546,8 @@ def combine_and_publish(
 ) -> CombineOutcome:
     """Step 4: check every response; publish tally.json and the challenged ballots, or name who failed."""
     session = Session(record_dir)
-    if session.record.has("tally.json"):
-        raise CommandFailed(f"{record_dir}: tally.json exists already")
+    if session.record.has(TALLY):
+        raise CommandFailed(f"{record_dir}: {TALLY} exists already")
     excluded = session.excluded(exclude)
     good, partial_faults = collect_partials(session, partials, excluded)
     if len(good) < session.quorum:

@@ -18,7 +18,7 @@ from engine.election import ElectionConfig, make_election_config
 from engine.errors import BallotchainError
 from engine.group import group_by_name
 from engine.record import ElectionConstants, ElectionRecord, ElectionRecordWriter, atomic_write
-from engine.record.codec import decode_manifest
+from engine.record.codecs.manifest import decode_manifest
 from engine.record.exchange import ELECTION_ID_KEY, new_election_id
 from engine.record.jsonio import loads
 from engine.record.layout import CONFIG, INITIALIZED

@@ -10,7 +10,7 @@ it all at once, and never replace an existing file.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -22,13 +22,8 @@ from engine.election import PlaintextBallot, PlaintextContest, PlaintextSelectio
 from engine.ids import identifier_problem, shown_identifier
 from engine.manifest import BallotStyle, ContestDescription, Manifest, SelectionDescription
 from engine.record import atomic_write
-from engine.record.codec import (
-    FrozenObject,
-    decode_manifest,
-    decode_plaintext_ballot,
-    encode_manifest,
-    encode_plaintext_ballot,
-)
+from engine.record.codecs.manifest import FrozenObject, decode_manifest, encode_manifest
+from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot, encode_plaintext_ballot
 from engine.record.jsonio import dumps, loads
 from engine.record.reader import read_bytes
 
@@ -178,6 +173,48 @@ def blank_ballot(manifest: Manifest, style: str, ballot_id: str) -> PlaintextBal
     )
 
 
+def parse_marks(values: tuple[str, ...]) -> dict[str, set[str]]:
+    """--mark CONTEST=OPTION[,OPTION...] (repeatable): the options marked in each contest."""
+    marks: dict[str, set[str]] = {}
+    for value in values:
+        contest, sep, options = value.partition("=")
+        chosen = {o.strip() for o in options.split(",") if o.strip()}
+        if not sep or not contest.strip() or not chosen:
+            raise CommandFailed(f"--mark {value!r}: write CONTEST=OPTION or CONTEST=OPTION,OPTION (the manifest's ids)")
+        marks.setdefault(contest.strip(), set()).update(chosen)
+    return marks
+
+
+def marked_ballot(ballot: PlaintextBallot, marks: dict[str, set[str]]) -> PlaintextBallot:
+    """The ballot with vote 1 on each marked option; a contest or option the ballot does not have is refused."""
+    contests = {c.contest_id: c for c in ballot.contests}
+    for contest_id, options in marks.items():
+        if contest_id not in contests:
+            raise CommandFailed(
+                f"--mark {contest_id}=...: no contest {contest_id!r} on this ballot; "
+                f"its contests: {', '.join(contests)}"
+            )
+        known = {s.selection_id for s in contests[contest_id].selections}
+        unknown = sorted(options - known)
+        if unknown:
+            raise CommandFailed(
+                f"--mark {contest_id}={','.join(unknown)}: not an option of contest {contest_id!r}; "
+                f"its options: {', '.join(sorted(known))}"
+            )
+    return replace(
+        ballot,
+        contests=tuple(
+            replace(
+                c,
+                selections=tuple(
+                    replace(s, vote=int(s.selection_id in marks.get(c.contest_id, set()))) for s in c.selections
+                ),
+            )
+            for c in ballot.contests
+        ),
+    )
+
+
 def chosen_style(manifest: Manifest, style: str | None, manifest_file: Path) -> str:
     """--style, or the manifest's only ballot style; CommandFailed listing the styles otherwise."""
     styles = [s.object_id for s in manifest.ballot_styles]
@@ -200,13 +237,22 @@ def ballot_group() -> None:
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), required=True, help="The manifest.")
 @click.option("--style", help="The ballot style (default: the manifest's only one).")
 @click.option("--id", "ballot_id", help="The ballot id (default: a fresh random one; 'auto' for `vote`).")
+@click.option(
+    "--mark",
+    "marks",
+    multiple=True,
+    metavar="CONTEST=OPTION[,OPTION]",
+    help="Mark these options of a contest (repeatable; the default marks nothing).",
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The ballot file to write.")
 @one_line_errors
-def ballot_template_command(manifest_file: Path, style: str | None, ballot_id: str | None, out: Path) -> None:
-    """Write a plaintext ballot with every contest and option of a style, none marked (vote 0).
+def ballot_template_command(
+    manifest_file: Path, style: str | None, ballot_id: str | None, marks: tuple[str, ...], out: Path
+) -> None:
+    """Write a plaintext ballot with every contest and option of a style, marked as --mark says.
 
-    Mark choices by setting "vote" to 1; contests and options left at 0 (or removed) are not voted.
-    The file is written 0600: a plaintext ballot is secret.
+    Options not marked have vote 0; mark more by setting "vote" to 1 in the file. A contest with more
+    marks than it allows is refused. The file is written 0600: a plaintext ballot is secret.
     """
     manifest = decode_manifest(
         loads(read_bytes(manifest_file, str(manifest_file)), str(manifest_file)), str(manifest_file)
@@ -215,7 +261,8 @@ def ballot_template_command(manifest_file: Path, style: str | None, ballot_id: s
         problem = identifier_problem(ballot_id)
         if problem is not None:
             raise CommandFailed(f"--id {shown_identifier(ballot_id)}: {problem}")
-    ballot = blank_ballot(manifest, chosen_style(manifest, style, manifest_file), ballot_id or fresh_ballot_id())
+    blank = blank_ballot(manifest, chosen_style(manifest, style, manifest_file), ballot_id or fresh_ballot_id())
+    ballot = marked_ballot(blank, parse_marks(marks))
     data = dumps(encode_plaintext_ballot(validate_plaintext_ballot(manifest, ballot)))
     decode_plaintext_ballot(loads(data, str(out)), str(out))  # what encrypt and vote will accept
     write_new_file(out, data, "--out", secret=True)

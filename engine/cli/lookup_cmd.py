@@ -26,6 +26,7 @@ from engine.cli.results_cmd import contest_names, selection_names
 from engine.election import BallotState, DecryptedTallyOrBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
+from engine.record.layout import DBALLOT_PREFIX, ENCRYPTED_TALLY, id_from_name
 
 EXIT_NOT_FOUND = 1
 MIN_PREFIX = 8
@@ -83,14 +84,14 @@ def sightings(record: ElectionRecord, prefix: str, submitted: list[BallotSubmitt
 
 def counted_ids(record: ElectionRecord) -> set[str] | None:
     """The cast ballots of encrypted_tally.json, or None before the tally."""
-    if not record.has("encrypted_tally.json"):
+    if not record.has(ENCRYPTED_TALLY):
         return None
     return set(record.encrypted_tally.cast_ballot_ids)
 
 
 def challenged_decryption(record: ElectionRecord, ballot_id: str) -> DecryptedTallyOrBallot | None:
     for path in record.challenged_ballot_paths():
-        if path.name == f"dballot-{ballot_id}.json":
+        if id_from_name(path.name, DBALLOT_PREFIX) == ballot_id:
             return record.read_challenged_ballot(path)
     return None
 

@@ -21,6 +21,7 @@ from engine.cli.common import CommandFailed, console, err_console, one_line_erro
 from engine.election import BallotState, DecryptedTallyOrBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
+from engine.record.layout import ENCRYPTED_TALLY
 from engine.verify.layout import ManifestLayout
 from engine.verify.report import Finding, Recorder
 from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set, verify_tally
@@ -88,7 +89,7 @@ def check_tally(record: ElectionRecord, tally: DecryptedTallyOrBallot) -> TallyC
         encrypted.election_id == init.extended_base_hash,
         "R.election_id",
         "the encrypted tally names another H_E",
-        file="encrypted_tally.json",
+        file=ENCRYPTED_TALLY,
     )
     verify_cast_set(rec, encrypted, cast_ids)
     verify_aggregation(rec, layout, encrypted, aggregator)

@@ -51,7 +51,7 @@ from engine.errors import BallotchainError
 from engine.group import Group, group_by_name
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import RecordError
-from engine.record.codec import decode_encrypted_ballot, encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot, encode_encrypted_ballot
 from engine.record.jsonio import dumps, loads
 from engine.record.reader import read_bytes
 from engine.record.writer import atomic_write

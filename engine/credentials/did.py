@@ -12,7 +12,7 @@ A submission is signed with Ed25519 (RFC 8032, the ``cryptography`` package) ove
         {"ballot": the encrypted ballot, "contest_data_proofs": the proofs of knowledge of its nonces})
 
 H_E is the extended base hash (spec 2.0.0 eq. 23); the ballot is egk's object for an encrypted
-ballot (``engine.record.codec.encode_encrypted_ballot``) and the proofs are the list the log holds
+ballot (``engine.record.codecs.encrypted_ballot.encode_encrypted_ballot``) and the proofs are the list the log holds
 (``engine.board.entries.encode_contest_data_proofs``), both fields exactly as the ballot_submitted
 entry carries them, in the board's canonical form (``engine.board.entries.canonical_json``: sorted
 keys, compact, fixed-width hex). It covers everything the voter supplies: the ballot's id, style,
@@ -45,7 +45,7 @@ from engine.election import EncryptedBallot
 from engine.errors import BallotchainError
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 
 DID_KEY_PREFIX = "did:key:"
 MULTIBASE_BASE58BTC = "z"

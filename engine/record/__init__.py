@@ -3,10 +3,12 @@
 The only part of the engine that knows JSON. ``ElectionRecord`` reads a record directory (and
 ``PrivateData`` the trustees' secrets and plaintext ballots), validating every value;
 ``ElectionRecordWriter`` and ``PrivateDataWriter`` write them atomically in egk's format.
+engine.record.codecs holds one codec module per record file, over engine.record.cursor's
+JsonCursor; engine.record.layout the file names.
 """
 
-from engine.record.codec import ElectionConstants
-from engine.record.errors import RecordError
+from engine.record.codecs.constants import ElectionConstants
+from engine.record.errors import RangeViolation, RecordError, UnknownGroupError, ValueKind
 from engine.record.reader import ElectionRecord, PrivateData, load_encrypted_ballots, read_encrypted_ballot
 from engine.record.writer import ElectionRecordWriter, PrivateDataWriter, atomic_write
 
@@ -16,7 +18,10 @@ __all__ = [
     "ElectionRecordWriter",
     "PrivateData",
     "PrivateDataWriter",
+    "RangeViolation",
     "RecordError",
+    "UnknownGroupError",
+    "ValueKind",
     "atomic_write",
     "load_encrypted_ballots",
     "read_encrypted_ballot",

@@ -22,16 +22,44 @@ from pathlib import Path
 from typing import Any
 
 from engine.ceremony import Complaint, EncryptedShare, GuardianSecrets
-from engine.election import DecryptingTrustee, ElectionConfig, GuardianRecord
+from engine.election import DecryptingTrustee, ElectionConfig, GuardianRecord, PlaintextBallot
 from engine.group import ElementModQ, Group, group_by_name
 from engine.hash import UInt256
 from engine.hashed_elgamal import HashedCiphertext
 from engine.record import secret_box
-from engine.record.codec import GUARDIAN_KEYS, _guardian, _Node, _root, hex_p, hex_q
+from engine.record.codecs.election_initialized import GUARDIAN_KEYS, decode_guardian, encode_guardian
+from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot, encode_plaintext_ballot
+from engine.record.codecs.values import hex_p, hex_q
+from engine.record.cursor import JsonCursor
 from engine.record.errors import RecordError
 from engine.record.jsonio import dumps, loads
 from engine.record.reader import read_bytes
 from engine.record.writer import atomic_write
+
+__all__ = [
+    "ELECTION_ID_KEY",
+    "GuardianState",
+    "SharesReceipt",
+    "ShareMessage",
+    "SignedGuardianRecord",
+    "decode_guardian_state",
+    "encode_complaint",
+    "encode_guardian_public",
+    "encode_guardian_state",
+    "election_id_of",
+    "encode_share",
+    "encode_shares_receipt",
+    "encoded",
+    "new_election_id",
+    "read_guardian_public",
+    "read_guardian_state",
+    "read_guardian_state_for",
+    "read_share",
+    "read_shares_receipt",
+    "share_file_digest",
+    "write_guardian_state",
+    "write_public",
+]
 
 GUARDIAN_STATE_KIND = "ballotchain/guardian-secret-state"
 GUARDIAN_PUBLIC_KIND = "ballotchain/guardian-public-record"
@@ -112,19 +140,19 @@ class SharesReceipt:
 # ---------------------------------------------------------------- generic helpers
 
 
-def _check_kind(o: _Node, kind: str) -> None:
+def _check_kind(o: JsonCursor, kind: str) -> None:
     if o.get("kind").text() != kind:
         o.get("kind").fail(f"expected a file of kind {kind!r}")
 
 
-def _election(o: _Node, expected: UInt256 | None) -> UInt256:
+def _election(o: JsonCursor, expected: UInt256 | None) -> UInt256:
     h_b = o.get("election_base_hash").uint256()
     if expected is not None and h_b != expected:
         o.get("election_base_hash").fail("the file belongs to another election (H_B differs)")
     return h_b
 
 
-def _election_id(o: _Node, expected: str | None) -> str | None:
+def _election_id(o: JsonCursor, expected: str | None) -> str | None:
     """The file's election identifier; when the record has one (expected), the file must carry the same."""
     node = o.opt("election_id")
     held = None if node is None else node.text()
@@ -180,7 +208,7 @@ def encode_guardian_state(state: GuardianState) -> dict[str, Any]:
 def decode_guardian_state(
     obj: Any, file: str, expected_election: UInt256 | None = None, expected_id: str | None = None
 ) -> GuardianState:
-    o = _root(
+    o = JsonCursor.root(
         obj,
         file,
         None,
@@ -248,20 +276,10 @@ def read_guardian_state_for(path: Path, config: ElectionConfig, passphrase: str 
 
 
 def encode_guardian_public(signed: SignedGuardianRecord) -> dict[str, Any]:
-    r = signed.record
     out = {
         "kind": GUARDIAN_PUBLIC_KIND,
         "election_base_hash": signed.election_base_hash.hex(),
-        "guardian_id": r.guardian_id,
-        "x_coordinate": r.x_coordinate,
-        "coefficient_proofs": [
-            {
-                "public_key": hex_p(p.public_key),
-                "challenge": hex_q(p.challenge),
-                "response": hex_q(p.response),
-            }
-            for p in r.coefficient_proofs
-        ],
+        **encode_guardian(signed.record),
     }
     return _with_id(out, signed.election_id)
 
@@ -270,10 +288,10 @@ def read_guardian_public(
     path: Path, group: Group, expected_election: UInt256 | None, expected_id: str | None = None
 ) -> SignedGuardianRecord:
     obj, label = _read_document(path)
-    o = _root(obj, label, None, ("kind", "election_base_hash", "election_id", *GUARDIAN_KEYS))
+    o = JsonCursor.root(obj, label, None, ("kind", "election_base_hash", "election_id", *GUARDIAN_KEYS))
     _check_kind(o, GUARDIAN_PUBLIC_KIND)
     h_b, election_id = _election(o, expected_election), _election_id(o, expected_id)
-    return SignedGuardianRecord(h_b, _guardian(o, group), election_id)
+    return SignedGuardianRecord(h_b, decode_guardian(o, group), election_id)
 
 
 def encode_share(message: ShareMessage) -> dict[str, Any]:
@@ -296,7 +314,7 @@ def read_share(
     path: Path, group: Group, expected_election: UInt256 | None, expected_id: str | None = None
 ) -> ShareMessage:
     obj, label = _read_document(path)
-    o = _root(
+    o = JsonCursor.root(
         obj,
         label,
         None,
@@ -357,7 +375,9 @@ def encode_shares_receipt(receipt: SharesReceipt) -> dict[str, Any]:
 
 def read_shares_receipt(path: Path, expected_election: UInt256, expected_id: str | None) -> SharesReceipt:
     obj, label = _read_document(path)
-    o = _root(obj, label, None, ("kind", "election_base_hash", "election_id", "guardian_id", "x_coordinate", "shares"))
+    o = JsonCursor.root(
+        obj, label, None, ("kind", "election_base_hash", "election_id", "guardian_id", "x_coordinate", "shares")
+    )
     _check_kind(o, RECEIPT_KIND)
     h_b, election_id = _election(o, expected_election), _election_id(o, expected_id)
     shares = []
@@ -378,40 +398,12 @@ def write_public(path: Path, document: dict[str, Any], *, overwrite: bool = Fals
     atomic_write(path, dumps(document), label=str(path), overwrite=overwrite)
 
 
-__all__ = [
-    "ELECTION_ID_KEY",
-    "GuardianState",
-    "SharesReceipt",
-    "ShareMessage",
-    "SignedGuardianRecord",
-    "decode_guardian_state",
-    "encode_complaint",
-    "encode_guardian_public",
-    "encode_guardian_state",
-    "election_id_of",
-    "encode_share",
-    "encode_shares_receipt",
-    "encoded",
-    "new_election_id",
-    "read_guardian_public",
-    "read_guardian_state",
-    "read_guardian_state_for",
-    "read_share",
-    "read_shares_receipt",
-    "share_file_digest",
-    "write_guardian_state",
-    "write_public",
-]
-
-
 # ---------------------------------------------------------------- plaintext ballots as input
 
 
-def read_plaintext_ballot_inputs(path: Path) -> list[Any]:
+def read_plaintext_ballot_inputs(path: Path) -> list[PlaintextBallot]:
     """Plaintext ballots from a file of JSON lines (one pballot object a line) or a folder of
     pballot-<id>.json files, as egk's PlaintextBallot values."""
-    from engine.record.codec import decode_plaintext_ballot
-
     ballots = []
     if path.is_dir():
         files = sorted(path.glob("*.json"))
@@ -431,11 +423,9 @@ def read_plaintext_ballot_inputs(path: Path) -> list[Any]:
     return ballots
 
 
-def encode_plaintext_ballot_line(ballot: Any) -> bytes:
+def encode_plaintext_ballot_line(ballot: PlaintextBallot) -> bytes:
     """One JSON line for a file of plaintext ballots."""
     import json
-
-    from engine.record.codec import encode_plaintext_ballot
 
     return json.dumps(encode_plaintext_ballot(ballot), separators=(",", ":")).encode() + b"\n"
 
@@ -501,7 +491,9 @@ def read_decryption_message(
     from engine.decrypt import PartialDecryption
 
     obj, label = _read_document(path, passphrase)
-    o = _root(obj, label, None, ("kind", "extended_base_hash", "job", "guardian_id", "x_coordinate", "values"))
+    o = JsonCursor.root(
+        obj, label, None, ("kind", "extended_base_hash", "job", "guardian_id", "x_coordinate", "values")
+    )
     _check_kind(o, kind)
     if o.get("extended_base_hash").uint256() != expected_election:
         o.get("extended_base_hash").fail("the file belongs to another election (H_E differs)")

@@ -46,3 +46,18 @@ def id_from_name(filename: str, prefix: str) -> str | None:
 
 def file_name(prefix: str, ident: str, what: str) -> str:
     return f"{prefix}{file_id(ident, what)}{JSON_SUFFIX}"
+
+
+def encrypted_ballot_label(device: str, ballot_id: str) -> str:
+    """encrypted_ballots/<device>/eballot-<ballot id>.json: how reports and messages name the file."""
+    return f"{ENCRYPTED_BALLOTS}/{device}/{EBALLOT_PREFIX}{ballot_id}{JSON_SUFFIX}"
+
+
+def ballot_chain_label(device: str) -> str:
+    """encrypted_ballots/<device>/ballot_chain.json: how reports and messages name the file."""
+    return f"{ENCRYPTED_BALLOTS}/{device}/{BALLOT_CHAIN}"
+
+
+def challenged_ballot_label(ballot_id: str) -> str:
+    """challenged_ballots/dballot-<ballot id>.json: how reports and messages name the file."""
+    return f"{CHALLENGED_BALLOTS}/{DBALLOT_PREFIX}{ballot_id}{JSON_SUFFIX}"

@@ -33,7 +33,16 @@ from engine.election import (
 from engine.group import Group
 from engine.ids import identifier_problem, shown_identifier
 from engine.manifest import Manifest
-from engine.record import codec
+from engine.record.codecs.ballot_chain import decode_ballot_chain
+from engine.record.codecs.constants import ElectionConstants, decode_constant_values, decode_constants
+from engine.record.codecs.decrypted import decode_decrypted
+from engine.record.codecs.decrypting_trustee import decode_trustee
+from engine.record.codecs.election_config import decode_config
+from engine.record.codecs.election_initialized import decode_initialized
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
+from engine.record.codecs.encrypted_tally import decode_encrypted_tally
+from engine.record.codecs.manifest import decode_manifest
+from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
 from engine.record.errors import RecordError
 from engine.record.jsonio import loads
 from engine.record.layout import (
@@ -83,7 +92,7 @@ def read_encrypted_ballot(path: str | os.PathLike[str], group: Group, label: str
     """One eballot-<id>.json file, for callers (e.g. worker processes) that hold only its path."""
     p = Path(path)
     name = label or p.name
-    ballot = codec.decode_encrypted_ballot(read_json(p, name), group, name)
+    ballot = decode_encrypted_ballot(read_json(p, name), group, name)
     _check_named(p.name, EBALLOT_PREFIX, ballot.ballot_id, name, "ballot_id")
     return ballot
 
@@ -159,8 +168,8 @@ class ElectionRecord:
 
     # -- election definition and keys -----------------------------------------------------------
     @cached_property
-    def constants(self) -> codec.ElectionConstants:
-        return self._decode(self.root / CONSTANTS, lambda o, f, n: codec.decode_constants(o, f, n))
+    def constants(self) -> ElectionConstants:
+        return self._decode(self.root / CONSTANTS, lambda o, f, n: decode_constants(o, f, n))
 
     @property
     def group(self) -> Group:
@@ -169,7 +178,7 @@ class ElectionRecord:
     def constant_values(self) -> dict[str, int]:
         """large_prime, small_prime, cofactor and generator as written, for a verifier that must say
         how they differ from spec 3.1.1 when they are not a known group."""
-        return codec.decode_constant_values(read_json(self.root / CONSTANTS, CONSTANTS), CONSTANTS)
+        return decode_constant_values(read_json(self.root / CONSTANTS, CONSTANTS), CONSTANTS)
 
     @cached_property
     def manifest_bytes(self) -> bytes:
@@ -178,28 +187,24 @@ class ElectionRecord:
 
     @cached_property
     def manifest(self) -> Manifest:
-        return codec.decode_manifest(loads(self.manifest_bytes, MANIFEST), MANIFEST)
+        return decode_manifest(loads(self.manifest_bytes, MANIFEST), MANIFEST)
 
     @cached_property
     def config(self) -> ElectionConfig:
-        return self._decode(
-            self.root / CONFIG, lambda o, f, n: codec.decode_config(o, self.group, self.manifest_bytes, f, n)
-        )
+        return self._decode(self.root / CONFIG, lambda o, f, n: decode_config(o, self.group, self.manifest_bytes, f, n))
 
     @cached_property
     def initialized(self) -> ElectionInitialized:
-        return self._decode(self.root / INITIALIZED, lambda o, f, n: codec.decode_initialized(o, self.config, f, n))
+        return self._decode(self.root / INITIALIZED, lambda o, f, n: decode_initialized(o, self.config, f, n))
 
     # -- tallies ----------------------------------------------------------------------------------
     @cached_property
     def encrypted_tally(self) -> EncryptedTally:
-        return self._decode(
-            self.root / ENCRYPTED_TALLY, lambda o, f, n: codec.decode_encrypted_tally(o, self.group, f, n)
-        )
+        return self._decode(self.root / ENCRYPTED_TALLY, lambda o, f, n: decode_encrypted_tally(o, self.group, f, n))
 
     @cached_property
     def tally(self) -> DecryptedTallyOrBallot:
-        return self._decode(self.root / TALLY, lambda o, f, n: codec.decode_decrypted(o, self.group, f, n))
+        return self._decode(self.root / TALLY, lambda o, f, n: decode_decrypted(o, self.group, f, n))
 
     # -- encrypted ballots --------------------------------------------------------------------------
     def devices(self) -> list[str]:
@@ -220,7 +225,7 @@ class ElectionRecord:
 
     def read_encrypted_ballot(self, path: Path) -> EncryptedBallot:
         label = self._label(path)
-        ballot = self._decode(path, lambda o, f, n: codec.decode_encrypted_ballot(o, self.group, f, n))
+        ballot = self._decode(path, lambda o, f, n: decode_encrypted_ballot(o, self.group, f, n))
         _check_named(path.name, EBALLOT_PREFIX, ballot.ballot_id, label, "ballot_id")
         if path.parent.parent == self.root / ENCRYPTED_BALLOTS and ballot.encrypting_device != path.parent.name:
             raise RecordError(
@@ -252,7 +257,7 @@ class ElectionRecord:
         path = self.root / ENCRYPTED_BALLOTS / file_id(device, "device") / BALLOT_CHAIN
         if not path.exists():
             return None
-        chain = self._decode(path, lambda o, f, n: codec.decode_ballot_chain(o, f, n))
+        chain = self._decode(path, lambda o, f, n: decode_ballot_chain(o, f, n))
         if chain.encrypting_device != device:
             raise RecordError(
                 self._label(path),
@@ -272,7 +277,7 @@ class ElectionRecord:
         return _sorted_files(self.root / CHALLENGED_BALLOTS, DBALLOT_PREFIX)
 
     def read_challenged_ballot(self, path: Path) -> DecryptedTallyOrBallot:
-        ballot = self._decode(path, lambda o, f, n: codec.decode_decrypted(o, self.group, f, n))
+        ballot = self._decode(path, lambda o, f, n: decode_decrypted(o, self.group, f, n))
         _check_named(path.name, DBALLOT_PREFIX, ballot.id, self._label(path), "id")
         return ballot
 
@@ -333,7 +338,7 @@ class PrivateData:
         return _sorted_files(self.root / TRUSTEES, TRUSTEE_PREFIX)
 
     def read_trustee(self, path: Path) -> DecryptingTrustee:
-        trustee = self._decode(path, lambda o, f, n: codec.decode_trustee(o, self.group, f, n))
+        trustee = self._decode(path, lambda o, f, n: decode_trustee(o, self.group, f, n))
         _check_named(path.name, TRUSTEE_PREFIX, trustee.guardian_id, path.relative_to(self.root).as_posix(), "id")
         return trustee
 
@@ -348,7 +353,7 @@ class PrivateData:
         return _sorted_files(self.root / INPUT, PBALLOT_PREFIX)
 
     def read_plaintext_ballot(self, path: Path) -> PlaintextBallot:
-        ballot = self._decode(path, lambda o, f, n: codec.decode_plaintext_ballot(o, f, n))
+        ballot = self._decode(path, lambda o, f, n: decode_plaintext_ballot(o, f, n))
         _check_named(path.name, PBALLOT_PREFIX, ballot.ballot_id, path.relative_to(self.root).as_posix(), "ballot_id")
         return ballot
 

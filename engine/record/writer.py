@@ -29,7 +29,16 @@ from engine.election import (
 )
 from engine.group import Group
 from engine.manifest import Manifest
-from engine.record import codec
+from engine.record.codecs.ballot_chain import encode_ballot_chain
+from engine.record.codecs.constants import ElectionConstants, encode_constants
+from engine.record.codecs.decrypted import encode_decrypted
+from engine.record.codecs.decrypting_trustee import encode_trustee
+from engine.record.codecs.election_config import encode_config
+from engine.record.codecs.election_initialized import encode_initialized
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
+from engine.record.codecs.encrypted_tally import encode_encrypted_tally
+from engine.record.codecs.manifest import decode_manifest, encode_manifest
+from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from engine.record.errors import RecordError
 from engine.record.jsonio import dumps, loads
 from engine.record.layout import (
@@ -152,10 +161,10 @@ class ElectionRecordWriter:
         atomic_write(path, data, label=relative, overwrite=self.overwrite)
         return path
 
-    def write_constants(self, constants: codec.ElectionConstants | Group) -> Path:
+    def write_constants(self, constants: ElectionConstants | Group) -> Path:
         if isinstance(constants, Group):
-            constants = codec.ElectionConstants.for_group(constants)
-        return self._write(CONSTANTS, codec.encode_constants(constants))
+            constants = ElectionConstants.for_group(constants)
+        return self._write(CONSTANTS, encode_constants(constants))
 
     def write_manifest(self, manifest: Manifest | None = None, manifest_bytes: bytes | None = None) -> bytes:
         """Write manifest.json and return its bytes, over which H_M is computed (eq. 6).
@@ -167,39 +176,39 @@ class ElectionRecordWriter:
         if manifest_bytes is None:
             if manifest is None:
                 raise ValueError("write_manifest needs a manifest or its bytes")
-            data = dumps(codec.encode_manifest(manifest))
+            data = dumps(encode_manifest(manifest))
         else:
             data = bytes(manifest_bytes)
-            parsed = codec.decode_manifest(loads(data, MANIFEST), MANIFEST)
+            parsed = decode_manifest(loads(data, MANIFEST), MANIFEST)
             if manifest is not None and parsed != manifest:
                 raise RecordError(MANIFEST, "", "the given bytes are not the given manifest")
         atomic_write(self.root / MANIFEST, data, label=MANIFEST, overwrite=self.overwrite)
         return data
 
     def write_config(self, config: ElectionConfig) -> Path:
-        return self._write(CONFIG, codec.encode_config(config))
+        return self._write(CONFIG, encode_config(config))
 
     def write_initialized(self, initialized: ElectionInitialized) -> Path:
-        return self._write(INITIALIZED, codec.encode_initialized(initialized))
+        return self._write(INITIALIZED, encode_initialized(initialized))
 
     def write_encrypted_ballot(self, ballot: EncryptedBallot) -> Path:
         device = file_id(ballot.encrypting_device, "encrypting device")
         name = file_name(EBALLOT_PREFIX, ballot.ballot_id, "ballot id")
-        return self._write(f"{ENCRYPTED_BALLOTS}/{device}/{name}", codec.encode_encrypted_ballot(ballot))
+        return self._write(f"{ENCRYPTED_BALLOTS}/{device}/{name}", encode_encrypted_ballot(ballot))
 
     def write_ballot_chain(self, chain: BallotChain) -> Path:
         device = file_id(chain.encrypting_device, "encrypting device")
-        return self._write(f"{ENCRYPTED_BALLOTS}/{device}/{BALLOT_CHAIN}", codec.encode_ballot_chain(chain))
+        return self._write(f"{ENCRYPTED_BALLOTS}/{device}/{BALLOT_CHAIN}", encode_ballot_chain(chain))
 
     def write_encrypted_tally(self, tally: EncryptedTally) -> Path:
-        return self._write(ENCRYPTED_TALLY, codec.encode_encrypted_tally(tally))
+        return self._write(ENCRYPTED_TALLY, encode_encrypted_tally(tally))
 
     def write_tally(self, tally: DecryptedTallyOrBallot) -> Path:
-        return self._write(TALLY, codec.encode_decrypted(tally))
+        return self._write(TALLY, encode_decrypted(tally))
 
     def write_challenged_ballot(self, ballot: DecryptedTallyOrBallot) -> Path:
         name = file_name(DBALLOT_PREFIX, ballot.id, "ballot id")
-        return self._write(f"{CHALLENGED_BALLOTS}/{name}", codec.encode_decrypted(ballot))
+        return self._write(f"{CHALLENGED_BALLOTS}/{name}", encode_decrypted(ballot))
 
     def private_writer(self, directory: str | os.PathLike[str], *, overwrite: bool | None = None) -> PrivateDataWriter:
         """A writer of private data that refuses to write inside this record."""
@@ -252,8 +261,8 @@ class PrivateDataWriter:
 
     def write_trustee(self, trustee: DecryptingTrustee) -> Path:
         name = file_name(TRUSTEE_PREFIX, trustee.guardian_id, "guardian id")
-        return self._write(f"{TRUSTEES}/{name}", codec.encode_trustee(trustee))
+        return self._write(f"{TRUSTEES}/{name}", encode_trustee(trustee))
 
     def write_plaintext_ballot(self, ballot: PlaintextBallot) -> Path:
         name = file_name(PBALLOT_PREFIX, ballot.ballot_id, "ballot id")
-        return self._write(f"{INPUT}/{name}", codec.encode_plaintext_ballot(ballot))
+        return self._write(f"{INPUT}/{name}", encode_plaintext_ballot(ballot))

@@ -50,7 +50,7 @@ from engine.group import ElementModQ, Group
 from engine.manifest import Manifest
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import RecordError
-from engine.record.codec import decode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
 from engine.record.jsonio import loads
 from engine.server.errors import ApiError
 from engine.server.openapi import BallotShape, openapi_document

@@ -37,7 +37,12 @@ from engine.election import ElectionConfig, ElectionInitialized
 from engine.errors import BallotchainError
 from engine.group import Group
 from engine.manifest import Manifest
-from engine.record import ElectionRecord, RecordError, codec
+from engine.record import ElectionRecord, RecordError
+from engine.record.codecs.constants import decode_constants
+from engine.record.codecs.election_config import decode_config
+from engine.record.codecs.election_initialized import decode_initialized
+from engine.record.codecs.manifest import decode_manifest
+from engine.record.codecs.values import hex_p
 from engine.record.jsonio import loads
 from engine.record.layout import CONFIG, CONSTANTS, INITIALIZED, MANIFEST, file_id
 from engine.record.reader import read_bytes
@@ -84,11 +89,11 @@ class Election:
         missing = [name for name in ELECTION_FILES if name not in files]
         if missing:
             raise ServiceError(f"the election lacks {', '.join(missing)}")
-        constants = codec.decode_constants(loads(files[CONSTANTS], CONSTANTS), CONSTANTS)
+        constants = decode_constants(loads(files[CONSTANTS], CONSTANTS), CONSTANTS)
         manifest_bytes = files[MANIFEST]
-        manifest = codec.decode_manifest(loads(manifest_bytes, MANIFEST), MANIFEST)
-        config = codec.decode_config(loads(files[CONFIG], CONFIG), constants.group, manifest_bytes, CONFIG)
-        initialized = codec.decode_initialized(loads(files[INITIALIZED], INITIALIZED), config, INITIALIZED)
+        manifest = decode_manifest(loads(manifest_bytes, MANIFEST), MANIFEST)
+        config = decode_config(loads(files[CONFIG], CONFIG), constants.group, manifest_bytes, CONFIG)
+        initialized = decode_initialized(loads(files[INITIALIZED], INITIALIZED), config, INITIALIZED)
         keys = decode_election_keys(files[ELECTION_KEYS_FILE], initialized.extended_base_hash)
         return cls({name: files[name] for name in ELECTION_FILES}, manifest, initialized, keys)
 
@@ -244,7 +249,7 @@ class BoardService:
         return {
             "election_id": init.extended_base_hash.hex(),
             "manifest_hash": init.config.manifest_hash.hex(),
-            "joint_public_key": codec.hex_p(init.joint_public_key),
+            "joint_public_key": hex_p(init.joint_public_key),
             "group": self.group.name,
             "board_public_key": self.public_key.hex().upper(),
             "registrar_public_key": self.roster.registrar_public_key.hex().upper(),

@@ -71,8 +71,9 @@ from engine.errors import BallotchainError
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import verify_pad_knowledge
 from engine.record import ElectionRecord, RecordError
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.record.jsonio import loads
+from engine.record.layout import ENCRYPTED_TALLY, challenged_ballot_label
 from engine.record.reader import read_bytes
 from engine.verify.ballots import BallotContext
 from engine.verify.report import Finding, KeyUse, Recorder
@@ -83,7 +84,6 @@ BOARD_FILE = f"{BOARD_DIR}/board.json"
 ROSTER_FILE = f"{BOARD_DIR}/roster.json"
 BOARD_FILE_KEYS = frozenset({"board_public_key", "tree_head"})
 BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7", "B.8")
-ENCRYPTED_TALLY_FILE = "encrypted_tally.json"
 
 
 @dataclass(frozen=True)
@@ -296,7 +296,7 @@ def _check_election_keys(
 
 
 def _has_votes(record: ElectionRecord) -> bool:
-    return record.has(ENCRYPTED_TALLY_FILE) or next(iter(record.encrypted_ballot_paths()), None) is not None
+    return record.has(ENCRYPTED_TALLY) or next(iter(record.encrypted_ballot_paths()), None) is not None
 
 
 def _check_head_key(rec: Recorder, anchor: _Anchor, named: bytes | None, head: SignedTreeHead | None) -> None:
@@ -553,7 +553,7 @@ def _check_challenged_published(
     for bid, logged in sorted(replay.logged.items()):
         if logged.state is not BallotState.SPOILED or (bid in seen and bid not in challenged):
             continue  # a CAST ballot of the record under a challenged id is reported above
-        where = {"file": f"challenged_ballots/dballot-{bid}.json", "ballot_id": bid}
+        where = {"file": challenged_ballot_label(bid), "ballot_id": bid}
         if bid not in seen:
             rec.failed_at(
                 "B.3",

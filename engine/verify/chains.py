@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from engine.election import BallotChain
 from engine.hash import UInt256
+from engine.record.layout import ballot_chain_label, encrypted_ballot_label
 from engine.verify.hashes import CODE_FORMS, EGK, SPEC, chain_aux, chain_closing_hash, chain_initial_hash
 from engine.verify.report import Finding, Recorder
 
@@ -22,14 +23,6 @@ class ChainLink:
 
     confirmation_code: UInt256
     code_baux: bytes
-
-
-def chain_file(device: str) -> str:
-    return f"encrypted_ballots/{device}/ballot_chain.json"
-
-
-def ballot_file(device: str, ballot_id: str) -> str:
-    return f"encrypted_ballots/{device}/eballot-{ballot_id}.json"
 
 
 def verify_chain(
@@ -49,7 +42,7 @@ def verify_chain(
     otherwise than the configuration fails 7.D.
     """
     device = chain.encrypting_device
-    where = {"file": chain_file(device)}
+    where = {"file": ballot_chain_label(device)}
     ids = list(chain.ballot_ids)
     _verify_cover(rec, device, ids, links)
     rec.expect(
@@ -99,7 +92,7 @@ def verify_chain(
                     bool(ok_forms),
                     "7.E",
                     f"B_aux at chain position {position} is not H(B_{position - 1}) || B_aux,0",
-                    file=ballot_file(device, ballot_id),
+                    file=encrypted_ballot_label(device, ballot_id),
                     ballot_id=ballot_id,
                 )
                 and position == 1
@@ -140,7 +133,7 @@ def _json_bool(value: bool) -> str:
 
 
 def _verify_cover(rec: Recorder, device: str, ids: list[str], links: Mapping[str, ChainLink]) -> None:
-    where = {"file": chain_file(device)}
+    where = {"file": ballot_chain_label(device)}
     seen: set[str] = set()
     for ballot_id in ids:
         rec.expect(ballot_id not in seen, "R.chain_cover", f"ballot {ballot_id} is in the chain twice", **where)

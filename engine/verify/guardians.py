@@ -6,10 +6,9 @@ from engine.election import ElectionInitialized
 from engine.group import ElementModP
 from engine.hash import UInt256, extended_base_hash
 from engine.proofs import verify_coefficient
+from engine.record.layout import INITIALIZED
 from engine.verify.report import Recorder
 from engine.verify.subgroup import SubgroupBatch
-
-INITIALIZED_FILE = "election_initialized.json"
 
 
 def verify_guardians(rec: Recorder, init: ElectionInitialized, h_p: UInt256) -> None:
@@ -17,7 +16,7 @@ def verify_guardians(rec: Recorder, init: ElectionInitialized, h_p: UInt256) -> 
     config = init.config
     group = config.group
     n, k = config.number_of_guardians, config.quorum
-    where = {"file": INITIALIZED_FILE}
+    where = {"file": INITIALIZED}
 
     with rec.timed("R.guardians"):
         rec.expect(

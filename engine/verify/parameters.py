@@ -11,10 +11,8 @@ from __future__ import annotations
 from engine.election import ElectionConfig
 from engine.group import PRODUCTION_GROUP, TEST_GROUP, Group
 from engine.hash import SPEC_VERSION, UInt256, election_base_hash, manifest_hash, parameter_base_hash
+from engine.record.layout import CONFIG, CONSTANTS
 from engine.verify.report import Recorder
-
-CONFIG_FILE = "election_config.json"
-CONSTANTS_FILE = "constants.json"
 
 
 def expected_group(accept_test_group: bool, group: Group) -> Group:
@@ -38,7 +36,7 @@ def verify_unknown_parameters(rec: Recorder, values: dict[str, int], *, accept_t
                 any(values[key] == getattr(g, attribute) for g in candidates),
                 check_id,
                 f"the {name} is not the one of spec 3.1.1",
-                file=CONSTANTS_FILE,
+                file=CONSTANTS,
             )
 
 
@@ -51,7 +49,7 @@ def verify_parameters(
             config.config_version == SPEC_VERSION,
             "1.A",
             f"the record's spec version is {config.config_version!r}, the verifier's {SPEC_VERSION!r}",
-            file=CONFIG_FILE,
+            file=CONFIG,
         )
     with rec.timed("1.B"):
         want = expected_group(accept_test_group, group)
@@ -67,7 +65,7 @@ def verify_parameters(
                 have == expected,
                 check_id,
                 f"the {name} is not the one of spec 3.1.1 (the record uses the {group.name} group)",
-                file=CONSTANTS_FILE,
+                file=CONSTANTS,
             )
     with rec.timed("1.F"):
         h_p = parameter_base_hash(group)
@@ -75,7 +73,7 @@ def verify_parameters(
             config.parameter_base_hash == h_p,
             "1.F",
             f"H_P is {config.parameter_base_hash.hex()}, expected {h_p.hex()}",
-            file=CONFIG_FILE,
+            file=CONFIG,
         )
     with rec.timed("1.G"):
         h_m = manifest_hash(h_p, config.manifest_bytes)
@@ -83,7 +81,7 @@ def verify_parameters(
             config.manifest_hash == h_m,
             "1.G",
             f"H_M is {config.manifest_hash.hex()}, but the manifest file hashes to {h_m.hex()}",
-            file=CONFIG_FILE,
+            file=CONFIG,
         )
     with rec.timed("1.H"):
         h_b = election_base_hash(h_p, config.manifest_hash, config.number_of_guardians, config.quorum)
@@ -92,6 +90,6 @@ def verify_parameters(
             "1.H",
             f"H_B is {config.election_base_hash.hex()}, expected {h_b.hex()} from H_P, H_M, "
             f"n = {config.number_of_guardians}, k = {config.quorum}",
-            file=CONFIG_FILE,
+            file=CONFIG,
         )
     return h_p

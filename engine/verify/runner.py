@@ -9,16 +9,18 @@ fingerprint if it is SPOILED (R.challenged), and the running products of the cas
 Values flow downstream as the record states them: the ballots are verified against the record's
 K and H_E, and each stored value is checked once against its formula (1.F-1.H, 3.B, 4.A).
 
-A record that cannot be read raises the reader's RecordError (the CLI's exit code 2). There is one
-exception: a proof value or element out of its range in a ballot, a challenged-ballot decryption or
-tally.json is what the spec's range checks exist to catch (5.A-5.C, 6.B-6.C, 9.A-9.B, 11, 12, 14);
-such a file is reported as a failure of that check (naming the file and field) and left out.
+A record that cannot be read raises the reader's RecordError (the CLI's exit code 2). There are two
+exceptions: parameters of no known group (the reader's UnknownGroupError) are reported by 1.B-1.E;
+and a proof value or element out of its range in the guardians' records, a ballot, a
+challenged-ballot decryption or tally.json is what the spec's range checks exist to catch (2.A-2.C,
+3.B, 5.A-5.C, 6.B-6.C, 9-14). The reader raises those as RangeViolation, which carries the value
+kind and the field path as data; range_check_of maps them to their check without reading the
+message, and the file is reported as a failure of that check (naming the file and field) and left out.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -30,28 +32,35 @@ from typing import Any
 
 from engine.election import BallotChain, BallotState, EncryptedBallot
 from engine.group import TEST_GROUP
-from engine.record import ElectionRecord, RecordError
+from engine.record import ElectionRecord, RangeViolation, RecordError, UnknownGroupError, ValueKind
+from engine.record.layout import (
+    BALLOT_CHAIN,
+    DBALLOT_PREFIX,
+    EBALLOT_PREFIX,
+    ENCRYPTED_TALLY,
+    INITIALIZED,
+    JSON_SUFFIX,
+    TALLY,
+    ballot_chain_label,
+    challenged_ballot_label,
+    id_from_name,
+)
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
 from engine.verify.board import PinnedKeys, verify_board
 from engine.verify.catalog import CHECKS
-from engine.verify.chains import ChainLink, ballot_file, chain_file, verify_chain, verify_unique_codes
+from engine.verify.chains import ChainLink, verify_chain, verify_unique_codes
 from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
 from engine.verify.copies import CiphertextIndex, verify_unique_ciphertexts
 from engine.verify.decryption import Memo, settle_contest_data_subgroup
 from engine.verify.guardians import verify_guardians
 from engine.verify.layout import ManifestLayout
-from engine.verify.parameters import CONSTANTS_FILE, verify_parameters, verify_unknown_parameters
+from engine.verify.parameters import verify_parameters, verify_unknown_parameters
 from engine.verify.preencrypted import verify_preencrypted
 from engine.verify.report import PHASE_DECRYPTED, PHASE_TALLIED, PHASE_VOTING, Finding, Recorder, Report
 from engine.verify.subgroup import SubgroupBatch
-from engine.verify.tally import (
-    ENCRYPTED_TALLY_FILE,
-    TALLY_FILE,
-    Aggregator,
-    verify_aggregation,
-    verify_cast_set,
-    verify_tally,
-)
+from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set, verify_tally
+
+__all__ = ["ProgressCallback", "range_check_of", "verify_record"]
 
 ProgressCallback = Callable[[str, int, int], None]
 """progress(phase, done, total): phase "ballots" (once per ballot), "tally", "challenged"."""
@@ -73,35 +82,34 @@ TALLY_CHECKS = (
 )
 
 # Range violations the reader reports that are the spec's range checks (see the module docstring):
-# (file pattern, field pattern, check id).
-_EBALLOT = r"encrypted_ballots/[^/]+/eballot-.+\.json"
-_DBALLOT = r"challenged_ballots/dballot-.+\.json"
-_TALLY = re.escape(TALLY_FILE)
-_SEL = r"contests\[\d+\]\.selections\[\d+\]"
-_CD = r"contests\[\d+\]\.decrypted_contest_data"
-_INITIALIZED = re.escape("election_initialized.json")
-_COEFFICIENT = r"guardians\[\d+\]\.coefficient_proofs\[\d+\]"
-_RANGE_CHECKS: tuple[tuple[str, str, str], ...] = (
-    (_INITIALIZED, _COEFFICIENT + r"\.public_key", "2.A"),
-    (_INITIALIZED, _COEFFICIENT + r"\.response", "2.B"),
-    (_INITIALIZED, _COEFFICIENT + r"\.challenge", "2.C"),
-    (_INITIALIZED, r"joint_public_key", "3.B"),
-    (_EBALLOT, _SEL + r"\.encrypted_vote\.(pad|data)", "5.A"),
-    (_EBALLOT, _SEL + r"\.proof\.proofs\[\d+\]\.challenge", "5.B"),
-    (_EBALLOT, _SEL + r"\.proof\.proofs\[\d+\]\.response", "5.C"),
-    (_EBALLOT, r"contests\[\d+\]\.proof\.proofs\[\d+\]\.challenge", "6.B"),
-    (_EBALLOT, r"contests\[\d+\]\.proof\.proofs\[\d+\]\.response", "6.C"),
-    (_TALLY, _SEL + r"\.proof\.response", "9.A"),
-    (_TALLY, _SEL + r"\.proof\.challenge", "9.B"),
-    (_TALLY, _SEL + r"\.b_over_m", "10.A"),
-    (_TALLY, _CD + r"\.proof\.response", "11.A"),
-    (_TALLY, _CD + r"\.proof\.challenge", "11.B"),
-    (_DBALLOT, _SEL + r"\.proof\.response", "12.A"),
-    (_DBALLOT, _SEL + r"\.proof\.challenge", "12.B"),
-    (_DBALLOT, _SEL + r"\.b_over_m", "13.A"),
-    (_DBALLOT, _CD + r"\.proof\.response", "14.A"),
-    (_DBALLOT, _CD + r"\.proof\.challenge", "14.B"),
-)
+# (document, field path without indices, value kind) -> check id. A document is the file name of
+# one of the record's files, or the prefix of its ballot files.
+_P, _Q = ValueKind.ELEMENT_MOD_P, ValueKind.INTEGER_MOD_Q
+_COEFFICIENT = ("guardians", "coefficient_proofs")
+_SELECTION = ("contests", "selections")
+_CONTEST_DATA = ("contests", "decrypted_contest_data")
+_RANGE_CHECKS: dict[tuple[str, tuple[str, ...], ValueKind], str] = {
+    (INITIALIZED, (*_COEFFICIENT, "public_key"), _P): "2.A",
+    (INITIALIZED, (*_COEFFICIENT, "response"), _Q): "2.B",
+    (INITIALIZED, (*_COEFFICIENT, "challenge"), _Q): "2.C",
+    (INITIALIZED, ("joint_public_key",), _P): "3.B",
+    (EBALLOT_PREFIX, (*_SELECTION, "encrypted_vote", "pad"), _P): "5.A",
+    (EBALLOT_PREFIX, (*_SELECTION, "encrypted_vote", "data"), _P): "5.A",
+    (EBALLOT_PREFIX, (*_SELECTION, "proof", "proofs", "challenge"), _Q): "5.B",
+    (EBALLOT_PREFIX, (*_SELECTION, "proof", "proofs", "response"), _Q): "5.C",
+    (EBALLOT_PREFIX, ("contests", "proof", "proofs", "challenge"), _Q): "6.B",
+    (EBALLOT_PREFIX, ("contests", "proof", "proofs", "response"), _Q): "6.C",
+    (TALLY, (*_SELECTION, "proof", "response"), _Q): "9.A",
+    (TALLY, (*_SELECTION, "proof", "challenge"), _Q): "9.B",
+    (TALLY, (*_SELECTION, "b_over_m"), _P): "10.A",
+    (TALLY, (*_CONTEST_DATA, "proof", "response"), _Q): "11.A",
+    (TALLY, (*_CONTEST_DATA, "proof", "challenge"), _Q): "11.B",
+    (DBALLOT_PREFIX, (*_SELECTION, "proof", "response"), _Q): "12.A",
+    (DBALLOT_PREFIX, (*_SELECTION, "proof", "challenge"), _Q): "12.B",
+    (DBALLOT_PREFIX, (*_SELECTION, "b_over_m"), _P): "13.A",
+    (DBALLOT_PREFIX, (*_CONTEST_DATA, "proof", "response"), _Q): "14.A",
+    (DBALLOT_PREFIX, (*_CONTEST_DATA, "proof", "challenge"), _Q): "14.B",
+}
 # Checks that wait for a later phase (see record_phase) instead of failing: the tally's before it exists,
 # the decryptions' before any is published.
 _AWAITING_TALLY = frozenset({"8.A", "8.B", "R.cast_set"})
@@ -110,17 +118,17 @@ TEST_GROUP_HINT = (
     "the record uses the engine's small insecure test group: for tests and demos, verify it with --allow-test-group"
 )
 
-_RANGE_PROBLEMS = ("not an integer mod q", "not an integer mod p", "hex digits, more than")
 
+def range_check_of(error: RecordError, document: str) -> str | None:
+    """The check id whose range condition a reader error is, or None for any other error.
 
-def range_check_of(error: RecordError) -> str | None:
-    """The check id whose range condition a reader error is, or None for any other error."""
-    if not any(p in error.problem for p in _RANGE_PROBLEMS):
+    document: what was being read, as the record's layout names it (INITIALIZED, TALLY, or the
+    ballot files' EBALLOT_PREFIX or DBALLOT_PREFIX). Only the error's type, value kind and field
+    path decide; its message is for people.
+    """
+    if not isinstance(error, RangeViolation):
         return None
-    for file_pattern, field_pattern, check_id in _RANGE_CHECKS:
-        if re.fullmatch(file_pattern, error.file) and re.fullmatch(field_pattern, error.field):
-            return check_id
-    return None
+    return _RANGE_CHECKS.get((document, error.shape, error.kind))
 
 
 def _range_finding(check_id: str, error: RecordError, ballot_id: str = "") -> Finding:
@@ -153,9 +161,9 @@ def record_phase(record: ElectionRecord) -> str:
     """How far the election is, by what the record holds: the decryption has begun once tally.json or
     any challenged ballot's decryption is published (from then on the record must be complete); the
     tally, once encrypted_tally.json is; before that, voting."""
-    if record.has(TALLY_FILE) or record.challenged_ballot_paths():
+    if record.has(TALLY) or record.challenged_ballot_paths():
         return PHASE_DECRYPTED
-    if record.has(ENCRYPTED_TALLY_FILE):
+    if record.has(ENCRYPTED_TALLY):
         return PHASE_TALLIED
     return PHASE_VOTING
 
@@ -192,10 +200,7 @@ def verify_record(
 
     try:
         group = record.group
-    except RecordError as error:
-        unknown_group = error.problem.startswith("the parameters are not") or error.field == "cofactor"
-        if error.file != CONSTANTS_FILE or not unknown_group:
-            raise
+    except UnknownGroupError:
         verify_unknown_parameters(rec, record.constant_values(), accept_test_group=accept_test_group)
         rec.note("1.B", "with parameters other than the spec's, nothing else can be verified")
         unchecked = frozenset(c for c, _ in CHECKS if c not in ("1.B", "1.C", "1.D", "1.E"))
@@ -207,7 +212,7 @@ def verify_record(
     try:
         init = record.initialized
     except RecordError as error:
-        check_id = range_check_of(error)
+        check_id = range_check_of(error, INITIALIZED)
         if check_id is None:
             raise
         rec.failed(_range_finding(check_id, error))
@@ -320,7 +325,7 @@ def _read_ballots(record: ElectionRecord, rec: Recorder, index: _BallotIndex) ->
         try:
             ballot = record.read_encrypted_ballot(path)
         except RecordError as error:
-            check_id = range_check_of(error)
+            check_id = range_check_of(error, EBALLOT_PREFIX)
             if check_id is None:
                 raise
             rec.failed(_range_finding(check_id, error, _id_from_label(path)))
@@ -339,8 +344,7 @@ def _reread_ballots(record: ElectionRecord) -> Iterator[tuple[str, EncryptedBall
 
 
 def _id_from_label(path: Path) -> str:
-    name = path.name
-    return name[len("eballot-") : -len(".json")] if name.startswith("eballot-") else ""
+    return id_from_name(path.name, EBALLOT_PREFIX) or ""
 
 
 def _indexed(
@@ -468,8 +472,8 @@ def _cross_ballot_checks(
             rec.expect(
                 device in chains,
                 "R.chain_cover",
-                "the configuration chains confirmation codes, but the device has no ballot_chain.json",
-                file=chain_file(device),
+                f"the configuration chains confirmation codes, but the device has no {BALLOT_CHAIN}",
+                file=ballot_chain_label(device),
             )
 
 
@@ -485,27 +489,27 @@ def _tally_checks(
     """8-11 and R.cast_set; returns the checks that could not be made (no tally files)."""
     not_checked: set[str] = set()
     encrypted = None
-    if record.has(ENCRYPTED_TALLY_FILE):
+    if record.has(ENCRYPTED_TALLY):
         encrypted = record.encrypted_tally
         rec.expect(
             encrypted.election_id == ctx.h_e,
             "R.election_id",
             "the encrypted tally names another H_E",
-            file=ENCRYPTED_TALLY_FILE,
+            file=ENCRYPTED_TALLY,
         )
         cast = [bid for bid, state in index.states.items() if state is BallotState.CAST]
         verify_cast_set(rec, encrypted, cast)
         verify_aggregation(rec, ctx.layout, encrypted, agg)
     else:
         not_checked |= {"8.A", "8.B", "R.cast_set"}
-        rec.note("8.A", "the record has no encrypted_tally.json")
+        rec.note("8.A", f"the record has no {ENCRYPTED_TALLY}")
     if progress is not None:
         progress("tally", 0, 1)
-    if record.has(TALLY_FILE):
+    if record.has(TALLY):
         try:
             tally = record.tally
         except RecordError as error:
-            check_id = range_check_of(error)
+            check_id = range_check_of(error, TALLY)
             if check_id is None:
                 raise
             rec.failed(_range_finding(check_id, error))
@@ -515,7 +519,7 @@ def _tally_checks(
             verify_tally(rec, ctx.layout, ctx.h_e, ctx.joint_key, encrypted, tally, index.contests, memo)
     else:
         not_checked |= {"9.A", "9.B", "10.A", "10.B", "10.C", "10.D", "10.E", "R.tally_copy"}
-        rec.note("9.A", "the record has no tally.json")
+        rec.note("9.A", f"the record has no {TALLY}")
     if progress is not None:
         progress("tally", 1, 1)
     return not_checked
@@ -538,12 +542,12 @@ def _challenged_checks(
         try:
             decrypted = record.read_challenged_ballot(path)
         except RecordError as error:
-            check_id = range_check_of(error)
+            check_id = range_check_of(error, DBALLOT_PREFIX)
             if check_id is None:
                 raise
             rec.failed(_range_finding(check_id, error))
             index.left_out += 1
-            decrypted_ids.add(path.name[len("dballot-") : -len(".json")])
+            decrypted_ids.add(path.name[len(DBALLOT_PREFIX) : -len(JSON_SUFFIX)])
             continue
         decrypted_ids.add(decrypted.id)
         fingerprint = index.fingerprints.get(decrypted.id)
@@ -574,12 +578,9 @@ def _challenged_checks(
                     "R.challenged",
                     "the challenged ballot has no decryption in challenged_ballots/",
                     ballot_id=bid,
-                    file=f"challenged_ballots/dballot-{bid}.json",
+                    file=challenged_ballot_label(bid),
                 )
             )
         else:
             rec.passed("R.challenged")
     return decrypted_ids
-
-
-__all__ = ["ProgressCallback", "ballot_file", "range_check_of", "verify_record"]

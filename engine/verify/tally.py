@@ -16,6 +16,7 @@ from engine.election import DecryptedTallyOrBallot, EncryptedBallot, EncryptedTa
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
+from engine.record.layout import ENCRYPTED_TALLY, TALLY
 from engine.verify.contest_data import verify_published_contest_data
 from engine.verify.decryption import (
     Memo,
@@ -26,9 +27,6 @@ from engine.verify.decryption import (
 from engine.verify.layout import ManifestLayout
 from engine.verify.report import Finding, Recorder
 from engine.verify.subgroup import SubgroupBatch
-
-ENCRYPTED_TALLY_FILE = "encrypted_tally.json"
-TALLY_FILE = "tally.json"
 
 
 class Aggregator:
@@ -64,7 +62,7 @@ class Aggregator:
 
 def verify_cast_set(rec: Recorder, tally: EncryptedTally, cast_ids: Collection[str]) -> None:
     """R.cast_set: cast_ballot_ids lists every CAST ballot once and nothing else."""
-    where = {"file": ENCRYPTED_TALLY_FILE}
+    where = {"file": ENCRYPTED_TALLY}
     listed: set[str] = set()
     for ballot_id in tally.cast_ballot_ids:
         if ballot_id in listed:
@@ -99,7 +97,7 @@ def verify_cast_set(rec: Recorder, tally: EncryptedTally, cast_ids: Collection[s
 
 def verify_aggregation(rec: Recorder, layout: ManifestLayout, tally: EncryptedTally, agg: Aggregator) -> None:
     """8.A and 8.B for every selection of the encrypted tally and of the manifest."""
-    where = {"file": ENCRYPTED_TALLY_FILE}
+    where = {"file": ENCRYPTED_TALLY}
     present: set[tuple[str, str]] = set()
     with rec.timed("8.A"):
         for contest in tally.contests:
@@ -142,7 +140,7 @@ def verify_tally(
     memo: Memo | None = None,
 ) -> None:
     """R.tally_copy, 9.A-9.B, 10.A-10.E, 11.A-11.B and R.contest_data over tally.json."""
-    where = {"file": TALLY_FILE}
+    where = {"file": TALLY}
     rec.expect(tally.election_id == h_e, "R.election_id", "the tally names another H_E", **where)
     aggregates: dict[tuple[str, str], Ciphertext] = {}
     if encrypted is not None:
@@ -187,8 +185,8 @@ def verify_tally(
                 )
         if contest.decrypted_contest_data is not None:
             data = contest.decrypted_contest_data
-            batch.add(data.encrypted_contest_data.c0, (TALLY_FILE, contest.contest_id, "C0"))
-            batch.add(data.beta, (TALLY_FILE, contest.contest_id, "beta"))
+            batch.add(data.encrypted_contest_data.c0, (TALLY, contest.contest_id, "C0"))
+            batch.add(data.beta, (TALLY, contest.contest_id, "beta"))
             if verify_contest_data_decryption(rec, ("11.A", "11.B"), h_e, joint_key, data, cwhere, memo):
                 verify_published_contest_data(rec, h_e, joint_key, contest.contest_id, data, cwhere)
     with rec.timed("R.subgroup"):

@@ -35,7 +35,7 @@ from engine.credentials.roster import RegistrarKey, SignedRoster, encode_roster,
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from engine.hash import UInt256
 from engine.record import ElectionRecord
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.server.app import create_app
 from engine.server.service import BoardService, Election
 from engine.verify import Report, verify_record

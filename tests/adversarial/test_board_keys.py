@@ -33,7 +33,7 @@ from engine.credentials.did import VoterCredential
 from engine.credentials.roster import RegistrarKey, SignedRoster, encode_roster, make_roster
 from engine.hash import UInt256
 from engine.record import ElectionRecord
-from engine.record.codec import encode_plaintext_ballot
+from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from engine.server.app import create_app
 from engine.server.run import serving_in_thread
 from engine.server.service import BoardService, Election

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from engine.cli.demo_cmd import demo_manifest_bytes
-from tests.cli.test_cli import ballot_line, run
+from tests.support.elections import ballot_line, run
 
 GUARDIANS = ("alice", "bob")
 DEVICE = "booth-1"

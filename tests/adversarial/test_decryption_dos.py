@@ -19,85 +19,29 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from engine.cli.demo_cmd import run_ceremony
-from engine.cli.main import cli
 from engine.record import ElectionRecord
-from tests.cli.test_cli import ballot_line, run
-
-GUARDIANS = ("guardian-1", "guardian-2", "guardian-3")
-CHALLENGED = ("b3", "b4")
-
-
-# ---------------------------------------------------------------- an election, made once per module
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """n = 3, k = 2, four ballots on one device (b3 and b4 challenged), tallied; copied by each test."""
-    root = tmp_path_factory.mktemp("election")
-    record, private, exchange = root / "record", root / "private", root / "exchange"
-    private.mkdir()
-    run_ceremony(record, private, exchange, 3, 2, "test", chain=True, step=lambda _text: None)
-    ballots = root / "ballots.jsonl"
-    ballots.write_text(
-        "\n".join(
-            [
-                ballot_line("b1", 0, (0, 1), True),
-                ballot_line("b2", 2, (1, 3), False),
-                ballot_line("b3", 1, (2, 4), True),
-                ballot_line("b4", 4, (5, 6), False),
-            ]
-        )
-    )
-    challenges = [a for b in CHALLENGED for a in ("--challenge", b)]
-    run("encrypt", "--record", record, "--ballots", ballots, "--device", "booth-1", *challenges)
-    run("tally", "--record", record)
-    return root
+from tests.support.elections import (
+    GUARDIANS,
+    complete_round,
+    copy_election,
+    edit_json,
+    guardians_decrypt,
+    guardians_respond,
+    invoke,
+    run,
+    verify_json,
+)
 
 
 @pytest.fixture()
-def election(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "e"
-    shutil.copytree(template, root)
-    return root
-
-
-def secret(root: Path, guardian: str) -> Path:
-    return root / "private" / guardian / "guardian-secret.json"
-
-
-def nonces(root: Path, guardian: str) -> Path:
-    return root / "private" / guardian / "nonces.json"
-
-
-def invoke(*args: object) -> Any:
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def guardians_decrypt(root: Path, guardians: tuple[str, ...], partials: Path) -> None:
-    for g in guardians:
-        run("guardian", "decrypt", "--record", root / "record", "--secret", secret(root, g),
-            "--out", partials, "--nonces", nonces(root, g))  # fmt: skip
-
-
-def guardians_respond(root: Path, guardians: tuple[str, ...], challenges: Path, responses: Path) -> None:
-    for g in guardians:
-        run("guardian", "respond", "--record", root / "record", "--secret", secret(root, g),
-            "--nonces", nonces(root, g), "--challenges", challenges, "--out", responses)  # fmt: skip
-
-
-def edit_json(path: Path, change: Callable[[Any], None]) -> None:
-    document = json.loads(path.read_text())
-    change(document)
-    path.write_text(json.dumps(document, indent=2))
+def election(tallied_template: Path, tmp_path: Path) -> Path:
+    """The session's tallied election (four ballots, b3 and b4 challenged), copied."""
+    return copy_election(tallied_template, tmp_path / "e")
 
 
 def flip_hex(text: str, at: int = -1) -> str:
@@ -119,30 +63,6 @@ def spoil_response(root: Path, responses: Path, guardian: str) -> None:
 
 def snapshot(*folders: Path) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def verify_json(record: Path, expect: int) -> dict[str, Any]:
-    result = invoke("verify", record, "--json", "--allow-test-group")
-    assert result.exit_code == expect, result.output
-    return json.loads(result.stdout)
-
-
-def complete_round(root: Path, guardians: tuple[str, ...], printed: str, exclude: str, expect: int = 0) -> Any:
-    """Run the new round exactly as the failed command printed it (secret and nonce files filled in)."""
-    commands = [line.strip() for line in printed.splitlines() if line.strip().startswith("ballotchain ")]
-    assert len(commands) == 4, printed
-    decrypt, challenge, respond, combine = (c.split()[1:] for c in commands)
-    assert f"--exclude {exclude}" in " ".join(challenge) and f"--exclude {exclude}" in " ".join(combine)
-    for g in guardians:
-        filled = [secret(root, g) if a == "SECRET" else nonces(root, g) if a == "NONCES" else a for a in decrypt]
-        run(*filled[: filled.index("(each")] if "(each" in filled else filled)
-    run(*challenge)
-    for g in guardians:
-        filled = [secret(root, g) if a == "SECRET" else nonces(root, g) if a == "NONCES" else a for a in respond]
-        run(*filled[: filled.index("(each")] if "(each" in filled else filled)
-    result = invoke(*combine)
-    assert result.exit_code == expect, result.output
-    return result
 
 
 # ---------------------------------------------------------------- one voter's challenged ballot

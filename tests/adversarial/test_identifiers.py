@@ -21,7 +21,7 @@ from engine.cli.demo_cmd import demo_manifest_bytes, run_ceremony
 from engine.record import ElectionRecord
 from tests.adversarial.online_board import board_over_http, close_and_export, make_online_election
 from tests.adversarial.online_board import refused as board_refused
-from tests.cli.test_cli import ballot_line, run
+from tests.support.elections import ballot_line, run
 
 EVIL = "x/../../alice/secret"
 BAD_IDS = (EVIL, "../alice", "a" * 65, "é" * 200, "", ".hidden", "a b", "a\nb", "a\\b", "-rf")

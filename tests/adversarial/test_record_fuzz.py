@@ -3,7 +3,7 @@
 A small chained election is made once with `ballotchain demo` on the test group. Hypothesis then
 mutates its files — a value of another type, integers out of range or with thousands of digits,
 hex of the wrong length, elements outside the group, ids no file may carry, missing and extra
-keys, deep nesting, bad UTF-8, cut-off text — and hands them to the decoders (engine.record.codec,
+keys, deep nesting, bad UTF-8, cut-off text — and hands them to the decoders (engine.record.codecs,
 the exchange readers, ElectionRecord) and to `ballotchain verify`. A decoder may only raise a
 BallotchainError (RecordError names the file and field); the verifier may only exit 0, 1 or 2,
 with exit 2 a single line on stderr; nothing may raise anything else or print a traceback.
@@ -30,7 +30,15 @@ from engine.cli.main import cli
 from engine.errors import BallotchainError
 from engine.group import Group
 from engine.hash import UInt256
-from engine.record import ElectionRecord, codec
+from engine.record import ElectionRecord
+from engine.record.codecs.ballot_chain import decode_ballot_chain
+from engine.record.codecs.constants import decode_constants
+from engine.record.codecs.decrypted import decode_decrypted
+from engine.record.codecs.election_config import decode_config
+from engine.record.codecs.election_initialized import decode_initialized
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
+from engine.record.codecs.encrypted_tally import decode_encrypted_tally
+from engine.record.codecs.manifest import decode_manifest
 from engine.record.exchange import (
     CHALLENGES_KIND,
     PARTIAL_KIND,
@@ -206,15 +214,15 @@ def _decoders(demo: Path) -> dict[str, tuple[Path, Callable[[Path], object]]]:
         return lambda path: read_decryption_message(path, kind, group, expected_election=h_e, expected_job=job)
 
     return {
-        "constants": (r / "constants.json", decode(codec.decode_constants)),
-        "manifest": (r / "manifest.json", decode(codec.decode_manifest)),
-        "config": (r / "election_config.json", decode(lambda o, f: codec.decode_config(o, group, b"{}", f))),
-        "initialized": (r / "election_initialized.json", decode(lambda o, f: codec.decode_initialized(o, config, f))),
-        "eballot": (eballot, decode(lambda o, f: codec.decode_encrypted_ballot(o, group, f))),
-        "chain": (eballot.parent / "ballot_chain.json", decode(codec.decode_ballot_chain)),
-        "encrypted_tally": (r / "encrypted_tally.json", decode(lambda o, f: codec.decode_encrypted_tally(o, group, f))),
-        "tally": (r / "tally.json", decode(lambda o, f: codec.decode_decrypted(o, group, f))),
-        "dballot": (dballot, decode(lambda o, f: codec.decode_decrypted(o, group, f))),
+        "constants": (r / "constants.json", decode(decode_constants)),
+        "manifest": (r / "manifest.json", decode(decode_manifest)),
+        "config": (r / "election_config.json", decode(lambda o, f: decode_config(o, group, b"{}", f))),
+        "initialized": (r / "election_initialized.json", decode(lambda o, f: decode_initialized(o, config, f))),
+        "eballot": (eballot, decode(lambda o, f: decode_encrypted_ballot(o, group, f))),
+        "chain": (eballot.parent / "ballot_chain.json", decode(decode_ballot_chain)),
+        "encrypted_tally": (r / "encrypted_tally.json", decode(lambda o, f: decode_encrypted_tally(o, group, f))),
+        "tally": (r / "tally.json", decode(lambda o, f: decode_decrypted(o, group, f))),
+        "dballot": (dballot, decode(lambda o, f: decode_decrypted(o, group, f))),
         "guardian_public": (
             next((ex / "publics").glob("*.json")),
             lambda path: read_guardian_public(path, group, h_b),

@@ -22,7 +22,7 @@ from engine.cli import guardian_cmds
 from engine.cli.common import PASSPHRASE_ENV
 from engine.cli.demo_cmd import demo_manifest_bytes
 from engine.record.exchange import GUARDIAN_STATE_KIND
-from tests.cli.test_cli import run
+from tests.support.elections import run
 
 PASSPHRASE = "correct horse battery staple"
 V1, V2 = b"BALLOTCHAIN-SECRET-v1\n", b"BALLOTCHAIN-SECRET-v2\n"

@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from engine.record.codec import encode_encrypted_ballot, encode_plaintext_ballot
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +32,8 @@ from engine.client import BoardClient
 from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, SignedRoster, make_roster
 from engine.record import ElectionRecord
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
+from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from engine.record.jsonio import MAX_JSON_DEPTH
 from engine.server.app import MAX_PAGE_BYTES, Limits, create_app
 from engine.server.run import serving_in_thread

@@ -22,19 +22,18 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.adversarial.test_decryption_dos import (
+from tests.adversarial.test_decryption_dos import election  # noqa: F401 (fixture)
+from tests.support.elections import (
     GUARDIANS,
     edit_json,
-    election,  # noqa: F401 (fixture)
     guardians_decrypt,
     guardians_respond,
     invoke,
     nonces,
+    run,
     secret,
-    template,  # noqa: F401 (fixture)
     verify_json,
 )
-from tests.cli.test_cli import run
 
 
 def every_guardian_refuses(root: Path, *reasons: str) -> None:

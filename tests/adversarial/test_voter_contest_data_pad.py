@@ -29,7 +29,7 @@ from engine.election import BallotState, EncryptedBallot
 from engine.group import ElementModP, ElementModQ
 from engine.proofs.pad_knowledge import PadKnowledgeProof, pad_knowledge_challenge
 from engine.record import ElectionRecord
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from tests.adversarial.online_board import (
     Board,
     OnlineElection,

@@ -18,7 +18,7 @@ import pytest
 from engine.ballot import confirmation_code
 from engine.election import BallotState, EncryptedBallot
 from engine.record import ElectionRecord
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from tests.adversarial.online_board import (
     OnlineElection,
     board_over_http,

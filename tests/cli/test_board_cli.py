@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from engine.record.codec import encode_plaintext_ballot
 
 from engine.board.election_keys import ELECTION_KEYS_FILE
 from engine.cli.board_cmds import credential_path, read_plaintext_ballot
@@ -28,6 +27,7 @@ from engine.client import BoardClient, fetch_election, prepare_submission, save_
 from engine.credentials.did import VoterCredential
 from engine.credentials.roster import decode_roster, verify_roster
 from engine.record import ElectionRecord
+from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from engine.verify import Status, verify_record
 from engine.verify.catalog import BOARD_CHECKS
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from engine.cli.demo_cmd import demo_manifest_bytes
 from engine.cli.main import cli
-from tests.cli.test_cli import ballot_line
+from tests.support.elections import ballot_line
 
 NAMES = ("alice", "bob", "carol")
 

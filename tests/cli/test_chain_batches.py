@@ -17,7 +17,7 @@ from engine.ballot import chain_closing_hash, encrypt_ballot
 from engine.record import ElectionRecord, ElectionRecordWriter
 from engine.record.exchange import read_plaintext_ballot_inputs
 from tests.adversarial.test_chaining import GUARDIANS, tally_and_decrypt
-from tests.cli.test_cli import run
+from tests.support.elections import run
 
 CHAIN_CHECKS = ("7.D", "7.E", "7.F", "7.G", "R.chain_cover")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -13,98 +14,20 @@ from click.testing import CliRunner
 from engine.cli.demo_cmd import demo_manifest_bytes
 from engine.cli.main import cli
 from tests.support.egk_data import workflow
-
-
-def run(*args: str, expect: int = 0, env: dict[str, str] | None = None) -> str:
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=True)
-    if result.exit_code != expect:
-        raise AssertionError(f"exit {result.exit_code} (wanted {expect}) for {args}:\n{result.output}")
-    if expect == 2:
-        assert "Traceback" not in result.output
-        assert isinstance(result.exception, SystemExit), result.exception
-        assert result.output.strip().count("\n") == 0, result.output
-    return result.output
-
-
-def ballot_line(ballot_id: str, mayor: int, council: tuple[int, int], yes: bool) -> str:
-    def contest(cid: str, order: int, names: list[str], marked: set[int]) -> dict:
-        return {
-            "contest_id": cid,
-            "sequence_order": order,
-            "selections": [
-                {"selection_id": n, "sequence_order": i + 1, "vote": int(i in marked)} for i, n in enumerate(names)
-            ],
-        }
-
-    mayors = ["kim-minji", "lee-junho", "park-seoyeon", "choi-dohyun", "jung-haeun"]
-    councils = ["han-jiwoo", "yoon-seojun", "kang-yuna", "cho-minseo", "lim-taeyang", "shin-eunji", "oh-sungmin"]
-    ballot = {
-        "ballot_id": ballot_id,
-        "ballot_style": "riverside-ballot",
-        "contests": [
-            contest("mayor", 1, mayors, {mayor}),
-            contest("council", 2, councils, set(council)),
-            contest("referendum", 3, ["yes", "no"], {0 if yes else 1}),
-        ],
-    }
-    return json.dumps(ballot)
+from tests.support.elections import FOUR_BALLOTS, ballot_line, cli_election_paths, copy_election, run
 
 
 @pytest.fixture()
-def election(tmp_path: Path) -> dict[str, Path]:
-    """A 3-guardian, quorum-2 ceremony: each guardian works in its own folder."""
-    manifest = tmp_path / "manifest.json"
-    manifest.write_bytes(demo_manifest_bytes())
-    record = tmp_path / "record"
-    run("election", "init", "--manifest", manifest, "-n", 3, "-k", 2, "--out", record, "--group", "test", "--chain")
-    publics, shares = tmp_path / "publics", tmp_path / "shares"
-    publics.mkdir()
-    folders = {}
-    for x, name in enumerate(["alice", "bob", "carol"], start=1):
-        home = tmp_path / name
-        home.mkdir()
-        folders[name] = home
-        run(
-            "guardian", "keygen", "--record", record, "--id", name, "--x", x,
-            "--secret", home / "secret.json", "--public-out", publics / f"guardian-{name}.json",
-        )  # fmt: skip
-    for home in folders.values():
-        run(
-            "guardian",
-            "shares",
-            "--record",
-            record,
-            "--secret",
-            home / "secret.json",
-            "--publics",
-            publics,
-            "--out",
-            shares,
-        )
-    for home in folders.values():
-        out = run(
-            "guardian", "receive", "--record", record, "--secret", home / "secret.json",
-            "--publics", publics, "--shares", shares, "--complaints", tmp_path / "complaints",
-        )  # fmt: skip
-        assert "key share" in out
-    run("ceremony", "finalize", "--record", record, "--publics", publics)
-    return {"root": tmp_path, "record": record, "publics": publics, "shares": shares, **folders}
+def election(cli_ceremony_template: Path, tmp_path: Path) -> dict[str, Path]:
+    """The session's command-by-command ceremony (alice, bob, carol in their own folders), copied."""
+    return cli_election_paths(copy_election(cli_ceremony_template, tmp_path / "e"))
 
 
 def test_whole_election_through_the_cli(election: dict[str, Path]) -> None:
     root, record = election["root"], election["record"]
     assert stat.S_IMODE(os.stat(election["alice"] / "secret.json").st_mode) == 0o600
     ballots = root / "ballots.jsonl"
-    ballots.write_text(
-        "\n".join(
-            [
-                ballot_line("b1", 0, (0, 1), True),
-                ballot_line("b2", 2, (1, 3), False),
-                ballot_line("b3", 0, (0, 3), True),
-                ballot_line("b4", 4, (5, 6), True),
-            ]
-        )
-    )
+    ballots.write_text("\n".join(FOUR_BALLOTS))
     out = run("encrypt", "--record", record, "--ballots", ballots, "--device", "booth-1", "--challenge", "b4")
     assert "b4\tSPOILED" in out and "b1\tCAST" in out
     run("tally", "--record", record)
@@ -181,8 +104,6 @@ def test_a_tampered_share_stops_the_ceremony_and_names_the_sender(tmp_path: Path
 
 
 def test_passphrase_protected_secret(election: dict[str, Path], tmp_path: Path) -> None:
-    import shutil
-
     record, publics = election["record"], tmp_path / "publics-without-carol"
     publics.mkdir()
     for name in ("alice", "bob"):
@@ -276,8 +197,6 @@ def test_bad_inputs_give_one_line_and_exit_2(election: dict[str, Path], tmp_path
 
 
 def test_verify_exit_codes_on_an_egk_record(tmp_path: Path) -> None:
-    import shutil
-
     source = workflow("allAvailableJson")
     copy = tmp_path / "rec"
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("private_data"))

@@ -10,45 +10,24 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from engine.cli.common import PASSPHRASE_ENV
-from engine.cli.demo_cmd import demo_manifest_bytes, run_ceremony
-from engine.cli.main import cli
-from tests.cli.test_cli import ballot_line, run
+from engine.cli.demo_cmd import demo_manifest_bytes
+from tests.support.elections import copy_election, invoke, run
 
 TABLE_TITLE = "Verification of"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """n = 3, k = 2 on the test group; two ballots cast; voting not yet tallied."""
-    root = tmp_path_factory.mktemp("election")
-    (root / "private").mkdir()
-    run_ceremony(root / "record", root / "private", root / "exchange", 3, 2, "test", chain=True, step=lambda _t: None)
-    ballots = root / "ballots.jsonl"
-    ballots.write_text("\n".join([ballot_line("b1", 0, (0, 1), True), ballot_line("b2", 2, (1, 3), False)]))
-    run("encrypt", "--record", root / "record", "--ballots", ballots, "--device", "booth-1")
-    return root
-
-
 @pytest.fixture()
-def record(template: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "record"
-    shutil.copytree(template / "record", copy)
-    return copy
-
-
-def invoke(*args: object, env: dict[str, str] | None = None) -> Result:
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=True)
-    assert "Traceback" not in result.output, result.output
-    return result
+def record(two_cast_template: Path, tmp_path: Path) -> Path:
+    """The record of the session's election with two ballots cast (b1, b2), not tallied, copied."""
+    return copy_election(two_cast_template / "record", tmp_path / "record")
 
 
 # ---------------------------------------------------------------- verify: summary, --verbose, --json

@@ -12,13 +12,14 @@ from typing import Any
 
 import jsonschema
 import pytest
-from engine.record.codec import decode_manifest, decode_plaintext_ballot
 
 from engine.ballot import validate_plaintext_ballot
 from engine.cli.board_cmds import credential_path, read_plaintext_ballot
 from engine.cli.format_cmds import schema_bytes
 from engine.client import BoardClient, fetch_election, prepare_submission, save_json, submit_signed
 from engine.credentials.did import VoterCredential
+from engine.record.codecs.manifest import decode_manifest
+from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
 from tests.cli.test_board_cli import election, run, served  # noqa: F401  (election is a fixture)
 from tests.support.egk_data import WORKFLOWS, workflow
 

@@ -19,9 +19,7 @@ from click.testing import CliRunner, Result
 from engine.board.entries import BallotSubmitted, BallotSuperseded, encode_entry
 from engine.cli.main import cli
 from engine.record import ElectionRecord
-from tests.cli.test_cli import run
-from tests.verify.test_verify_phases import decrypt
-from tests.verify.test_verify_phases import template as voting_template  # noqa: F401  (the module fixture)
+from tests.support.elections import decrypt, run
 
 
 @pytest.fixture(scope="module")

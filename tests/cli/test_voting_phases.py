@@ -14,9 +14,9 @@ from engine.cli.board_cmds import credential_path
 from engine.cli.demo_cmd import random_ballots, run_ceremony
 from engine.cli.main import cli
 from engine.record import ElectionRecord
-from engine.record.codec import encode_plaintext_ballot
+from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from tests.cli.test_board_cli import served
-from tests.cli.test_cli import ballot_line, run
+from tests.support.elections import ballot_line, run
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_a_failed_guardian_decrypt_leaves_no_nonce_file_and_its_retry_works(elec
 
 
 def test_a_new_quorum_after_a_silent_guardian_names_who_must_compute_new_partials(election: dict[str, Path]) -> None:
-    from tests.adversarial.test_decryption_dos import complete_round
+    from tests.support.elections import complete_round
 
     root, record = election["root"], tallied(election)
     partials, challenges, responses = root / "partials", root / "challenges", root / "responses"

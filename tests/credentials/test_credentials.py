@@ -46,7 +46,7 @@ from engine.election import BallotState, EncryptedBallot
 from engine.group import TEST_GROUP
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
-from engine.record.codec import encode_encrypted_ballot
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 
 # (seed, publicKeyBase58, did) from the W3C CCG did:key Ed25519 test vectors.
 CCG_VECTORS = [

@@ -54,12 +54,15 @@ from engine.record import (
     PrivateData,
     PrivateDataWriter,
     RecordError,
-    codec,
     jsonio,
     load_encrypted_ballots,
     read_encrypted_ballot,
 )
 from engine.record import writer as writer_module
+from engine.record.codecs.decrypted import CONTEST_DATA_STATUSES
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
+from engine.record.codecs.manifest import decode_manifest, encode_manifest
+from engine.record.codecs.values import hex_p, hex_q
 from tests.support.egk_data import WORKFLOWS, workflow
 
 CHAINED_BALLOT = "encrypted_ballots/runWorkflowChainedJson/eballot-id-3.json"
@@ -158,22 +161,22 @@ def test_egk_values_are_read_as_expected():
     # egk writes elements mod p at full width: K^0 = 1 is 1023 zeros and a 1
     zero = record.tally.contests[0].selections[2]
     assert zero.tally == 0 and zero.b_over_m == PRODUCTION_GROUP.one
-    assert codec.hex_p(zero.b_over_m) == "0" * 1023 + "1"
+    assert hex_p(zero.b_over_m) == "0" * 1023 + "1"
     assert record.manifest.candidate_ids[0] == "candidate43"
     assert dict(record.manifest.extra)["contact_information"]["phone"] == "911"
 
 
 def test_manifest_codec_reproduces_egk_bytes_and_keeps_unknown_fields():
     record = ElectionRecord(workflow("allAvailableJson"))
-    assert jsonio.dumps(codec.encode_manifest(record.manifest)) == record.manifest_bytes
+    assert jsonio.dumps(encode_manifest(record.manifest)) == record.manifest_bytes
     doc = json.loads(record.manifest_bytes)
     doc["x_note"] = {"a": [1, None]}
     doc["/odd"] = True
     doc["contests"][0]["color"] = "red"
     doc["contests"][0]["ballot_selections"][1]["rank"] = 2
     doc["ballot_styles"][0]["lang"] = ["ko"]
-    manifest = codec.decode_manifest(doc)
-    assert json.loads(jsonio.dumps(codec.encode_manifest(manifest))) == doc
+    manifest = decode_manifest(doc)
+    assert json.loads(jsonio.dumps(encode_manifest(manifest))) == doc
 
 
 def test_ballots_are_streamed_one_file_at_a_time(tmp_path):
@@ -384,7 +387,7 @@ def test_any_damage_to_a_ballot_is_a_record_error_or_a_valid_ballot(data):
             parent = parent[k]
         parent[path[-1]] = data.draw(JSON)
     try:
-        codec.decode_encrypted_ballot(doc, PRODUCTION_GROUP, "x.json")
+        decode_encrypted_ballot(doc, PRODUCTION_GROUP, "x.json")
     except RecordError as exc:
         assert str(exc).startswith("x.json: ")
 
@@ -541,7 +544,7 @@ decrypted = st.builds(
                     ContestData,
                     st.lists(small, max_size=2).map(tuple),
                     st.lists(texts, max_size=2).map(tuple),
-                    st.sampled_from(codec.CONTEST_DATA_STATUSES),
+                    st.sampled_from(CONTEST_DATA_STATUSES),
                 ),
                 hashed,
                 decryption_proofs,
@@ -638,5 +641,5 @@ def test_random_private_values_round_trip(trustee, pballot):
 
 @given(x=elements_p, c=elements_q)
 def test_test_group_hex_is_fixed_width(x, c):
-    assert len(codec.hex_p(x)) == 2 * G.p_bytes and len(codec.hex_q(c)) == 2 * G.q_bytes
-    assert codec.hex_p(x) == codec.hex_p(x).upper()
+    assert len(hex_p(x)) == 2 * G.p_bytes and len(hex_q(c)) == 2 * G.q_bytes
+    assert hex_p(x) == hex_p(x).upper()

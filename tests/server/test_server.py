@@ -26,8 +26,6 @@ with warnings.catch_warnings():  # starlette 1.x would rather have httpx2 behind
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from engine.record.codec import encode_encrypted_ballot
-
 from engine.ballot import encrypt_ballot
 from engine.board.board import Receipt, verify_receipt
 from engine.board.entries import (
@@ -50,6 +48,7 @@ from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.record import ElectionRecord
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.server.app import Limits, create_app, decode_signature
 from engine.server.errors import ApiError
 from engine.server.service import BoardService, Election, ServiceError

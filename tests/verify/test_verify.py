@@ -12,7 +12,6 @@ import hmac
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +21,8 @@ from engine.group import TEST_GROUP, ElementModP
 from engine.hash import UInt256
 from engine.hashed_elgamal import HashedCiphertext
 from engine.proofs.contest_data_decryption import PLAIN, contest_data_challenge
-from engine.record import RecordError
+from engine.record import RangeViolation, RecordError, ValueKind
+from engine.record.layout import DBALLOT_PREFIX, EBALLOT_PREFIX, INITIALIZED, MANIFEST, TALLY
 from engine.verify import CHECKS, Finding, Report, Status, verify_record
 from engine.verify.hashes import (
     EGK,
@@ -237,46 +237,39 @@ def test_findings_are_capped_and_merged_across_processes() -> None:
         parent.passed("99.Z")
 
 
+_P, _Q = ValueKind.ELEMENT_MOD_P, ValueKind.INTEGER_MOD_Q
+_BALLOT, _DBALLOT = "encrypted_ballots/d/eballot-1.json", "challenged_ballots/dballot-x.json"
+
+
 @pytest.mark.parametrize(
-    "file, field, problem, expected",
+    "document, file, steps, kind, expected",
     [
-        (
-            "encrypted_ballots/d/eballot-1.json",
-            "contests[0].selections[2].proof.proofs[1].response",
-            "not an integer mod q (0..q-1) of group production",
-            "5.C",
-        ),
-        (
-            "encrypted_ballots/d/eballot-1.json",
-            "contests[3].proof.proofs[0].challenge",
-            "65 hex digits, more than 64",
-            "6.B",
-        ),
-        (
-            "encrypted_ballots/d/eballot-1.json",
-            "contests[3].selections[0].encrypted_vote.pad",
-            "not an integer mod p (0..p-1) of group production",
-            "5.A",
-        ),
-        ("tally.json", "contests[1].selections[0].proof.response", "not an integer mod q", "9.A"),
-        (
-            "challenged_ballots/dballot-x.json",
-            "contests[1].decrypted_contest_data.proof.response",
-            "not an integer mod q",
-            "14.A",
-        ),
-        ("election_initialized.json", "guardians[0].coefficient_proofs[1].response", "not an integer mod q", "2.B"),
-        (
-            "encrypted_ballots/d/eballot-1.json",
-            "contests[0].selections[2].proof.proofs[1].response",
-            "missing field",
-            None,
-        ),
-        ("manifest.json", "contests[0].votes_allowed", "not an integer mod q", None),
+        (EBALLOT_PREFIX, _BALLOT, ("contests", 0, "selections", 2, "proof", "proofs", 1, "response"), _Q, "5.C"),
+        (EBALLOT_PREFIX, _BALLOT, ("contests", 3, "proof", "proofs", 0, "challenge"), _Q, "6.B"),
+        (EBALLOT_PREFIX, _BALLOT, ("contests", 3, "selections", 0, "encrypted_vote", "pad"), _P, "5.A"),
+        (TALLY, TALLY, ("contests", 1, "selections", 0, "proof", "response"), _Q, "9.A"),
+        (DBALLOT_PREFIX, _DBALLOT, ("contests", 1, "decrypted_contest_data", "proof", "response"), _Q, "14.A"),
+        (INITIALIZED, INITIALIZED, ("guardians", 0, "coefficient_proofs", 1, "response"), _Q, "2.B"),
+        # the same field in another document, or of another kind, is no range check
+        (TALLY, _BALLOT, ("contests", 0, "selections", 2, "proof", "proofs", 1, "response"), _Q, None),
+        (EBALLOT_PREFIX, _BALLOT, ("contests", 0, "selections", 2, "proof", "proofs", 1, "response"), _P, None),
+        (EBALLOT_PREFIX, _BALLOT, ("contests", 0, "sequence_order"), ValueKind.INTEGER, None),
+        (MANIFEST, MANIFEST, ("contests", 0, "votes_allowed"), _Q, None),
     ],
 )
-def test_range_errors_of_the_reader_map_to_their_checks(file: str, field: str, problem: str, expected: Any) -> None:
-    assert range_check_of(RecordError(file, field, problem)) == expected
+def test_range_errors_of_the_reader_map_to_their_checks(
+    document: str, file: str, steps: tuple[str | int, ...], kind: ValueKind, expected: str | None
+) -> None:
+    assert range_check_of(RangeViolation(file, steps, kind, "out of range"), document) == expected
+
+
+def test_the_mapping_reads_no_message() -> None:
+    """Any wording maps the same; a plain RecordError, whatever it says, maps to nothing."""
+    steps = ("contests", 0, "selections", 2, "proof", "proofs", 1, "response")
+    for problem in ("not an integer mod q (0..q-1) of group production", "response too large", ""):
+        assert range_check_of(RangeViolation(_BALLOT, steps, _Q, problem), EBALLOT_PREFIX) == "5.C"
+    error = RecordError(_BALLOT, "contests[0].selections[2].proof.proofs[1].response", "not an integer mod q")
+    assert range_check_of(error, EBALLOT_PREFIX) is None
 
 
 def test_the_verifier_imports_nothing_that_made_the_record() -> None:

@@ -9,72 +9,23 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from engine.cli.demo_cmd import run_ceremony
 from engine.cli.main import cli
-from tests.cli.test_cli import ballot_line, run
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """n = 3, k = 2, chained; four ballots on one device, b4 challenged; voting not yet tallied."""
-    root = tmp_path_factory.mktemp("election")
-    (root / "private").mkdir()
-    run_ceremony(root / "record", root / "private", root / "exchange", 3, 2, "test", chain=True, step=lambda _t: None)
-    ballots = root / "ballots.jsonl"
-    ballots.write_text(
-        "\n".join(
-            [
-                ballot_line("b1", 0, (0, 1), True),
-                ballot_line("b2", 2, (1, 3), False),
-                ballot_line("b3", 0, (0, 3), True),
-                ballot_line("b4", 4, (5, 6), True),
-            ]
-        )
-    )
-    run("encrypt", "--record", root / "record", "--ballots", ballots, "--device", "booth-1", "--challenge", "b4")
-    return root
+from tests.support.elections import copy_election, decrypt, run, verify_json
 
 
 @pytest.fixture()
-def election(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "e"
-    shutil.copytree(template, root)
-    return root
+def election(voting_template: Path, tmp_path: Path) -> Path:
+    """The session's voting election (four ballots, b4 challenged, not tallied), copied."""
+    return copy_election(voting_template, tmp_path / "e")
 
 
 def verify(record: Path, *options: str) -> Result:
     return CliRunner().invoke(cli, ["verify", str(record), *options])
-
-
-def verify_json(record: Path, expect: int) -> dict[str, Any]:
-    result = verify(record, "--json", "--allow-test-group")
-    assert result.exit_code == expect, result.output
-    return json.loads(result.stdout)
-
-
-def decrypt(root: Path, guardians: tuple[str, ...] = ("guardian-1", "guardian-3")) -> None:
-    record, partials, challenges, responses = (
-        root / "record",
-        root / "partials",
-        root / "challenges",
-        root / "responses",
-    )
-    for g in guardians:
-        secret, nonces = root / "private" / g / "guardian-secret.json", root / "private" / g / "nonces.json"
-        run("guardian", "decrypt", "--record", record, "--secret", secret, "--out", partials, "--nonces", nonces)
-    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    for g in guardians:
-        secret, nonces = root / "private" / g / "guardian-secret.json", root / "private" / g / "nonces.json"
-        run("guardian", "respond", "--record", record, "--secret", secret, "--nonces", nonces,
-            "--challenges", challenges, "--out", responses)  # fmt: skip
-    run("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
 
 
 def test_verify_while_voting_checks_the_ballots_and_waits_for_the_tally(election: Path) -> None:

@@ -1,0 +1,67 @@
+"""encrypted_tally.json: the encrypted tally, spec 2.0.0 section 3.5."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.election import EncryptedTally, EncryptedTallyContest, EncryptedTallySelection
+from engine.group import Group
+from engine.record.codecs.values import decode_ciphertext, encode_ciphertext
+from engine.record.cursor import JsonCursor
+from engine.record.layout import ENCRYPTED_TALLY
+
+TALLY_KEYS = ("tally_id", "contests", "cast_ballot_ids", "election_id")
+TALLY_CONTEST_KEYS = ("contest_id", "sequence_order", "selections")
+TALLY_SELECTION_KEYS = ("selection_id", "sequence_order", "encrypted_vote")
+
+
+def decode_encrypted_tally(
+    obj: Any, group: Group, file: str = ENCRYPTED_TALLY, notes: list[str] | None = None
+) -> EncryptedTally:
+    """The products of the cast ballots' ciphertexts per selection, spec 3.5 (eq. 60)."""
+    o = JsonCursor.root(obj, file, notes, TALLY_KEYS)
+    contests = []
+    for c in o.get("contests").items():
+        c.obj(TALLY_CONTEST_KEYS)
+        selections = []
+        for s in c.get("selections").items():
+            s.obj(TALLY_SELECTION_KEYS)
+            selections.append(
+                EncryptedTallySelection(
+                    s.get("selection_id").ident(),
+                    s.get("sequence_order").integer(),
+                    decode_ciphertext(s.get("encrypted_vote"), group),
+                )
+            )
+        contests.append(
+            EncryptedTallyContest(c.get("contest_id").ident(), c.get("sequence_order").integer(), tuple(selections))
+        )
+    return EncryptedTally(
+        tally_id=o.get("tally_id").text(),
+        contests=tuple(contests),
+        cast_ballot_ids=o.get("cast_ballot_ids").idents(),
+        election_id=o.get("election_id").uint256(),
+    )
+
+
+def encode_encrypted_tally(tally: EncryptedTally) -> dict[str, Any]:
+    return {
+        "tally_id": tally.tally_id,
+        "contests": [
+            {
+                "contest_id": c.contest_id,
+                "sequence_order": c.sequence_order,
+                "selections": [
+                    {
+                        "selection_id": s.selection_id,
+                        "sequence_order": s.sequence_order,
+                        "encrypted_vote": encode_ciphertext(s.ciphertext),
+                    }
+                    for s in c.selections
+                ],
+            }
+            for c in tally.contests
+        ],
+        "cast_ballot_ids": list(tally.cast_ballot_ids),
+        "election_id": tally.election_id.hex(),
+    }

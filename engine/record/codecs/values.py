@@ -1,0 +1,86 @@
+"""The encodings shared by several record files: group elements, byte strings, ciphertexts and proofs.
+
+Elements mod p and mod q are upper-case hex of fixed width (spec 2.0.0 section 5.1: b(x, l_p),
+b(x, l_q)); hash values are 64 hex digits; byte strings are the hex of their bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.election import HashedCiphertext
+from engine.elgamal import Ciphertext
+from engine.group import ElementModP, ElementModQ, Group
+from engine.proofs import DecryptionProof, RangeProof
+from engine.record.cursor import JsonCursor
+
+CIPHERTEXT_KEYS = ("pad", "data")
+CHAUM_PEDERSEN_KEYS = ("challenge", "response")
+HASHED_CIPHERTEXT_KEYS = ("c0", "c1", "c2", "numBytes")
+
+
+def hex_p(x: ElementModP) -> str:
+    """b(x, l_p) as upper-case hex: 2 l_p digits, leading zeros kept."""
+    return format(int(x.value), f"0{2 * x.group.p_bytes}X")
+
+
+def hex_q(x: ElementModQ) -> str:
+    """b(x, l_q) as upper-case hex: 2 l_q digits, leading zeros kept."""
+    return format(int(x.value), f"0{2 * x.group.q_bytes}X")
+
+
+def hex_bytes(data: bytes) -> str:
+    return data.hex().upper()
+
+
+def encode_ciphertext(c: Ciphertext) -> dict[str, Any]:
+    """An ElGamal ciphertext (alpha, beta), spec 3.3.2 eq. 24: egk's ``pad`` and ``data``."""
+    return {"pad": hex_p(c.pad), "data": hex_p(c.data)}
+
+
+def decode_ciphertext(n: JsonCursor, group: Group) -> Ciphertext:
+    o = n.obj(CIPHERTEXT_KEYS)
+    return Ciphertext(o.get("pad").element_p(group), o.get("data").element_p(group))
+
+
+def encode_decryption_proof(p: DecryptionProof) -> dict[str, Any]:
+    """A Chaum-Pedersen proof (c, v), spec 3.6.3 eq. 71-76."""
+    return {"challenge": hex_q(p.challenge), "response": hex_q(p.response)}
+
+
+def decode_decryption_proof(n: JsonCursor, group: Group) -> DecryptionProof:
+    o = n.obj(CHAUM_PEDERSEN_KEYS)
+    return DecryptionProof(o.get("challenge").element_q(group), o.get("response").element_q(group))
+
+
+def encode_range_proof(p: RangeProof) -> dict[str, Any]:
+    """A range proof (c_0, v_0, ..., c_L, v_L), spec 3.3.5 eq. 46: egk's list of (challenge, response)."""
+    if len(p.challenges) != len(p.responses):
+        raise ValueError("a range proof has as many challenges as responses")
+    return {"proofs": [{"challenge": hex_q(c), "response": hex_q(v)} for c, v in zip(p.challenges, p.responses)]}
+
+
+def decode_range_proof(n: JsonCursor, group: Group) -> RangeProof:
+    steps = [decode_decryption_proof(s, group) for s in n.obj(("proofs",)).get("proofs").items(nonempty=True)]
+    return RangeProof(tuple(s.challenge for s in steps), tuple(s.response for s in steps))
+
+
+def encode_hashed_ciphertext(h: HashedCiphertext) -> dict[str, Any]:
+    """Hashed ElGamal contest data (C_0, C_1, C_2), spec 3.3.3 eq. 50-55."""
+    return {"c0": hex_p(h.c0), "c1": hex_bytes(h.c1), "c2": h.c2.hex(), "numBytes": h.num_bytes}
+
+
+def decode_hashed_ciphertext(n: JsonCursor, group: Group) -> HashedCiphertext:
+    o = n.obj(HASHED_CIPHERTEXT_KEYS)
+    return HashedCiphertext(
+        o.get("c0").element_p(group),
+        o.get("c1").hex_bytes(),
+        o.get("c2").uint256(),
+        o.get("numBytes").integer(),
+    )
+
+
+def set_metadata(out: dict[str, Any], metadata: tuple[tuple[str, str], ...]) -> None:
+    """egk's ``metadata`` map, left out when empty."""
+    if metadata:
+        out["metadata"] = dict(metadata)
