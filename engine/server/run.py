@@ -126,9 +126,10 @@ def serve(
 ) -> None:
     """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens.
 
-    The port is taken before the board's database is opened or made: a busy port leaves nothing behind.
+    The port is taken first, before the board's lock or database is opened or made: a busy port leaves
+    nothing behind.
     """
-    with board_lock(db, "serving it again"), board_socket(host, port) as sock:
+    with board_socket(host, port) as sock, board_lock(db, "serving it again"):
         service = BoardService(
             election,
             roster,

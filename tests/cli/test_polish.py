@@ -183,7 +183,7 @@ def test_a_busy_port_is_named_before_anything_is_written(online: dict[str, Path]
                       "--db", online["db"], "--board-key", online["key"], "--port", port,
                       "--check-workers", 0)  # fmt: skip
     assert f"127.0.0.1:{port}" in out and "--port" in out
-    assert not online["db"].exists()
+    assert not online["db"].exists() and not online["db"].parent.joinpath(f"{online['db'].name}.lock").exists()
 
 
 def first_line_of_serve(online: dict[str, Path]) -> str:
