@@ -31,7 +31,8 @@ from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, extended_base_hash, hash_elems
 from engine.hashed_elgamal import HashedCiphertext, kdf_keys, mac_matches, seal, unseal
 from engine.ids import identifier_problem, shown_identifier
-from engine.proofs import prove_coefficient, verify_coefficient
+from engine.proofs import prove_coefficient
+from engine.proofs.schnorr import check_commitments
 
 SHARE_BYTES = 32  # b(P_i(l), 32), eq. 19
 _MAX_INDEX = (1 << 31) - 1  # small integers of spec 5.1.3
@@ -186,7 +187,8 @@ def public_record(
 def verify_guardian_record(record: GuardianRecord, h_p: UInt256, quorum: int) -> list[str]:
     """Verification 2 (2.A-2.C) and 3.A for one guardian; the problems found, empty if none.
 
-    Checks k commitments, each in Z_p^r and != 1, and every Schnorr proof.
+    Checks k commitments, each in Z_p^r and != 1, and every Schnorr proof (engine.proofs.schnorr.check_commitments,
+    which the verifier's verifications 2-3 use too).
     """
     who = f"guardian {record.guardian_id!r}"
     problems: list[str] = []
@@ -205,17 +207,20 @@ def verify_guardian_record(record: GuardianRecord, h_p: UInt256, quorum: int) ->
     if any(p.public_key.group is not group for p in proofs):
         problems.append(f"{who}: commitments belong to different groups")
         return problems
-    batch_ok = group.all_in_subgroup([p.public_key for p in proofs])
-    for j, proof in enumerate(proofs):
-        k_ij = proof.public_key
-        if not batch_ok and not group.in_subgroup(k_ij):
-            problems.append(f"{who}: (2.A) K_{record.x_coordinate},{j} is not in Z_p^r")
+    keys = [p.public_key for p in proofs]
+    members = [True] * len(keys) if group.all_in_subgroup(keys) else [group.in_subgroup(k) for k in keys]
+    for check in check_commitments(h_p, record.x_coordinate, proofs, members):
+        name = f"K_{record.x_coordinate},{check.j}"
+        if not check.in_subgroup:
+            problems.append(f"{who}: (2.A) {name} is not in Z_p^r")
             continue
-        if k_ij.value == 1:
-            step = "(3.A) K_i" if j == 0 else "K_i,j"
-            problems.append(f"{who}: {step} = K_{record.x_coordinate},{j} is 1")
-        if not verify_coefficient(h_p, record.x_coordinate, j, proof):
-            problems.append(f"{who}: (2.C) the Schnorr proof of coefficient {j} does not verify")
+        if check.is_one:
+            step = "(3.A) K_i" if check.j == 0 else "K_i,j"
+            problems.append(f"{who}: {step} = {name} is 1")
+        if not check.response_in_range:
+            problems.append(f"{who}: (2.B) the response of coefficient {check.j} is not in Z_q")
+        if not check.proof_verifies:
+            problems.append(f"{who}: (2.C) the Schnorr proof of coefficient {check.j} does not verify")
     return problems
 
 

@@ -11,7 +11,8 @@ algorithms of 2.1.3.2 and 2.1.4.2 step by step. They work on any ``NodeSource``:
 answers the hash of each *complete aligned subtree* (level h, index i), i.e. of the leaves
 [i * 2^h, (i + 1) * 2^h). Every MTH that PATH and SUBPROOF need is either such a subtree or the
 right edge of one, so a proof costs O(log n) subtree reads. ``MemoryTree`` is the in-memory source
-(built from a list of leaf hashes in O(n)); the log's SQLite storage is the durable one.
+(built from a list of leaf hashes in O(n)); the log's SQLite storage is the durable one. Both grow
+through ``IncrementalRoot``, the one running root of the package.
 
 Edge cases RFC 9162 leaves to the caller (2.1.4.2 is stated for 0 < first < second), fixed here:
 a consistency proof from size m to size m is empty and valid iff the two roots are equal; a proof
@@ -23,7 +24,7 @@ out-of-range sizes) and never raise; generators raise ``MerkleError`` for imposs
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from engine.errors import BallotchainError
@@ -82,17 +83,73 @@ class NodeSource(Protocol):
     def subtree_hash(self, level: int, index: int) -> bytes: ...
 
 
+class IncrementalRoot:
+    """MTH of RFC 9162 2.1.1 over leaf hashes appended one at a time, in O(log n) memory.
+
+    Keeps the frontier: for each one-bit h of the size n, the hash of the complete aligned subtree at
+    level h that ends at the right edge (the sizes of the subtrees are the one-bits of n, largest
+    leftmost). Appending a leaf merges it with the frontier's smallest subtrees as a binary counter
+    carries; the root folds the frontier from the smallest up, MTH = node(largest, node(..., smallest)).
+    The log's memory tree, its SQLite storage and the verifier's replay of the log all use it.
+    """
+
+    def __init__(self, size: int = 0, frontier: Mapping[int, bytes] | None = None) -> None:
+        """The tree of ``size`` leaves whose frontier is ``frontier`` (level -> hash; empty for size 0)."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise MerkleError(f"a tree size is a non-negative integer, not {size!r}")
+        levels = dict(frontier or {})
+        if set(levels) != {h for h in range(size.bit_length()) if size >> h & 1}:
+            raise MerkleError(f"a frontier of a tree of {size} leaves has one subtree per one-bit of {size}")
+        for level, h in levels.items():
+            _require_hash(h, f"frontier subtree at level {level}")
+        self._size = size
+        self._frontier = levels
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def frontier(self) -> dict[int, bytes]:
+        """The complete subtrees the tree is made of, level -> hash (a copy)."""
+        return dict(self._frontier)
+
+    def copy(self) -> IncrementalRoot:
+        return IncrementalRoot(self._size, self._frontier)
+
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add one leaf hash; the complete subtrees (level, index, hash) it completes, the leaf itself first."""
+        _require_hash(leaf, "a leaf hash")
+        index = self._size
+        completed = [(0, index, leaf)]
+        level, i, current = 0, index, leaf
+        while i & 1:
+            current = _node(self._frontier.pop(level), current)
+            level, i = level + 1, i >> 1
+            completed.append((level, i, current))
+        self._frontier[level] = current
+        self._size += 1
+        return completed
+
+    def root(self) -> bytes:
+        """MTH(D[0:size]): SHA-256() for the empty tree."""
+        root: bytes | None = None
+        for level in sorted(self._frontier):
+            root = self._frontier[level] if root is None else _node(self._frontier[level], root)
+        return EMPTY_ROOT if root is None else root
+
+
 class MemoryTree:
     """Every complete aligned subtree of a list of leaf hashes, kept in memory (O(n) to build)."""
 
     def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
-        leaves = list(leaf_hashes)
-        for i, h in enumerate(leaves):
+        self._levels: list[list[bytes]] = [[]]
+        tree = IncrementalRoot()
+        for i, h in enumerate(leaf_hashes):
             _require_hash(h, f"leaf hash {i}")
-        self._levels: list[list[bytes]] = [leaves]
-        while len(self._levels[-1]) > 1:
-            below = self._levels[-1]
-            self._levels.append([_node(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+            for level, _, subtree in tree.append(h):
+                if level == len(self._levels):
+                    self._levels.append([])
+                self._levels[level].append(subtree)
 
     def size(self) -> int:
         return len(self._levels[0])

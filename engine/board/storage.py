@@ -6,8 +6,8 @@
 - ``nodes(level, idx, hash)``: the hash of every *complete aligned subtree*, level h index i covering
   leaves [i 2^h, (i + 1) 2^h) (level 0 = the leaf hashes). Appending leaf n adds (0, n) and then one
   parent per trailing one-bit of n, from the "frontier" (the complete subtrees that make up the tree
-  of size n, one per one-bit of n): O(log n) per append. Any root or proof then needs O(log n)
-  reads (``engine.board.merkle.range_hash``);
+  of size n, one per one-bit of n; ``engine.board.merkle.IncrementalRoot``): O(log n) per append.
+  Any root or proof then needs O(log n) reads (``engine.board.merkle.range_hash``);
 - ``heads(tree_size, timestamp, root, signature)``: signed tree heads, the first signed at each size;
 - ``kv(key, value)``: an index the board keeps next to the log (ballot id -> leaf, DID -> counted
   ballot, ...), updated in the same transaction as the entries it describes.
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from engine.board.merkle import EMPTY_ROOT, HASH_SIZE, MerkleError, leaf_hash, node_hash
+from engine.board.merkle import HASH_SIZE, IncrementalRoot, MerkleError, leaf_hash
 from engine.board.sth import SignedTreeHead
 from engine.errors import BallotchainError
 
@@ -93,26 +93,6 @@ class LogStorage(Protocol):
     def close(self) -> None: ...
 
 
-def new_frontier_nodes(index: int, leaf: bytes, frontier: dict[int, bytes]) -> list[tuple[int, int, bytes]]:
-    """The subtrees completed by appending leaf ``index``; updates ``frontier`` (level -> hash)."""
-    rows = [(0, index, leaf)]
-    level, i, current = 0, index, leaf
-    while i & 1:
-        current = node_hash(frontier.pop(level), current)
-        level, i = level + 1, i >> 1
-        rows.append((level, i, current))
-    frontier[level] = current
-    return rows
-
-
-def frontier_root(frontier: Mapping[int, bytes]) -> bytes:
-    """MTH of the tree whose complete subtrees are ``frontier``: fold them from the smallest up."""
-    root: bytes | None = None
-    for level in sorted(frontier):
-        root = frontier[level] if root is None else node_hash(frontier[level], root)
-    return EMPTY_ROOT if root is None else root
-
-
 class SQLiteLogStorage:
     """The log in one SQLite file (WAL, synchronous=FULL); safe for threads, one writer at a time."""
 
@@ -124,7 +104,7 @@ class SQLiteLogStorage:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._node_cache: dict[tuple[int, int], bytes] = {}
-        self._frontier: tuple[int, dict[int, bytes]] | None = None
+        self._frontier: IncrementalRoot | None = None
         self._closed = False
         self._writer = self._connect()
         try:
@@ -273,10 +253,11 @@ class SQLiteLogStorage:
             except sqlite3.Error as exc:
                 raise StorageError(f"{self.path}: cannot start a write: {exc}") from exc
             try:
-                first, frontier = self._load_frontier(conn)
+                tree = self._load_frontier(conn)
+                first = tree.size
                 node_rows: list[tuple[int, int, bytes]] = []
-                for offset, (_, leaf) in enumerate(checked):
-                    node_rows.extend(new_frontier_nodes(first + offset, leaf, frontier))
+                for _, leaf in checked:
+                    node_rows.extend(tree.append(leaf))
                 conn.executemany(
                     "INSERT INTO entries (idx, data) VALUES (?, ?)",
                     [(first + offset, data) for offset, (data, _) in enumerate(checked)],
@@ -286,7 +267,7 @@ class SQLiteLogStorage:
                     conn.executemany("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", updates)
                 new_size = first + len(checked)
                 if sign_head is not None:
-                    _insert_head(conn, sign_head(new_size, frontier_root(frontier)), new_size)
+                    _insert_head(conn, sign_head(new_size, tree.root()), new_size)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 self._frontier = None
@@ -295,7 +276,7 @@ class SQLiteLogStorage:
                 if isinstance(exc, sqlite3.Error):
                     raise StorageError(f"{self.path}: append failed: {exc}") from exc
                 raise
-            self._frontier = (new_size, frontier)
+            self._frontier = tree
             return first
 
     def store_tree_head(self, sth: SignedTreeHead) -> SignedTreeHead:
@@ -318,11 +299,12 @@ class SQLiteLogStorage:
         assert stored is not None
         return stored
 
-    def _load_frontier(self, conn: sqlite3.Connection) -> tuple[int, dict[int, bytes]]:
+    def _load_frontier(self, conn: sqlite3.Connection) -> IncrementalRoot:
+        """The running root of the stored tree (a copy: a failed append must not change the cached one)."""
         (value,) = conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries").fetchone()
         size = int(value)
-        if self._frontier is not None and self._frontier[0] == size:
-            return size, dict(self._frontier[1])
+        if self._frontier is not None and self._frontier.size == size:
+            return self._frontier.copy()
         frontier: dict[int, bytes] = {}
         for level in range(size.bit_length()):
             if size >> level & 1:
@@ -332,7 +314,7 @@ class SQLiteLogStorage:
                 if row is None:
                     raise StorageError(f"{self.path}: the subtree hash ({level}, {(size >> level) - 1}) is missing")
                 frontier[level] = bytes(row[0])
-        return size, frontier
+        return IncrementalRoot(size, frontier)
 
 
 def _insert_head(conn: sqlite3.Connection, sth: SignedTreeHead, expected_size: int | None) -> None:

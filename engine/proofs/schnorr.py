@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine import domains
@@ -48,3 +49,38 @@ def verify_coefficient(h_p: UInt256, guardian_index: int, j: int, proof: Schnorr
     group = proof.public_key.group
     h = group.g_pow(proof.response) * proof.public_key**proof.challenge
     return coefficient_challenge(h_p, guardian_index, j, proof.public_key, h) == proof.challenge
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentCheck:
+    """The checks of verifications 2 and 3.A on one commitment K_i,j of a guardian's public record."""
+
+    j: int
+    in_subgroup: bool  # 2.A: K_i,j in Z_p^r
+    response_in_range: bool  # 2.B: v_i,j in Z_q
+    proof_verifies: bool  # 2.C: c_i,j recomputes from h_i,j = g^v K^c
+    is_one: bool  # K_i,j = 1 (3.A when j = 0: K_i is not 1)
+
+
+def check_commitments(
+    h_p: UInt256, guardian_index: int, proofs: Sequence[SchnorrProof], in_subgroup: Sequence[bool]
+) -> list[CommitmentCheck]:
+    """Verification 2 (2.A-2.C) and 3.A for one guardian's commitments and Schnorr proofs, spec 6.2.2.
+
+    ``in_subgroup`` holds the caller's membership test of each K_i,j (batched over many guardians by
+    the verifier, over one record by the ceremony). The key ceremony and the verifier both judge a
+    guardian's public record with this function; each words and reports the result its own way.
+    """
+    checks = []
+    for j, (proof, member) in enumerate(zip(proofs, in_subgroup, strict=True)):
+        key = proof.public_key
+        checks.append(
+            CommitmentCheck(
+                j,
+                member,
+                0 <= proof.response.value < key.group.q,
+                verify_coefficient(h_p, guardian_index, j, proof),
+                key.value == 1,
+            )
+        )
+    return checks

@@ -62,7 +62,7 @@ from engine.board.entries import (
     counted_ids_root,
     decode_entry,
 )
-from engine.board.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from engine.board.merkle import IncrementalRoot, leaf_hash
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
 from engine.credentials.did import verify_submission
 from engine.credentials.roster import RosterError, SignedRoster, decode_roster, roster_problems
@@ -127,38 +127,6 @@ def has_board(record: ElectionRecord) -> bool:
     return (record.root / BOARD_DIR).is_dir()
 
 
-# ---------------------------------------------------------------- the tree, streamed
-
-
-class StreamingRoot:
-    """MTH of RFC 9162 2.1.1 over leaves given one at a time, in O(log n) memory.
-
-    Keeps the complete subtrees of the leaves so far (sizes = the one-bits of n, largest first);
-    the root folds them from the right: MTH = node(big, node(middle, small)).
-    """
-
-    def __init__(self) -> None:
-        self._stack: list[tuple[int, bytes]] = []
-        self.size = 0
-
-    def add(self, leaf: bytes) -> None:
-        size, h = 1, leaf
-        while self._stack and self._stack[-1][0] == size:
-            _, left = self._stack.pop()
-            h = node_hash(left, h)
-            size *= 2
-        self._stack.append((size, h))
-        self.size += 1
-
-    def root(self) -> bytes:
-        if not self._stack:
-            return EMPTY_ROOT
-        h = self._stack[-1][1]
-        for _, left in reversed(self._stack[:-1]):
-            h = node_hash(left, h)
-        return h
-
-
 # ---------------------------------------------------------------- replaying the log
 
 
@@ -220,14 +188,14 @@ def verify_board(
         registrar_anchor.use(roster.registrar_public_key if roster is not None else None, ROSTER_FILE),
     )
     replay = _Replay(ctx.h_e, roster)
-    tree = StreamingRoot()
+    tree = IncrementalRoot()
     path = record.root / ENTRIES_FILE
     if not path.is_file():
         rec.failed(Finding("B.2", "the board folder has no log", file=ENTRIES_FILE))
         return keys
     group = ctx.group
     for index, (data, terminated) in enumerate(_entry_lines(path)):
-        tree.add(leaf_hash(data))
+        tree.append(leaf_hash(data))
         if not terminated:
             rec.failed(Finding("B.2", f"entry {index}: the line does not end with a newline", file=ENTRIES_FILE))
         with rec.timed("B.2"):
@@ -361,7 +329,7 @@ def _read_roster(
     return roster
 
 
-def _check_root(rec: Recorder, head: SignedTreeHead | None, tree: StreamingRoot) -> None:
+def _check_root(rec: Recorder, head: SignedTreeHead | None, tree: IncrementalRoot) -> None:
     if head is None:
         return
     if head.tree_size != tree.size:

@@ -1,11 +1,15 @@
-"""Verifications 2-4 (guardian keys, joint key, extended base hash), spec 2.0.0 sections 6.2.2-6.2.3."""
+"""Verifications 2-4 (guardian keys, joint key, extended base hash), spec 2.0.0 sections 6.2.2-6.2.3.
+
+The checks of each commitment (2.A-2.C, 3.A) are engine.proofs.schnorr.check_commitments, which the key
+ceremony uses on every public record it receives; this module batches the subgroup test and reports.
+"""
 
 from __future__ import annotations
 
 from engine.election import ElectionInitialized
 from engine.group import ElementModP
 from engine.hash import UInt256, extended_base_hash
-from engine.proofs import verify_coefficient
+from engine.proofs.schnorr import check_commitments
 from engine.record.layout import INITIALIZED
 from engine.verify.report import Recorder
 from engine.verify.subgroup import SubgroupBatch
@@ -48,42 +52,52 @@ def verify_guardians(rec: Recorder, init: ElectionInitialized, h_p: UInt256) -> 
             for j, proof in enumerate(g.coefficient_proofs):
                 batch.add(proof.public_key, (gi, j))
         offenders = set(batch.offenders())
-        for gi, g in enumerate(init.guardians):
-            for j, _ in enumerate(g.coefficient_proofs):
+
+    with rec.timed("2.C"):
+        checks = [
+            check_commitments(
+                h_p, g.x_coordinate, g.coefficient_proofs, [(gi, j) not in offenders for j in range(len(g.commitments))]
+            )
+            for gi, g in enumerate(init.guardians)
+        ]
+
+    with rec.timed("2.A"):
+        for g, guardian_checks in zip(init.guardians, checks):
+            for c in guardian_checks:
                 rec.expect(
-                    (gi, j) not in offenders,
+                    c.in_subgroup,
                     "2.A",
-                    f"guardian {g.guardian_id}: commitment K_{g.x_coordinate},{j} is not in Z_p^r",
+                    f"guardian {g.guardian_id}: commitment K_{g.x_coordinate},{c.j} is not in Z_p^r",
                     **where,
                 )
 
     with rec.timed("2.B"):
-        for g in init.guardians:
-            for j, proof in enumerate(g.coefficient_proofs):
+        for g, guardian_checks in zip(init.guardians, checks):
+            for c in guardian_checks:
                 rec.expect(
-                    0 <= proof.response.value < group.q,
+                    c.response_in_range,
                     "2.B",
-                    f"guardian {g.guardian_id}: response v_{g.x_coordinate},{j} is not in Z_q",
+                    f"guardian {g.guardian_id}: response v_{g.x_coordinate},{c.j} is not in Z_q",
                     **where,
                 )
 
     with rec.timed("2.C"):
-        for g in init.guardians:
-            for j, proof in enumerate(g.coefficient_proofs):
+        for g, guardian_checks in zip(init.guardians, checks):
+            for c in guardian_checks:
                 rec.expect(
-                    verify_coefficient(h_p, g.x_coordinate, j, proof),
+                    c.proof_verifies,
                     "2.C",
-                    f"guardian {g.guardian_id}: the proof of K_{g.x_coordinate},{j} does not recompute",
+                    f"guardian {g.guardian_id}: the proof of K_{g.x_coordinate},{c.j} does not recompute",
                     **where,
                 )
 
     with rec.timed("3.A"):
-        for gi, g in enumerate(init.guardians):
-            key = g.public_key
+        for g, guardian_checks in zip(init.guardians, checks):
+            first = guardian_checks[0]
             rec.expect(
-                (gi, 0) not in offenders and key.value != 1,
+                first.in_subgroup and not first.is_one,
                 "3.A",
-                f"guardian {g.guardian_id}: K_{g.x_coordinate} is " + ("1" if key.value == 1 else "not in Z_p^r"),
+                f"guardian {g.guardian_id}: K_{g.x_coordinate} is " + ("1" if first.is_one else "not in Z_p^r"),
                 **where,
             )
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from engine.board.merkle import (
     EMPTY_ROOT,
+    IncrementalRoot,
     MemoryTree,
     MerkleError,
     consistency_proof,
@@ -266,3 +267,43 @@ def test_malformed_inputs() -> None:
         node_hash(b"short", LEAVES[0])
     with pytest.raises(MerkleError):
         leaf_hash("text")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the running root
+
+
+def test_incremental_root_is_the_rfc9162_root_at_every_size() -> None:
+    leaves = [leaf_hash(bytes([i])) for i in range(70)]
+    tree = IncrementalRoot()
+    assert tree.root() == EMPTY_ROOT and tree.size == 0
+    for n, leaf in enumerate(leaves, start=1):
+        tree.append(leaf)
+        assert tree.root() == root_of(leaves[:n]) and tree.size == n
+
+
+def test_incremental_root_reports_the_subtrees_it_completes() -> None:
+    leaves = [leaf_hash(bytes([i])) for i in range(37)]
+    memory = MemoryTree(leaves)
+    tree = IncrementalRoot()
+    seen = set()
+    for leaf in leaves:
+        for level, index, h in tree.append(leaf):
+            assert memory.subtree_hash(level, index) == h
+            seen.add((level, index))
+    every = {(lv, i) for lv in range(6) for i in range(len(leaves) >> lv)}
+    assert seen == every
+
+
+def test_incremental_root_resumes_from_its_frontier() -> None:
+    leaves = [leaf_hash(bytes([i])) for i in range(23)]
+    tree = IncrementalRoot()
+    for leaf in leaves[:13]:
+        tree.append(leaf)
+    resumed = IncrementalRoot(13, tree.frontier())
+    for leaf in leaves[13:]:
+        resumed.append(leaf)
+    assert resumed.root() == root_of(leaves)
+    with pytest.raises(MerkleError):
+        IncrementalRoot(13, {0: leaves[0]})
+    with pytest.raises(MerkleError):
+        IncrementalRoot().append(b"short")

@@ -39,7 +39,7 @@ from engine.group import TEST_GROUP
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.verify import Report, Status, verify_record
-from engine.verify.board import BOARD_FILE, ENTRIES_FILE, ROSTER_FILE, StreamingRoot
+from engine.verify.board import BOARD_FILE, ENTRIES_FILE, ROSTER_FILE
 from engine.verify.catalog import BOARD_CHECKS
 
 BOARD_IDS = {c for c, _ in BOARD_CHECKS}
@@ -489,12 +489,3 @@ def test_a_line_without_its_newline_or_an_entry_in_another_form_fails_b2(tmp_pat
     report = verify(root)
     assert "B.2" in report.failed_ids
     assert any("canonical" in f.message for f in report.findings_for("B.2"))
-
-
-def test_streaming_root_is_the_rfc9162_root() -> None:
-    for n in range(0, 40):
-        leaves = [leaf_hash(bytes([i])) for i in range(n)]
-        tree = StreamingRoot()
-        for leaf in leaves:
-            tree.add(leaf)
-        assert tree.root() == root_of(leaves) and tree.size == n
