@@ -127,3 +127,14 @@ def test_secret_exponentiations_refuse_what_is_not_a_secret_of_the_group():
         G.generator.pow_secret(PRODUCTION_GROUP.element_q(5))
     with pytest.raises(GroupError):
         G.generator.pow_secret(5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=lambda g: g.name)
+def test_k_pow_is_the_public_exponent_twin_of_k_pow_secret(group) -> None:
+    k = group.g_pow(987654321)
+    for e in (0, 1, 2, int(group.q) - 1):
+        x = group.element_q(e)
+        assert group.k_pow(k, x) == group.k_pow_secret(k, x) == group.element_p(pow(int(k), e, int(group.p)))
+        assert group.k_pow(k, e) == group.k_pow(k, x)
+    with pytest.raises(GroupError):
+        group.k_pow((TEST_GROUP if group is PRODUCTION_GROUP else PRODUCTION_GROUP).g_pow(2), 1)
