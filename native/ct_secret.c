@@ -143,7 +143,7 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
         } else {
             mpn_sec_mul(T, a, (mp_size_t)n, b, (mp_size_t)n, s->itch);
         }
-        /* REDC as in redc(), T[i] parking the carries, then a masked final subtraction */
+        /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction */
         for (i = 0; i < n; i++) T[i] = mpn_addmul_1(T + i, M->m, (mp_size_t)n, T[i] * M->minv);
         carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
         ct_reduce_once(r, carry, M->m, s->tmp, n);

@@ -8,10 +8,6 @@
 #include <cpuid.h>
 #endif
 
-/* ------------------------------------------------------------------------------------------ */
-/* AVX-512 IFMA Montgomery multiplication (x86-64, chosen at run time)                        */
-/* ------------------------------------------------------------------------------------------ */
-
 /*
  * Numbers are held as L = 8*V digits of 52 bits, one per 64-bit word, and multiplied with
  * "almost Montgomery" multiplication in radix 2^52: r = a*b / 2^(52L) mod m, with inputs and

@@ -6,9 +6,6 @@
  */
 #include "bc_internal.h"
 
-/* ------------------------------------------------------------------------------------------ */
-/* Modulus context and modular multiplication                                                 */
-/* ------------------------------------------------------------------------------------------ */
 static mp_limb_t limb_neg_inverse(mp_limb_t m0) {
     /* Newton iteration for m0^{-1} mod 2^LIMB_BITS; m0 odd. x = m0 is right to 3 bits. */
     mp_limb_t x = m0;
