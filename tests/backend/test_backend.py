@@ -4,6 +4,7 @@
 """
 
 import os
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +24,11 @@ def test_the_requested_backend_is_the_one_in_use():
     wanted = os.environ.get("ENGINE_BACKEND")
     if wanted:
         assert B.name == wanted
+
+
+def test_the_backend_says_which_gmp_it_runs_on():
+    where = "the system library|the copy in the gmpy2 wheel|linked into gmpy2"
+    assert re.fullmatch(rf"GMP \d+\.\d+\.\d+ \(({where})\)", B.gmp_source)
 
 
 @given(elements, exponents)
