@@ -50,7 +50,7 @@ from engine.elgamal import Ciphertext, exponent_of
 from engine.errors import DecryptionError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256
-from engine.proofs import DecryptionProof, decryption_challenge
+from engine.proofs import DecryptionProof, decryption_challenge, decryption_commitments
 from engine.proofs.contest_data_decryption import contest_data_challenge
 
 # A GuardianFault's reason when the guardian sent no response at all (it may only be late).
@@ -514,8 +514,8 @@ def _first_bad_response(
         c_i = combination.challenges[j] * weight
         v_i = response.responses[j]
         part = shares.shares[j]
-        a_i = group.g_pow(v_i) * share_key**c_i
-        b_i = group.multi_pow([_base_of(item), part.value], [v_i, c_i])
+        proof = DecryptionProof(c_i, v_i)
+        a_i, b_i = decryption_commitments(share_key, _base_of(item), part.value, proof, key_table=False)
         if a_i != part.a or b_i != part.b:
             return j
     return None

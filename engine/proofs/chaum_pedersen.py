@@ -62,13 +62,21 @@ def verify_decryption(
 
 
 def decryption_commitments(
-    public_key: ElementModP, base: ElementModP, value: ElementModP, proof: DecryptionProof
+    public_key: ElementModP,
+    base: ElementModP,
+    value: ElementModP,
+    proof: DecryptionProof,
+    *,
+    key_table: bool = True,
 ) -> tuple[ElementModP, ElementModP]:
     """(a, b) = (g^v K^c, base^v value^c): the commitments a proof (c, v) of value = base^s, K = g^s, stands for.
 
-    Selections: base A, value M (eq. 74-75, verification 9.2-9.3); contest data: base C0, value beta
-    (verification 11.1-11.2). Public exponents: K from its cached table.
+    Selections: base A, value M (verification 9.2-9.3); contest data: base C0, value beta (11.1-11.2);
+    one guardian's share, K = g^P(i) and value M_i (eq. 74-75). Public exponents. K^c comes from K's
+    cached fixed-base table (the joint key, used for every proof) unless ``key_table`` is False: a
+    guardian's key g^P(i) serves too few proofs to pay for a table (~30 exponentiations to build).
     """
     group = public_key.group
     c, v = proof.challenge, proof.response
-    return group.g_pow(v) * group.k_pow(public_key, c), group.multi_pow([base, value], [v, c])
+    k_c = group.k_pow(public_key, c) if key_table else public_key**c
+    return group.g_pow(v) * k_c, group.multi_pow([base, value], [v, c])
