@@ -17,7 +17,8 @@ The hashed ElGamal construction (KDF, MAC, key stream) is the one engine.hashed_
 every user. The inputs of the key derivation in egk's form and the decoding of the plaintext are
 the verifier's own, written from the specification and the records, not the code that encrypted or
 decrypted the record (engine.contest_data): the import-linter contract keeps the two apart, so that
-one mistake in egk's deviations cannot both make and pass a record (docs/ARCHITECTURE-verifier.md).
+one mistake in egk's deviations cannot both make and pass a record (docs/ARCHITECTURE.md, "The
+verifier's independence").
 
 Contest data that does not open under the proven beta (its MAC C2 fails, C1's length does not fit
 numBytes, or the plaintext is not a ContestData message) is a fact about the ballot, not about

@@ -3,8 +3,9 @@
 The verifier does not import the code that made the record (engine.ballot): where egk's records differ
 from the spec text (docs/PROTOCOL.md, "Where egk's records differ from the specification text"), each
 function here computes the form asked for, and the callers accept either and report which one they found,
-where engine.ballot writes egk's form only (docs/ARCHITECTURE-verifier.md). The contest hash (eq. 57) has
-one form and is engine.election's; the challenge of eq. 81 in its three forms is engine.proofs'.
+where engine.ballot writes egk's form only (docs/ARCHITECTURE.md, "The verifier's independence").
+The contest hash (eq. 57) has one form and is engine.election's; the challenge of eq. 81 in its three
+forms is engine.proofs'.
 
 Forms (spec = the byte layouts of spec 2.0.0 section 5.5; egk = what egk's records hold):
 - eq. 58 (deviation 1): spec B_aux enters as b(len(B_aux), 4) || B_aux; egk B_aux alone.
