@@ -317,7 +317,8 @@ def _participant_problem(
 
 def _check_participants(context: DecryptionContext, shares: Sequence[GuardianShares], n_items: int) -> None:
     if len(shares) < context.quorum:
-        raise QuorumError(f"{len(shares)} guardians are available; the quorum is k = {context.quorum}")
+        available = "1 guardian is" if len(shares) == 1 else f"{len(shares)} guardians are"
+        raise QuorumError(f"{available} available; the quorum is k = {context.quorum}")
     ids = [s.guardian_id for s in shares]
     if len(set(ids)) != len(ids):
         raise QuorumError("a guardian appears twice among the available guardians")
