@@ -44,8 +44,18 @@ ciphertext pad -> ballot id, DID -> number of submissions) in the log's storage,
 transaction as the entries, so it survives restarts and crashes. The checks that depend on the
 board's state and the append run under one lock per storage object: one process writes a board's
 database (several processes would need their own coordination).
-Each acceptance returns a ``Receipt``: the leaf index, the board's signed head of the tree that
-ends with the submission, and the RFC 9162 inclusion proof of the leaf in that tree.
+
+Group commit: the submissions that passed every check go to a sequencer (``engine.board.sequencer``)
+that appends them in batches, one transaction, one fsync and one signed head per batch. Under the
+lock it checks each submission of the batch again, in arrival order, against the board *and the
+batch so far* (rules 1, 6, 7, 8): a copy of a ballot earlier in the batch is refused 409, an exact
+replay gets the earlier one's receipt, a DID's later CAST ballot supersedes its earlier one, the cap
+counts the batch's submissions. A submission is acknowledged only once its batch is durable; a
+crash before that loses the whole batch, none of it acknowledged. ``_append`` is the one place the
+board makes a new head: ``head_listeners`` are called there with it, once per batch, after it is
+durable and before any submission of the batch is acknowledged.
+Each acceptance returns a ``Receipt``: the leaf index, the board's signed head of its batch's tree
+(the first head that covers the leaf), and the RFC 9162 inclusion proof of the leaf in that tree.
 """
 
 from __future__ import annotations
@@ -53,7 +63,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +81,7 @@ from engine.board.entries import (
 )
 from engine.board.log import TransparencyLog
 from engine.board.merkle import leaf_hash, verify_inclusion
+from engine.board.sequencer import GroupCommit, Sequencer, Ticket
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
 from engine.credentials.did import CredentialError, public_key_from_did, verify_submission
 from engine.credentials.roster import SignedRoster, verify_roster
@@ -274,6 +285,25 @@ def contest_data_proof_problems(
     return problems
 
 
+@dataclass(frozen=True)
+class _Submission:
+    """A submission that passed the checks and waits for its batch."""
+
+    ballot: EncryptedBallot
+    did: str
+    signature: bytes
+    proofs: tuple[PadKnowledgeProof, ...]
+
+
+@dataclass(frozen=True)
+class _Logged:
+    """Where the sequencer logged a submission: its leaf and the signed head of its batch."""
+
+    leaf_index: int
+    entry: BallotSubmitted
+    head: SignedTreeHead
+
+
 class BallotBoard:
     """The election's bulletin board: submissions in, entries and receipts out (see module doc)."""
 
@@ -285,6 +315,7 @@ class BallotBoard:
         ballot_checker: BallotChecker,
         *,
         max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
+        group_commit: GroupCommit | None = None,
     ) -> None:
         if not isinstance(election, ElectionInitialized):
             raise BoardSetupError("the election must be an ElectionInitialized")
@@ -307,6 +338,8 @@ class BallotBoard:
         self.baux: bytes = election.config.baux0
         self._checker = ballot_checker
         self._lock = _lock_for(log.storage)
+        self._sequencer: Sequencer[_Submission, _Logged | Receipt] = Sequencer(self._commit_batch, group_commit)
+        self.head_listeners: list[Callable[[SignedTreeHead], None]] = []
         if log.size > 0:
             self._check_published(decode_entry(log.entry(0), self.group))
 
@@ -343,7 +376,7 @@ class BallotBoard:
         """Append the election_published entry (the first leaf); idempotent."""
         with self._lock:
             if self.log.size == 0:
-                self.log.append(self._election_entry(self.log.timestamp()))
+                self._append([self._election_entry(self.log.timestamp())], {})
             return self._check_published(decode_entry(self.log.entry(0), self.group))
 
     # -- submissions ----------------------------------------------------------------------
@@ -354,8 +387,54 @@ class BallotBoard:
         signature: bytes,
         contest_data_proofs: tuple[PadKnowledgeProof, ...],
     ) -> Receipt:
-        """Accept a signed ballot with its contest data proofs and return its receipt, or raise BoardError
-        (log unchanged)."""
+        """Accept a signed ballot with its contest data proofs and return its receipt once its batch is durable,
+        or raise BoardError (nothing of it logged)."""
+        with self._sequencer.arriving():
+            replay = self._check_submission(ballot, did, signature, contest_data_proofs)
+        if replay is not None:
+            return replay
+        return self._acknowledge(self._sequencer.run(_Submission(ballot, did, signature, contest_data_proofs)))
+
+    def submit_batch(
+        self, submissions: Sequence[tuple[EncryptedBallot, str, bytes, tuple[PadKnowledgeProof, ...]]]
+    ) -> list[Receipt | BoardError]:
+        """Submit (ballot, did, signature, contest data proofs) tuples as one batch: one transaction and one
+        signed head for all that are accepted; each one's receipt or refusal, in order."""
+        outcomes: list[Receipt | BoardError | Ticket[_Submission, _Logged | Receipt]] = []
+        for ballot, did, signature, proofs in submissions:
+            try:
+                replay = self._check_submission(ballot, did, signature, proofs)
+                outcomes.append(replay if replay is not None else Ticket(_Submission(ballot, did, signature, proofs)))
+            except BoardError as exc:
+                outcomes.append(exc)
+        tickets = [t for t in outcomes if isinstance(t, Ticket)]
+        if tickets:
+            self._commit_batch(tickets)
+        out: list[Receipt | BoardError] = []
+        for outcome in outcomes:
+            if not isinstance(outcome, Ticket):
+                out.append(outcome)
+                continue
+            try:
+                out.append(self._acknowledge(outcome.outcome()))
+            except BoardError as exc:
+                out.append(exc)
+        return out
+
+    def _acknowledge(self, logged: _Logged | Receipt) -> Receipt:
+        """The receipt of a submission its batch logged (inclusion in the batch's head)."""
+        if isinstance(logged, Receipt):
+            return logged
+        proof = self.log.inclusion_proof(logged.leaf_index, logged.head.tree_size)
+        entry = logged.entry
+        return Receipt(
+            entry.ballot_id, entry.confirmation_code, logged.leaf_index, tuple(proof), logged.head, entry.timestamp
+        )
+
+    def _check_submission(
+        self, ballot: EncryptedBallot, did: str, signature: bytes, contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    ) -> Receipt | None:
+        """Every check that needs no lock (rules 1-10 against the board as it is now); the receipt of a replay."""
         self._check_input(ballot, did, signature, contest_data_proofs)
         self._check_open()
         if not self.roster.contains(did):
@@ -377,7 +456,7 @@ class BallotBoard:
         if replay is not None:
             return replay
         try:
-            self._check_new(ballot, did)
+            self._check_new(ballot, did, self._index)
         except BoardError:
             # The same submission may have been logged by another thread since the replay check.
             replay = self._replay(ballot, did, signature, contest_data_proofs)
@@ -386,13 +465,68 @@ class BallotBoard:
             raise
         self._run_checker(ballot)
         self._check_contest_data_proofs(ballot, contest_data_proofs)
+        return None
+
+    def _commit_batch(self, batch: list[Ticket[_Submission, _Logged | Receipt]]) -> None:
+        """The sequencer's commit: re-check each submission in order against the board and the batch so far
+        (rules 1, 6, 7, 8), append the accepted ones in one transaction with one signed head, settle each."""
         with self._lock:
-            self._check_open()
-            replay = self._replay(ballot, did, signature, contest_data_proofs)
-            if replay is not None:
-                return replay
-            self._check_new(ballot, did)
-            return self._append_submission(ballot, did, signature, contest_data_proofs)
+            try:
+                self._check_open()
+            except BoardError as exc:
+                for ticket in batch:
+                    ticket.refuse(exc)
+                return
+            batch_index: dict[str, str] = {}
+            batch_entries: dict[int, BallotSubmitted] = {}
+
+            def index(key: str) -> str | None:
+                found = batch_index.get(key)
+                return found if found is not None else self._index(key)
+
+            def entry_at(leaf: int) -> BallotSubmitted | None:
+                found = batch_entries.get(leaf)
+                if found is not None:
+                    return found
+                decoded = decode_entry(self.log.entry(leaf), self.group)
+                return decoded if isinstance(decoded, BallotSubmitted) else None
+
+            size = self.log.size
+            entries: list[BallotSubmitted | BallotSuperseded] = []
+            logged: list[tuple[Ticket[_Submission, _Logged | Receipt], int]] = []
+            for ticket in batch:
+                s = ticket.item
+                try:
+                    earlier = self._replayed_leaf(s, index, entry_at)
+                    if earlier is None:
+                        self._check_new(s.ballot, s.did, index)
+                        new, updates = self._submission_entries(s, size + len(entries), index)
+                        entries.extend(new)
+                        batch_index.update(updates)
+                        earlier = size + len(entries) - 1
+                        batch_entries[earlier] = new[-1]  # type: ignore[assignment]
+                    logged.append((ticket, earlier))
+                except BoardError as exc:
+                    ticket.refuse(exc)
+            head = self._append(entries, batch_index) if entries else None
+            for ticket, leaf in logged:
+                entry = entry_at(leaf)
+                assert entry is not None
+                if head is not None and leaf >= size:
+                    ticket.accept(_Logged(leaf, entry, head))
+                else:
+                    ticket.accept(self._receipt(leaf, entry))
+
+    def _append(self, entries: list[Any], kv: dict[str, str]) -> SignedTreeHead:
+        """Append entries with their index updates in one durable transaction and sign the new head: the one
+        place the board makes a head (``on_new_head`` listeners are called here, once per batch)."""
+        size = self.log.size
+        first, head = self.log.append_many(entries, kv=kv)
+        if first != size:
+            raise BoardSetupError("the log grew while the board held its lock: two writers on one log?")
+        for listener in tuple(self.head_listeners):
+            listener(head)
+        return head
 
     def _check_input(self, ballot: object, did: object, signature: object, proofs: object) -> None:
         if not isinstance(ballot, EncryptedBallot):
@@ -414,9 +548,10 @@ class BallotBoard:
         if self.is_closed:
             raise BoardError("voting is closed", 409)
 
-    def _check_new(self, ballot: EncryptedBallot, did: str) -> None:
-        """Refuse a reused confirmation code or ciphertext, and a DID over its number of submissions."""
-        if self._index(CODE_INDEX + ballot.confirmation_code.hex()) is not None:
+    def _check_new(self, ballot: EncryptedBallot, did: str, index: Callable[[str], str | None]) -> None:
+        """Refuse a reused confirmation code or ciphertext, and a DID over its number of submissions, per
+        ``index`` (the board's, or the board's with the batch so far)."""
+        if index(CODE_INDEX + ballot.confirmation_code.hex()) is not None:
             raise BoardError("a ballot with this confirmation code is already on the board", 409)
         seen: dict[str, str] = {}
         for where, pad in ciphertext_pads(ballot):
@@ -424,19 +559,19 @@ class BallotBoard:
             if key in seen:
                 raise BoardError(f"the ballot uses one ciphertext nonce twice ({seen[key]} and {where})", 422)
             seen[key] = where
-            other = self._index(key)
+            other = index(key)
             if other is not None:
                 raise BoardError(
                     f"the ciphertext of {where} is already on the board (ballot {other!r}): a ballot's "
                     "ciphertexts must be fresh encryptions, not copies",
                     409,
                 )
-        made = self._submissions(did)
+        made = self._submissions(did, index)
         if made >= self.max_submissions_per_did:
             raise BoardError(f"this DID has made {made} submissions, the most one voter may make on this board", 429)
 
-    def _submissions(self, did: str) -> int:
-        found = self._index(SUBMISSIONS_INDEX + did)
+    def _submissions(self, did: str, index: Callable[[str], str | None]) -> int:
+        found = index(SUBMISSIONS_INDEX + did)
         return 0 if found is None else int(found)
 
     def _run_checker(self, ballot: EncryptedBallot) -> None:
@@ -471,39 +606,57 @@ class BallotBoard:
             return self._receipt(index, entry)
         raise BoardError(f"the ballot id {ballot.ballot_id!r} is already used on the board", 409)
 
-    def _append_submission(
-        self, ballot: EncryptedBallot, did: str, signature: bytes, proofs: tuple[PadKnowledgeProof, ...]
-    ) -> Receipt:
+    def _replayed_leaf(
+        self,
+        s: _Submission,
+        index: Callable[[str], str | None],
+        entry_at: Callable[[int], BallotSubmitted | None],
+    ) -> int | None:
+        """The leaf of an identical accepted submission (on the board or earlier in the batch), None if the
+        ballot id is new; BoardError(409) if the id is taken by another submission."""
+        found = index(BALLOT_INDEX + s.ballot.ballot_id)
+        if found is None:
+            return None
+        entry = entry_at(int(found))
+        if (
+            entry is not None
+            and entry.did == s.did
+            and entry.signature == s.signature
+            and entry.contest_data_proofs == s.proofs
+            and _ballot_bytes(entry.ballot) == _ballot_bytes(s.ballot)
+        ):
+            return int(found)
+        raise BoardError(f"the ballot id {s.ballot.ballot_id!r} is already used on the board", 409)
+
+    def _submission_entries(
+        self, s: _Submission, next_leaf: int, index: Callable[[str], str | None]
+    ) -> tuple[list[BallotSubmitted | BallotSuperseded], dict[str, str]]:
+        """The entries an accepted submission appends from leaf ``next_leaf`` on (a ballot_superseded first if
+        a CAST ballot replaces the DID's counted one), and the index updates that describe them."""
+        ballot, did = s.ballot, s.did
         timestamp = self.log.timestamp()
-        entry = BallotSubmitted(ballot.ballot_id, did, ballot.confirmation_code, signature, ballot, timestamp, proofs)
+        entry = BallotSubmitted(
+            ballot.ballot_id, did, ballot.confirmation_code, s.signature, ballot, timestamp, s.proofs
+        )
         entries: list[BallotSubmitted | BallotSuperseded] = []
-        index: dict[str, str] = {
+        updates: dict[str, str] = {
             CODE_INDEX + ballot.confirmation_code.hex(): ballot.ballot_id,
-            SUBMISSIONS_INDEX + did: str(self._submissions(did) + 1),
+            SUBMISSIONS_INDEX + did: str(self._submissions(did, index) + 1),
         }
-        index.update({pad_key(pad): ballot.ballot_id for _, pad in ciphertext_pads(ballot)})
+        updates.update({pad_key(pad): ballot.ballot_id for _, pad in ciphertext_pads(ballot)})
         if ballot.state == BallotState.CAST:
-            previous = self._index(COUNTED_INDEX + did)
+            previous = index(COUNTED_INDEX + did)
             if previous is not None:
                 entries.append(BallotSuperseded(did, previous, ballot.ballot_id, timestamp))
-            index[COUNTED_INDEX + did] = ballot.ballot_id
+            updates[COUNTED_INDEX + did] = ballot.ballot_id
         entries.append(entry)
-        leaf_index = self.log.size + len(entries) - 1
-        index[BALLOT_INDEX + ballot.ballot_id] = str(leaf_index)
-        first, head = self.log.append_many(entries, kv=index)
-        if first + len(entries) - 1 != leaf_index:
-            raise BoardSetupError("the log grew while the board held its lock: two writers on one log?")
-        return Receipt(
-            ballot.ballot_id,
-            ballot.confirmation_code,
-            leaf_index,
-            tuple(self.log.inclusion_proof(leaf_index, head.tree_size)),
-            head,
-            timestamp,
-        )
+        updates[BALLOT_INDEX + ballot.ballot_id] = str(next_leaf + len(entries) - 1)
+        return entries, updates
 
     def _receipt(self, index: int, entry: BallotSubmitted) -> Receipt:
-        head = self.log.head_for(index + 1)
+        """The receipt of a logged submission: its inclusion in the first signed head that covers it (the head
+        of its batch)."""
+        head = self.log.storage.tree_head_covering(index) or self.log.head_for(index + 1)
         proof = self.log.inclusion_proof(index, head.tree_size)
         return Receipt(entry.ballot_id, entry.confirmation_code, index, tuple(proof), head, entry.timestamp)
 
@@ -541,7 +694,7 @@ class BallotBoard:
             if found is None:
                 ids = list(self.counted_ballot_ids().values())
                 entry = VotingClosed(self.log.timestamp(), len(ids), counted_ids_root(ids))
-                self.log.append_many([entry], kv={CLOSED_INDEX: str(self.log.size)})
+                self._append([entry], {CLOSED_INDEX: str(self.log.size)})
                 found = self._index(CLOSED_INDEX)
                 assert found is not None
             closed = decode_entry(self.log.entry(int(found)), self.group)

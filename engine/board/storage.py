@@ -14,7 +14,9 @@
 
 Durability: the database is in WAL mode with synchronous=FULL, and every append (one or several
 entries, their subtree hashes, their index updates and optionally the signed head of the new size)
-is one transaction, committed before ``append`` returns. A crash leaves all of it or none of it.
+is one transaction, committed (fsynced) before ``append`` returns. The board's sequencer makes one
+such append of a whole batch of submissions (``engine.board.sequencer``), so one fsync covers many.
+A crash leaves all of it or none of it.
 One writer at a time (a lock, plus SQLite's own write lock across processes); readers use their own
 connections, one per thread, and see only committed data.
 """
@@ -89,6 +91,8 @@ class LogStorage(Protocol):
     def tree_head(self, tree_size: int) -> SignedTreeHead | None: ...
 
     def latest_tree_head(self) -> SignedTreeHead | None: ...
+
+    def tree_head_covering(self, index: int) -> SignedTreeHead | None: ...
 
     def close(self) -> None: ...
 
@@ -216,6 +220,14 @@ class SQLiteLogStorage:
 
     def latest_tree_head(self) -> SignedTreeHead | None:
         rows = self._query("SELECT tree_size, root, timestamp, signature FROM heads ORDER BY tree_size DESC LIMIT 1")
+        return _head(rows[0]) if rows else None
+
+    def tree_head_covering(self, index: int) -> SignedTreeHead | None:
+        """The stored head of the smallest tree that holds leaf ``index`` (with group commit: its batch's)."""
+        rows = self._query(
+            "SELECT tree_size, root, timestamp, signature FROM heads WHERE tree_size > ? ORDER BY tree_size LIMIT 1",
+            (_index(index),),
+        )
         return _head(rows[0]) if rows else None
 
     # -- writes -------------------------------------------------------------------------
