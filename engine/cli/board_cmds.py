@@ -30,13 +30,18 @@ from typing import TypeVar
 import click
 
 from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard
+from engine.board.checkpoint import BoardCheckpoints, election_origin
+from engine.board.cosigning import CosigningError, check_cosigned
 from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
+from engine.board.fork_evidence import EvidenceError, ForkEvidence, check_fork_evidence
+from engine.board.note import NoteError, VerifierKey
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors, plural
 from engine.client import (
     BoardCheckFailed,
     BoardClient,
     BoardClientError,
+    BoardForked,
     CastResult,
     MonitorState,
     SignedSubmission,
@@ -57,6 +62,7 @@ from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
 from engine.record.jsonio import loads
 from engine.record.layout import INITIALIZED
 from engine.record.reader import read_bytes
+from engine.server.board_witnessing import log_witnessing, stored_cosigned_checkpoint
 from engine.server.run import board_lock, serve
 from engine.server.service import (
     ELECTION_FILES,
@@ -67,7 +73,8 @@ from engine.server.service import (
     stored_election,
     stored_roster,
 )
-from engine.verify.board import BOARD_DIR, BOARD_FILE, ENTRIES_FILE, ROSTER_FILE
+from engine.server.witness_link import witness_links
+from engine.verify.board import BOARD_DIR, BOARD_FILE, CHECKPOINT_FILE, ENTRIES_FILE, ROSTER_FILE
 
 T = TypeVar("T")
 
@@ -163,6 +170,38 @@ def registrar_roster_command(
 # ---------------------------------------------------------------- the board
 
 
+def witness_urls_option(func: Callable[..., None]) -> Callable[..., None]:
+    """--witness URL, repeatable: the witnesses that cosign the board's checkpoints (tlog-witness)."""
+    return click.option(
+        "--witness",
+        "witness_urls",
+        multiple=True,
+        metavar="URL",
+        help="A witness's URL (`ballotchain witness serve`); repeat for each of the election's witnesses.",
+    )(func)
+
+
+def witness_key_pins(func: Callable[..., None]) -> Callable[..., None]:
+    """--witness-key VKEY, repeatable: the election's witnesses as the officials published them."""
+    return click.option(
+        "--witness-key",
+        "witness_key_pins",
+        multiple=True,
+        metavar="VKEY",
+        help="Pin a witness's verifier key; repeat for each: board_keys.json must fix exactly these witnesses.",
+    )(func)
+
+
+def parse_witness_pins(vkeys: tuple[str, ...]) -> tuple[VerifierKey, ...] | None:
+    """The pinned witness keys, or None if none are given; CommandFailed naming a malformed one."""
+    if not vkeys:
+        return None
+    try:
+        return tuple(VerifierKey.parse(v) for v in vkeys)
+    except NoteError as exc:
+        raise CommandFailed(f"--witness-key: {exc}") from None
+
+
 def load_or_make_board_key(path: Path) -> tuple[BoardKey, bool]:
     if path.exists():
         return BoardKey.load(path), False
@@ -179,6 +218,24 @@ def close_board(db: Path, board_key_file: Path) -> tuple[VotingClosed, SignedTre
             board = open_board(storage, BoardKey.load(board_key_file), _no_checks)
             closed = board.close()
             return closed, board.log.signed_tree_head()
+        finally:
+            storage.close()
+
+
+def cosign_board(db: Path, board_key_file: Path, witness_urls: tuple[str, ...]) -> bytes | None:
+    """With witnesses fixed for the election: ask those at ``witness_urls`` to cosign the board's current
+    checkpoint (offline, e.g. the final one after the close), kept in the database; the note, else None."""
+    with board_lock(db, "asking its witnesses"):
+        storage = open_storage(db, create=False)
+        try:
+            key = BoardKey.load(board_key_file)
+            board = open_board(storage, key, _no_checks)
+            election = stored_election(storage)
+            assert election is not None
+            origin = election_origin(election.initialized.extended_base_hash.data)
+            links = witness_links(witness_urls)
+            witnessing = log_witnessing(storage, board.log, BoardCheckpoints(key, origin), election.keys, links)
+            return None if witnessing is None else witnessing.cover()
         finally:
             storage.close()
 
@@ -270,6 +327,9 @@ def _write_export(
     }
     atomic_write(out / BOARD_FILE, canonical_json(board_doc) + b"\n", label=BOARD_FILE, overwrite=False)
     atomic_write(out / ROSTER_FILE, encode_roster(roster) + b"\n", label=ROSTER_FILE, overwrite=False)
+    cosigned = stored_cosigned_checkpoint(board.log.storage) if election.keys.witnesses else None
+    if cosigned is not None:
+        atomic_write(out / CHECKPOINT_FILE, cosigned, label=CHECKPOINT_FILE, overwrite=False)
     return ExportSummary(size, cast, challenged, superseded, head)
 
 
@@ -350,6 +410,7 @@ def board_group() -> None:
     show_default=True,
     help="Accepted submissions one voter's DID may make (re-votes and challenges; replays do not count).",
 )
+@witness_urls_option
 @one_line_errors
 def board_serve_command(
     election_dir: Path,
@@ -360,6 +421,7 @@ def board_serve_command(
     port: int,
     check_workers: int,
     max_submissions_per_did: int,
+    witness_urls: tuple[str, ...],
 ) -> None:
     """Serve the board: publish the election on the log and take ballots until interrupted."""
     election = Election.from_record(election_dir)
@@ -372,6 +434,7 @@ def board_serve_command(
         )
     key = BoardKey.load(board_key)
     check_online_election(election, roster, key.public_key)
+    check_witness_urls(election, witness_urls)
     closed = board_is_closed(db)
 
     def ready(url: str) -> None:
@@ -395,18 +458,48 @@ def board_serve_command(
         check_workers=check_workers,
         max_submissions_per_did=max_submissions_per_did,
         on_ready=ready,
+        witness_urls=witness_urls,
     )
+
+
+def check_witness_urls(election: Election, urls: tuple[str, ...]) -> None:
+    """An election with witnesses is served with at least k witness URLs; one without, with none."""
+    keys = election.keys
+    if not keys.witnesses and urls:
+        raise CommandFailed("--witness: the election fixes no witnesses (ballotchain election keys --witness)")
+    if keys.witnesses and len(urls) < keys.witness_quorum:
+        raise CommandFailed(
+            f"the election's checkpoints need {keys.witness_quorum} of {len(keys.witnesses)} witnesses: give at "
+            f"least {keys.witness_quorum} of their URLs with --witness URL"
+        )
 
 
 @board_group.command("close")
 @click.option("--db", type=click.Path(path_type=Path), required=True, help="The board's SQLite database.")
 @click.option("--board-key", type=click.Path(path_type=Path), required=True, help="The board's key file.")
+@witness_urls_option
 @one_line_errors
-def board_close_command(db: Path, board_key: Path) -> None:
-    """Close voting: append the count and root of the counted ballots, sign the final head."""
+def board_close_command(db: Path, board_key: Path, witness_urls: tuple[str, ...]) -> None:
+    """Close voting: append the count and root of the counted ballots, sign the final head (and have the
+    election's witnesses cosign it; run it again to ask them again)."""
     closed, head = close_board(db, board_key)
+    cosigned = cosign_board(db, board_key, witness_urls)
     console.print(f"voting closed: {closed.counted_count} counted ballots; final tree of {head.tree_size} entries")
     console.print(f"root {head.root.hex()}")
+    if cosigned is not None:
+        storage = open_storage(db, create=False)
+        try:
+            election = stored_election(storage)
+        finally:
+            storage.close()
+        assert election is not None
+        try:
+            opened = check_cosigned(cosigned, election.keys)
+        except CosigningError as exc:
+            raise CommandFailed(
+                f"the final checkpoint is not cosigned: {exc}; run board close again with the witnesses' --witness URL"
+            ) from None
+        console.print(f"final checkpoint cosigned by {', '.join(opened.witness_names)}")
 
 
 @board_group.command("export")
@@ -434,15 +527,41 @@ def board_export_command(db: Path, election_dir: Path, out: Path) -> None:
     metavar="HEX",
     help="Pin the board's public key (64 hex digits); default: the state's, else the election's board_keys.json.",
 )
+@click.option(
+    "--evidence",
+    "evidence_file",
+    type=click.Path(path_type=Path),
+    help="Where to write the two signed checkpoints if the board forked (default: fork-evidence.json).",
+)
+@witness_key_pins
 @one_line_errors
-def board_monitor_command(board_url: str, state_file: Path | None, board_key_pin: str | None) -> None:
-    """Fetch the latest signed tree head and prove the log only grew since the last one seen."""
+def board_monitor_command(
+    board_url: str,
+    state_file: Path | None,
+    board_key_pin: str | None,
+    evidence_file: Path | None,
+    witness_key_pins: tuple[str, ...],
+) -> None:
+    """Fetch the latest signed tree head and prove the log only grew since the last one seen; with the
+    election's witnesses, require k cosignatures on the board's checkpoint and keep evidence of a fork."""
     state = None
     if state_file is not None and state_file.exists():
         state = MonitorState.from_json(load_json(state_file))
     pinned = parse_public_key(board_key_pin, "board") if board_key_pin else None
+    witness_pins = parse_witness_pins(witness_key_pins)
     with BoardClient(board_url) as client:
-        new = _client_step(lambda: monitor(client, state, board_public_key=pinned))
+
+        def run() -> MonitorState:
+            try:
+                return monitor(client, state, board_public_key=pinned, witness_keys=witness_pins)
+            except BoardForked as exc:
+                out = evidence_file or Path("fork-evidence.json")
+                save_json(out, exc.evidence.to_json(), overwrite=True)
+                raise BoardCheckFailed(
+                    f"{exc}; the two signed checkpoints are in {out} (ballotchain board check-evidence {out})"
+                ) from None
+
+        new = _client_step(run)
     if state is None:
         console.print(f"first head seen: {plural(new.sth.tree_size, 'entry', 'entries')}, root {new.sth.root.hex()}")
     elif new.sth.tree_size == state.sth.tree_size:
@@ -455,8 +574,22 @@ def board_monitor_command(board_url: str, state_file: Path | None, board_key_pin
             f"the log grew from {state.sth.tree_size} to {plural(new.sth.tree_size, 'entry', 'entries')} and is "
             f"consistent (root {new.sth.root.hex()})"
         )
+    if new.checkpoint is not None:
+        console.print(f"checkpoint cosigned by {', '.join(new.witnesses)}")
     if state_file is not None:
         save_json(state_file, new.to_json(), overwrite=True)
+
+
+@board_group.command("check-evidence")
+@click.argument("evidence_file", type=click.Path(path_type=Path))
+@one_line_errors
+def board_check_evidence_command(evidence_file: Path) -> None:
+    """Check a fork evidence file written by `board monitor`: exit 0 if it shows the board forked."""
+    try:
+        finding = check_fork_evidence(ForkEvidence.from_json(load_json(evidence_file)))
+    except EvidenceError as exc:
+        raise CommandFailed(f"{evidence_file}: {exc}", EXIT_FAILED) from None
+    console.print(finding)
 
 
 # ---------------------------------------------------------------- voters
@@ -511,6 +644,7 @@ def parse_key_pins(board: str | None, registrar: str | None) -> tuple[bytes | No
 @click.option("--challenge", is_flag=True, help="Challenge (audit) the ballot instead of casting it.")
 @click.option("--receipt", "receipt_file", type=click.Path(path_type=Path), help="Where to save the receipt.")
 @board_key_pins
+@witness_key_pins
 @click.option("--device", default="online", show_default=True, help="Name of the encrypting device.")
 @click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
 @one_line_errors
@@ -522,6 +656,7 @@ def vote_command(
     receipt_file: Path | None,
     board_key_pin: str | None,
     registrar_key_pin: str | None,
+    witness_key_pins: tuple[str, ...],
     device: str,
     allow_test_group: bool,
 ) -> None:
@@ -540,6 +675,7 @@ def vote_command(
         raise CommandFailed(f"{out}: the receipt file exists already")
     pending_file = out.with_name(out.name + ".pending")
     board_pin, registrar_pin = parse_key_pins(board_key_pin, registrar_key_pin)
+    witness_pins = parse_witness_pins(witness_key_pins)
     with BoardClient(board_url) as client:
         online = _client_step(
             lambda: fetch_election(
@@ -547,6 +683,7 @@ def vote_command(
                 board_public_key=board_pin,
                 registrar_public_key=registrar_pin,
                 allow_test_group=allow_test_group,
+                witness_keys=witness_pins,
             )
         )
         if pending_file.exists():
@@ -593,9 +730,14 @@ def receipt_group() -> None:
 @click.argument("receipt_file", type=click.Path(path_type=Path))
 @click.option("--board", "board_url", help="The board's URL (default: the one in the receipt).")
 @board_key_pins
+@witness_key_pins
 @one_line_errors
 def receipt_check_command(
-    receipt_file: Path, board_url: str | None, board_key_pin: str | None, registrar_key_pin: str | None
+    receipt_file: Path,
+    board_url: str | None,
+    board_key_pin: str | None,
+    registrar_key_pin: str | None,
+    witness_key_pins: tuple[str, ...],
 ) -> None:
     """Prove the receipt's ballot is in the board's latest signed tree (inclusion + consistency).
 
@@ -606,15 +748,22 @@ def receipt_check_command(
     """
     saved = CastResult.from_json(load_json(receipt_file))
     board_pin, registrar_pin = parse_key_pins(board_key_pin, registrar_key_pin)
+    witness_pins = parse_witness_pins(witness_key_pins)
     with BoardClient(board_url or saved.board_url) as client:
         checked = _client_step(
-            lambda: check_receipt(client, saved, board_public_key=board_pin, registrar_public_key=registrar_pin)
+            lambda: check_receipt(
+                client, saved, board_public_key=board_pin, registrar_public_key=registrar_pin, witness_keys=witness_pins
+            )
         )
     latest, replaced = checked.latest, checked.replaced_by
     console.print(
         f"ballot {saved.ballot.ballot_id} (leaf {saved.receipt.leaf_index}) is in the board's latest tree of "
         f"{latest.tree_size} entries, which extends the receipt's tree of {saved.receipt.sth.tree_size}"
     )
+    if checked.checkpoint_size is not None:
+        console.print(
+            f"the board's checkpoint of {checked.checkpoint_size} entries is cosigned by {', '.join(checked.witnesses)}"
+        )
     if replaced is not None:
         raise CommandFailed(
             f"ballot {saved.ballot.ballot_id} NO LONGER COUNTS: entry {replaced.entry_index} of the board's log "

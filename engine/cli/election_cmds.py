@@ -1,6 +1,6 @@
 """`ballotchain election init`: the election configuration, spec 2.0.0 sections 3.1.2-3.1.5;
-`ballotchain election keys`: the board's and the registrar's keys of an online election, fixed in the
-record (board_keys.json, engine.board.election_keys) before voting opens.
+`ballotchain election keys`: the board's and the registrar's keys of an online election, and its witnesses'
+keys and quorum, fixed in the record (board_keys.json, engine.board.election_keys) before voting opens.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from engine.board.cosigning import board_verifier_key
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys, encode_election_keys
+from engine.board.note import VerifierKey
 from engine.cli.board_cmds import load_or_make_board_key, read_roster
 from engine.cli.common import CommandFailed, console, fresh_directory, group_option, one_line_errors
 from engine.client import parse_public_key
@@ -117,7 +119,11 @@ def init_command(
 
 
 def fix_election_keys(
-    record_dir: Path, board_public_key: bytes, registrar_public_key: bytes
+    record_dir: Path,
+    board_public_key: bytes,
+    registrar_public_key: bytes,
+    witnesses: tuple[VerifierKey, ...] = (),
+    witness_quorum: int = 0,
 ) -> tuple[ElectionKeys, bool]:
     """Write board_keys.json into the record, bound to its H_E (atomic); (the keys, whether it was written).
 
@@ -128,7 +134,9 @@ def fix_election_keys(
         raise CommandFailed(
             f"{record_dir}: no {INITIALIZED}: the keys are bound to H_E, so run `ballotchain ceremony finalize` first"
         )
-    keys = ElectionKeys(record.initialized.extended_base_hash, board_public_key, registrar_public_key)
+    keys = ElectionKeys(
+        record.initialized.extended_base_hash, board_public_key, registrar_public_key, witnesses, witness_quorum
+    )
     data = encode_election_keys(keys)
     path = record.root / ELECTION_KEYS_FILE
     if path.exists():
@@ -167,6 +175,18 @@ def registrar_key_of_roster(roster_file: Path, record_dir: Path) -> bytes:
 @click.option("--board-key-pub", help="Or the board's public key (64 hex digits).")
 @click.option("--roster", "roster_file", type=click.Path(path_type=Path), help="The registrar's signed roster.")
 @click.option("--registrar-key-pub", help="Or the registrar's public key (64 hex digits).")
+@click.option(
+    "--witness",
+    "witness_vkeys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness's verifier key (as `witness keygen` prints it); repeat for each witness.",
+)
+@click.option(
+    "--witness-quorum",
+    type=click.IntRange(1, 32),
+    help="Cosignatures of distinct witnesses a checkpoint needs (default: a majority of the witnesses).",
+)
 @one_line_errors
 def keys_command(
     record_dir: Path,
@@ -174,8 +194,11 @@ def keys_command(
     board_key_pub: str | None,
     roster_file: Path | None,
     registrar_key_pub: str | None,
+    witness_vkeys: tuple[str, ...],
+    witness_quorum: int | None,
 ) -> None:
-    """Fix the board's and the registrar's keys in the record (board_keys.json) before voting opens."""
+    """Fix the board's and the registrar's keys, and the witnesses' keys and quorum, in the record
+    (board_keys.json) before voting opens."""
     if (board_key_file is None) == (board_key_pub is None):
         raise CommandFailed("give the board's key once: --board-key FILE or --board-key-pub HEX")
     if (roster_file is None) == (registrar_key_pub is None):
@@ -184,6 +207,7 @@ def keys_command(
         raise CommandFailed(
             f"{record_dir}: no {INITIALIZED}: the keys are bound to H_E, so run `ballotchain ceremony finalize` first"
         )
+    witnesses, quorum = parse_witnesses(witness_vkeys, witness_quorum)
     if roster_file is not None:
         registrar = registrar_key_of_roster(roster_file, record_dir)
     else:
@@ -199,7 +223,27 @@ def keys_command(
         board = board_key.public_key
     else:
         board = parse_public_key(board_key_pub or "", "board")
-    keys, written = fix_election_keys(record_dir, board, registrar)
+    keys, written = fix_election_keys(record_dir, board, registrar, witnesses, quorum)
     path = Path(record_dir) / ELECTION_KEYS_FILE
     console.print(f"{'keys fixed in' if written else 'the same keys are already fixed in'} {path}")
     console.print(f"board key {keys.board_public_key.hex()}, registrar key {keys.registrar_public_key.hex()}")
+    if keys.witnesses:
+        names = ", ".join(w.name for w in keys.witnesses)
+        console.print(f"checkpoints need {keys.witness_quorum} of {len(keys.witnesses)} witnesses: {names}")
+        note_key = board_verifier_key(keys)
+        console.print(f"each witness serves with --origin {note_key.name} --log-key {note_key.vkey()}")
+
+
+def parse_witnesses(vkeys: tuple[str, ...], quorum: int | None) -> tuple[tuple[VerifierKey, ...], int]:
+    """The --witness keys and the quorum (default: a majority); CommandFailed naming a bad key."""
+    if not vkeys:
+        if quorum is not None:
+            raise CommandFailed("--witness-quorum needs witnesses: give each one's key with --witness VKEY")
+        return (), 0
+    witnesses = []
+    for vkey in vkeys:
+        try:
+            witnesses.append(VerifierKey.parse(vkey))
+        except BallotchainError as exc:
+            raise CommandFailed(f"--witness {vkey[:60]!r}: {exc}") from None
+    return tuple(witnesses), quorum if quorum is not None else len(witnesses) // 2 + 1

@@ -11,6 +11,7 @@ from engine.client.board_client import (
     BoardCheckFailed,
     BoardClient,
     BoardClientError,
+    BoardForked,
     CastResult,
     MonitorState,
     OnlineElection,
@@ -30,6 +31,7 @@ from engine.client.board_client import (
 __all__ = [
     "BoardCheckFailed",
     "BoardClient",
+    "BoardForked",
     "BoardClientError",
     "CastResult",
     "MonitorState",

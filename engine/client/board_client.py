@@ -11,6 +11,10 @@
 - ``check_receipt`` proves a saved receipt's ballot is in the board's latest tree head: inclusion in
   the receipt's head, and consistency of that head with the latest one.
 - ``monitor`` fetches the latest head and proves the log only grew since the last head it saw.
+- With witnesses fixed in board_keys.json, a receipt also holds the board's checkpoint cosigned by k
+  of them (engine.client.checkpoints), ``check_receipt`` and ``monitor`` require the latest checkpoint
+  to carry k cosignatures and to extend the one held, and ``monitor`` raises ``BoardForked`` with the
+  two signed checkpoints as evidence when it does not.
 - Every answer is parsed with the record's strict JSON reader (depth-limited): a board cannot crash
   the client with deeply nested JSON.
 
@@ -43,7 +47,16 @@ from engine.board.entries import (
     encode_contest_data_proofs,
 )
 from engine.board.merkle import leaf_hash, verify_consistency, verify_inclusion
+from engine.board.note import VerifierKey
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
+from engine.client.checkpoints import (
+    CheckpointCheckFailed,
+    ForkDetected,
+    check_extends,
+    fetch_cosigned,
+    open_held,
+    prove_prefix,
+)
 from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RosterError, SignedRoster, roster_from_json, verify_roster
 from engine.election import BallotState, EncryptedBallot, PlaintextBallot
@@ -76,6 +89,24 @@ class BoardClientError(BallotchainError):
 class BoardCheckFailed(BoardClientError):
     """The board answered something that does not check: a bad signature or proof, a rewritten log,
     another election than the one it publishes, a malformed answer."""
+
+
+class BoardForked(BoardCheckFailed):
+    """The board signed two checkpoints that no one log has: ``evidence`` (engine.board.fork_evidence)."""
+
+    def __init__(self, message: str, evidence: Any) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+
+
+def _checkpoint_step(step: Any) -> Any:
+    """Run a checkpoint check; its failures are the board's (BoardCheckFailed, BoardForked for a fork)."""
+    try:
+        return step()
+    except ForkDetected as exc:
+        raise BoardForked(str(exc), exc.evidence) from None
+    except CheckpointCheckFailed as exc:
+        raise BoardCheckFailed(str(exc)) from None
 
 
 # ---------------------------------------------------------------- decoding answers
@@ -174,6 +205,16 @@ class BoardClient:
         body = self._get("/proof/consistency", old=old, new=new)
         return _hashes(body.get("consistency_proof"), "consistency proof")
 
+    def checkpoint(self) -> bytes:
+        """The board's latest checkpoint, a signed note with its witnesses' cosignatures (not yet checked)."""
+        try:
+            response = self._http.get("/checkpoint")
+        except httpx.HTTPError as exc:
+            raise BoardClientError(f"cannot reach the board at {self.url}: {exc}") from None
+        if response.status_code != 200:
+            raise BoardClientError(f"the board refused ({response.status_code}): {response.text[:200]}")
+        return response.content
+
     def entries(self, start: int, end: int) -> list[bytes]:
         """Entries start..end-1, page after page (the board bounds each page in entries and in bytes)."""
         out: list[bytes] = []
@@ -229,6 +270,7 @@ def fetch_election(
     board_public_key: bytes | None = None,
     registrar_public_key: bytes | None = None,
     allow_test_group: bool = False,
+    witness_keys: tuple[VerifierKey, ...] | None = None,
 ) -> OnlineElection:
     """The board's election, checked by the verifier (1.A-4.A), against its keys file (board_keys.json) and
     the keys the caller pins, and against the log's first entry under a signed tree head."""
@@ -246,7 +288,7 @@ def fetch_election(
     except BallotchainError as exc:
         raise BoardCheckFailed(f"the board's election does not read: {exc}") from None
     keys = election.keys
-    check_pinned_keys(keys, board_public_key, registrar_public_key)
+    check_pinned_keys(keys, board_public_key, registrar_public_key, witness_keys)
     _verify_definition({name: files[name] for name in DEFINITION_FILES}, allow_test_group)
     sth, served_key = client.sth()
     check_board_key(served_key, keys, "signs its tree heads")
@@ -279,8 +321,19 @@ def fetch_election(
     return OnlineElection(election, roster, keys.board_public_key, sth)
 
 
-def check_pinned_keys(keys: ElectionKeys, board_public_key: bytes | None, registrar_public_key: bytes | None) -> None:
+def check_pinned_keys(
+    keys: ElectionKeys,
+    board_public_key: bytes | None,
+    registrar_public_key: bytes | None,
+    witness_keys: tuple[VerifierKey, ...] | None = None,
+) -> None:
     """Does the election's keys file name the keys the caller pins? (BoardCheckFailed saying which differs)"""
+    if witness_keys is not None and set(witness_keys) != set(keys.witnesses):
+        names = ", ".join(sorted(w.name for w in witness_keys)) or "none"
+        raise BoardCheckFailed(
+            f"witnesses differ: pinned {names}, the board's {ELECTION_KEYS_FILE} names "
+            f"{', '.join(w.name for w in keys.witnesses) or 'none'}"
+        )
     for what, pinned, fixed in (
         ("board key", board_public_key, keys.board_public_key),
         ("registrar key", registrar_public_key, keys.registrar_public_key),
@@ -353,9 +406,10 @@ class CastResult:
     board_url: str
     group: Group
     contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    checkpoint: bytes | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "kind": RECEIPT_KIND,
             "board": self.board_url,
             "group": self.group.name,
@@ -366,6 +420,9 @@ class CastResult:
             "ballot": encode_encrypted_ballot(self.ballot),
             "contest_data_proofs": encode_contest_data_proofs(self.contest_data_proofs),
         }
+        if self.checkpoint is not None:
+            document["checkpoint"] = self.checkpoint.decode("utf-8")
+        return document
 
     @classmethod
     def from_json(cls, obj: Any) -> CastResult:
@@ -373,6 +430,11 @@ class CastResult:
             "kind", "board", "group", "board_public_key", "did", "signature", "receipt", "ballot",
             "contest_data_proofs",
         }  # fmt: skip
+        if isinstance(obj, dict):
+            obj = dict(obj)
+        checkpoint = obj.pop("checkpoint", None) if isinstance(obj, dict) else None
+        if checkpoint is not None and not isinstance(checkpoint, str):
+            raise BoardClientError("the saved receipt's checkpoint is a signed note (text)")
         if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != RECEIPT_KIND:
             raise BoardClientError(f"a saved receipt ({RECEIPT_KIND}) is an object with {', '.join(sorted(fields))}")
         try:
@@ -385,7 +447,10 @@ class CastResult:
             raise BoardClientError(f"the saved receipt is malformed: {exc}") from None
         if not isinstance(obj["did"], str) or not isinstance(obj["board"], str):
             raise BoardClientError("the saved receipt's did and board are strings")
-        return cls(ballot, obj["did"], signature, receipt, _key(obj["board_public_key"]), obj["board"], group, proofs)
+        held = None if checkpoint is None else checkpoint.encode("utf-8")
+        return cls(
+            ballot, obj["did"], signature, receipt, _key(obj["board_public_key"]), obj["board"], group, proofs, held
+        )
 
 
 @dataclass(frozen=True)
@@ -461,8 +526,14 @@ def submit_signed(client: BoardClient, online: OnlineElection, submission: Signe
             f"the board's receipt for {ballot.ballot_id!r} does not prove the submission "
             "(tree head signature or inclusion proof)"
         )
+    keys = online.election.keys
+    checkpoint = None
+    if keys.witnesses:
+        cosigned = _checkpoint_step(lambda: fetch_cosigned(client, keys))
+        _checkpoint_step(lambda: prove_prefix(client, receipt.sth.tree_size, receipt.sth.root, cosigned))
+        checkpoint = cosigned.note.to_bytes()
     return CastResult(
-        ballot, did, signature, receipt, online.board_public_key, client.url, online.election.group, proofs
+        ballot, did, signature, receipt, online.board_public_key, client.url, online.election.group, proofs, checkpoint
     )
 
 
@@ -489,6 +560,8 @@ class ReceiptCheck:
     receipt_size: int
     latest: SignedTreeHead
     replaced_by: Replacement | None = None
+    witnesses: tuple[str, ...] = ()
+    checkpoint_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -531,6 +604,7 @@ def check_receipt(
     *,
     board_public_key: bytes | None = None,
     registrar_public_key: bytes | None = None,
+    witness_keys: tuple[VerifierKey, ...] | None = None,
 ) -> ReceiptCheck:
     """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)
     And does it still count: ``replaced_by`` names the log's ballot_superseded entry if a later CAST
@@ -547,7 +621,7 @@ def check_receipt(
     keys = served_keys(client)
     if keys.h_e != saved.ballot.election_id:
         raise BoardCheckFailed(f"the board's {ELECTION_KEYS_FILE} is of another election than the receipt's ballot")
-    check_pinned_keys(keys, board_public_key, registrar_public_key)
+    check_pinned_keys(keys, board_public_key, registrar_public_key, witness_keys)
     if keys.board_public_key != key:
         raise BoardCheckFailed(
             f"board key differs: the receipt is signed by {key.hex()}, {ELECTION_KEYS_FILE} fixes "
@@ -571,27 +645,52 @@ def check_receipt(
     if leaf is None or not verify_inclusion(leaf, receipt.leaf_index, latest.tree_size, direct, latest.root):
         raise BoardCheckFailed("the board's inclusion proof in its latest tree does not verify")
     replaced_by = find_replacement(client, saved, latest) if saved.ballot.state is BallotState.CAST else None
-    return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by)
+    if not keys.witnesses:
+        return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by)
+    cosigned = _checkpoint_step(lambda: fetch_cosigned(client, keys))
+    _checkpoint_step(lambda: prove_prefix(client, old.tree_size, old.root, cosigned))
+    if saved.checkpoint is not None:
+        held = _checkpoint_step(lambda: open_held(saved.checkpoint or b"", keys))
+        _checkpoint_step(lambda: check_extends(client, held, cosigned, keys))
+    return ReceiptCheck(
+        receipt.leaf_index, old.tree_size, latest, replaced_by, cosigned.witness_names, cosigned.checkpoint.size
+    )
 
 
 @dataclass(frozen=True)
 class MonitorState:
-    """What a monitor remembers between runs: the board's key and the last head it checked."""
+    """What a monitor remembers between runs: the board's key, the last head it checked and, with
+    witnesses, the last cosigned checkpoint (``witnesses``: who cosigned it, not saved)."""
 
     board_public_key: bytes
     sth: SignedTreeHead
+    checkpoint: bytes | None = None
+    witnesses: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"board_public_key": self.board_public_key.hex().upper(), "sth": self.sth.to_json()}
+        document = {"board_public_key": self.board_public_key.hex().upper(), "sth": self.sth.to_json()}
+        if self.checkpoint is not None:
+            document["checkpoint"] = self.checkpoint.decode("utf-8")
+        return document
 
     @classmethod
     def from_json(cls, obj: Any) -> MonitorState:
-        if not isinstance(obj, dict) or set(obj) != {"board_public_key", "sth"}:
-            raise BoardClientError("a monitor state is an object with board_public_key and sth")
-        return cls(_key(obj["board_public_key"]), _head(obj["sth"]))
+        if not isinstance(obj, dict) or set(obj) - {"checkpoint"} != {"board_public_key", "sth"}:
+            raise BoardClientError("a monitor state is an object with board_public_key, sth and checkpoint")
+        checkpoint = obj.get("checkpoint")
+        if checkpoint is not None and not isinstance(checkpoint, str):
+            raise BoardClientError("a monitor state's checkpoint is a signed note (text)")
+        held = None if checkpoint is None else checkpoint.encode("utf-8")
+        return cls(_key(obj["board_public_key"]), _head(obj["sth"]), held)
 
 
-def monitor(client: BoardClient, state: MonitorState | None, *, board_public_key: bytes | None = None) -> MonitorState:
+def monitor(
+    client: BoardClient,
+    state: MonitorState | None,
+    *,
+    board_public_key: bytes | None = None,
+    witness_keys: tuple[VerifierKey, ...] | None = None,
+) -> MonitorState:
     """Fetch the latest head; prove it extends the last one seen (RFC 9162 2.1.4.2). The new state.
 
     The board's key comes from the state, else from the election's keys file (which must name the
@@ -601,10 +700,17 @@ def monitor(client: BoardClient, state: MonitorState | None, *, board_public_key
         key = state.board_public_key
         if board_public_key is not None and board_public_key != key:
             raise BoardCheckFailed(f"board key differs: pinned {board_public_key.hex()}, the state's is {key.hex()}")
-    else:
-        keys = served_keys(client)
+    keys = served_keys(client)
+    check_pinned_keys(keys, None, None, witness_keys)
+    if state is None:
         check_pinned_keys(keys, board_public_key, None)
         key = keys.board_public_key
+    elif keys.board_public_key != key:
+        raise BoardCheckFailed(
+            f"board key differs: the board's {ELECTION_KEYS_FILE} fixes {keys.board_public_key.hex()}, the state's "
+            f"is {key.hex()}"
+        )
+    checkpoint, witnesses = _monitor_checkpoint(client, state, keys)
     latest, served_key = client.sth()
     if served_key != key:
         raise BoardCheckFailed(f"board key differs: the board signs with {served_key.hex()}, not {key.hex()}")
@@ -620,7 +726,36 @@ def monitor(client: BoardClient, state: MonitorState | None, *, board_public_key
                 f"the tree of {latest.tree_size} entries does not extend the one of {old.tree_size}: "
                 "the log was rewritten"
             )
-    return MonitorState(key, latest)
+    return MonitorState(key, latest, checkpoint, witnesses)
+
+
+def _monitor_checkpoint(
+    client: BoardClient, state: MonitorState | None, keys: ElectionKeys
+) -> tuple[bytes | None, tuple[str, ...]]:
+    """With witnesses: the board's checkpoint, which must extend the one the state holds (else BoardForked,
+    with both) and carry k cosignatures; the note and who cosigned it."""
+    if not keys.witnesses:
+        return None, ()
+    current = _checkpoint_step(lambda: open_held(client.checkpoint(), keys))
+    if state is not None and state.checkpoint is not None:
+        held = _checkpoint_step(lambda: open_held(state.checkpoint or b"", keys))
+        _checkpoint_step(lambda: check_extends(client, held, current, keys))
+    cosigned = _checkpoint_step(lambda: fetch_cosigned(_Fixed(current.note.to_bytes(), client), keys))
+    return cosigned.note.to_bytes(), cosigned.witness_names
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """A checkpoint already fetched, with the board's proofs."""
+
+    note: bytes
+    client: BoardClient
+
+    def checkpoint(self) -> bytes:
+        return self.note
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        return self.client.consistency_proof(old, new)
 
 
 def save_json(path: Path, document: dict[str, Any], *, overwrite: bool, secret: bool = False) -> None:

@@ -27,6 +27,7 @@ from engine.board.sth import BoardKey
 from engine.credentials.roster import SignedRoster
 from engine.server.app import Limits, create_app
 from engine.server.service import BoardService, Election, ServiceError
+from engine.server.witness_link import witness_links
 
 try:
     import fcntl
@@ -123,8 +124,10 @@ def serve(
     max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
     limits: Limits | None = None,
     on_ready: Callable[[str], None] | None = None,
+    witness_urls: tuple[str, ...] = (),
 ) -> None:
-    """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens.
+    """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens. Its checkpoints
+    are cosigned by the witnesses at ``witness_urls`` (engine.server.board_witnessing).
 
     The port is taken first, before the board's lock or database is opened or made: a busy port leaves
     nothing behind.
@@ -137,6 +140,7 @@ def serve(
             board_key,
             check_workers=check_workers,
             max_submissions_per_did=max_submissions_per_did,
+            witness_links=witness_links(witness_urls),
         )
         try:
             service.checker.warm_up()

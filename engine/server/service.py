@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard, BallotChecker, BoardError
 from engine.board.checkpoint import BoardCheckpoints, election_origin
+from engine.board.cosigning import WitnessLink
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
 from engine.board.log import LogError, TransparencyLog
 from engine.board.merkle import MerkleError
@@ -47,6 +48,7 @@ from engine.record.jsonio import loads
 from engine.record.layout import CONFIG, CONSTANTS, INITIALIZED, MANIFEST, file_id
 from engine.record.reader import read_bytes
 from engine.server.app import Submission
+from engine.server.board_witnessing import log_witnessing
 from engine.server.checker import BallotChecker as ProofChecker
 from engine.server.errors import ApiError
 
@@ -217,6 +219,7 @@ class BoardService:
         *,
         check_workers: int = 0,
         max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
+        witness_links: Sequence[WitnessLink] = (),
     ) -> None:
         check_online_election(election, roster, board_key.public_key)
         self.election = election
@@ -237,6 +240,7 @@ class BoardService:
         self.log = self.board.log
         self.public_key = board_key.public_key
         self.checkpoints = BoardCheckpoints(board_key, election_origin(election.initialized.extended_base_hash.data))
+        self.witnessing = log_witnessing(self.storage, self.log, self.checkpoints, election.keys, witness_links)
         self._election_doc = self._make_election_document()
         self._roster_doc = roster_to_json(roster)
 
@@ -275,12 +279,16 @@ class BoardService:
             receipt = self.board.submit(ballot, submission.did, submission.signature, submission.contest_data_proofs)
         except BoardError as exc:
             raise ApiError(exc.status, exc.reason) from None
+        if self.witnessing is not None:
+            self.witnessing.cover(receipt.sth.tree_size)
         return receipt.to_json()
 
     def sth_document(self) -> dict[str, Any]:
         return {"sth": self.log.signed_tree_head().to_json(), "board_public_key": self.public_key.hex().upper()}
 
     def checkpoint_note(self) -> bytes:
+        if self.witnessing is not None:
+            return self.witnessing.cover()
         sth = self.log.signed_tree_head()
         return self.checkpoints.signed(sth.tree_size, sth.root)
 

@@ -1,4 +1,4 @@
-"""Verification of the bulletin board's log carried by a record (checks B.0-B.8; no spec section:
+"""Verification of the bulletin board's log carried by a record (checks B.0-B.9; no spec section:
 ElectionGuard leaves the board out of scope, docs/PROTOCOL.md says what we add).
 
 A record exported from an online election (``ballotchain board export``) holds, besides the usual
@@ -8,6 +8,7 @@ and a folder ``board/``:
     board/entries.jsonl   the log: entry i on line i, its canonical bytes (engine.board.entries)
     board/board.json      {"board_public_key": hex, "tree_head": the final signed tree head}
     board/roster.json     the registrar's signed roster of eligible DIDs (engine.credentials.roster)
+    board/checkpoint.txt  with witnesses: the final checkpoint, cosigned (engine.board.cosigning)
 
 The checks, each independent of the code that ran the board (they replay the log from its bytes):
 
@@ -33,8 +34,12 @@ The checks, each independent of the code that ran the board (they replay the log
   the voter knows the nonce xi of the contest data, C0 = g^xi (engine.proofs.pad_knowledge, tag 0xB0):
   a voter cannot have another voter's pad (times g^t) decrypted as the C0 of a challenged ballot. (C0 in
   the order-q subgroup, which the proof needs, is R.subgroup's check of the record's ballots.)
+- B.9 with witnesses fixed in board_keys.json: board/checkpoint.txt is a checkpoint of the election's
+  origin, signed by the board key, of the whole log (its size and root), carrying valid cosignatures of
+  at least k of those witnesses; the report names the witnesses that cosigned. A board that showed
+  another log to anyone could not have had both cosigned by k honest witnesses.
 
-A record without ``board/`` (and without fixed or pinned keys) leaves B.0-B.8 not applicable. The
+A record without ``board/`` (and without fixed or pinned keys) leaves B.0-B.9 not applicable. The
 trust anchors are the board's and the registrar's public keys: a pinned key first, else the one
 fixed in board_keys.json. A record whose keys were all replaced (a new board key, a re-signed head,
 a new roster) is consistent in itself; only a pinned key tells it from the real one. The report
@@ -51,6 +56,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.board.cosigning import CosigningError, check_cosigned
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, ElectionKeysError, decode_election_keys
 from engine.board.entries import (
     BallotSubmitted,
@@ -82,8 +88,9 @@ BOARD_DIR = "board"
 ENTRIES_FILE = f"{BOARD_DIR}/entries.jsonl"
 BOARD_FILE = f"{BOARD_DIR}/board.json"
 ROSTER_FILE = f"{BOARD_DIR}/roster.json"
+CHECKPOINT_FILE = f"{BOARD_DIR}/checkpoint.txt"
 BOARD_FILE_KEYS = frozenset({"board_public_key", "tree_head"})
-BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7", "B.8")
+BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7", "B.8", "B.9")
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ def verify_board(
     pins: PinnedKeys = PinnedKeys(),
     decrypted_ids: Collection[str] = (),
 ) -> tuple[KeyUse, ...]:
-    """Checks B.0-B.8 of the record's keys and board/ folder; the keys it checked against.
+    """Checks B.0-B.9 of the record's keys and board/ folder; the keys it checked against.
 
     decrypted_ids: the ids of the record's challenged-ballot decryptions (B.3). Without board/,
     board_keys.json or pins, nothing is checked (not applicable) and no key is used.
@@ -208,6 +215,9 @@ def verify_board(
         _replay_entry(rec, replay, index, entry)
     with rec.timed("B.2"):
         _check_root(rec, head, tree)
+    if fixed is not None and fixed.witnesses:
+        with rec.timed("B.9"):
+            _check_cosigned_checkpoint(record, rec, fixed, tree)
     _finish_replay(rec, replay, tree.size, ctx, h_m)
     with rec.timed("B.3"):
         _compare_ballots(record, rec, replay, decrypted_ids)
@@ -347,6 +357,34 @@ def _check_root(rec: Recorder, head: SignedTreeHead | None, tree: IncrementalRoo
         f"the root of the entries is {tree.root().hex()}, the final tree head's is {head.root.hex()}",
         file=ENTRIES_FILE,
     )
+
+
+def _check_cosigned_checkpoint(
+    record: ElectionRecord, rec: Recorder, keys: ElectionKeys, tree: IncrementalRoot
+) -> None:
+    """B.9: the final checkpoint, of the whole log, with k cosignatures of the fixed witnesses."""
+    where = {"file": CHECKPOINT_FILE}
+    if not (record.root / CHECKPOINT_FILE).is_file():
+        rec.failed_at("B.9", "the election fixes witnesses but the record holds no cosigned checkpoint", where)
+        return
+    try:
+        opened = check_cosigned(read_bytes(record.root / CHECKPOINT_FILE, CHECKPOINT_FILE), keys)
+    except (RecordError, CosigningError) as exc:
+        rec.failed_at("B.9", _one_line(str(exc)), where)
+        return
+    checkpoint = opened.checkpoint
+    if rec.expect(
+        (checkpoint.size, checkpoint.root) == (tree.size, tree.root()),
+        "B.9",
+        f"the checkpoint is of {checkpoint.size} entries, root {checkpoint.root.hex()}; the log has {tree.size} "
+        f"entries, root {tree.root().hex()}",
+        **where,
+    ):
+        rec.note(
+            "B.9",
+            f"checkpoint of {checkpoint.size} entries cosigned by {len(opened.witnesses)} of "
+            f"{len(keys.witnesses)} witnesses (quorum {keys.witness_quorum}): {', '.join(opened.witness_names)}",
+        )
 
 
 def _replay_entry(

@@ -126,6 +126,11 @@ BOARD_CHECKS: tuple[tuple[str, str], ...] = (
         "every submission proves, for each contest and no other, that the voter knows the nonce of its contest "
         "data (C0 = g^xi; Schnorr proof, tag 0xB0): no voter has another's pad decrypted as a challenged C0",
     ),
+    (
+        "B.9",
+        "the exported checkpoint of the whole log carries k valid cosignatures of the witnesses fixed in "
+        "board_keys.json (c2sp.org/tlog-cosignature)",
+    ),
 )
 
 CHECKS: tuple[tuple[str, str], ...] = SPEC_CHECKS + RECORD_CHECKS + BOARD_CHECKS

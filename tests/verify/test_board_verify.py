@@ -1,4 +1,4 @@
-"""The verifier's board checks B.0-B.8: tamper tests on the record of an online election.
+"""The verifier's board checks B.0-B.9: tamper tests on the record of an online election.
 
 One online demo election (test group: DID voters over HTTP, a re-vote, challenged ballots, the board
 closed and exported, tallied and decrypted) is made once; each test copies its record, changes one
@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from engine.board.checkpoint import BoardCheckpoints, election_origin
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys, encode_election_keys
 from engine.board.entries import (
     BallotSubmitted,
@@ -30,6 +32,7 @@ from engine.board.entries import (
     encode_entry,
 )
 from engine.board.merkle import leaf_hash, root_of
+from engine.board.note import CosignatureSigner, SignedNote
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.demo_cmd import run_demo
 from engine.credentials.did import VoterCredential, sign_submission
@@ -39,10 +42,11 @@ from engine.group import TEST_GROUP
 from engine.hash import UInt256
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.verify import Report, Status, verify_record
-from engine.verify.board import BOARD_FILE, ENTRIES_FILE, ROSTER_FILE
+from engine.verify.board import BOARD_FILE, CHECKPOINT_FILE, ENTRIES_FILE, ROSTER_FILE
 from engine.verify.catalog import BOARD_CHECKS
 
 BOARD_IDS = {c for c, _ in BOARD_CHECKS}
+WITNESS_IDS = {"B.9"}  # the demo election fixes no witnesses: B.9's cases are below (witnessed_record)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ def verify(root: Path, board_key: bytes | None = None, registrar_key: bytes | No
 def baseline(online: Online) -> Report:
     report = verify(online.record)
     assert report.ok, [str(f) for f in report.findings]
-    assert all(report.check(c).status is Status.PASSED for c in BOARD_IDS)
+    assert all(report.check(c).status is Status.PASSED for c in BOARD_IDS - WITNESS_IDS)
+    assert report.check("B.9").status is Status.NOT_APPLICABLE
     return report
 
 
@@ -391,7 +396,7 @@ TAMPERS = [
 
 
 def test_every_board_check_has_a_tamper_case() -> None:
-    assert {t.check_id for t in TAMPERS} == BOARD_IDS
+    assert {t.check_id for t in TAMPERS} == BOARD_IDS - WITNESS_IDS
 
 
 @pytest.mark.parametrize("tamper", TAMPERS, ids=[f"{t.check_id}:{t.name}" for t in TAMPERS])
@@ -489,3 +494,44 @@ def test_a_line_without_its_newline_or_an_entry_in_another_form_fails_b2(tmp_pat
     report = verify(root)
     assert "B.2" in report.failed_ids
     assert any("canonical" in f.message for f in report.findings_for("B.2"))
+
+
+# ---------------------------------------------------------------- B.9: witnesses fixed in the keys file
+
+
+def witnessed_record(root: Path, online: Online, cosigners: int) -> list[CosignatureSigner]:
+    """The record with three witnesses and quorum 2 fixed in board_keys.json, and the final checkpoint
+    signed by the board and cosigned by the first ``cosigners`` of them in board/checkpoint.txt."""
+    shutil.copytree(online.record, root)
+    witnesses = [CosignatureSigner(f"witness.example/w{i}", Ed25519PrivateKey.generate()) for i in range(3)]
+    keys = decode_election_keys((root / ELECTION_KEYS_FILE).read_bytes())
+    keys = dataclasses.replace(keys, witnesses=tuple(w.verifier_key for w in witnesses), witness_quorum=2)
+    (root / ELECTION_KEYS_FILE).write_bytes(encode_election_keys(keys))
+    head = SignedTreeHead.from_json(json.loads((root / BOARD_FILE).read_bytes())["tree_head"])
+    note = BoardCheckpoints(online.board_key, election_origin(keys.h_e.data)).signed(head.tree_size, head.root)
+    text = SignedNote.parse(note).text
+    cosigned = SignedNote.parse(note).with_signatures(w.cosign(text, 1_800_000_000) for w in witnesses[:cosigners])
+    (root / CHECKPOINT_FILE).write_bytes(cosigned.to_bytes())
+    return witnesses
+
+
+def test_a_checkpoint_cosigned_by_the_quorum_passes_b9_and_names_the_witnesses(tmp_path: Path, online: Online) -> None:
+    witnesses = witnessed_record(tmp_path / "record", online, 2)
+    report = verify(tmp_path / "record")
+    assert report.ok, [str(f) for f in report.findings]
+    assert report.check("B.9").status is Status.PASSED
+    assert any(witnesses[0].name in n and witnesses[1].name in n for n in report.check("B.9").notes)
+
+
+def test_verify_fails_a_record_whose_checkpoint_lacks_the_quorum(tmp_path: Path, online: Online) -> None:
+    witnessed_record(tmp_path / "record", online, 1)
+    report = verify(tmp_path / "record")
+    assert report.failed_ids == ("B.9",)
+    assert "needs 2 of 3" in report.findings_for("B.9")[0].message
+
+
+def test_verify_fails_a_witnessed_record_without_its_checkpoint(tmp_path: Path, online: Online) -> None:
+    witnessed_record(tmp_path / "record", online, 3)
+    (tmp_path / "record" / CHECKPOINT_FILE).unlink()
+    report = verify(tmp_path / "record")
+    assert report.failed_ids == ("B.9",)
