@@ -1,6 +1,8 @@
 """Bulletin-board benchmark: appends and RFC 9162 proofs in logs of 10^4, 10^5 and 10^6 entries.
 
     .venv/bin/python benchmarks/board_bench.py [--sizes 10000 100000 1000000] [--samples 300]
+    .venv/bin/python benchmarks/board_bench.py --group-commit [--ballots 1500] [--threads 64] [--repeats 3]
+        [--check-workers 2] [--batches 1 256]
 
 Each log is built once (small synthetic entries, bulk-appended) and cached under
 benchmarks/cache/board-log-N.db. Per size it measures, as medians over random indices / sizes:
@@ -15,6 +17,16 @@ benchmarks/cache/board-log-N.db. Per size it measures, as medians over random in
   cached in memory: the storage keeps those of level >= 6 once read);
 - ``subtree_reads_*``: the median number of subtree hashes read from SQLite per proof, and the
   proof lengths: both grow with log2(n), which is what keeps the times logarithmic.
+
+With ``--group-commit`` it measures instead the board's accepted submissions per second (test group,
+the demo manifest's 3 contests and 14 selections, ballots encrypted and signed beforehand), in process:
+``--threads`` threads submit every ballot to a ``BallotBoard`` on a fresh SQLite log (WAL,
+synchronous=FULL), each submission checked in full (DID signature, the verifier's per-ballot checks in
+``--check-workers`` processes, 0: in the threads; the proofs of knowledge of the contest data nonces)
+and acknowledged only once its batch is durable. Once per ``--batches`` value (the sequencer's largest
+batch: 1 is one transaction and one signed head per submission, as before group commit), in the same
+process, medians of ``--repeats`` runs; ``--no-checks`` replaces the per-ballot checks (not the
+signature and nonce proofs) by nothing, to see the sequencer's own ceiling.
 
 Prints one JSON object.
 """
@@ -32,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -179,11 +192,112 @@ def append_ms(path: Path, appends: int) -> float:
     return median_ms(times)
 
 
+def _encrypt_and_sign(manifest: Any, init: Any, plaintext: Any, seed: bytes) -> tuple[Any, str, bytes, Any]:
+    from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
+    from engine.credentials.did import VoterCredential, sign_submission
+
+    result = encrypt_ballot(manifest, init, plaintext, device="online", code_baux=init.config.baux0)
+    proofs = prove_contest_data_knowledge(result)
+    voter = VoterCredential.from_private_bytes(seed)
+    return result.ballot, voter.did, sign_submission(voter, init.extended_base_hash, result.ballot, proofs), proofs
+
+
+def group_commit(args: argparse.Namespace) -> dict[str, object]:
+    """Accepted submissions per second through BallotBoard.submit, per largest batch (see module doc)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from engine.backend import get_backend
+    from engine.board.board import BallotBoard
+    from engine.board.sequencer import GroupCommit
+    from engine.cli.bench_cmd import bench_election
+    from engine.cli.demo_cmd import random_ballots
+    from engine.credentials.roster import RegistrarKey, make_roster
+    from engine.server.checker import BallotChecker
+
+    manifest, init, _ = bench_election("test", 3, 2)
+    seeds = [os.urandom(32) for _ in range(args.ballots)]
+    plaintexts = random_ballots(manifest, args.ballots, random.Random(5))
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        submissions = list(
+            pool.map(
+                _encrypt_and_sign, [manifest] * args.ballots, [init] * args.ballots, plaintexts, seeds, chunksize=16
+            )
+        )
+    prepare_seconds = time.perf_counter() - t0
+    roster = make_roster(RegistrarKey.generate(), [s[1] for s in submissions], init.extended_base_hash)
+    checker = BallotChecker(manifest, init, args.check_workers)
+    checker.warm_up()
+
+    def run_once(max_batch: int) -> dict[str, float]:
+        with (
+            tempfile.TemporaryDirectory(prefix="board-group-commit-") as tmp,
+            SQLiteLogStorage(Path(tmp) / "b.db") as s,
+        ):
+            board = BallotBoard(
+                TransparencyLog(s, BoardKey.generate()),
+                init,
+                roster,
+                (lambda _b: []) if args.no_checks else checker,
+                group_commit=GroupCommit(max_batch=max_batch),
+            )
+            board.publish_election()
+            heads: list[object] = []
+            board.head_listeners.append(heads.append)
+            start = time.perf_counter()
+            with ThreadPoolExecutor(args.threads) as threads:
+                receipts = list(threads.map(lambda sub: board.submit(*sub), submissions))
+            seconds = time.perf_counter() - start
+            assert len(receipts) == len(submissions) and s.size() == len(submissions) + 1
+            return {"per_second": len(receipts) / seconds, "mean_batch": len(receipts) / max(1, len(heads))}
+
+    try:
+        run_once(max(args.batches))  # warm-up: caches, the checking processes' tables
+        runs = []
+        for max_batch in args.batches:
+            samples = [run_once(max_batch) for _ in range(args.repeats)]
+            runs.append(
+                {
+                    "max_batch": max_batch,
+                    "submissions_per_second": round(statistics.median(r["per_second"] for r in samples), 1),
+                    "mean_batch_size": round(statistics.median(r["mean_batch"] for r in samples), 1),
+                    "samples_per_second": [round(r["per_second"], 1) for r in samples],
+                }
+            )
+    finally:
+        checker.close()
+    base, best = runs[0]["submissions_per_second"], runs[-1]["submissions_per_second"]
+    return {
+        "benchmark": "board group commit",
+        "group": "test",
+        "backend": get_backend().name,
+        "cores": os.cpu_count(),
+        "ballots": args.ballots,
+        "threads": args.threads,
+        "check_workers": args.check_workers,
+        "proofs_checked": not args.no_checks,
+        "prepare_seconds": round(prepare_seconds, 1),
+        "runs": runs,
+        "ratio_last_to_first": round(float(best) / float(base), 2),  # type: ignore[arg-type]
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--group-commit", action="store_true", help="Measure accepted submissions per second.")
+    parser.add_argument("--ballots", type=int, default=1500)
+    parser.add_argument("--threads", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--check-workers", type=int, default=2)
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 256])
+    parser.add_argument("--no-checks", action="store_true")
     args = parser.parse_args()
+    if args.group_commit:
+        print(json.dumps(group_commit(args), indent=2))
+        return
     rng = random.Random(9162)
     results = [measure(n, args.samples, rng) for n in args.sizes]
     print(

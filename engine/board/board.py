@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -286,6 +287,18 @@ def contest_data_proof_problems(
 
 
 @dataclass(frozen=True)
+class BatchCommitted:
+    """What one batch did (for the server's metrics): submissions in it, accepted ones, entries appended, the
+    seconds its append took (one transaction, fsync and signed head included), the new tree size."""
+
+    submissions: int
+    accepted: int
+    entries: int
+    seconds: float
+    tree_size: int
+
+
+@dataclass(frozen=True)
 class _Submission:
     """A submission that passed the checks and waits for its batch."""
 
@@ -340,6 +353,7 @@ class BallotBoard:
         self._lock = _lock_for(log.storage)
         self._sequencer: Sequencer[_Submission, _Logged | Receipt] = Sequencer(self._commit_batch, group_commit)
         self.head_listeners: list[Callable[[SignedTreeHead], None]] = []
+        self.batch_listeners: list[Callable[[BatchCommitted], None]] = []
         if log.size > 0:
             self._check_published(decode_entry(log.entry(0), self.group))
 
@@ -508,7 +522,15 @@ class BallotBoard:
                     logged.append((ticket, earlier))
                 except BoardError as exc:
                     ticket.refuse(exc)
-            head = self._append(entries, batch_index) if entries else None
+            head = None
+            if entries:
+                started = time.perf_counter()
+                head = self._append(entries, batch_index)
+                committed = BatchCommitted(
+                    len(batch), len(logged), len(entries), time.perf_counter() - started, head.tree_size
+                )
+                for listener in tuple(self.batch_listeners):
+                    listener(committed)
             for ticket, leaf in logged:
                 entry = entry_at(leaf)
                 assert entry is not None

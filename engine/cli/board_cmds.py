@@ -35,6 +35,7 @@ from engine.board.cosigning import CosigningError, check_cosigned
 from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
 from engine.board.fork_evidence import EvidenceError, ForkEvidence, check_fork_evidence
 from engine.board.note import NoteError, VerifierKey
+from engine.board.sequencer import DEFAULT_MAX_BATCH, GroupCommit
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors, plural
 from engine.client import (
@@ -63,6 +64,7 @@ from engine.record.jsonio import loads
 from engine.record.layout import INITIALIZED
 from engine.record.reader import read_bytes
 from engine.server.board_witnessing import log_witnessing, stored_cosigned_checkpoint
+from engine.server.logs import LOG_FORMATS
 from engine.server.run import board_lock, serve
 from engine.server.service import (
     ELECTION_FILES,
@@ -411,6 +413,20 @@ def board_group() -> None:
     help="Accepted submissions one voter's DID may make (re-votes and challenges; replays do not count).",
 )
 @witness_urls_option
+@click.option(
+    "--max-batch",
+    type=click.IntRange(1, 4096),
+    default=DEFAULT_MAX_BATCH,
+    show_default=True,
+    help="Group commit: submissions appended in one transaction with one signed head (1: one per submission).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="Logs on stderr: text (warnings) or json (one JSON object a line: start, refusals, stop).",
+)
 @one_line_errors
 def board_serve_command(
     election_dir: Path,
@@ -421,9 +437,11 @@ def board_serve_command(
     port: int,
     check_workers: int,
     max_submissions_per_did: int,
+    max_batch: int,
+    log_format: str,
     witness_urls: tuple[str, ...],
 ) -> None:
-    """Serve the board: publish the election on the log and take ballots until interrupted."""
+    """Serve the board: publish the election on the log and take ballots until stopped (SIGINT or SIGTERM)."""
     election = Election.from_record(election_dir)
     roster = read_roster(roster_file)
     check_online_election(election, roster)
@@ -457,6 +475,8 @@ def board_serve_command(
         port=port,
         check_workers=check_workers,
         max_submissions_per_did=max_submissions_per_did,
+        group_commit=GroupCommit(max_batch=max_batch),
+        log_format=log_format,
         on_ready=ready,
         witness_urls=witness_urls,
     )

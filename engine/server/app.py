@@ -14,6 +14,7 @@
                                         most a page, in entries and in bytes; the answer's end is where
                                         the next page starts
     GET  /openapi.json                  this API's OpenAPI 3.0 description (engine.server.openapi)
+    GET  /metrics                       the server's metrics, Prometheus text format (engine.server.metrics)
 
 Every answer is a JSON object; a refusal is ``{"error": reason}`` with a 4xx status: 400 for a
 malformed request (bad JSON, unknown or missing fields, a value out of its range, an element not
@@ -25,6 +26,10 @@ before it is parsed (engine.record.jsonio.loads): a deeply nested body is a 400,
 
 Decoding a ballot and checking its proofs are CPU heavy; they run in worker threads (and the
 proof checks, in worker processes, see engine.server.checker) so the event loop stays responsive.
+A checked submission then waits in its thread for its group-commit batch to be durable
+(engine.board.sequencer): ``Limits.submitters`` bounds the submissions in flight, and so the batches.
+Every answer to POST /ballots is counted in the metrics (accepted, or refused by reason) and every
+refusal is logged (engine.server.logs).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -53,6 +59,9 @@ from engine.record import RecordError
 from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
 from engine.record.jsonio import loads
 from engine.server.errors import ApiError
+from engine.server.logs import board_logger, log_event
+from engine.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from engine.server.metrics import BoardMetrics, refusal_reason
 from engine.server.openapi import BallotShape, openapi_document
 
 MAX_BODY_BYTES = 1 << 20
@@ -113,7 +122,7 @@ class Limits:
     max_body: int = MAX_BODY_BYTES
     page: int = MAX_PAGE_ENTRIES
     page_bytes: int = MAX_PAGE_BYTES
-    submitters: int = 8
+    submitters: int = 64
     readers: int = 16
 
 
@@ -246,9 +255,11 @@ def parse_submission(body: bytes, group: Group) -> Submission:
 # ---------------------------------------------------------------- the application
 
 
-def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
-    """The ASGI application serving ``board``."""
+def create_app(board: BoardApi, limits: Limits | None = None, metrics: BoardMetrics | None = None) -> Starlette:
+    """The ASGI application serving ``board``; its metrics are ``metrics``, else the board's own (a
+    ``metrics`` attribute, as BoardService has), else new ones."""
     limits = limits or Limits()
+    counts: BoardMetrics = metrics or getattr(board, "metrics", None) or BoardMetrics()
     api_description = openapi_document(
         max_body=limits.max_body,
         page=limits.page,
@@ -271,14 +282,31 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         return json_response(await in_thread(board.roster_document))
 
     async def submit(request: Request) -> Response:
-        query_integers(request)
-        require_json(request)
-        body = await read_body(request, limits.max_body)
+        try:
+            query_integers(request)
+            require_json(request)
+            body = await read_body(request, limits.max_body)
 
-        def parse_and_submit() -> dict[str, Any]:
-            return board.submit(parse_submission(body, board.group))
+            def parse_and_submit() -> dict[str, Any]:
+                return board.submit(parse_submission(body, board.group))
 
-        return json_response(await in_thread(parse_and_submit, limiter=submit_limiter))
+            receipt = await in_thread(parse_and_submit, limiter=submit_limiter)
+        except ApiError as exc:
+            counts.refuse(exc.status)
+            log_event(
+                logging.INFO,
+                "submission refused",
+                event="refused",
+                status=exc.status,
+                reason=refusal_reason(exc.status),
+                detail=exc.reason,
+            )
+            raise
+        except Exception:
+            counts.refuse(500)
+            raise
+        counts.accept()
+        return json_response(receipt)
 
     async def sth(request: Request) -> Response:
         query_integers(request)
@@ -307,6 +335,10 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         query_integers(request)
         return json_response(api_description)
 
+    async def metrics_text(request: Request) -> Response:
+        query_integers(request)
+        return Response(await in_thread(counts.render), media_type=METRICS_CONTENT_TYPE)
+
     async def index(request: Request) -> Response:
         return json_response(
             {
@@ -321,6 +353,7 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
                     "GET /proof/consistency?old=&new=",
                     f"GET /entries?start=&end= (at most {limits.page} entries and {limits.page_bytes} bytes a page)",
                     "GET /openapi.json",
+                    "GET /metrics",
                 ],
             }
         )
@@ -334,6 +367,7 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         return error_response(exc.status_code, str(exc.detail))
 
     async def internal_error(request: Request, exc: Exception) -> Response:
+        board_logger().error("internal error", exc_info=exc, extra={"fields": {"event": "error"}})
         return error_response(500, "internal error; nothing was acknowledged")
 
     routes = [
@@ -347,6 +381,7 @@ def create_app(board: BoardApi, limits: Limits | None = None) -> Starlette:
         Route("/proof/consistency", consistency, methods=["GET"]),
         Route("/entries", entries, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics_text, methods=["GET"]),
     ]
     return Starlette(
         routes=routes,

@@ -10,11 +10,16 @@ These checks are CPU heavy (one variable-base exponentiation per proof commitmen
 ``workers`` > 0 they run in a pool of that many processes (spawned, so no lock of the serving
 process is inherited), which keeps every core busy whatever the bignum backend; with 0 they run
 in the calling thread (the native backend releases the GIL, so a thread pool scales too).
+
+A worker never outlives the server: each one watches its parent and exits when the parent is gone,
+even if the server was killed (SIGKILL runs no cleanup); a clean stop shuts the pool down first.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from engine.election import ElectionInitialized, EncryptedBallot
@@ -23,6 +28,7 @@ from engine.verify.ballots import BallotContext, ballot_problems
 from engine.verify.layout import ManifestLayout
 
 _CONTEXT: BallotContext | None = None
+PARENT_POLL_SECONDS = 0.2
 
 
 def ballot_context(manifest: Manifest, initialized: ElectionInitialized) -> BallotContext:
@@ -38,8 +44,25 @@ def ballot_context(manifest: Manifest, initialized: ElectionInitialized) -> Ball
     )
 
 
-def _init_worker(ctx: BallotContext) -> None:
+def exit_with_parent(parent: int, interval: float = PARENT_POLL_SECONDS) -> threading.Thread:
+    """Watch, in a daemon thread, that this process's parent is still ``parent``; exit at once when it is not
+    (the parent died and this process was handed to another)."""
+
+    def watch() -> None:
+        stop = threading.Event()
+        while os.getppid() == parent:
+            stop.wait(interval)
+        os._exit(0)
+
+    thread = threading.Thread(target=watch, name="ballotchain-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _init_worker(ctx: BallotContext, parent: int | None = None) -> None:
     global _CONTEXT
+    if parent is not None:
+        exit_with_parent(parent)
     _CONTEXT = ctx
     ctx.group.g_pow(1)
     ctx.group.table_for(ctx.joint_key)
@@ -68,7 +91,7 @@ class BallotChecker:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.context,),
+                initargs=(self.context, os.getpid()),
             )
         else:
             _init_worker(self.context)
@@ -84,6 +107,13 @@ class BallotChecker:
             futures = [self._pool.submit(_noop) for _ in range(self.workers)]
             for f in futures:
                 f.result()
+
+    def worker_pids(self) -> list[int]:
+        """The checking processes' ids (none before they start, or with workers=0)."""
+        if self._pool is None:
+            return []
+        processes = getattr(self._pool, "_processes", None) or {}
+        return sorted(int(pid) for pid in processes)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -277,6 +277,7 @@ def openapi_document(*, max_body: int, page: int, page_bytes: int, max_did: int,
                 "The ballot does not verify (spec 2.0.0 verifications 5-7), is of another election, or a contest "
                 "data proof of knowledge of the nonce is missing, extra or does not verify (the contest is named)."
             ),
+            "429": _refusal("The voter's DID has made as many submissions as one voter may."),
         },
     }
     paths = {
@@ -310,6 +311,11 @@ def openapi_document(*, max_body: int, page: int, page_bytes: int, max_did: int,
             _404="start is beyond the log's size.",
         ),
         "/openapi.json": _get("This description.", _json({"type": "object"}, "The OpenAPI description of this API.")),
+        "/metrics": _get(
+            "The server's metrics in the Prometheus text format: submissions accepted and refused by reason, "
+            "group-commit batch sizes, append latency, log size.",
+            {"description": "The metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+        ),
     }
     return {
         "openapi": OPENAPI_VERSION,

@@ -5,6 +5,12 @@ server, or ``board close`` / ``board export``, refuses to run on it, so no entry
 behind the back of a serving process (which would, e.g., accept ballots after the close).
 The lock disappears with the process, however it ends (even SIGKILL).
 
+Stopping: SIGTERM (what service managers send) and SIGINT (Ctrl-C) both stop the server cleanly:
+uvicorn answers the requests in flight, then the proof-checking processes are shut down and the
+database closed. A server killed outright (SIGKILL, OOM) runs no cleanup; its checking processes
+notice their parent is gone and exit on their own (engine.server.checker), so nothing is left
+behind either way.
+
 ``serving_in_thread`` runs any ASGI app (a board's, or a test's stand-in for a dishonest board) with
 uvicorn on a loopback port in a background thread: tests and fuzzers talk to it over real HTTP.
 """
@@ -12,7 +18,9 @@ uvicorn on a loopback port in a background thread: tests and fuzzers talk to it 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -23,9 +31,11 @@ from typing import Any
 import uvicorn
 
 from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID
+from engine.board.sequencer import GroupCommit
 from engine.board.sth import BoardKey
 from engine.credentials.roster import SignedRoster
 from engine.server.app import Limits, create_app
+from engine.server.logs import configure_logging, log_event
 from engine.server.service import BoardService, Election, ServiceError
 from engine.server.witness_link import witness_links
 
@@ -86,9 +96,43 @@ def socket_url(sock: socket.socket) -> str:
     return f"http://{shown}:{bound_port}"
 
 
-def uvicorn_server(app: Any) -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=30, lifespan="off")
+def uvicorn_server(app: Any, *, own_logging: bool = False) -> uvicorn.Server:
+    """A uvicorn server for ``app``; with ``own_logging`` uvicorn leaves the logging set up as it is
+    (engine.server.logs) instead of installing its own handlers."""
+    extra: dict[str, Any] = {"log_config": None} if own_logging else {}
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=30, lifespan="off", **extra)
     return uvicorn.Server(config)
+
+
+class Stopped(BaseException):
+    """SIGTERM asked the server to stop (raised by the handler of stop_on_sigterm, caught by it)."""
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """For the block, in the main thread, SIGTERM stops the server as SIGINT does, cleanly.
+
+    While uvicorn runs, its own handler takes SIGTERM (it finishes the requests in flight), and then
+    raises the signal again once it has stopped: this block's handler turns that, or a SIGTERM before
+    uvicorn started, into ``Stopped``, which unwinds the block's cleanup (the checking processes, the
+    database, the lock) and ends here. Further SIGTERMs during that cleanup are ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        log_event(logging.INFO, "stopping on SIGTERM", event="stopping", signal="SIGTERM")
+        raise Stopped()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except Stopped:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -122,6 +166,8 @@ def serve(
     port: int = 8080,
     check_workers: int = 0,
     max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
+    group_commit: GroupCommit | None = None,
+    log_format: str = "text",
     limits: Limits | None = None,
     on_ready: Callable[[str], None] | None = None,
     witness_urls: tuple[str, ...] = (),
@@ -130,26 +176,41 @@ def serve(
     are cosigned by the witnesses at ``witness_urls`` (engine.server.board_witnessing).
 
     The port is taken first, before the board's lock or database is opened or made: a busy port leaves
-    nothing behind.
+    nothing behind. SIGTERM stops it as SIGINT does (stop_on_sigterm). ``group_commit`` sets the board's
+    batches; ``log_format`` "json" writes JSON lines on stderr (engine.server.logs).
     """
-    with board_socket(host, port) as sock, board_lock(db, "serving it again"):
+    own_logging = log_format != "text"
+    if own_logging:
+        configure_logging(log_format)
+    with stop_on_sigterm(), board_socket(host, port) as sock, board_lock(db, "serving it again"):
         service = BoardService(
             election,
             roster,
             db,
             board_key,
             check_workers=check_workers,
+            group_commit=group_commit,
             max_submissions_per_did=max_submissions_per_did,
             witness_links=witness_links(witness_urls),
         )
         try:
             service.checker.warm_up()
-            server = uvicorn_server(create_app(service, limits))
+            server = uvicorn_server(create_app(service, limits), own_logging=own_logging)
             if on_ready is not None:
                 on_ready(socket_url(sock))
+            log_event(
+                logging.INFO,
+                "serving",
+                event="serving",
+                url=socket_url(sock),
+                db=str(db),
+                check_workers=check_workers,
+                worker_pids=service.checker.worker_pids(),
+            )
             server.run(sockets=[sock])
         finally:
             service.close()
+            log_event(logging.INFO, "stopped", event="stopped")
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """The board as the server runs it: the election, the roster, the log in SQLite, the door check.
 
 ``BoardService`` answers the API's requests (engine.server.app) from a ``BallotBoard`` over a
-``TransparencyLog`` in an ``SQLiteLogStorage``. On first start it keeps, in the log's database,
+``TransparencyLog`` in an ``SQLiteLogStorage``, and counts what it does in its ``metrics``
+(engine.server.metrics). On first start it keeps, in the log's database,
 the election's record files (constants, manifest, configuration, initialization: byte for byte) and
 the signed roster, so that the database alone is enough to close the board and export its record,
 and a restart on the same database refuses another election or roster.
@@ -31,6 +32,7 @@ from engine.board.cosigning import WitnessLink
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
 from engine.board.log import LogError, TransparencyLog
 from engine.board.merkle import MerkleError
+from engine.board.sequencer import GroupCommit
 from engine.board.sth import BoardKey
 from engine.board.storage import SQLiteLogStorage, StorageError
 from engine.credentials.roster import SignedRoster, decode_roster, encode_roster, roster_problems, roster_to_json
@@ -51,6 +53,7 @@ from engine.server.app import Submission
 from engine.server.board_witnessing import log_witnessing
 from engine.server.checker import BallotChecker as ProofChecker
 from engine.server.errors import ApiError
+from engine.server.metrics import BoardMetrics
 
 ELECTION_FILES = (CONSTANTS, MANIFEST, CONFIG, INITIALIZED, ELECTION_KEYS_FILE)
 ELECTION_KEY = "meta/election/"
@@ -189,8 +192,10 @@ def open_board(
     roster: SignedRoster | None = None,
     *,
     max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
+    group_commit: GroupCommit | None = None,
 ) -> BallotBoard:
-    """The board over an existing log database (election and roster from it unless given)."""
+    """The board over an existing log database (election and roster from it unless given); ``group_commit``
+    sets its batches (engine.board.sequencer)."""
     election = election or stored_election(storage)
     roster = roster or stored_roster(storage)
     if election is None or roster is None:
@@ -202,6 +207,7 @@ def open_board(
             roster,
             checker,
             max_submissions_per_did=max_submissions_per_did,
+            group_commit=group_commit,
         )
     except (LogError, BallotchainError) as exc:
         raise ServiceError(f"{storage.path}: {exc}") from exc
@@ -218,6 +224,7 @@ class BoardService:
         board_key: BoardKey,
         *,
         check_workers: int = 0,
+        group_commit: GroupCommit | None = None,
         max_submissions_per_did: int = DEFAULT_MAX_SUBMISSIONS_PER_DID,
         witness_links: Sequence[WitnessLink] = (),
     ) -> None:
@@ -231,13 +238,22 @@ class BoardService:
             keep_election(self.storage, election, roster)
             self.checker = ProofChecker(election.manifest, election.initialized, check_workers)
             self.board = open_board(
-                self.storage, board_key, self.checker, election, roster, max_submissions_per_did=max_submissions_per_did
+                self.storage,
+                board_key,
+                self.checker,
+                election,
+                roster,
+                max_submissions_per_did=max_submissions_per_did,
+                group_commit=group_commit,
             )
             self.board.publish_election()
         except BaseException:
             self.storage.close()
             raise
         self.log = self.board.log
+        self.metrics = BoardMetrics()
+        self.metrics.set_log_size(self.log.size)
+        self.board.batch_listeners.append(self.metrics.observe_batch)
         self.public_key = board_key.public_key
         self.checkpoints = BoardCheckpoints(board_key, election_origin(election.initialized.extended_base_hash.data))
         self.witnessing = log_witnessing(self.storage, self.log, self.checkpoints, election.keys, witness_links)
