@@ -55,9 +55,11 @@ from engine.client import (
     save_json,
     submit_signed,
 )
+from engine.client.mirror import MirrorProgress, mirror_board
 from engine.credentials.did import VoterCredential
 from engine.credentials.roster import RegistrarKey, SignedRoster, decode_roster, encode_roster, make_roster
 from engine.election import BallotState, PlaintextBallot
+from engine.errors import BallotchainError
 from engine.record import ElectionRecord, ElectionRecordWriter, atomic_write
 from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
 from engine.record.jsonio import loads
@@ -65,6 +67,7 @@ from engine.record.layout import INITIALIZED
 from engine.record.reader import read_bytes
 from engine.server.board_witnessing import log_witnessing, stored_cosigned_checkpoint
 from engine.server.logs import LOG_FORMATS
+from engine.server.mirror_service import MirrorService, serve_mirror
 from engine.server.run import board_lock, serve
 from engine.server.service import (
     ELECTION_FILES,
@@ -728,6 +731,9 @@ def vote_command(
     state = "challenged" if submission.ballot.state is BallotState.SPOILED else "cast"
     console.print(f"ballot {r.ballot_id} {state}; confirmation code {r.confirmation_code.hex()}")
     console.print(f"leaf {r.leaf_index} of a tree of {r.sth.tree_size} signed by {online.board_public_key.hex()}")
+    if result.checkpoint is not None:
+        witnesses = ", ".join(check_cosigned(result.checkpoint, online.election.keys).witness_names)
+        console.print(f"in the board's checkpoint cosigned by {witnesses}")
     console.print(f"receipt checked and saved to {out}")
 
 
@@ -791,6 +797,92 @@ def receipt_check_command(
             "if you did not cast that ballot, someone else used your credential: tell the election officials",
             EXIT_FAILED,
         )
+
+
+@board_group.command("mirror")
+@click.option("--board", "board_url", required=True, help="The board's URL.")
+@click.option("--db", type=click.Path(path_type=Path), required=True, help="The mirror's SQLite database.")
+@board_key_pins
+@witness_key_pins
+@click.option("--allow-test-group", is_flag=True, help="Accept the engine's small test group (tests, demos).")
+@click.option("--serve", "serve_copy", is_flag=True, help="Then serve the copy's read API, copying as the log grows.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8090, show_default=True, help="0: any free port.")
+@click.option(
+    "--every", type=click.FloatRange(0.1, 86400), default=10.0, show_default=True, help="Seconds between copies."
+)
+@one_line_errors
+def board_mirror_command(
+    board_url: str,
+    db: Path,
+    board_key_pin: str | None,
+    registrar_key_pin: str | None,
+    witness_key_pins: tuple[str, ...],
+    allow_test_group: bool,
+    serve_copy: bool,
+    host: str,
+    port: int,
+    every: float,
+) -> None:
+    """Copy the board's log entry by entry, each checked against its cosigned checkpoint (and serve the copy).
+
+    The copy's root must be the checkpoint's, cosigned by k of the election's witnesses, or nothing is
+    copied (exit 1). With --serve it answers the board's read API (ballots are refused) and copies new
+    entries every --every seconds.
+    """
+    board_pin, registrar_pin = parse_key_pins(board_key_pin, registrar_key_pin)
+    witness_pins = parse_witness_pins(witness_key_pins)
+    with board_lock(db, "mirroring into it"), BoardClient(board_url) as client:
+        storage = open_storage(db, create=True)
+        try:
+
+            def copy() -> MirrorProgress:
+                return mirror_board(
+                    client,
+                    storage,
+                    allow_test_group=allow_test_group,
+                    board_public_key=board_pin,
+                    registrar_public_key=registrar_pin,
+                    witness_keys=witness_pins,
+                )
+
+            progress = _client_step(copy)
+            _print_mirror_progress(progress)
+        finally:
+            storage.close()
+        if not serve_copy:
+            return
+        service = MirrorService(db)
+
+        def refresh() -> None:
+            try:
+                mirror_board(
+                    client,
+                    service.storage,
+                    allow_test_group=allow_test_group,
+                    board_public_key=board_pin,
+                    registrar_public_key=registrar_pin,
+                    witness_keys=witness_pins,
+                )
+            except BallotchainError as exc:
+                click.echo(f"ballotchain board mirror: {exc}", err=True)
+
+        def ready(url: str) -> None:
+            click.echo(f"ballotchain board mirror: serving {url} (a copy of {board_url}, copying every {every:g} s)")
+            sys.stdout.flush()
+
+        try:
+            serve_mirror(service, host=host, port=port, refresh=refresh, every=every, on_ready=ready)
+        finally:
+            service.close()
+
+
+def _print_mirror_progress(progress: MirrorProgress) -> None:
+    checked = f"cosigned by {', '.join(progress.witnesses)}" if progress.witnesses else "signed by the board"
+    console.print(
+        f"copied {plural(progress.copied, 'entry', 'entries')}: the copy holds {progress.size}, its root that of "
+        f"the board's checkpoint {checked}"
+    )
 
 
 COMMANDS = (registrar_group, board_group, vote_command, receipt_group)

@@ -1,10 +1,11 @@
-"""Witness cosigning end to end on loopback (issue 12, item 3): a board and three in-process witnesses
+"""Witness cosigning end to end on loopback (issue 12, items 3 and 4): a board and three in-process witnesses
 (engine.server.witness_app over real HTTP), the election fixing their keys and a quorum of 2.
 
 An honest election gets cosigned checkpoints and every receipt checks with 2 of 3; with one witness
 down the quorum still holds; a forking board (a second database, the same key, another log) is
 refused by the witnesses, its checkpoint lacks the quorum, and `board monitor` catches it with
-evidence that `board check-evidence` confirms.
+evidence that `board check-evidence` confirms; a mirror copies the log only if the entries give the
+cosigned checkpoint's root, and serves the same read API (receipts check against it).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import contextlib
 import json
 import random
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -28,7 +33,7 @@ from engine.board.fork_evidence import ForkEvidence, check_fork_evidence
 from engine.board.note import ED25519_NOTE, CosignatureSigner, VerifierKey
 from engine.board.sth import BoardKey
 from engine.board.witness import Witness, WitnessState
-from engine.cli.demo_cmd import run_ceremony
+from engine.cli.demo_cmd import run_ceremony, stop_process, wait_for_url
 from engine.cli.election_cmds import fix_election_keys
 from engine.cli.main import cli
 from engine.cli.sample_election import random_ballots
@@ -41,13 +46,15 @@ from engine.client import (
     fetch_election,
     monitor,
 )
+from engine.client.mirror import mirror_board
 from engine.credentials.did import VoterCredential
 from engine.credentials.roster import RegistrarKey, SignedRoster, make_roster
 from engine.election import PlaintextBallot
 from engine.record import ElectionRecord
 from engine.server.app import create_app
+from engine.server.mirror_service import MirrorService
 from engine.server.run import serving_in_thread
-from engine.server.service import BoardService, Election
+from engine.server.service import BoardService, Election, open_storage
 from engine.server.witness_app import create_witness_app
 from engine.server.witness_link import witness_links
 
@@ -215,3 +222,72 @@ def test_election_keys_fixes_witnesses_from_the_command_line(loop: Loopback, tmp
     assert fixed.exit_code == 0, fixed.output
     assert (record / "board_keys.json").read_bytes() == loop.election.files["board_keys.json"]
     assert f"--log-key {board_verifier_key(keys).vkey()}" in " ".join(fixed.output.split())
+
+
+class TamperingClient(BoardClient):
+    """The board's answers, with one entry changed (as a board serving a log its checkpoint does not sign)."""
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        page = super().entries(start, end)
+        return [
+            data.replace(b'"ballot_submitted"', b'"ballot_submitted" ') if start + i == 2 else data
+            for i, data in enumerate(page)
+        ]
+
+
+def test_a_mirror_copies_the_log_checked_against_the_cosigned_checkpoint(
+    loop: Loopback, boards: Boards, tmp_path: Path
+) -> None:
+    with TamperingClient(boards.honest_url) as liar, open_storage(tmp_path / "refused.db", create=True) as refused:
+        with pytest.raises(BoardCheckFailed, match="checkpoint's root"):
+            mirror_board(liar, refused, allow_test_group=True)
+        assert refused.size() == 0
+    runner = CliRunner()
+    db = tmp_path / "mirror.db"
+    copied = runner.invoke(
+        cli, ["board", "mirror", "--board", boards.honest_url, "--db", str(db), "--allow-test-group"]
+    )
+    assert copied.exit_code == 0, copied.output
+    assert f"the copy holds {boards.honest.log.size}" in copied.output and "cosigned by" in copied.output
+    again = runner.invoke(cli, ["board", "mirror", "--board", boards.honest_url, "--db", str(db), "--allow-test-group"])
+    assert again.exit_code == 0 and "copied 0 entries" in again.output
+    mirror = MirrorService(db)
+    try:
+        with serving_in_thread(create_app(mirror)) as url, BoardClient(url) as client:
+            size = boards.honest.log.size
+            assert client.entries(0, size) == boards.honest.log.entries(0, size)
+            assert client.checkpoint() == boards.honest.checkpoint_note()
+            for receipt in boards.receipts:
+                assert len(check_receipt(client, receipt).witnesses) >= QUORUM
+            saved = boards.receipts[0].to_json()
+            submission = {key: saved[key] for key in ("ballot", "did", "signature", "contest_data_proofs")}
+            refused_ballot = httpx.post(f"{url}/ballots", json=submission)
+            assert refused_ballot.status_code == 405 and "mirror" in refused_ballot.json()["error"]
+    finally:
+        mirror.close()
+
+
+def test_board_mirror_serve_answers_the_read_api_and_keeps_copying(
+    loop: Loopback, boards: Boards, tmp_path: Path
+) -> None:
+    command = [
+        sys.executable, "-m", "engine.cli.main", "board", "mirror", "--board", boards.honest_url,
+        "--db", str(tmp_path / "mirror.db"), "--allow-test-group", "--serve", "--port", "0", "--every", "0.2",
+    ]  # fmt: skip
+    with (tmp_path / "mirror.log").open("ab") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+    try:
+        url = wait_for_url(process, 60, tmp_path / "mirror.log")
+        with BoardClient(url) as mirror, BoardClient(boards.honest_url) as board:
+            assert mirror.checkpoint() == board.checkpoint()
+            online = fetch_election(board, allow_test_group=True)
+            cast = cast_ballot(board, online, loop.credentials[2], loop.plaintexts[2])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (
+                mirror.checkpoint() != cast.checkpoint or mirror.sth()[0].tree_size < cast.receipt.sth.tree_size
+            ):
+                time.sleep(0.05)
+            assert check_receipt(mirror, cast).checkpoint_size == boards.honest.log.size
+    finally:
+        stop_process(process)
+    assert process.returncode == 0
