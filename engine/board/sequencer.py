@@ -1,11 +1,13 @@
 """Group commit: submissions from many threads appended in batches, one durable transaction each.
 
 A ``Sequencer`` takes work items from any number of threads and hands them, in arrival order, to
-``commit(batch)`` in batches of at most ``max_batch``. No thread of its own: the first waiting
-thread that finds no batch in progress leads the next one (takes the queue, commits it, wakes the
-others), so while one batch is being made durable the next one gathers. A leader waits at most
+``commit(batch)`` in batches of at most ``max_batch``. No thread of its own: a thread that finds no
+batch in progress leads the next one (takes the oldest tickets, commits them, wakes their threads,
+hands the lead to the oldest ticket still waiting), so while one batch is being made durable the
+next one gathers. A leader waits at most
 ``max_wait`` seconds for more items, and only while submissions are still on their way (counted by
-``arriving()``): a lone submission is committed at once.
+``arriving()``): a lone submission is committed at once. Each thread sleeps on its own ticket and is
+woken only when its batch is committed or when it is to lead the next batch.
 
 ``commit`` settles every ticket of its batch (``Ticket.accept`` or ``Ticket.refuse``); if it raises,
 every ticket it left unsettled gets that exception. ``Sequencer.run`` returns only once its
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -49,14 +52,18 @@ class Ticket(Generic[T, R]):
     def __init__(self, item: T) -> None:
         self.item = item
         self.settled = False
+        self.leads = False
         self._result: R | None = None
         self._error: BaseException | None = None
+        self._wake = threading.Event()
 
     def accept(self, result: R) -> None:
         self._result, self.settled = result, True
+        self._wake.set()
 
     def refuse(self, error: BaseException) -> None:
         self._error, self.settled = error, True
+        self._wake.set()
 
     def outcome(self) -> R:
         if self._error is not None:
@@ -64,65 +71,90 @@ class Ticket(Generic[T, R]):
         assert self.settled
         return self._result  # type: ignore[return-value]
 
+    def _lead(self) -> None:
+        self.leads = True
+        self._wake.set()
+
+    def _wait(self) -> None:
+        self._wake.wait()
+        self._wake.clear()
+
 
 class Sequencer(Generic[T, R]):
-    """Batches items from many threads into calls of ``commit`` (see module doc)."""
+    """Batches items from many threads into calls of ``commit`` (see module doc).
+
+    Each waiting thread sleeps on its own ticket: a commit wakes the threads of its batch, and hands the
+    lead to the oldest waiting ticket (whose batch comes next), so no wake-up is spent on threads that
+    still have to wait.
+    """
 
     def __init__(self, commit: Callable[[list[Ticket[T, R]]], None], settings: GroupCommit | None = None) -> None:
         self._commit = commit
         self.settings = settings or GroupCommit()
-        self._cond = threading.Condition()
-        self._queue: list[Ticket[T, R]] = []
+        self._lock = threading.Lock()
+        self._more = threading.Condition(self._lock)
+        self._queue: deque[Ticket[T, R]] = deque()
         self._leading = False
+        self._gathering = False
         self._arriving = 0
 
     @contextlib.contextmanager
     def arriving(self) -> Iterator[None]:
         """Count a submission on its way (being checked) for the block: a leader may wait for it."""
-        with self._cond:
+        with self._lock:
             self._arriving += 1
         try:
             yield
         finally:
-            with self._cond:
+            with self._lock:
                 self._arriving -= 1
-                self._cond.notify_all()
+                if self._gathering:
+                    self._more.notify()
 
     def run(self, item: T) -> R:
         """Queue ``item``, wait until the batch holding it is committed; its result (or raise its error)."""
         ticket: Ticket[T, R] = Ticket(item)
-        with self._cond:
+        with self._lock:
             self._queue.append(ticket)
-            self._cond.notify_all()
-            while not ticket.settled:
-                if self._leading:
-                    self._cond.wait()
-                    continue
-                self._leading = True
-                try:
-                    batch = self._gather()
-                    self._cond.release()
-                    try:
-                        self._commit_batch(batch)
-                    finally:
-                        self._cond.acquire()
-                finally:
-                    self._leading = False
-                    self._cond.notify_all()
-        return ticket.outcome()
+            leads = not self._leading
+            self._leading = True
+            if self._gathering:
+                self._more.notify()
+        while True:
+            if not leads:
+                ticket._wait()
+                if ticket.settled:
+                    return ticket.outcome()
+                assert ticket.leads
+                ticket.leads = False
+            try:
+                self._commit_batch(self._gather())
+            finally:
+                with self._lock:
+                    if self._queue:
+                        self._queue[0]._lead()
+                    else:
+                        self._leading = False
+            if ticket.settled:
+                return ticket.outcome()
+            leads = False
 
     def _gather(self) -> list[Ticket[T, R]]:
-        """The next batch (condition held): wait while submissions are arriving, up to max_wait."""
+        """The next batch: the queue's oldest tickets, after waiting (at most max_wait) while submissions are
+        still arriving and the batch is not full."""
         limit = self.settings.max_batch
-        deadline = time.monotonic() + self.settings.max_wait
-        while len(self._queue) < limit and self._arriving > 0:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self._cond.wait(remaining)
-        batch = self._queue[:limit]
-        del self._queue[:limit]
-        return batch
+        with self._lock:
+            deadline = time.monotonic() + self.settings.max_wait
+            self._gathering = True
+            try:
+                while len(self._queue) < limit and self._arriving > 0:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._more.wait(remaining)
+            finally:
+                self._gathering = False
+            return [self._queue.popleft() for _ in range(min(limit, len(self._queue)))]
 
     def _commit_batch(self, batch: list[Ticket[T, R]]) -> None:
         try:
