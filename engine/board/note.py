@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -216,8 +217,9 @@ class VerifierKey:
         if not isinstance(self.public_key, bytes) or len(self.public_key) != PUBLIC_KEY_SIZE:
             raise NoteError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes")
 
-    @property
+    @functools.cached_property
     def key_id(self) -> bytes:
+        """Computed once per key: a checkpoint's every signature line is matched against every known key."""
         return key_id(self.name, self.signature_type, self.public_key)
 
     def vkey(self) -> str:
