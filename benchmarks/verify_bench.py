@@ -1,6 +1,7 @@
 """Verifier benchmark: a production-group election record verified on 1 and 2 processes.
 
     .venv/bin/python benchmarks/verify_bench.py [--ballots 1000 5000] [--jobs 1 2] [--regenerate]
+    .venv/bin/python benchmarks/verify_bench.py --proofs [--proof-ballots 60] [--repeats 5]
 
 Each record is made once by the engine's own roles (key ceremony, encryption with chained codes on
 two devices, 5% challenged, tally, decryption by a quorum) and cached under benchmarks/cache/.
@@ -9,6 +10,12 @@ JSON object: per record and number of jobs, wall-clock ms per selection, per bal
 the speed-up from 1 to 2 jobs, and the peak RSS of the verifying process and of its largest worker.
 CPU seconds (parent, workers) and the load average are printed too: on a shared machine the wall
 clock speed-up is only meaningful when nothing else runs.
+
+--proofs compares strict and batch verification of the ballots (every per-ballot check, 5.A-7.B:
+verify_ballot_chunk in chunks as the verifier makes them) in one process on one core, with the
+proof commitments the encrypting devices published (docs/BATCH_VERIFICATION.md): medians over
+--repeats, ms per selection, the ratio; once with the CPU's AVX-512 IFMA (where it has it) and once
+with BALLOTCHAIN_NATIVE_IFMA=0, each in a fresh process.
 """
 
 from __future__ import annotations
@@ -123,13 +130,95 @@ def measure(record: Path, jobs: int) -> dict[str, object]:
     }
 
 
+def measure_proofs(record: Path, repeats: int) -> dict[str, object]:
+    """In a fresh process: strict vs batch over the record's ballots, medians of ``repeats`` runs."""
+    import statistics
+
+    from engine.backend import get_backend
+    from engine.record import ElectionRecord
+    from engine.record.codecs.proof_commitments import read_ballot_commitments
+    from engine.verify.ballots import BallotContext, verify_ballot_chunk
+    from engine.verify.layout import ManifestLayout
+    from engine.verify.report import Recorder
+    from engine.verify.runner import DEFAULT_CHUNK_SELECTIONS, _selections_per_ballot
+
+    rec = ElectionRecord(record)
+    group, init = rec.group, rec.initialized
+    layout = ManifestLayout.from_manifest(rec.manifest)
+    ctx = BallotContext(group, init.joint_public_key, init.extended_base_hash, layout, ())
+    ballots = [(p.name, rec.read_encrypted_ballot(p)) for p in rec.encrypted_ballot_paths()]
+    commitments = [read_ballot_commitments(record, b.encrypting_device, b.ballot_id, group) for _, b in ballots]
+    size = max(1, DEFAULT_CHUNK_SELECTIONS // _selections_per_ballot(layout))
+    chunks = [(ballots[i : i + size], commitments[i : i + size]) for i in range(0, len(ballots), size)]
+    group.g_pow(1)
+    group.table_for(init.joint_public_key)
+
+    def run(batch: bool) -> tuple[float, Recorder]:
+        total = Recorder()
+        started = time.process_time()
+        for chunk, committed in chunks:
+            for snap in verify_ballot_chunk(ctx, chunk, committed if batch else None):
+                total.merge(snap)
+        return time.process_time() - started, total
+
+    out: dict[str, object] = {"backend": get_backend().name, "ballots": len(ballots)}
+    for mode in ("strict", "batch"):
+        times = []
+        for _ in range(repeats):
+            seconds, total = run(mode == "batch")
+            times.append(seconds)
+        report = total.build(str(record), 0.0, 1)
+        if not report.ok:
+            raise SystemExit(f"the benchmark record does not verify in {mode} mode: {report.failed_ids}")
+        selections = report.check("5.D").items
+        out["selections"] = selections
+        out[f"{mode}_ms_per_selection"] = round(1000 * statistics.median(times) / selections, 3)
+        out[f"{mode}_forms_5D"] = dict(report.check("5.D").forms)
+    out["speedup"] = round(out["strict_ms_per_selection"] / out["batch_ms_per_selection"], 2)  # type: ignore[operator]
+    return out
+
+
+def native_ifma() -> bool:
+    from engine.backend import get_backend
+
+    with contextlib.suppress(ImportError, AttributeError):
+        from engine._native import lib  # type: ignore[import-not-found]
+
+        return get_backend().name == "native" and bool(lib.bc_ifma_available())
+    return False
+
+
+def proofs_main(ballots: int, repeats: int, regenerate: bool) -> None:
+    record, _ = cached_record(ballots, regenerate)
+    out: dict[str, object] = {"group": "production", "repeats": repeats, "cpu_seconds_of_one_process": True}
+    for label, env in (("ifma", {}), ("no_ifma", {"BALLOTCHAIN_NATIVE_IFMA": "0"})):
+        command = [sys.executable, __file__, "--measure-proofs", str(record), "--repeats", str(repeats)]
+        result = subprocess.run(
+            command, check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}
+        )
+        out[label] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(json.dumps(out, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ballots", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--proofs", action="store_true", help="strict vs batch range-proof verification")
+    parser.add_argument("--proof-ballots", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--measure-proofs", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure_proofs is not None:
+        figures = measure_proofs(args.measure_proofs, args.repeats)
+        figures["ifma"] = native_ifma()
+        print(json.dumps(figures))
+        return
+    if args.proofs:
+        proofs_main(args.proof_ballots, args.repeats, args.regenerate)
+        return
     if args.measure is not None:
         print(json.dumps(measure(args.measure, args.jobs[0])))
         return

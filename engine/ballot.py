@@ -57,8 +57,9 @@ from engine.errors import BallotchainError, DecryptionError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, hash_bytes, hash_elems
 from engine.manifest import ContestDescription, Manifest, ManifestError
-from engine.proofs import prove_range
 from engine.proofs.pad_knowledge import PadKnowledgeProof, prove_pad_knowledge
+from engine.proofs.proof_commitments import BallotCommitments, ContestCommitments
+from engine.proofs.range_proof import prove_range_committed
 
 __all__ = [
     "BallotChainer",
@@ -149,12 +150,14 @@ class BallotEncryptionResult:
     """The encrypted ballot plus what only the voter's device holds: the ballot nonce xi_B (from
     which every selection nonce and contest data nonce follows, for a challenged ballot's audit),
     the plaintext contest data of each contest and the nonce xi of each contest's data (eq. 50,
-    C0 = g^xi), both in the ballot's contest order."""
+    C0 = g^xi), both in the ballot's contest order; and the commitments of its range proofs (eq. 46),
+    which the device may publish beside the record for batch verification."""
 
     ballot: EncryptedBallot
     ballot_nonce: UInt256
     contest_data: tuple[ContestData, ...]
     contest_data_nonces: tuple[ElementModQ, ...]
+    proof_commitments: BallotCommitments | None = None
 
 
 # ---------------------------------------------------------------- validation (section 3.3.3)
@@ -363,10 +366,14 @@ def encrypt_ballot(
     contests: list[EncryptedContest] = []
     data: list[ContestData] = []
     data_nonces: list[ElementModQ] = []
+    commitments: list[ContestCommitments] = []
     for pcontest in normal.contests:
         desc = manifest.contest(pcontest.contest_id)
-        encrypted, contest_data, data_nonce = _encrypt_contest(ctx, desc, pcontest, ballot_nonce, form, randomness)
+        encrypted, contest_data, data_nonce, committed = _encrypt_contest(
+            ctx, desc, pcontest, ballot_nonce, form, randomness
+        )
         contests.append(encrypted)
+        commitments.append(committed)
         data.append(contest_data)
         data_nonces.append(data_nonce)
     code = confirmation_code(ctx.extended_base_hash, [c.contest_hash for c in contests], code_baux)
@@ -385,7 +392,9 @@ def encrypt_ballot(
         state=state,
         encrypted_sn=encrypted_sn,
     )
-    return BallotEncryptionResult(result, ballot_nonce, tuple(data), tuple(data_nonces))
+    return BallotEncryptionResult(
+        result, ballot_nonce, tuple(data), tuple(data_nonces), BallotCommitments(normal.ballot_id, tuple(commitments))
+    )
 
 
 def _encrypt_contest(
@@ -395,9 +404,9 @@ def _encrypt_contest(
     ballot_nonce: UInt256,
     form: IdForm,
     randomness: ProofRandomness,
-) -> tuple[EncryptedContest, ContestData, ElementModQ]:
-    """One contest of encrypt_ballot, its plaintext contest data and the nonce xi of that data (eq. 50);
-    ``contest`` is in normal form (validate_plaintext_ballot)."""
+) -> tuple[EncryptedContest, ContestData, ElementModQ, ContestCommitments]:
+    """One contest of encrypt_ballot, its plaintext contest data, the nonce xi of that data (eq. 50) and
+    its range proofs' commitments (eq. 46); ``contest`` is in normal form (validate_plaintext_ballot)."""
     h_e, k, group = ctx.extended_base_hash, ctx.joint_public_key, ctx.group
     limit = desc.votes_allowed
     total = sum(s.vote for s in contest.selections)
@@ -408,13 +417,15 @@ def _encrypt_contest(
     contest_ind = _contest_ind(desc, form)
     selections: list[EncryptedSelection] = []
     nonces: list[ElementModQ] = []
+    committed: list[tuple[str, tuple[ElementModP, ...]]] = []
     for sel in contest.selections:
         vote = 0 if overvoted else sel.vote
         selection_ind = sel.sequence_order if form is IdForm.INDEX else sel.selection_id
         xi = selection_nonce(h_e, ballot_nonce, contest_ind, selection_ind, group)
         ciphertext = encrypt(vote, xi, k)
         u, c = randomness.selections.get((desc.object_id, sel.selection_id), (None, None))
-        proof = prove_range(h_e, k, ciphertext, xi, vote, desc.option_limit, u=u, c=c)
+        proof, commitments = prove_range_committed(h_e, k, ciphertext, xi, vote, desc.option_limit, u=u, c=c)
+        committed.append((sel.selection_id, commitments))
         selections.append(EncryptedSelection(sel.selection_id, sel.sequence_order, ciphertext, proof))
         nonces.append(xi)
     ciphertexts = [s.ciphertext for s in selections]
@@ -422,7 +433,7 @@ def _encrypt_contest(
     aggregate_nonce = group.reduce_q(sum(int(x) for x in nonces))
     ell = 0 if overvoted else total
     u, c = randomness.contests.get(desc.object_id, (None, None))
-    limit_proof = prove_range(h_e, k, aggregate, aggregate_nonce, ell, limit, u=u, c=c)
+    limit_proof, limit_commitments = prove_range_committed(h_e, k, aggregate, aggregate_nonce, ell, limit, u=u, c=c)
     data_nonce = contest_data_nonce(h_e, ballot_nonce, contest_ind, group)
     encrypted_data = encrypt_contest_data(contest_data, limit, data_nonce, h_e, k, desc.object_id)
     encrypted = EncryptedContest(
@@ -434,7 +445,7 @@ def _encrypt_contest(
         proof=limit_proof,
         contest_data=encrypted_data,
     )
-    return encrypted, contest_data, data_nonce
+    return encrypted, contest_data, data_nonce, ContestCommitments(desc.object_id, tuple(committed), limit_commitments)
 
 
 def prove_contest_data_knowledge(result: BallotEncryptionResult) -> tuple[PadKnowledgeProof, ...]:

@@ -1,7 +1,8 @@
 /*
- * Ballotchain native backend: Straus simultaneous exponentiation (multi_powmod, the batched
- * subgroup check, and powmod itself on the IFMA path) and fixed-base tables (bc_table_new,
- * bc_table_pow, bc_table_pow_many). Variable time: the exponent decides the windows, the
+ * Ballotchain native backend: multi-exponentiation by Straus (interleaved windows) or, for many
+ * bases, Pippenger's bucket method (multi_powmod, the batched subgroup check, batch verification
+ * of range proofs), powmod itself on the IFMA path (one-base Straus), and fixed-base tables
+ * (bc_table_new, bc_table_pow, bc_table_pow_many). Variable time: the exponent decides the windows, the
  * entries read and the multiplications done; secret exponents go to ct_secret.c.
  */
 #include "bc_internal.h"
@@ -109,10 +110,115 @@ int straus_chunk(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps,
     return BC_OK;
 }
 
-/* acc (representation) *= prod bases[i]^exps[i] over any k, chunk by chunk. */
+/*
+ * Pippenger's bucket method: per c-bit window from the top, c squarings of the running result,
+ * each base multiplied into the bucket of its digit (one multiplication), then the window's
+ * product prod_d bucket_d^d by two running products (at most 2^(c+1) multiplications). Cheaper
+ * than Straus once k is large against 2^c: about (bits/c)(k + 2^(c+1)) + bits multiplications.
+ */
+#define PIPPENGER_MAX_WINDOW 12
+
+static double pippenger_cost(size_t bits, size_t k, unsigned c) {
+    double windows = (double)((bits + c - 1) / c);
+    return windows * ((double)k + (double)(2u << c)) + (double)bits;
+}
+
+static unsigned pippenger_window(size_t bits, size_t k) {
+    unsigned c, best = 1;
+    for (c = 2; c <= PIPPENGER_MAX_WINDOW; c++)
+        if (pippenger_cost(bits, k, c) < pippenger_cost(bits, k, best)) best = c;
+    return best;
+}
+
+static double straus_cost(size_t bits, size_t k) {
+    unsigned w = straus_window(bits);
+    size_t chunks = (k + STRAUS_CHUNK - 1) / STRAUS_CHUNK;
+    return (double)k * ((double)bits / (double)(w + 1) + (double)(1u << (w - 1))) +
+           (double)chunks * (double)bits;
+}
+
+static int pippenger(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
+                     size_t k, size_t bits, unsigned c, mp_limb_t *acc, mp_limb_t *scr) {
+    size_t w = M->w, nb = ((size_t)1 << c) - 1, i, d, windows = (bits + c - 1) / c, win;
+    int ok = 1, started = 0;
+    mp_limb_t *buckets = alloc_limbs(mul_size(nb, w, &ok));
+    mp_limb_t *running = alloc_limbs(w), *sum = alloc_limbs(w), *res = alloc_limbs(w);
+    uint8_t *used = calloc(nb, 1);
+    if (!ok || buckets == NULL || running == NULL || sum == NULL || res == NULL || used == NULL) {
+        free(buckets);
+        free(running);
+        free(sum);
+        free(res);
+        free(used);
+        return BC_ENOMEM;
+    }
+    for (win = windows; win-- > 0;) {
+        int run_started = 0, sum_started = 0;
+        unsigned t;
+        if (started)
+            for (t = 0; t < c; t++) mulmod(M, res, res, res, scr);
+        memset(used, 0, nb);
+        for (i = 0; i < k; i++) {
+            unsigned digit = get_bits(exps + i * ne, ne, win * c, c);
+            mp_limb_t *bucket;
+            if (digit == 0) continue;
+            bucket = buckets + (digit - 1) * w;
+            if (used[digit - 1]) {
+                mulmod(M, bucket, bucket, bases + i * w, scr);
+            } else {
+                memcpy(bucket, bases + i * w, w * LIMB_BYTES);
+                used[digit - 1] = 1;
+            }
+        }
+        for (d = nb; d > 0; d--) {
+            if (used[d - 1]) {
+                if (run_started) {
+                    mulmod(M, running, running, buckets + (d - 1) * w, scr);
+                } else {
+                    memcpy(running, buckets + (d - 1) * w, w * LIMB_BYTES);
+                    run_started = 1;
+                }
+            }
+            if (!run_started) continue;
+            if (sum_started) {
+                mulmod(M, sum, sum, running, scr);
+            } else {
+                memcpy(sum, running, w * LIMB_BYTES);
+                sum_started = 1;
+            }
+        }
+        if (!sum_started) continue;
+        if (started) {
+            mulmod(M, res, res, sum, scr);
+        } else {
+            memcpy(res, sum, w * LIMB_BYTES);
+            started = 1;
+        }
+    }
+    if (started) mulmod(M, acc, acc, res, scr);
+    free(buckets);
+    free(running);
+    free(sum);
+    free(res);
+    free(used);
+    return BC_OK;
+}
+
+/* acc (representation) *= prod bases[i]^exps[i] over any k: Straus chunk by chunk, or Pippenger's
+ * bucket method when its count of multiplications is smaller (many bases). */
 int straus(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
            size_t k, mp_limb_t *acc, mp_limb_t *scr) {
-    size_t start;
+    size_t start, bits = 0, i;
+    for (i = 0; i < k; i++) {
+        size_t b = limbs_bitlen(exps + i * ne, ne);
+        if (b > bits) bits = b;
+    }
+    if (bits == 0) return BC_OK;
+    if (k > STRAUS_CHUNK) {
+        unsigned c = pippenger_window(bits, k);
+        if (pippenger_cost(bits, k, c) < straus_cost(bits, k))
+            return pippenger(M, bases, exps, ne, k, bits, c, acc, scr);
+    }
     for (start = 0; start < k; start += STRAUS_CHUNK) {
         size_t len = k - start < STRAUS_CHUNK ? k - start : STRAUS_CHUNK;
         int status =

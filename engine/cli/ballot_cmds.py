@@ -14,6 +14,7 @@ from engine.cli.progress import progress_bar
 from engine.election import BallotState, EncryptedBallot, EncryptedTally, PlaintextBallot
 from engine.ids import check_identifier
 from engine.record import ElectionRecord, ElectionRecordWriter, load_encrypted_ballots
+from engine.record.codecs.proof_commitments import write_ballot_commitments
 from engine.record.exchange import read_plaintext_ballot_inputs
 from engine.record.layout import (
     BALLOT_CHAIN,
@@ -35,7 +36,8 @@ def encrypt_ballots(
     *,
     on_ballot: Callable[[EncryptedBallot], None] | None = None,
 ) -> list[EncryptedBallot]:
-    """Encrypt, write encrypted_ballots/<device>/eballot-<id>.json, and chain them if configured."""
+    """Encrypt, write encrypted_ballots/<device>/eballot-<id>.json with its range proofs' commitments in
+    proof_commitments/<device>/commitments-<id>.json (outside egk's layout), and chain them if configured."""
     check_identifier(device, "device")
     challenged = {check_identifier(c, "--challenge id") for c in challenge_ids}
     record = ElectionRecord(record_dir)
@@ -56,6 +58,8 @@ def encrypt_ballots(
         code_baux = chain.next_code_baux() if chain is not None else config.baux0
         result = encrypt_ballot(manifest, init, plaintext, device=device, code_baux=code_baux, state=state)
         writer.write_encrypted_ballot(result.ballot)
+        if result.proof_commitments is not None:
+            write_ballot_commitments(record_dir, device, result.proof_commitments)
         if chain is not None:
             chain = chain.append(result.ballot)
             chain_writer.write_ballot_chain(chain.close())

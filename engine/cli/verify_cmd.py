@@ -46,6 +46,7 @@ def run_verifier(
     allow_test_group: bool,
     board_key: bytes | None = None,
     registrar_key: bytes | None = None,
+    strict: bool = False,
 ) -> Report:
     with progress_bar("verifying ballots", None) as advance:
         last = [0]
@@ -61,6 +62,7 @@ def run_verifier(
             accept_test_group=allow_test_group,
             board_key=board_key,
             registrar_key=registrar_key,
+            strict=strict,
         )
 
 
@@ -95,6 +97,8 @@ def render_report(report: Report, *, show_passed: bool = True) -> None:
         console.print(f"... and {report.findings_omitted} more findings")
     for key in report.keys:
         console.print(f"checked against the {key}")
+    if modes := proof_modes_line(report):
+        console.print(modes)
     console.print(verdict_line(report))
     console.print(f"[bold]{report.status_line}[/]")
 
@@ -137,8 +141,22 @@ def render_summary(report: Report) -> None:
     if report.findings_omitted:
         console.print(f"... and {report.findings_omitted} more findings")
     console.print(count_of_the_others(report))
+    if modes := proof_modes_line(report):
+        console.print(modes)
     for key in report.keys:
         console.print(f"checked against the {key}")
+
+
+def proof_modes_line(report: Report) -> str:
+    """How the range proofs (5.D, 6.D) were checked: in batches with their published commitments, or
+    one by one ("strict"); empty when there were none."""
+    parts = []
+    for check_id in ("5.D", "6.D"):
+        forms = dict(report.check(check_id).forms)
+        modes = ", ".join(f"{forms[m]:,} {m}" for m in ("batch", "strict") if forms.get(m))
+        if modes:
+            parts.append(f"{check_id}: {modes}")
+    return f"range proofs checked ({'; '.join(parts)})" if parts else ""
 
 
 def count_of_the_others(report: Report) -> str:
@@ -182,6 +200,11 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
     help="Pin the registrar's public key (64 hex digits): the record must fix this key (exit 1 otherwise).",
 )
 @click.option("--final", is_flag=True, help="The record must be complete: a check still 'not yet' fails (exit 1).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Check every range proof on its own, even where the record publishes its commitments (batch mode).",
+)
 def verify_command(
     record_dir: Path,
     as_json: bool,
@@ -191,6 +214,7 @@ def verify_command(
     board_key_hex: str | None,
     registrar_key_hex: str | None,
     final: bool,
+    strict: bool,
 ) -> None:
     """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
     election's board log against the board's and the registrar's keys (pin them with --board-key and
@@ -201,7 +225,7 @@ def verify_command(
     except CommandFailed as exc:
         unreadable(record_dir, exc.format_message(), as_json)
     try:
-        report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key)
+        report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key, strict)
     except (BallotchainError, OSError) as exc:
         unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
     if as_json:

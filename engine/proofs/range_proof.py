@@ -50,7 +50,23 @@ def prove_range(
     u: Sequence[ElementModQ] | None = None,
     c: Sequence[ElementModQ] | None = None,
 ) -> RangeProof:
-    """Prove that ciphertext = Enc(value, nonce) with 0 <= value <= limit, eq. 44-48.
+    """Prove that ciphertext = Enc(value, nonce) with 0 <= value <= limit, eq. 44-48 (prove_range_committed)."""
+    return prove_range_committed(h_e, public_key, ciphertext, nonce, value, limit, u=u, c=c)[0]
+
+
+def prove_range_committed(
+    h_e: UInt256,
+    public_key: ElementModP,
+    ciphertext: Ciphertext,
+    nonce: ElementModQ,
+    value: int,
+    limit: int,
+    *,
+    u: Sequence[ElementModQ] | None = None,
+    c: Sequence[ElementModQ] | None = None,
+) -> tuple[RangeProof, tuple[ElementModP, ...]]:
+    """Prove that ciphertext = Enc(value, nonce) with 0 <= value <= limit, eq. 44-48; with the proof,
+    the commitments (a_0, b_0, ..., a_R, b_R) it hashed (eq. 46), which a verifier may batch-check.
 
     u and c fix the random u_j and the simulated c_j (j != value) for known-answer tests;
     c[value] is ignored. Every exponentiation is to base g or K with a secret exponent (u_j, and
@@ -75,7 +91,7 @@ def prove_range(
         commitments.append(ElementModP(b_j, group))
     challenge = range_challenge(h_e, public_key, ciphertext, commitments)
     challenges, responses = range_responses(us, cs, value, challenge, nonce)
-    return RangeProof(challenges, responses)
+    return RangeProof(challenges, responses), tuple(commitments)
 
 
 def range_commitment_exponents(us: Sequence[ElementModQ], cs: Sequence[ElementModQ], value: int) -> list[mpz]:

@@ -17,11 +17,14 @@ BALLOT_CHAIN = "ballot_chain.json"
 PRIVATE_DATA = "private_data"
 TRUSTEES = "trustees"
 INPUT = "input"
+# Outside egk's layout: range-proof commitments beside encrypted_ballots/ (codecs.proof_commitments).
+PROOF_COMMITMENTS = "proof_commitments"
 
 EBALLOT_PREFIX = "eballot-"
 DBALLOT_PREFIX = "dballot-"
 TRUSTEE_PREFIX = "decryptingTrustee-"
 PBALLOT_PREFIX = "pballot-"
+COMMITMENTS_PREFIX = "commitments-"
 JSON_SUFFIX = ".json"
 
 # Files whose presence marks a folder as a public election record.
@@ -51,6 +54,11 @@ def file_name(prefix: str, ident: str, what: str) -> str:
 def encrypted_ballot_label(device: str, ballot_id: str) -> str:
     """encrypted_ballots/<device>/eballot-<ballot id>.json: how reports and messages name the file."""
     return f"{ENCRYPTED_BALLOTS}/{device}/{EBALLOT_PREFIX}{ballot_id}{JSON_SUFFIX}"
+
+
+def proof_commitments_label(device: str, ballot_id: str) -> str:
+    """proof_commitments/<device>/commitments-<ballot id>.json: the commitments of one ballot's range proofs."""
+    return f"{PROOF_COMMITMENTS}/{device}/{COMMITMENTS_PREFIX}{ballot_id}{JSON_SUFFIX}"
 
 
 def ballot_chain_label(device: str) -> str:
