@@ -20,6 +20,7 @@ database). The HTTP transport is the server's (engine.server.witness_link): here
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -118,13 +119,15 @@ class WitnessOutcome:
     url: str
     cosignature: NoteSignature | None
     reason: str = ""
+    seconds: float = 0.0
 
 
 class BoardCosigner:
     """Asks the witnesses to cosign the board's heads; keeps the latest cosigned checkpoint.
 
     ``consistency_proof(old, new)`` is the log's RFC 9162 proof; ``store(note)`` keeps a cosigned note
-    durably (called before it is served); ``latest`` is the note last stored, if any.
+    durably (called before it is served); ``latest`` is the note last stored, if any. Each witness's
+    answer (with its round-trip time) goes to every callable in ``listeners`` (the server's metrics).
     """
 
     def __init__(
@@ -147,6 +150,7 @@ class BoardCosigner:
         self._latest = latest
         self._latest_size = -1 if latest is None else open_board_checkpoint(latest, keys).checkpoint.size
         self.outcomes: tuple[WitnessOutcome, ...] = ()
+        self.listeners: list[Callable[[WitnessOutcome], None]] = []
 
     @property
     def latest(self) -> bytes | None:
@@ -169,6 +173,9 @@ class BoardCosigner:
         else:
             outcomes = ()
         self.outcomes = outcomes
+        for outcome in outcomes:
+            for listener in self.listeners:
+                listener(outcome)
         note = SignedNote.parse(signed).with_signatures(o.cosignature for o in outcomes if o.cosignature is not None)
         data = note.to_bytes()
         if self._store is not None:
@@ -177,6 +184,11 @@ class BoardCosigner:
         return data
 
     def _ask(self, index: int, size: int, signed: bytes) -> WitnessOutcome:
+        start = time.monotonic()
+        outcome = self._exchange(index, size, signed)
+        return WitnessOutcome(outcome.url, outcome.cosignature, outcome.reason, time.monotonic() - start)
+
+    def _exchange(self, index: int, size: int, signed: bytes) -> WitnessOutcome:
         link = self.links[index]
         old = self._sizes[index]
         for _attempt in range(2):

@@ -10,6 +10,8 @@
     ballotchain_batch_size                          submissions per group-commit batch (histogram)
     ballotchain_append_seconds                      a batch's durable append and signed head (histogram)
     ballotchain_log_entries                         entries in the log (the latest signed tree size)
+    ballotchain_witness_seconds{outcome}            a witness's add-checkpoint round trip, cosigned or
+                                                    refused (engine.board.cosigning; histogram)
 
 Each server has its own registry (not the library's global one), so several boards in one process
 (tests) keep separate counts.
@@ -21,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from engine.board.board import BatchCommitted
+from engine.board.cosigning import WitnessOutcome
 
 REFUSAL_REASONS = {
     400: "malformed",
@@ -73,6 +76,13 @@ class BoardMetrics:
         self.log_entries = Gauge(
             "ballotchain_log_entries", "Entries in the log (the latest signed tree size).", registry=self.registry
         )
+        self.witness_seconds = Histogram(
+            "ballotchain_witness_seconds",
+            "Seconds of a witness's add-checkpoint round trip, by outcome (cosigned or refused).",
+            ["outcome"],
+            buckets=APPEND_BUCKETS,
+            registry=self.registry,
+        )
 
     def accept(self) -> None:
         self.accepted.inc()
@@ -84,6 +94,9 @@ class BoardMetrics:
         self.batch_size.observe(batch.submissions)
         self.append_seconds.observe(batch.seconds)
         self.log_entries.set(batch.tree_size)
+
+    def observe_witness(self, outcome: WitnessOutcome) -> None:
+        self.witness_seconds.labels(outcome="cosigned" if outcome.cosignature else "refused").observe(outcome.seconds)
 
     def set_log_size(self, size: int) -> None:
         self.log_entries.set(size)

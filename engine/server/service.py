@@ -257,6 +257,8 @@ class BoardService:
         self.public_key = board_key.public_key
         self.checkpoints = BoardCheckpoints(board_key, election_origin(election.initialized.extended_base_hash.data))
         self.witnessing = log_witnessing(self.storage, self.log, self.checkpoints, election.keys, witness_links)
+        if self.witnessing is not None:
+            self.witnessing.cosigner.listeners.append(self.metrics.observe_witness)
         self._election_doc = self._make_election_document()
         self._roster_doc = roster_to_json(roster)
 

@@ -204,6 +204,9 @@ def test_one_witness_down_still_gives_the_quorum(loop: Loopback, boards: Boards)
             loop.witnesses[1].name,
         }
         assert len(check_receipt(client, boards.receipts[0]).witnesses) == 2
+    metrics = boards.honest.metrics.render().decode()
+    assert 'ballotchain_witness_seconds_count{outcome="cosigned"}' in metrics
+    assert 'ballotchain_witness_seconds_count{outcome="refused"} 1.0' in metrics
 
 
 def test_election_keys_fixes_witnesses_from_the_command_line(loop: Loopback, tmp_path: Path) -> None:
