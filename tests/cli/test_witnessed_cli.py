@@ -63,6 +63,10 @@ def test_board_and_three_witness_processes(tmp_path: Path) -> None:
             urls.append(wait_for_url(witness, 60, tmp_path / f"w{i}.log"))
         witness_args = [a for u in urls for a in ("--witness", u)]
         db, key = tmp_path / "board.db", tmp_path / "board.key"
+        unwitnessed = ("board", "serve", "--election", record, "--roster", roster, "--db", db, "--board-key", key)
+        assert "give at least 2 of their URLs with --witness URL" in invoke(
+            *unwitnessed, "--witness", urls[0], expect=2
+        )
         board = start(tmp_path, "board", "board", "serve", "--election", record, "--roster", roster, "--db", db,
                       "--board-key", key, "--port", 0, "--check-workers", 0, *witness_args)  # fmt: skip
         processes.append(board)
