@@ -346,3 +346,11 @@ def preencryption_confirmation_code(h_e: UInt256, contest_hashes: Sequence[UInt2
     """H(B) = H(H_E; 0x42, chi_1, ..., chi_mB, B_aux), eq. 95; B_aux without a length prefix, as in eq. 58
     (docs/PROTOCOL.md deviation 1)."""
     return hash_elems(h_e, PREENCRYPTION_CONFIRMATION, *contest_hashes, bytes(code_baux))
+
+
+SHORT_CODE_DIGITS = 5
+
+
+def short_code(psi: UInt256) -> str:
+    """Omega(psi): the first five hexadecimal digits of the selection hash, upper case (egk's Omega, section 4.1.4)."""
+    return psi.hex()[:SHORT_CODE_DIGITS]

@@ -33,6 +33,7 @@ from engine.ballot import BallotError, EncryptionContext, IdForm
 from engine.contest_data import contest_data_nonce, encrypt_contest_data
 from engine.election import (
     PREENCRYPTION_NONCE,
+    SHORT_CODE_DIGITS,
     BallotState,
     ContestData,
     EncryptedBallot,
@@ -44,6 +45,7 @@ from engine.election import (
     preencryption_confirmation_code,
     preencryption_contest_hash,
     selection_hash,
+    short_code,
 )
 from engine.elgamal import Ciphertext, add_all, encrypt
 from engine.group import ElementModQ, Group
@@ -66,13 +68,7 @@ __all__ = [
     "short_codes_unique",
 ]
 
-SHORT_CODE_DIGITS = 5
 MAX_ATTEMPTS = 1000
-
-
-def short_code(psi: UInt256) -> str:
-    """Omega(psi): the first five hexadecimal digits of the selection hash, upper case (egk's Omega, section 4.1.4)."""
-    return psi.hex()[:SHORT_CODE_DIGITS]
 
 
 def null_label(position: int) -> str:

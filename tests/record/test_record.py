@@ -279,7 +279,7 @@ Q_HEX = format(int(PRODUCTION_GROUP.q), "X")
         ),
         (
             lambda d: d["contests"][2].update(pre_encryption={"x": 1}),
-            "contests[2].pre_encryption: pre-encrypted ballots",
+            "contests[2].pre_encryption.preencryption_hash: missing field",
         ),
         (
             lambda d: d["contests"][0]["selections"][0].update(sequence_order=-1),

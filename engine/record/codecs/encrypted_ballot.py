@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.election import BallotState, EncryptedBallot, EncryptedContest, EncryptedSelection
 from engine.group import Group
+from engine.record.codecs.pre_encryption import decode_pre_encryption, encode_pre_encryption
 from engine.record.codecs.values import (
     decode_ciphertext,
     decode_hashed_ciphertext,
@@ -78,8 +79,6 @@ def decode_encrypted_ballot(
 def _ballot_contest(n: JsonCursor, group: Group) -> EncryptedContest:
     n.obj(BALLOT_CONTEST_KEYS)
     pre = n.opt("pre_encryption")
-    if pre is not None:
-        pre.fail("pre-encrypted ballots (spec 4) are not supported by this engine")
     return EncryptedContest(
         contest_id=n.get("contest_id").ident(),
         sequence_order=n.get("sequence_order").integer(),
@@ -88,6 +87,7 @@ def _ballot_contest(n: JsonCursor, group: Group) -> EncryptedContest:
         selections=tuple(_ballot_selection(s, group) for s in n.get("selections").items()),
         proof=decode_range_proof(n.get("proof"), group),
         contest_data=decode_hashed_ciphertext(n.get("encrypted_contest_data"), group),
+        pre_encryption=None if pre is None else decode_pre_encryption(pre, group),
     )
 
 
@@ -127,6 +127,7 @@ def encode_encrypted_ballot(ballot: EncryptedBallot) -> dict[str, Any]:
                 ],
                 "proof": encode_range_proof(c.proof),
                 "encrypted_contest_data": encode_hashed_ciphertext(c.contest_data),
+                **({} if c.pre_encryption is None else {"pre_encryption": encode_pre_encryption(c.pre_encryption)}),
             }
             for c in ballot.contests
         ],
