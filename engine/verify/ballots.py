@@ -6,6 +6,8 @@ outcome per ballot. Subgroup membership (5.A, 6.A) is tested for the whole chunk
 
 The spec asks 5 and 6 of cast ballots; they are checked on challenged ballots too (a challenged
 ballot with a bad proof shows a faulty or dishonest encrypting device just the same).
+A ballot given with its published proof commitments has its range proofs (5.D, 6.D) verified in
+batch (engine.verify.batch_proofs); the others proof by proof ("strict"); the report counts each mode.
 Cross-ballot checks (7.C-7.G, aggregation) are the runner's.
 """
 
@@ -20,6 +22,8 @@ from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
 from engine.proofs import RangeProof, verify_range
+from engine.proofs.proof_commitments import BallotCommitments, ContestCommitments
+from engine.verify.batch_proofs import COMMITMENTS_CHECK, STRICT, PendingProof, RangeProofBatch
 from engine.verify.hashes import CODE_FORMS, confirmation_code
 from engine.verify.layout import LayoutContest, ManifestLayout
 from engine.verify.report import Finding, Recorder
@@ -57,19 +61,31 @@ def init_worker(ctx: BallotContext) -> None:
     ctx.group.table_for(ctx.joint_key)
 
 
-def verify_chunk_in_worker(chunk: list[tuple[str, EncryptedBallot]]) -> list[dict[str, Any]]:
+def verify_chunk_in_worker(
+    chunk: list[tuple[str, EncryptedBallot]], commitments: list[BallotCommitments | None] | None = None
+) -> list[dict[str, Any]]:
     if _WORKER_CONTEXT is None:
         raise RuntimeError("the worker was not initialized with a ballot context")
-    return verify_ballot_chunk(_WORKER_CONTEXT, chunk)
+    return verify_ballot_chunk(_WORKER_CONTEXT, chunk, commitments)
 
 
-def verify_ballot_chunk(ctx: BallotContext, chunk: list[tuple[str, EncryptedBallot]]) -> list[dict[str, Any]]:
-    """Verify each (file label, ballot); one Recorder snapshot per ballot, in order."""
+def verify_ballot_chunk(
+    ctx: BallotContext,
+    chunk: list[tuple[str, EncryptedBallot]],
+    commitments: list[BallotCommitments | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Verify each (file label, ballot); one Recorder snapshot per ballot, in order.
+
+    commitments: per ballot, its published proof commitments (batch mode) or None (strict mode);
+    None for the whole chunk: strict mode.
+    """
     batch: SubgroupBatch[tuple[int, int, int]] = SubgroupBatch(ctx.group)
+    proofs = RangeProofBatch.new(ctx.group, ctx.joint_key, ctx.h_e)
     recorders = []
     for slot, (label, ballot) in enumerate(chunk):
         rec = Recorder()
-        verify_ballot(ctx, label, ballot, rec, batch, slot)
+        committed = commitments[slot] if commitments is not None else None
+        verify_ballot(ctx, label, ballot, rec, batch, slot, proofs if committed is not None else None, committed)
         recorders.append(rec)
     start = time.process_time()
     offenders = set(batch.offenders())
@@ -79,6 +95,7 @@ def verify_ballot_chunk(ctx: BallotContext, chunk: list[tuple[str, EncryptedBall
         rec.add_seconds("5.A", share)
         if not ballot.is_preencrypt:
             settle_subgroup(rec, label, ballot, slot, offenders)
+    proofs.settle(recorders, offenders, lambda item, rec: verify_range_proof(rec, item.check_id, ctx, item))
     return [rec.snapshot() for rec in recorders]
 
 
@@ -104,8 +121,11 @@ def verify_ballot(
     rec: Recorder,
     batch: SubgroupBatch[tuple[int, int, int]],
     slot: int,
+    proofs: RangeProofBatch | None = None,
+    commitments: BallotCommitments | None = None,
 ) -> None:
-    """Everything about one ballot that needs no other ballot; subgroup elements go to ``batch``."""
+    """Everything about one ballot that needs no other ballot; subgroup elements go to ``batch``, and
+    the range proofs to ``proofs`` when given (batch mode, with the ballot's published commitments)."""
     where = {"file": label, "ballot_id": ballot.ballot_id}
     rec.expect(
         ballot.election_id == ctx.h_e,
@@ -118,13 +138,17 @@ def verify_ballot(
     if ballot.is_preencrypt:
         rec.note("R.ballot_manifest", "pre-encrypted ballots are verified by 15-18 (spec 4.5), not by 5-7.B")
         return
+    if commitments is not None:
+        verify_commitments_shape(label, ballot, commitments, rec)
     for ci, contest in enumerate(ballot.contests):
         known = ctx.layout.contest(contest.contest_id)
         for si, selection in enumerate(contest.selections):
             batch.add(selection.ciphertext.pad, (slot, ci, si))
             batch.add(selection.ciphertext.data, (slot, ci, si))
         batch.add(contest.contest_data.c0, (slot, ci, CONTEST_DATA))
-        verify_contest(ctx, label, ballot.ballot_id, contest, known, rec)
+        committed = commitments.contest(contest.contest_id) if commitments is not None else None
+        batching = ContestBatching(proofs, committed, slot, ci) if proofs is not None else None
+        verify_contest(ctx, label, ballot.ballot_id, contest, known, rec, batching)
     if ballot.encrypted_sn is not None:
         batch.add(ballot.encrypted_sn.pad, (slot, SERIAL, SERIAL))
         batch.add(ballot.encrypted_sn.data, (slot, SERIAL, SERIAL))
@@ -139,11 +163,12 @@ def verify_contest(
     contest: EncryptedContest,
     known: LayoutContest | None,
     rec: Recorder,
+    batching: ContestBatching | None = None,
 ) -> None:
-    """5.B-5.D for each selection, 6.B-6.D and 7.A for the contest."""
+    """5.B-5.D for each selection, 6.B-6.D and 7.A for the contest; 5.D and 6.D wait in the batch if any."""
     option_limit = known.option_limit if known is not None else 1
     selection_limit = known.votes_allowed if known is not None else contest.votes_allowed
-    for selection in contest.selections:
+    for si, selection in enumerate(contest.selections):
         where = {
             "file": label,
             "ballot_id": ballot_id,
@@ -151,8 +176,24 @@ def verify_contest(
             "selection_id": selection.selection_id,
         }
         verify_proof_ranges(rec, "5.B", "5.C", selection.proof, where)
-        with rec.timed("5.D"):
-            verify_range_proof(rec, "5.D", ctx, selection.ciphertext, selection.proof, option_limit, "selection", where)
+        item = PendingProof(
+            "5.D",
+            batching.slot if batching is not None else 0,
+            selection.ciphertext,
+            (selection.ciphertext.pad,),
+            (selection.ciphertext.data,),
+            selection.proof,
+            option_limit,
+            "selection",
+            where,
+            batching.committed.selection(selection.selection_id) if batching and batching.committed else None,
+            ((batching.slot, batching.contest_index, si),) if batching is not None else (),
+        )
+        if batching is not None:
+            batching.proofs.add(item)
+        else:
+            with rec.timed("5.D"):
+                verify_range_proof(rec, "5.D", ctx, item)
     where = {"file": label, "ballot_id": ballot_id, "contest_id": contest.contest_id}
     verify_proof_ranges(rec, "6.B", "6.C", contest.proof, where)
     with rec.timed("6.D"):
@@ -161,7 +202,26 @@ def verify_contest(
             group.product([s.ciphertext.pad for s in contest.selections]),
             group.product([s.ciphertext.data for s in contest.selections]),
         )
-        verify_range_proof(rec, "6.D", ctx, total, contest.proof, selection_limit, "contest limit", where)
+    item = PendingProof(
+        "6.D",
+        batching.slot if batching is not None else 0,
+        total,
+        tuple(s.ciphertext.pad for s in contest.selections),
+        tuple(s.ciphertext.data for s in contest.selections),
+        contest.proof,
+        selection_limit,
+        "contest limit",
+        where,
+        batching.committed.limit if batching and batching.committed else None,
+        tuple((batching.slot, batching.contest_index, si) for si in range(len(contest.selections)))
+        if batching is not None
+        else (),
+    )
+    if batching is not None:
+        batching.proofs.add(item)
+    else:
+        with rec.timed("6.D"):
+            verify_range_proof(rec, "6.D", ctx, item)
     with rec.timed("7.A"):
         index = known.index if known is not None else contest.sequence_order
         chi = contest_hash(ctx.h_e, index, ctx.joint_key, [s.ciphertext for s in contest.selections])
@@ -189,16 +249,21 @@ def verify_proof_ranges(rec: Recorder, c_id: str, v_id: str, proof: RangeProof, 
     )
 
 
-def verify_range_proof(
-    rec: Recorder,
-    check_id: str,
-    ctx: BallotContext,
-    ciphertext: Ciphertext,
-    proof: RangeProof,
-    limit: int,
-    what: str,
-    where: dict[str, str],
-) -> None:
+@dataclass(frozen=True)
+class ContestBatching:
+    """Where a contest's range proofs go in batch mode: the chunk's batch, the contest's published
+    commitments (None when the ballot's file has none for it) and its place in the subgroup batch."""
+
+    proofs: RangeProofBatch
+    committed: ContestCommitments | None
+    slot: int
+    contest_index: int
+
+
+def verify_range_proof(rec: Recorder, check_id: str, ctx: BallotContext, item: PendingProof) -> bool:
+    """5.D / 6.D for one proof on its own (strict mode): True when it holds."""
+    proof, limit, what, where = item.proof, item.limit, item.what, item.where
+    rec.form(check_id, STRICT)
     if len(proof.challenges) != limit + 1 or len(proof.responses) != limit + 1:
         rec.failed(
             Finding(
@@ -208,11 +273,42 @@ def verify_range_proof(
                 **where,
             )
         )
-        return
-    rec.expect(
-        verify_range(ctx.h_e, ctx.joint_key, ciphertext, proof, limit),
+        return False
+    return rec.expect(
+        verify_range(ctx.h_e, ctx.joint_key, item.ciphertext, proof, limit),
         check_id,
         f"the {what} range proof 0..{limit} does not recompute: c != c_0 + ... + c_{limit} mod q",
+        **where,
+    )
+
+
+def verify_commitments_shape(
+    label: str, ballot: EncryptedBallot, commitments: BallotCommitments, rec: Recorder
+) -> None:
+    """R.proof_commitments: the commitments file has one entry per contest and selection of the ballot, no other.
+
+    A proof without its commitments is verified strictly.
+    """
+    where = {"file": label, "ballot_id": ballot.ballot_id}
+    have = [c.contest_id for c in commitments.contests]
+    want = [c.contest_id for c in ballot.contests]
+    problems = []
+    if sorted(have) != sorted(want) or len(set(have)) != len(have):
+        problems.append(_difference("contests", have, want, "the ballot"))
+    for contest in ballot.contests:
+        committed = commitments.contest(contest.contest_id)
+        if committed is None:
+            continue
+        sids = [sid for sid, _ in committed.selections]
+        expected = [s.selection_id for s in contest.selections]
+        if sorted(sids) != sorted(expected) or len(set(sids)) != len(sids):
+            problems.append(
+                f"contest {contest.contest_id!r}: " + _difference("selections", sids, expected, "the ballot")
+            )
+    rec.expect(
+        not problems,
+        COMMITMENTS_CHECK,
+        "the proof commitments file does not match the ballot: " + "; ".join(problems),
         **where,
     )
 

@@ -110,6 +110,11 @@ RECORD_CHECKS: tuple[tuple[str, str], ...] = (
         "no ciphertext (a selection's alpha and beta, a contest data's C0, an encrypted serial number) is on two "
         "ballots or twice on one: no ballot copies another's (Cortier-Smyth)",
     ),
+    (
+        "R.proof_commitments",
+        "the range-proof commitments published beside the record (proof_commitments/) are exactly the ballots' "
+        "proofs' (batch verification, docs/BATCH_VERIFICATION.md)",
+    ),
 )
 
 BOARD_CHECKS: tuple[tuple[str, str], ...] = (

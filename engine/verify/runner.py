@@ -50,6 +50,7 @@ from engine.verify.board import PinnedKeys, verify_board
 from engine.verify.catalog import CHECKS
 from engine.verify.chains import ChainLink, verify_chain, verify_unique_codes
 from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
+from engine.verify.commitments import CommitmentSource
 from engine.verify.copies import CiphertextIndex, verify_unique_ciphertexts
 from engine.verify.decryption import Memo, settle_contest_data_subgroup
 from engine.verify.guardians import verify_guardians
@@ -178,6 +179,7 @@ def verify_record(
     cache: MutableMapping[Hashable, Any] | None = None,
     board_key: bytes | None = None,
     registrar_key: bytes | None = None,
+    strict: bool = False,
 ) -> Report:
     """Verify the election record in record_dir; the report says what held and what did not.
 
@@ -188,6 +190,8 @@ def verify_record(
     and what it was verified against, so verifying a changed record again re-verifies only the
     ballots that changed. board_key, registrar_key: the keys of an online election the caller pins
     (32 raw bytes each); the record must fix these keys (B.0). The report names the keys used.
+    strict: verify every range proof on its own even where the record publishes its commitments
+    (proof_commitments/, otherwise batch mode: engine.verify.batch_proofs).
 
     Raises RecordError when the record cannot be read (a missing or malformed file).
     """
@@ -253,7 +257,10 @@ def verify_record(
 
     ballots = _read_ballots(record, rec, index)
     work = _indexed(ballots, rec, index, agg, chains)
-    _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done)
+    source = None if strict else CommitmentSource.open(record.root, group)
+    _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done, source)
+    if source is not None:
+        source.settle(rec)
 
     _cross_ballot_checks(rec, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
     verify_unique_ciphertexts(rec, index.ciphertexts, _reread_ballots(record))
@@ -393,11 +400,17 @@ def _verify_ballots(
     chunk_ballots: int,
     cache: MutableMapping[Hashable, Any] | None,
     on_done: Callable[[int], None],
+    source: CommitmentSource | None = None,
 ) -> None:
-    """Run verify_ballot_chunk over the stream, in this process or in a pool of jobs workers."""
+    """Run verify_ballot_chunk over the stream, in this process or in a pool of jobs workers; with the
+    ballots' proof commitments from ``source`` when given (batch mode)."""
+    committed: dict[int, Any] = {}
+
+    def commitments_of(chunk: list[tuple[str, EncryptedBallot]]) -> list[Any] | None:
+        return None if source is None else [committed.pop(id(ballot), None) for _, ballot in chunk]
 
     def keys_of(chunk: list[tuple[str, EncryptedBallot]]) -> list[Hashable]:
-        return [(ctx.cache_key, label, ballot) for label, ballot in chunk]
+        return [(ctx.cache_key, label, ballot, committed.get(id(ballot))) for label, ballot in chunk]
 
     def absorb(keys: list[Hashable], snapshots: list[dict[str, Any]]) -> None:
         for key, snap in zip(keys, snapshots):
@@ -409,11 +422,14 @@ def _verify_ballots(
     def chunks() -> Iterator[list[tuple[str, EncryptedBallot]]]:
         chunk: list[tuple[str, EncryptedBallot]] = []
         for label, ballot in work:
+            if source is not None:
+                committed[id(ballot)] = source.for_ballot(label, ballot, rec)
             if cache is not None:
-                snap = cache.get((ctx.cache_key, label, ballot))
+                snap = cache.get((ctx.cache_key, label, ballot, committed.get(id(ballot))))
                 if snap is not None:
                     rec.merge(snap)
                     on_done(1)
+                    committed.pop(id(ballot), None)
                     continue
             chunk.append((label, ballot))
             if len(chunk) >= chunk_ballots:
@@ -424,7 +440,8 @@ def _verify_ballots(
 
     if jobs == 1:
         for chunk in chunks():
-            absorb(keys_of(chunk), verify_ballot_chunk(ctx, chunk))
+            keys = keys_of(chunk)
+            absorb(keys, verify_ballot_chunk(ctx, chunk, commitments_of(chunk)))
         return
 
     pending: dict[Future[list[dict[str, Any]]], list[Hashable]] = {}
@@ -436,7 +453,8 @@ def _verify_ballots(
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     absorb(pending.pop(future), future.result())
-            pending[pool.submit(verify_chunk_in_worker, chunk)] = keys_of(chunk)
+            keys = keys_of(chunk)
+            pending[pool.submit(verify_chunk_in_worker, chunk, commitments_of(chunk))] = keys
         for future in list(pending):
             absorb(pending.pop(future), future.result())
 
