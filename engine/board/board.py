@@ -470,7 +470,7 @@ class BallotBoard:
         if replay is not None:
             return replay
         try:
-            self._check_new(ballot, did, self._index)
+            self._check_new(ballot, did, self.log.storage.get_many)
         except BoardError:
             # The same submission may have been logged by another thread since the replay check.
             replay = self._replay(ballot, did, signature, contest_data_proofs)
@@ -494,9 +494,15 @@ class BallotBoard:
             batch_index: dict[str, str] = {}
             batch_entries: dict[int, BallotSubmitted] = {}
 
+            def lookup(keys: list[str]) -> dict[str, str]:
+                found = {key: batch_index[key] for key in keys if key in batch_index}
+                rest = [key for key in keys if key not in found]
+                if rest:
+                    found.update(self.log.storage.get_many(rest))
+                return found
+
             def index(key: str) -> str | None:
-                found = batch_index.get(key)
-                return found if found is not None else self._index(key)
+                return lookup([key]).get(key)
 
             def entry_at(leaf: int) -> BallotSubmitted | None:
                 found = batch_entries.get(leaf)
@@ -513,7 +519,7 @@ class BallotBoard:
                 try:
                     earlier = self._replayed_leaf(s, index, entry_at)
                     if earlier is None:
-                        self._check_new(s.ballot, s.did, index)
+                        self._check_new(s.ballot, s.did, lookup)
                         new, updates = self._submission_entries(s, size + len(entries), index)
                         entries.extend(new)
                         batch_index.update(updates)
@@ -570,25 +576,27 @@ class BallotBoard:
         if self.is_closed:
             raise BoardError("voting is closed", 409)
 
-    def _check_new(self, ballot: EncryptedBallot, did: str, index: Callable[[str], str | None]) -> None:
+    def _check_new(self, ballot: EncryptedBallot, did: str, lookup: Callable[[list[str]], dict[str, str]]) -> None:
         """Refuse a reused confirmation code or ciphertext, and a DID over its number of submissions, per
-        ``index`` (the board's, or the board's with the batch so far)."""
-        if index(CODE_INDEX + ballot.confirmation_code.hex()) is not None:
+        ``lookup`` (the board's index, or the board's with the batch so far), read in one query."""
+        code_key, made_key = CODE_INDEX + ballot.confirmation_code.hex(), SUBMISSIONS_INDEX + did
+        pads = [(where, pad_key(pad)) for where, pad in ciphertext_pads(ballot)]
+        found = lookup([code_key, made_key, *(key for _, key in pads)])
+        if code_key in found:
             raise BoardError("a ballot with this confirmation code is already on the board", 409)
         seen: dict[str, str] = {}
-        for where, pad in ciphertext_pads(ballot):
-            key = pad_key(pad)
+        for where, key in pads:
             if key in seen:
                 raise BoardError(f"the ballot uses one ciphertext nonce twice ({seen[key]} and {where})", 422)
             seen[key] = where
-            other = index(key)
+            other = found.get(key)
             if other is not None:
                 raise BoardError(
                     f"the ciphertext of {where} is already on the board (ballot {other!r}): a ballot's "
                     "ciphertexts must be fresh encryptions, not copies",
                     409,
                 )
-        made = self._submissions(did, index)
+        made = int(found.get(made_key, "0"))
         if made >= self.max_submissions_per_did:
             raise BoardError(f"this DID has made {made} submissions, the most one voter may make on this board", 429)
 
