@@ -21,8 +21,8 @@ from engine.cli.demo_cmd import stop_process
 from tests.server.test_server import Setup, Signed, setup, signed_ballots, start_server  # noqa: F401
 
 CLIENTS = 6
-LOAD = 72
-KILL_AFTER = 20
+LOAD = 48
+KILL_AFTER = 16
 
 
 def post(url: str, items: list[tuple[int, Signed]], on_receipt: object) -> None:
