@@ -25,8 +25,8 @@ synchronous=FULL), each submission checked in full (DID signature, the verifier'
 ``--check-workers`` processes, 0: in the threads; the proofs of knowledge of the contest data nonces)
 and acknowledged only once its batch is durable. Once per ``--batches`` value (the sequencer's largest
 batch: 1 is one transaction and one signed head per submission, as before group commit), in the same
-process, medians of ``--repeats`` runs; ``--no-checks`` replaces the per-ballot checks (not the
-signature and nonce proofs) by nothing, to see the sequencer's own ceiling.
+process, medians of ``--repeats`` runs (the settings interleaved); ``--no-checks`` replaces the
+per-ballot checks (not the signature and nonce proofs) by nothing, to see the sequencer's own ceiling.
 
 Prints one JSON object.
 """
@@ -254,9 +254,12 @@ def group_commit(args: argparse.Namespace) -> dict[str, object]:
 
     try:
         run_once(max(args.batches))  # warm-up: caches, the checking processes' tables
+        by_batch: dict[int, list[dict[str, float]]] = {b: [] for b in args.batches}
+        for _ in range(args.repeats):  # interleaved, so a change of the machine's load hits every setting alike
+            for max_batch in args.batches:
+                by_batch[max_batch].append(run_once(max_batch))
         runs = []
-        for max_batch in args.batches:
-            samples = [run_once(max_batch) for _ in range(args.repeats)]
+        for max_batch, samples in by_batch.items():
             runs.append(
                 {
                     "max_batch": max_batch,

@@ -13,9 +13,9 @@ before the receipt goes out. Submissions per second = ballots / (last receipt - 
 check-workers N > 0: proofs checked in N processes; 0: in the server's threads (native backend:
 GIL released in the bignum calls). The client runs on the same machine and takes some CPU too.
 Each --check-workers value runs once per --max-batch value (the board's group commit: 1 is one
-transaction and one signed head per submission, as before group commit), --repeats times; a run's
-figure is the median, and ``batch_ratio`` compares the last --max-batch with the first (same
-process, same ballots).
+transaction and one signed head per submission, as before group commit), --repeats times, the
+settings interleaved; a run's figure is the median, and ``batch_ratio`` compares the last
+--max-batch with the first (same process, same ballots).
 
 Prints one JSON object.
 """
@@ -170,8 +170,11 @@ def main() -> None:
         check_ms = one_core_check_ms(election_dir, bodies)
         runs = []
         for w in args.check_workers:
-            for batch in args.max_batch:
-                samples = [run_server(root, election_dir, roster, w, bodies, batch, r) for r in range(args.repeats)]
+            by_batch: dict[int, list[dict[str, Any]]] = {b: [] for b in args.max_batch}
+            for r in range(args.repeats):  # interleaved: a change of the machine's load hits every setting alike
+                for batch in args.max_batch:
+                    by_batch[batch].append(run_server(root, election_dir, roster, w, bodies, batch, r))
+            for samples in by_batch.values():
                 best = sorted(samples, key=lambda x: x["submissions_per_second"])[len(samples) // 2]
                 best["samples_per_second"] = [x["submissions_per_second"] for x in samples]
                 runs.append(best)
