@@ -59,7 +59,7 @@ def encrypt_ballots(
         result = encrypt_ballot(manifest, init, plaintext, device=device, code_baux=code_baux, state=state)
         writer.write_encrypted_ballot(result.ballot)
         if result.proof_commitments is not None:
-            write_ballot_commitments(record_dir, device, result.proof_commitments)
+            write_ballot_commitments(record_dir, device, result.proof_commitments, overwrite=True)
         if chain is not None:
             chain = chain.append(result.ballot)
             chain_writer.write_ballot_chain(chain.close())

@@ -1,9 +1,10 @@
 """The published proof commitments beside a record (proof_commitments/), matched to its ballots.
 
 Batch mode (engine.verify.batch_proofs) needs, per ballot, the commitments of its range proofs.
-When the record has a proof_commitments/ folder, every ballot must have its file there and every
-file must belong to a ballot: a missing, unreadable or extra file is an R.proof_commitments finding,
-and a ballot without usable commitments is verified strictly.
+When the record has a proof_commitments/ folder, every file there must belong to a ballot and be
+readable: an unreadable or extra file is an R.proof_commitments finding. A ballot without a file
+(the commitments are optional, outside egk's layout) is verified strictly, and the report notes how
+many were; so is a ballot whose file cannot be read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from engine.record.layout import encrypted_ballot_label, proof_commitments_label
 from engine.verify.batch_proofs import COMMITMENTS_CHECK
 from engine.verify.report import Finding, Recorder
 
+MAX_NAMED = 5
+
 
 @dataclass
 class CommitmentSource:
@@ -33,6 +36,7 @@ class CommitmentSource:
     group: Group
     files: set[tuple[str, str]]
     seen: set[tuple[str, str]] = field(default_factory=set)
+    without: list[str] = field(default_factory=list)
 
     @classmethod
     def open(cls, root: str | Path, group: Group) -> CommitmentSource | None:
@@ -48,14 +52,7 @@ class CommitmentSource:
         key = (ballot.encrypting_device, ballot.ballot_id)
         self.seen.add(key)
         if key not in self.files:
-            rec.failed(
-                Finding(
-                    COMMITMENTS_CHECK,
-                    "the ballot has no proof commitments file; its proofs are verified strictly",
-                    file=label,
-                    ballot_id=ballot.ballot_id,
-                )
-            )
+            self.without.append(label)
             return None
         try:
             return read_ballot_commitments(self.root, ballot.encrypting_device, ballot.ballot_id, self.group)
@@ -71,7 +68,15 @@ class CommitmentSource:
             return None
 
     def settle(self, rec: Recorder) -> None:
-        """Files that belong to no ballot file of the record (a ballot file left out unread has its own finding)."""
+        """Files that belong to no ballot file of the record (a ballot file left out unread has its own finding);
+        a note of the ballots that had no file."""
+        if self.without:
+            shown = ", ".join(self.without[:MAX_NAMED]) + (", ..." if len(self.without) > MAX_NAMED else "")
+            rec.note(
+                COMMITMENTS_CHECK,
+                f"{len(self.without)} ballot(s) without a proof commitments file, "
+                f"their proofs verified strictly: {shown}",
+            )
         for device, ballot_id in sorted(self.files - self.seen):
             if (self.root / encrypted_ballot_label(device, ballot_id)).is_file():
                 continue
