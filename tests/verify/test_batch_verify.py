@@ -428,3 +428,11 @@ def test_the_cli_says_which_mode_the_proofs_ran_in(record: Path) -> None:
             CliRunner().invoke(cli, ["verify", str(record), "--allow-test-group", "--json", *options]).stdout
         )
         assert {c["id"]: c.get("forms") for c in doc["checks"]}["5.D"] == {mode: 56}
+
+
+def test_batch_mode_in_worker_processes(record: Path) -> None:
+    bump_response(eballot("b3"), 0, 1, 1)(record)
+    pooled = verify_record(record, accept_test_group=True, jobs=2, chunk_ballots=1)
+    alone = verify(record)
+    assert findings(pooled) == findings(alone) and pooled.failed_ids == ("5.D",)
+    assert dict(pooled.check("5.D").forms) == dict(alone.check("5.D").forms)
