@@ -52,6 +52,12 @@ def tallied_template(ceremony_template: Path, tmp_path_factory: pytest.TempPathF
     return root
 
 
+@pytest.fixture()
+def tallied_election(tallied_template: Path, tmp_path: Path) -> Path:
+    """The session's tallied election (four ballots, b3 and b4 challenged), copied."""
+    return copy_election(tallied_template, tmp_path / "e")
+
+
 @pytest.fixture(scope="session")
 def cli_ceremony_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The key ceremony run command by command, each guardian (alice, bob, carol) in its own folder."""

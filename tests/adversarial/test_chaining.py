@@ -18,8 +18,8 @@ import pytest
 
 from engine.cli.demo_cmd import demo_manifest_bytes
 from tests.support.elections import ballot_line, run
+from tests.support.two_guardians import chained_ceremony, tally_and_decrypt
 
-GUARDIANS = ("alice", "bob")
 DEVICE = "booth-1"
 
 
@@ -29,39 +29,11 @@ def chained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("chained")
     manifest = root / "manifest.json"
     manifest.write_bytes(demo_manifest_bytes())
-    record, publics, shares = root / "record", root / "publics", root / "shares"
-    run("election", "init", "--manifest", manifest, "-n", 2, "-k", 2, "--out", record, "--group", "test", "--chain")
-    for x, name in enumerate(GUARDIANS, start=1):
-        run(
-            "guardian", "keygen", "--record", record, "--id", name, "--x", x,
-            "--secret", root / name / "secret.json", "--public-out", publics / f"guardian-{name}.json",
-        )  # fmt: skip
-    for name in GUARDIANS:
-        run("guardian", "shares", "--record", record, "--secret", root / name / "secret.json",
-            "--publics", publics, "--out", shares)  # fmt: skip
-    for name in GUARDIANS:
-        run("guardian", "receive", "--record", record, "--secret", root / name / "secret.json",
-            "--publics", publics, "--shares", shares, "--complaints", root / "complaints")  # fmt: skip
-    run("ceremony", "finalize", "--record", record, "--publics", publics)
+    record = chained_ceremony(root, manifest, complaints=root / "complaints")
     ballots = root / "ballots.jsonl"
     ballots.write_text("\n".join(ballot_line(f"v{i}", i % 5, (0, 1 + i % 6), i % 2 == 0) for i in range(1, 6)))
     run("encrypt", "--record", record, "--ballots", ballots, "--device", DEVICE)
     return {"root": root, "record": record}
-
-
-def tally_and_decrypt(root: Path, record: Path) -> None:
-    """The tallyer's and the guardians' honest steps on whatever record they are given."""
-    work = root / f"decryption-{record.name}"
-    partials, challenges, responses = work / "partials", work / "challenges", work / "responses"
-    run("tally", "--record", record)
-    for name in GUARDIANS:
-        run("guardian", "decrypt", "--record", record, "--secret", root / name / "secret.json",
-            "--out", partials, "--nonces", work / f"nonces-{name}.json")  # fmt: skip
-    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    for name in GUARDIANS:
-        run("guardian", "respond", "--record", record, "--secret", root / name / "secret.json",
-            "--nonces", work / f"nonces-{name}.json", "--challenges", challenges, "--out", responses)  # fmt: skip
-    run("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
 
 
 def verify(record: Path, expect: int) -> dict[str, Any]:

@@ -22,13 +22,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from engine.record import ElectionRecord
 from tests.support.elections import (
     GUARDIANS,
     complete_round,
-    copy_election,
     edit_json,
     guardians_decrypt,
     guardians_respond,
@@ -36,12 +33,6 @@ from tests.support.elections import (
     run,
     verify_json,
 )
-
-
-@pytest.fixture()
-def election(tallied_template: Path, tmp_path: Path) -> Path:
-    """The session's tallied election (four ballots, b3 and b4 challenged), copied."""
-    return copy_election(tallied_template, tmp_path / "e")
 
 
 def flip_hex(text: str, at: int = -1) -> str:
@@ -68,8 +59,8 @@ def snapshot(*folders: Path) -> dict[str, bytes]:
 # ---------------------------------------------------------------- one voter's challenged ballot
 
 
-def test_a_challenged_ballot_with_corrupted_contest_data_does_not_stop_the_tally(election: Path) -> None:
-    record = election / "record"
+def test_a_challenged_ballot_with_corrupted_contest_data_does_not_stop_the_tally(tallied_election: Path) -> None:
+    record = tallied_election / "record"
     ballot_file = record / "encrypted_ballots" / "booth-1" / "eballot-b4.json"
 
     def corrupt(doc: Any) -> None:
@@ -78,10 +69,14 @@ def test_a_challenged_ballot_with_corrupted_contest_data_does_not_stop_the_tally
 
     edit_json(ballot_file, corrupt)
     contest_id = json.loads(ballot_file.read_text())["contests"][0]["contest_id"]
-    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
-    guardians_decrypt(election, ("guardian-1", "guardian-3"), partials)
+    partials, challenges, responses = (
+        tallied_election / "partials",
+        tallied_election / "challenges",
+        tallied_election / "responses",
+    )
+    guardians_decrypt(tallied_election, ("guardian-1", "guardian-3"), partials)
     run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(election, ("guardian-1", "guardian-3"), challenges, responses)
+    guardians_respond(tallied_election, ("guardian-1", "guardian-3"), challenges, responses)
     result = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
 
     assert result.exit_code == 1, result.output
@@ -116,13 +111,17 @@ def test_a_challenged_ballot_with_corrupted_contest_data_does_not_stop_the_tally
 # ---------------------------------------------------------------- one guardian's wrong response
 
 
-def test_a_wrong_response_with_three_present_is_left_out_and_the_other_two_finish(election: Path) -> None:
-    record = election / "record"
-    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
-    guardians_decrypt(election, GUARDIANS, partials)
+def test_a_wrong_response_with_three_present_is_left_out_and_the_other_two_finish(tallied_election: Path) -> None:
+    record = tallied_election / "record"
+    partials, challenges, responses = (
+        tallied_election / "partials",
+        tallied_election / "challenges",
+        tallied_election / "responses",
+    )
+    guardians_decrypt(tallied_election, GUARDIANS, partials)
     run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(election, GUARDIANS, challenges, responses)
-    spoil_response(election, responses, "guardian-3")
+    guardians_respond(tallied_election, GUARDIANS, challenges, responses)
+    spoil_response(tallied_election, responses, "guardian-3")
 
     failed = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
     assert failed.exit_code == 1, failed.output
@@ -130,19 +129,23 @@ def test_a_wrong_response_with_three_present_is_left_out_and_the_other_two_finis
     assert "guardian-1, guardian-2 answered correctly" in failed.stderr
     assert not (record / "tally.json").exists() and not (record / "challenged_ballots").exists()
 
-    done = complete_round(election, ("guardian-1", "guardian-2"), failed.stderr, "guardian-3")
+    done = complete_round(tallied_election, ("guardian-1", "guardian-2"), failed.stderr, "guardian-3")
     assert "tally.json and 2 challenged ballots" in done.stdout
     assert verify_json(record, expect=0)["ok"]
 
 
-def test_a_wrong_response_with_exactly_k_present_fails_clearly_and_leaves_the_files(election: Path) -> None:
-    record = election / "record"
-    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
+def test_a_wrong_response_with_exactly_k_present_fails_clearly_and_leaves_the_files(tallied_election: Path) -> None:
+    record = tallied_election / "record"
+    partials, challenges, responses = (
+        tallied_election / "partials",
+        tallied_election / "challenges",
+        tallied_election / "responses",
+    )
     present = ("guardian-1", "guardian-3")
-    guardians_decrypt(election, present, partials)
+    guardians_decrypt(tallied_election, present, partials)
     run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(election, present, challenges, responses)
-    spoil_response(election, responses, "guardian-3")
+    guardians_respond(tallied_election, present, challenges, responses)
+    spoil_response(tallied_election, responses, "guardian-3")
     before = snapshot(record, partials, challenges, responses)
 
     failed = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
@@ -152,16 +155,20 @@ def test_a_wrong_response_with_exactly_k_present_fails_clearly_and_leaves_the_fi
     assert "Traceback" not in failed.output
     assert snapshot(record, partials, challenges, responses) == before
 
-    complete_round(election, ("guardian-1", "guardian-2"), failed.stderr, "guardian-3")
+    complete_round(tallied_election, ("guardian-1", "guardian-2"), failed.stderr, "guardian-3")
     assert verify_json(record, expect=0)["ok"]
 
 
-def test_a_guardian_that_never_answers_does_not_stop_the_others(election: Path) -> None:
-    record = election / "record"
-    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
-    guardians_decrypt(election, GUARDIANS, partials)
+def test_a_guardian_that_never_answers_does_not_stop_the_others(tallied_election: Path) -> None:
+    record = tallied_election / "record"
+    partials, challenges, responses = (
+        tallied_election / "partials",
+        tallied_election / "challenges",
+        tallied_election / "responses",
+    )
+    guardians_decrypt(tallied_election, GUARDIANS, partials)
     run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(election, ("guardian-1", "guardian-3"), challenges, responses)  # guardian-2 goes silent
+    guardians_respond(tallied_election, ("guardian-1", "guardian-3"), challenges, responses)  # guardian-2 goes silent
 
     waiting = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
     assert waiting.exit_code == 1, waiting.output
@@ -172,7 +179,7 @@ def test_a_guardian_that_never_answers_does_not_stop_the_others(election: Path) 
     run("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses,
         "--exclude", "../guardian-2", expect=2)  # fmt: skip
 
-    complete_round(election, ("guardian-1", "guardian-3"), waiting.stderr, "guardian-2")
+    complete_round(tallied_election, ("guardian-1", "guardian-3"), waiting.stderr, "guardian-2")
     assert verify_json(record, expect=0)["ok"]
 
 
@@ -184,11 +191,15 @@ def wrong_items(root: Path, partials: Path, guardian: str) -> None:
     edit_json(partials / f"partial-{guardian}.json", lambda doc: doc.update(job=flip_hex(doc["job"])))
 
 
-def test_partial_decryptions_for_other_items_are_left_out_before_any_challenge(election: Path) -> None:
-    record = election / "record"
-    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
-    guardians_decrypt(election, GUARDIANS, partials)
-    wrong_items(election, partials, "guardian-2")
+def test_partial_decryptions_for_other_items_are_left_out_before_any_challenge(tallied_election: Path) -> None:
+    record = tallied_election / "record"
+    partials, challenges, responses = (
+        tallied_election / "partials",
+        tallied_election / "challenges",
+        tallied_election / "responses",
+    )
+    guardians_decrypt(tallied_election, GUARDIANS, partials)
+    wrong_items(tallied_election, partials, "guardian-2")
 
     issued = invoke("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
     assert issued.exit_code == 1, issued.output
@@ -196,18 +207,22 @@ def test_partial_decryptions_for_other_items_are_left_out_before_any_challenge(e
         r"guardian guardian-2 sent a file that cannot be used: .*another decryption session", issued.stderr
     )
     assert sorted(p.name for p in challenges.iterdir()) == ["challenges-guardian-1.json", "challenges-guardian-3.json"]
-    guardians_respond(election, ("guardian-1", "guardian-3"), challenges, responses)
+    guardians_respond(tallied_election, ("guardian-1", "guardian-3"), challenges, responses)
     done = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
     assert done.exit_code == 1 and "guardian guardian-2 sent a file" in done.stderr, done.output
     assert (record / "tally.json").exists()
     assert verify_json(record, expect=0)["ok"]
 
 
-def test_partial_decryptions_for_other_items_with_exactly_k_wait_for_another_guardian(election: Path) -> None:
-    record = election / "record"
-    partials, challenges, responses = election / "partials", election / "challenges", election / "responses"
-    guardians_decrypt(election, ("guardian-1", "guardian-3"), partials)
-    wrong_items(election, partials, "guardian-3")
+def test_partial_decryptions_for_other_items_with_exactly_k_wait_for_another_guardian(tallied_election: Path) -> None:
+    record = tallied_election / "record"
+    partials, challenges, responses = (
+        tallied_election / "partials",
+        tallied_election / "challenges",
+        tallied_election / "responses",
+    )
+    guardians_decrypt(tallied_election, ("guardian-1", "guardian-3"), partials)
+    wrong_items(tallied_election, partials, "guardian-3")
 
     refused = invoke("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
     assert refused.exit_code == 1, refused.output
@@ -215,10 +230,10 @@ def test_partial_decryptions_for_other_items_with_exactly_k_wait_for_another_gua
     assert "no challenges written" in refused.stderr and "(guardian-2) must run" in refused.stderr
     assert not challenges.exists()
 
-    guardians_decrypt(election, ("guardian-2",), partials)
+    guardians_decrypt(tallied_election, ("guardian-2",), partials)
     issued = invoke("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
     assert issued.exit_code == 1 and "challenges for guardian-1, guardian-2" in issued.stdout, issued.output
-    guardians_respond(election, ("guardian-1", "guardian-2"), challenges, responses)
+    guardians_respond(tallied_election, ("guardian-1", "guardian-2"), challenges, responses)
     done = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
     assert done.exit_code == 1 and (record / "tally.json").exists(), done.output
     assert verify_json(record, expect=0)["ok"]

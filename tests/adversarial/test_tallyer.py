@@ -22,7 +22,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.adversarial.test_decryption_dos import election  # noqa: F401 (fixture)
 from tests.support.elections import (
     GUARDIANS,
     edit_json,
@@ -60,8 +59,8 @@ def honest_decryption_verifies(root: Path) -> None:
     assert verify_json(record, expect=0)["ok"]
 
 
-def test_a_tally_of_one_voters_ciphertexts_is_refused_by_every_guardian(election: Path) -> None:  # noqa: F811
-    record = election / "record"
+def test_a_tally_of_one_voters_ciphertexts_is_refused_by_every_guardian(tallied_election: Path) -> None:
+    record = tallied_election / "record"
     tally_file = record / "encrypted_tally.json"
     honest = tally_file.read_bytes()
     victim = json.loads((record / "encrypted_ballots" / "booth-1" / "eballot-b2.json").read_text())
@@ -75,39 +74,39 @@ def test_a_tally_of_one_voters_ciphertexts_is_refused_by_every_guardian(election
                 selection["encrypted_vote"] = votes[(contest["contest_id"], selection["selection_id"])]
 
     edit_json(tally_file, one_voter)
-    every_guardian_refuses(election, "[8.A] A is not the product", "[8.B]", "14 times")
+    every_guardian_refuses(tallied_election, "[8.A] A is not the product", "[8.B]", "14 times")
     edit_json(tally_file, lambda doc: doc.update(cast_ballot_ids=["b2"]))
-    every_guardian_refuses(election, "[R.cast_set]", "[8.A]")
+    every_guardian_refuses(tallied_election, "[R.cast_set]", "[8.A]")
 
     tally_file.write_bytes(honest)
-    honest_decryption_verifies(election)
+    honest_decryption_verifies(tallied_election)
 
 
-def test_a_tally_that_leaves_out_one_cast_ballot_is_refused(election: Path) -> None:  # noqa: F811
-    record = election / "record"
+def test_a_tally_that_leaves_out_one_cast_ballot_is_refused(tallied_election: Path) -> None:
+    record = tallied_election / "record"
     tally_file = record / "encrypted_tally.json"
     honest = tally_file.read_bytes()
     left_out = record / "encrypted_ballots" / "booth-1" / "eballot-b1.json"
-    aside = election / "eballot-b1.json"
+    aside = tallied_election / "eballot-b1.json"
     tally_file.unlink()
     shutil.move(left_out, aside)
     run("tally", "--record", record)  # an honest-looking tally of the other ballots
     shutil.move(aside, left_out)
     assert "b1" not in json.loads(tally_file.read_text())["cast_ballot_ids"]
 
-    every_guardian_refuses(election, "[R.cast_set] a CAST ballot is missing from cast_ballot_ids", "ballot b1")
+    every_guardian_refuses(tallied_election, "[R.cast_set] a CAST ballot is missing from cast_ballot_ids", "ballot b1")
 
     tally_file.write_bytes(honest)
-    honest_decryption_verifies(election)
+    honest_decryption_verifies(tallied_election)
 
 
-def test_a_cast_ballot_relabelled_as_challenged_is_refused(election: Path) -> None:  # noqa: F811
-    record = election / "record"
+def test_a_cast_ballot_relabelled_as_challenged_is_refused(tallied_election: Path) -> None:
+    record = tallied_election / "record"
     ballot_file = record / "encrypted_ballots" / "booth-1" / "eballot-b2.json"
     honest = ballot_file.read_bytes()
     edit_json(ballot_file, lambda doc: doc.update(state="SPOILED"))
 
-    every_guardian_refuses(election, "[R.cast_set]", "ballot b2")
+    every_guardian_refuses(tallied_election, "[R.cast_set]", "ballot b2")
 
     ballot_file.write_bytes(honest)
-    honest_decryption_verifies(election)
+    honest_decryption_verifies(tallied_election)

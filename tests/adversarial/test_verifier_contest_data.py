@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
-from tests.adversarial.test_verifier_board import WRITE_IN, OnlineRecord, findings_of, online_record, verify_json
+from tests.support.online_record import WRITE_IN, OnlineRecord, findings_of, verify_json
 
 
-@pytest.fixture(scope="module")
-def online(tmp_path_factory: pytest.TempPathFactory) -> OnlineRecord:
-    return online_record(tmp_path_factory)
+@pytest.fixture()
+def online(online_record: OnlineRecord) -> OnlineRecord:
+    return online_record
 
 
 def dballot(root: Path, ballot_id: str) -> Path:

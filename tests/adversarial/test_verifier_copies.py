@@ -29,7 +29,7 @@ from engine.record import ElectionRecord
 from engine.record.exchange import encode_plaintext_ballot_line
 from engine.verify.hashes import EGK, confirmation_code
 from tests.adversarial.online_board import run
-from tests.adversarial.test_verifier_board import findings_of, tally_and_decrypt, verify_json
+from tests.support.online_record import findings_of, tally_and_decrypt, verify_json
 
 DEVICE = "booth-1"
 

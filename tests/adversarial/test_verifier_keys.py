@@ -27,16 +27,16 @@ from engine.board.merkle import leaf_hash, root_of
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.credentials.roster import RegistrarKey, decode_roster, encode_roster, make_roster
 from engine.hash import UInt256
-from tests.adversarial.test_verifier_board import OnlineRecord, findings_of, online_record, verify_cli, verify_json
+from tests.support.online_record import OnlineRecord, findings_of, verify_cli, verify_json
 
 BOARD_FILE = "board/board.json"
 ENTRIES_FILE = "board/entries.jsonl"
 ROSTER_FILE = "board/roster.json"
 
 
-@pytest.fixture(scope="module")
-def online(tmp_path_factory: pytest.TempPathFactory) -> OnlineRecord:
-    return online_record(tmp_path_factory)
+@pytest.fixture()
+def online(online_record: OnlineRecord) -> OnlineRecord:
+    return online_record
 
 
 def board_key(online: OnlineRecord) -> str:

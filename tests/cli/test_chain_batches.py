@@ -16,8 +16,8 @@ import pytest
 from engine.ballot import chain_closing_hash, encrypt_ballot
 from engine.record import ElectionRecord, ElectionRecordWriter
 from engine.record.exchange import read_plaintext_ballot_inputs
-from tests.adversarial.test_chaining import GUARDIANS, tally_and_decrypt
 from tests.support.elections import run
+from tests.support.two_guardians import chained_ceremony, tally_and_decrypt
 
 CHAIN_CHECKS = ("7.D", "7.E", "7.F", "7.G", "R.chain_cover")
 
@@ -28,20 +28,7 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("chain-batches")
     manifest = root / "manifest.json"
     run("manifest", "new", "--out", manifest, "--contest", "mayor=kim,lee,park", "--contest", "council:2=ann,bo,cy")
-    record, publics, shares = root / "record", root / "publics", root / "shares"
-    run("election", "init", "--manifest", manifest, "-n", 2, "-k", 2, "--out", record, "--group", "test", "--chain")
-    for x, name in enumerate(GUARDIANS, start=1):
-        run(
-            "guardian", "keygen", "--record", record, "--id", name, "--x", x,
-            "--secret", root / name / "secret.json", "--public-out", publics / f"guardian-{name}.json",
-        )  # fmt: skip
-    for name in GUARDIANS:
-        run("guardian", "shares", "--record", record, "--secret", root / name / "secret.json",
-            "--publics", publics, "--out", shares)  # fmt: skip
-    for name in GUARDIANS:
-        run("guardian", "receive", "--record", record, "--secret", root / name / "secret.json",
-            "--publics", publics, "--shares", shares)  # fmt: skip
-    run("ceremony", "finalize", "--record", record, "--publics", publics)
+    chained_ceremony(root, manifest)
     return root
 
 

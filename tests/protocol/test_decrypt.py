@@ -59,7 +59,7 @@ from engine.proofs import (
     verify_decryption,
 )
 from engine.tally import tally_ballots
-from tests.protocol.test_tally import H_E, small_ballot, small_manifest
+from tests.support.small_tally import H_E, small_ballot, small_manifest
 
 ZERO = T.element_q(0)
 

@@ -26,7 +26,8 @@ from engine.errors import DecryptionError
 from engine.group import PRODUCTION_GROUP as G
 from engine.hash import UInt256
 from engine.proofs import DecryptionProof, SchnorrProof, verify_contest_data_decryption, verify_decryption
-from tests.protocol.test_tally import (
+from tests.support.egk_data import WORKFLOWS, vector, workflow
+from tests.support.egk_objects import (
     egk_ballot,
     egk_ciphertext,
     egk_election_initialized,
@@ -37,7 +38,6 @@ from tests.protocol.test_tally import (
     egk_trustee,
     egk_workflow_ballots,
 )
-from tests.support.egk_data import WORKFLOWS, vector, workflow
 
 # The guardians egk's workflow generator had present when it decrypted each record (its
 # RunWorkflow test: "present = listOf(1, 2, 5)" for someAvailableJson); the record itself does

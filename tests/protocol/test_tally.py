@@ -1,8 +1,8 @@
 """Ballot aggregation, spec 3.5 (eq. 62): egk's BallotAggregation vector and the three egk records
 re-aggregated bit for bit, the accumulator's checks, and the parallel form.
 
-The small ``egk_*`` helpers below read egk JSON straight into engine.election values (the record
-layer is not used here); test_decrypt_kat.py imports them.
+The ``egk_*`` helpers (tests.support.egk_objects) read egk JSON straight into engine.election values
+(the record layer is not used here).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import dataclasses
 import json
 import pickle
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -19,183 +18,27 @@ from hypothesis import strategies as st
 
 from engine.election import (
     BallotState,
-    DecryptingTrustee,
-    ElectionConfig,
-    ElectionInitialized,
     EncryptedBallot,
     EncryptedContest,
     EncryptedSelection,
-    EncryptedTally,
-    EncryptedTallyContest,
-    EncryptedTallySelection,
-    GuardianRecord,
     HashedCiphertext,
 )
-from engine.elgamal import Ciphertext, encrypt
-from engine.group import PRODUCTION_GROUP, TEST_GROUP, ElementModP, ElementModQ, Group
+from engine.elgamal import Ciphertext
+from engine.group import PRODUCTION_GROUP
 from engine.hash import UInt256
 from engine.manifest import BallotStyle, ContestDescription, Manifest, SelectionDescription
-from engine.proofs import RangeProof, SchnorrProof
+from engine.proofs import RangeProof
 from engine.tally import TallyAccumulator, TallyError, tally_ballots, tally_ballots_parallel
 from tests.support.egk_data import WORKFLOWS, vector, workflow
-
-# ------------------------------------------------------------------ egk JSON -> engine values
+from tests.support.egk_objects import (
+    egk_ciphertext,
+    egk_encrypted_tally,
+    egk_manifest,
+    egk_workflow_ballots,
+)
+from tests.support.small_tally import H_E, T, small_ballot, small_manifest
 
 G = PRODUCTION_GROUP
-
-
-def egk_p(text: str, group: Group = G) -> ElementModP:
-    return group.element_p(int(text, 16))
-
-
-def egk_q(text: str, group: Group = G) -> ElementModQ:
-    return group.element_q(int(text, 16))
-
-
-def egk_ciphertext(node: dict[str, str]) -> Ciphertext:
-    return Ciphertext(egk_p(node["pad"]), egk_p(node["data"]))
-
-
-def egk_range_proof(node: dict[str, Any] | None) -> RangeProof:
-    steps = node["proofs"] if node else []
-    return RangeProof(tuple(egk_q(s["challenge"]) for s in steps), tuple(egk_q(s["response"]) for s in steps))
-
-
-def egk_hashed_ciphertext(node: dict[str, Any]) -> HashedCiphertext:
-    return HashedCiphertext(
-        egk_p(node["c0"]), bytes.fromhex(node["c1"]), UInt256.from_hex(node["c2"]), node["numBytes"]
-    )
-
-
-def egk_manifest(node: dict[str, Any]) -> Manifest:
-    contests = tuple(
-        ContestDescription(
-            c["object_id"],
-            c["sequence_order"],
-            c["electoral_district_id"],
-            c["vote_variation"],
-            c["number_elected"],
-            c["votes_allowed"],
-            c["name"],
-            tuple(
-                SelectionDescription(s["object_id"], s["sequence_order"], s["candidate_id"])
-                for s in c["ballot_selections"]
-            ),
-        )
-        for c in node["contests"]
-    )
-    styles = tuple(BallotStyle(s["object_id"], tuple(s["geopolitical_unit_ids"])) for s in node["ballot_styles"])
-    units = tuple(u["object_id"] for u in node["geopolitical_units"])
-    return Manifest(
-        node["election_scope_id"],
-        node["spec_version"],
-        node["type"],
-        node["start_date"],
-        node["end_date"],
-        units,
-        contests,
-        styles,
-    )
-
-
-def egk_ballot(node: dict[str, Any]) -> EncryptedBallot:
-    contests = tuple(
-        EncryptedContest(
-            c["contest_id"],
-            c["sequence_order"],
-            c["votes_allowed"],
-            UInt256.from_hex(c["contest_hash"]),
-            tuple(
-                EncryptedSelection(
-                    s["selection_id"],
-                    s["sequence_order"],
-                    egk_ciphertext(s["encrypted_vote"]),
-                    egk_range_proof(s["proof"]),
-                )
-                for s in c["selections"]
-            ),
-            egk_range_proof(c["proof"]),
-            egk_hashed_ciphertext(c["encrypted_contest_data"]),
-        )
-        for c in node["contests"]
-    )
-    sn = node.get("encrypted_sn")
-    return EncryptedBallot(
-        node["ballot_id"],
-        node["ballot_style_id"],
-        node["encrypting_device"],
-        node["timestamp"],
-        bytes.fromhex(node["code_baux"]),
-        UInt256.from_hex(node["confirmation_code"]),
-        UInt256.from_hex(node["election_id"]),
-        contests,
-        BallotState(node["state"]),
-        egk_ciphertext(sn) if sn else None,
-        node.get("is_preencrypt", False),
-    )
-
-
-def egk_encrypted_tally(node: dict[str, Any]) -> EncryptedTally:
-    contests = tuple(
-        EncryptedTallyContest(
-            c["contest_id"],
-            c["sequence_order"],
-            tuple(
-                EncryptedTallySelection(s["selection_id"], s["sequence_order"], egk_ciphertext(s["encrypted_vote"]))
-                for s in c["selections"]
-            ),
-        )
-        for c in node["contests"]
-    )
-    return EncryptedTally(
-        node["tally_id"], contests, tuple(node["cast_ballot_ids"]), UInt256.from_hex(node["election_id"])
-    )
-
-
-def egk_election_initialized(folder: Path) -> ElectionInitialized:
-    config = json.loads((folder / "election_config.json").read_text())
-    init = json.loads((folder / "election_initialized.json").read_text())
-    cfg = ElectionConfig(
-        G,
-        config["config_version"],
-        config["number_of_guardians"],
-        config["quorum"],
-        UInt256.from_hex(config["parameter_base_hash"]),
-        UInt256.from_hex(config["manifest_hash"]),
-        UInt256.from_hex(config["election_base_hash"]),
-        (folder / "manifest.json").read_bytes(),
-        config["chain_confirmation_codes"],
-        bytes(config["baux0"]),
-    )
-    guardians = tuple(
-        GuardianRecord(
-            g["guardian_id"],
-            g["x_coordinate"],
-            tuple(
-                SchnorrProof(egk_p(p["public_key"]), egk_q(p["challenge"]), egk_q(p["response"]))
-                for p in g["coefficient_proofs"]
-            ),
-        )
-        for g in init["guardians"]
-    )
-    return ElectionInitialized(
-        cfg, egk_p(init["joint_public_key"]), UInt256.from_hex(init["extended_base_hash"]), guardians
-    )
-
-
-def egk_trustee(node: dict[str, Any]) -> DecryptingTrustee:
-    """A trustee from a workflow's private_data or from a test vector (camelCase field names)."""
-    return DecryptingTrustee(
-        node["id"],
-        node["x_coordinate"] if "x_coordinate" in node else node["xCoordinate"],
-        tuple(egk_q(a) for a in node["polynomial_coefficients"]),
-        egk_q(node["key_share"] if "key_share" in node else node["keyShare"]),
-    )
-
-
-def egk_workflow_ballots(folder: Path) -> list[EncryptedBallot]:
-    files = sorted((folder / "encrypted_ballots").glob("*/eballot-*.json"))
-    return [egk_ballot(json.loads(f.read_text())) for f in files]
 
 
 # ------------------------------------------------------------------ known answers
@@ -291,63 +134,6 @@ def test_chained_record_spoiled_ballots_are_not_counted():
     manifest = egk_manifest(json.loads((folder / "manifest.json").read_text()))
     tally = tally_ballots(manifest, ballots[0].election_id, ballots, "t")
     assert spoiled.isdisjoint(tally.cast_ballot_ids)
-
-
-# ------------------------------------------------------------------ small elections on TEST_GROUP
-
-T = TEST_GROUP
-H_E = UInt256(bytes(range(32)))
-_KEY = T.g_pow(T.element_q(123456789))
-
-
-def small_manifest(shape: tuple[int, ...] = (2, 3)) -> Manifest:
-    contests = tuple(
-        ContestDescription(
-            f"c{ci}",
-            ci,
-            "d",
-            "n_of_m",
-            n,
-            n,
-            f"c{ci}",
-            tuple(SelectionDescription(f"c{ci}s{si}", si, f"cand{si}") for si in range(n)),
-        )
-        for ci, n in enumerate(shape)
-    )
-    return Manifest("small", "v2.0.0", "general", "", "", ("d",), contests, (BallotStyle("style", ("d",)),))
-
-
-def small_ballot(
-    manifest: Manifest,
-    ballot_id: str,
-    votes: dict[str, int],
-    *,
-    state: BallotState = BallotState.CAST,
-    h_e: UInt256 = H_E,
-    public_key: ElementModP = _KEY,
-) -> EncryptedBallot:
-    """A ballot with real encryptions of ``votes`` (missing ids: 0) and empty proofs."""
-    contests = tuple(
-        EncryptedContest(
-            c.object_id,
-            c.sequence_order,
-            c.votes_allowed,
-            UInt256(bytes(32)),
-            tuple(
-                EncryptedSelection(
-                    s.object_id,
-                    s.sequence_order,
-                    encrypt(votes.get(s.object_id, 0), T.random_q(), public_key),
-                    RangeProof((), ()),
-                )
-                for s in c.ballot_selections
-            ),
-            RangeProof((), ()),
-            HashedCiphertext(T.one, b"", UInt256(bytes(32)), 0),
-        )
-        for c in manifest.contests
-    )
-    return EncryptedBallot(ballot_id, "style", "device", 0, b"", UInt256(bytes(32)), h_e, contests, state)
 
 
 def _product_by_selection(ballots: list[EncryptedBallot]) -> dict[str, Ciphertext]:
