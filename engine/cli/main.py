@@ -53,6 +53,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "manifest": _attribute("format_cmds", "manifest_group"),
     "ballot": _attribute("format_cmds", "ballot_group"),
     "witness": _attribute("witness_cmds", "witness_group"),
+    "preencrypt": _attribute("preencrypt_cmds", "preencrypt_group"),
 }
 
 

@@ -1,0 +1,55 @@
+"""`ballotchain preencrypt make` and `record` (spec 2.0.0 section 4) on a test-group election: the ballots
+made, recorded as marked, pass `verify`; bad inputs are one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from engine.cli.demo_cmd import run_ceremony
+from engine.verify import Status, verify_record
+from engine.verify.catalog import PREENCRYPTED_CHECKS
+from tests.support.elections import run
+
+
+@pytest.fixture(scope="module")
+def election(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("preencrypt-cli")
+    run_ceremony(root / "record", root / "private", root / "exchange", 2, 2, "test", chain=False, step=lambda _: None)
+    return root
+
+
+def codes(ballot_file: Path) -> dict[str, list[str]]:
+    doc = json.loads(ballot_file.read_text())
+    return {c["contest_id"]: [s["short_code"] for s in c["selections"]] for c in doc["contests"]}
+
+
+def test_make_record_verify(election: Path) -> None:
+    record, printed = election / "record", election / "printed"
+    out = run("preencrypt", "make", "--record", record, "--count", 2, "--out", printed)
+    lines = [line.split("\t") for line in out.strip().splitlines()]
+    assert [line[0] for line in lines] == ["pre-0001", "pre-0002"]
+    first = printed / "pre-0001.json"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    contest, short_codes = next(iter(codes(first).items()))
+    recorded = run(
+        "preencrypt", "record", "--record", record, "--ballot", first, "--device", "scanner",
+        "--mark", f"{contest}={short_codes[0]}",
+    )  # fmt: skip
+    assert recorded.split() == ["pre-0001", "CAST", lines[0][1]]
+    report = verify_record(record, accept_test_group=True)
+    assert report.ok, [str(f) for f in report.findings]
+    assert all(report.check(c).status is Status.PASSED for c in PREENCRYPTED_CHECKS)
+
+    run("preencrypt", "record", "--record", record, "--ballot", first, "--device", "scanner", expect=2)  # used id
+    second = printed / "pre-0002.json"
+    args = ("preencrypt", "record", "--record", record, "--ballot", second, "--device", "scanner")
+    run(*args, "--mark", f"{contest}=ZZZZZ", expect=2)
+    run(*args, "--mark", "no-such-contest=ABCDE", expect=2)
+    run(*args, "--mark", "garbage", expect=2)
+    run("preencrypt", "make", "--record", record, "--count", 1, "--out", election / "again", expect=2)  # pre-0001 used
+    run("preencrypt", "make", "--record", record, "--count", 1, "--out", record / "inside", expect=2)
+    run("preencrypt", "make", "--record", record, "--count", 1, "--out", printed, "--style", "nope", expect=2)
