@@ -15,14 +15,8 @@ from engine.preencrypt import (
     short_codes_unique,
 )
 from engine.proofs import verify_range
-from tests.protocol.test_ballot import CTX, KEYS, contest, manifest_of
+from tests.support.small_preencrypt import CTX, KEYS, MANIFEST, contest, manifest_of
 
-MANIFEST = manifest_of(
-    [
-        contest("mayor", 2, "d1", [("ann", 1), ("bob", 0), ("cy", 2)], 1),
-        contest("council", 1, "d2", [("dee", 5), ("eve", 3), ("fay", 4)], 2),
-    ]
-)
 NONCE = UInt256(bytes(range(32)))
 
 

@@ -17,8 +17,9 @@ from engine.group import PRODUCTION_GROUP as G
 from engine.hash import UInt256
 from engine.preencrypt import preencrypt_ballot, preencryption_nonce, record_marked_ballot
 from engine.proofs import verify_range
-from tests.protocol.test_ballot_kat import manifest_from_json, range_proof_from_json
 from tests.support.egk_data import vector
+from tests.support.egk_objects import egk_manifest as manifest_from_json
+from tests.support.egk_objects import egk_range_proof as range_proof_from_json
 
 
 def ciphertext_of(d: dict[str, str]) -> Ciphertext:

@@ -37,17 +37,12 @@ from engine.verify.layout import ManifestLayout
 from engine.verify.preencrypted import verify_preencrypted
 from engine.verify.report import Recorder, Status
 from engine.verify.runner import verify_record
-from tests.protocol.test_ballot import CTX, contest, manifest_of
-from tests.protocol.test_ballot_kat import manifest_from_json
 from tests.support.egk_data import vector
+from tests.support.egk_objects import egk_manifest as manifest_from_json
+from tests.support.small_preencrypt import CTX
+from tests.support.small_preencrypt import MANIFEST as SMALL_MANIFEST
 
 DEVICE = "preprinted"
-SMALL_MANIFEST = manifest_of(
-    [
-        contest("mayor", 2, "d1", [("ann", 1), ("bob", 0), ("cy", 2)], 1),
-        contest("council", 1, "d2", [("dee", 5), ("eve", 3), ("fay", 4)], 2),
-    ]
-)
 
 
 def record_two(ctx: EncryptionContext, manifest: Manifest) -> tuple[EncryptedBallot, ...]:
