@@ -4,10 +4,12 @@ A ``Sequencer`` takes work items from any number of threads and hands them, in a
 ``commit(batch)`` in batches of at most ``max_batch``. No thread of its own: a thread that finds no
 batch in progress leads the next one (takes the oldest tickets, commits them, wakes their threads,
 hands the lead to the oldest ticket still waiting), so while one batch is being made durable the
-next one gathers. A leader waits at most
-``max_wait`` seconds for more items, and only while submissions are still on their way (counted by
-``arriving()``): a lone submission is committed at once. Each thread sleeps on its own ticket and is
-woken only when its batch is committed or when it is to lead the next batch.
+next one gathers: a batch is what arrived during the previous one's fsync. A leader may also wait
+up to ``max_wait`` seconds (default 0) for more items, only while submissions are still on their
+way (counted by ``arriving()``); a lone submission is committed at once. Waiting did not pay on the
+board's server (benchmarks/server_bench.py: with clients that wait for their receipts, the wait is
+added to every answer). Each thread sleeps on its own ticket and is woken only when its batch is
+committed or when it is to lead the next batch.
 
 ``commit`` settles every ticket of its batch (``Ticket.accept`` or ``Ticket.refuse``); if it raises,
 every ticket it left unsettled gets that exception. ``Sequencer.run`` returns only once its
@@ -28,13 +30,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_MAX_BATCH = 256
-DEFAULT_MAX_WAIT = 0.002
+DEFAULT_MAX_WAIT = 0.0
 
 
 @dataclass(frozen=True)
 class GroupCommit:
-    """A batch ends at ``max_batch`` items or after ``max_wait`` seconds of waiting for submissions still
-    being checked (``max_batch`` 1: every submission its own transaction and head)."""
+    """A batch holds at most ``max_batch`` items (1: every submission its own transaction and head), those
+    that arrived while the previous batch was written, and those that arrive within ``max_wait`` seconds
+    while submissions are still being checked."""
 
     max_batch: int = DEFAULT_MAX_BATCH
     max_wait: float = DEFAULT_MAX_WAIT
