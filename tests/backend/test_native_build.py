@@ -17,6 +17,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.once  # builds and loads the C in a process of its own, whatever the backend
+
 ROOT = Path(__file__).resolve().parents[2]
 
 _LOAD_AND_SELF_TEST = """

@@ -7,87 +7,19 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
 
 from engine.board.election_keys import ELECTION_KEYS_FILE
 from engine.cli.board_cmds import credential_path, read_plaintext_ballot
-from engine.cli.demo_cmd import random_ballots, run_ceremony, stop_process, wait_for_url
-from engine.cli.main import cli
+from engine.cli.demo_cmd import run_ceremony
 from engine.client import BoardClient, fetch_election, prepare_submission, save_json, submit_signed
 from engine.credentials.did import VoterCredential
 from engine.credentials.roster import decode_roster, verify_roster
-from engine.record import ElectionRecord
-from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
 from engine.verify import Status, verify_record
 from engine.verify.catalog import BOARD_CHECKS
-
-VOTERS = 6
-
-
-def run(*args: object, expect: int = 0) -> str:
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
-    if result.exit_code != expect:
-        raise AssertionError(f"exit {result.exit_code} (wanted {expect}) for {args}:\n{result.output}")
-    if expect in (1, 2):
-        assert "Traceback" not in result.output
-        assert isinstance(result.exception, SystemExit), result.exception
-        assert result.output.strip().count("\n") == 0, result.output
-    return result.output
-
-
-@contextmanager
-def served(election: Path, roster: Path, db: Path, key: Path) -> Iterator[str]:
-    command = [
-        sys.executable, "-m", "engine.cli.main", "board", "serve", "--election", election, "--roster", roster,
-        "--db", db, "--board-key", key, "--port", 0, "--check-workers", 0,
-    ]  # fmt: skip
-    log = db.parent.parent / f"{db.name}.log"
-    with log.open("ab") as errors:
-        process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE, stderr=errors)
-    try:
-        yield wait_for_url(process, 120, log)
-    finally:
-        stop_process(process)
-
-
-@pytest.fixture()
-def election(tmp_path: Path) -> dict[str, Path]:
-    """An unchained test-group election, the registrar's credentials and roster, and plaintext ballots."""
-    record = tmp_path / "election"
-    run_ceremony(record, tmp_path / "private", tmp_path / "exchange", 2, 2, "test", chain=False, step=lambda _s: None)
-    credentials, roster = tmp_path / "credentials", tmp_path / "roster.json"
-    out = run(
-        "registrar", "roster", "--record", record, "--voters", VOTERS, "--out-credentials", credentials,
-        "--roster", roster, "--registrar-key", tmp_path / "registrar-key.json",
-    )  # fmt: skip
-    assert f"{VOTERS} voter credentials" in out
-    key = tmp_path / "board" / "board-key.json"
-    out = run("election", "keys", "--record", record, "--board-key", key, "--roster", roster)
-    assert "keys fixed in" in out
-    ballots = tmp_path / "ballots"
-    ballots.mkdir()
-    manifest = ElectionRecord(record).manifest
-    for n, ballot in enumerate(random_ballots(manifest, VOTERS + 2, random.Random(3)), start=1):
-        (ballots / f"ballot-{n}.json").write_text(json.dumps(encode_plaintext_ballot(ballot)))
-    return {
-        "root": tmp_path,
-        "record": record,
-        "credentials": credentials,
-        "roster": roster,
-        "ballots": ballots,
-        "db": tmp_path / "board" / "board.sqlite",
-        "key": key,
-    }
+from tests.support.online_cli import VOTERS, run, served
 
 
 def vote(e: dict[str, Path], url: str, voter: int, ballot: int, *extra: object, expect: int = 0, tag: str = "") -> Path:
@@ -101,7 +33,8 @@ def vote(e: dict[str, Path], url: str, voter: int, ballot: int, *extra: object, 
     return receipt
 
 
-def test_registrar_writes_private_credentials_and_a_signed_roster(election: dict[str, Path]) -> None:
+def test_registrar_writes_private_credentials_and_a_signed_roster(online_election: dict[str, Path]) -> None:
+    election = online_election
     roster = decode_roster(election["roster"].read_bytes())
     assert verify_roster(roster) and len(roster) == VOTERS
     assert roster.binding == "H_E"
@@ -119,8 +52,8 @@ def test_registrar_writes_private_credentials_and_a_signed_roster(election: dict
     )  # fmt: skip
 
 
-def test_online_election_through_the_cli(election: dict[str, Path]) -> None:
-    e = election
+def test_online_election_through_the_cli(online_election: dict[str, Path]) -> None:
+    e = online_election
     state = e["root"] / "monitor.json"
     with served(e["record"], e["roster"], e["db"], e["key"]) as url:
         run("board", "monitor", "--board", url, "--state", state)
@@ -166,8 +99,8 @@ def test_online_election_through_the_cli(election: dict[str, Path]) -> None:
         vote(e, url, VOTERS, VOTERS + 2, expect=2)
 
 
-def test_a_lost_answer_is_recovered_from_the_pending_submission(election: dict[str, Path]) -> None:
-    e = election
+def test_a_lost_answer_is_recovered_from_the_pending_submission(online_election: dict[str, Path]) -> None:
+    e = online_election
     receipt = e["root"] / "receipts" / "receipt-1-1.json"
     receipt.parent.mkdir()
     pending = receipt.with_name(receipt.name + ".pending")
@@ -182,8 +115,8 @@ def test_a_lost_answer_is_recovered_from_the_pending_submission(election: dict[s
     assert not pending.exists()
 
 
-def test_monitor_catches_a_forked_log(election: dict[str, Path]) -> None:
-    e = election
+def test_monitor_catches_a_forked_log(online_election: dict[str, Path]) -> None:
+    e = online_election
     state = e["root"] / "monitor.json"
     with served(e["record"], e["roster"], e["db"], e["key"]) as url:
         vote(e, url, 1, 1)
@@ -201,8 +134,8 @@ def test_monitor_catches_a_forked_log(election: dict[str, Path]) -> None:
         assert "rewritten" in out
 
 
-def test_bad_inputs_are_one_line_and_exit_2(election: dict[str, Path], tmp_path: Path) -> None:
-    e = election
+def test_bad_inputs_are_one_line_and_exit_2(online_election: dict[str, Path], tmp_path: Path) -> None:
+    e = online_election
     run("vote", "--board", "ftp://x", "--credential", credential_path(e["credentials"], 1),
         "--ballot", e["ballots"] / "ballot-1.json", expect=2)  # fmt: skip
     run("vote", "--board", "http://127.0.0.1:9", "--credential", credential_path(e["credentials"], 1),

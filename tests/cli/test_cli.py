@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from engine.cli.demo_cmd import demo_manifest_bytes
 from engine.cli.main import cli
 from tests.support.egk_data import workflow
+from tests.support.egk_verification import egk_verification
 from tests.support.elections import FOUR_BALLOTS, ballot_line, cli_election_paths, copy_election, run
 
 
@@ -196,7 +198,13 @@ def test_bad_inputs_give_one_line_and_exit_2(election: dict[str, Path], tmp_path
     run("results", record, expect=2)  # not decrypted yet
 
 
-def test_verify_exit_codes_on_an_egk_record(tmp_path: Path) -> None:
+def test_verify_exit_codes_on_an_egk_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's exit codes; the ballots' and proofs' verdicts come from the record's one verification
+    in this process (tests.support.egk_verification, which tests/verify/test_verify.py asserts on)."""
+    from engine.cli import verify_cmd
+
+    verdicts = egk_verification("allAvailableJson").verdicts
+    monkeypatch.setattr(verify_cmd, "verify_record", functools.partial(verify_cmd.verify_record, cache=verdicts))
     source = workflow("allAvailableJson")
     copy = tmp_path / "rec"
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("private_data"))

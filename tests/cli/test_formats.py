@@ -20,8 +20,8 @@ from engine.client import BoardClient, fetch_election, prepare_submission, save_
 from engine.credentials.did import VoterCredential
 from engine.record.codecs.manifest import decode_manifest
 from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
-from tests.cli.test_board_cli import election, run, served  # noqa: F401  (election is a fixture)
 from tests.support.egk_data import WORKFLOWS, workflow
+from tests.support.online_cli import run, served
 
 DATA = Path(__file__).resolve().parents[2] / "engine" / "cli" / "data"
 
@@ -36,6 +36,7 @@ def problems(name: str, document: Any) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(name).iter_errors(document)]
 
 
+@pytest.mark.once
 def test_the_schemas_ship_with_the_package_and_print(tmp_path: Path) -> None:
     for name, file in (("manifest", "manifest.schema.json"), ("plaintext ballot", "plaintext_ballot.schema.json")):
         assert schema_bytes(name) == (DATA / file).read_bytes()
@@ -57,6 +58,7 @@ def test_the_demo_manifest_and_ballots_validate(tmp_path: Path) -> None:
         assert problems("plaintext ballot", json.loads(line)) == []
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_egk_manifests_and_plaintext_ballots_validate(name: str) -> None:
     folder = workflow(name)
@@ -67,6 +69,7 @@ def test_egk_manifests_and_plaintext_ballots_validate(name: str) -> None:
         assert problems("plaintext ballot", json.loads(file.read_text())) == [], file
 
 
+@pytest.mark.once
 def test_the_schemas_refuse_what_the_engine_refuses() -> None:
     manifest = json.loads((DATA / "demo_manifest.json").read_text())
     manifest["contests"][0]["object_id"] = "../mayor"  # the identifier rule of engine/ids.py
@@ -91,6 +94,7 @@ def doc_examples() -> list[Any]:
     return [json.loads("\n".join(b)) for b in blocks if b and b[0].startswith("{")]
 
 
+@pytest.mark.once
 def test_the_examples_of_formats_md_are_valid() -> None:
     manifest_json, ballot_json = doc_examples()
     assert problems("manifest", manifest_json) == []
@@ -181,8 +185,8 @@ def test_format_commands_refuse_bad_input_in_one_line(tmp_path: Path) -> None:
     run("ballot", "template", "--manifest", manifest, "--out", tmp_path / "b.json", expect=2)
 
 
-def test_vote_gives_a_ballot_with_id_auto_a_fresh_id(election: dict[str, Path]) -> None:  # noqa: F811
-    e = election
+def test_vote_gives_a_ballot_with_id_auto_a_fresh_id(online_election: dict[str, Path]) -> None:
+    e = online_election
     ballot = e["root"] / "my-ballot.json"
     run("ballot", "template", "--manifest", e["record"] / "manifest.json", "--id", "auto", "--out", ballot)
     assert json.loads(ballot.read_text())["ballot_id"] == "auto"
@@ -197,8 +201,8 @@ def test_vote_gives_a_ballot_with_id_auto_a_fresh_id(election: dict[str, Path]) 
     assert len(set(ids)) == 2 and all(i.startswith("ballot-") and i != "auto" for i in ids)
 
 
-def test_vote_with_id_auto_sends_a_pending_submission_again(election: dict[str, Path]) -> None:  # noqa: F811
-    e = election
+def test_vote_with_id_auto_sends_a_pending_submission_again(online_election: dict[str, Path]) -> None:
+    e = online_election
     ballot = e["root"] / "my-ballot.json"
     run("ballot", "template", "--manifest", e["record"] / "manifest.json", "--id", "auto", "--out", ballot)
     receipt = e["root"] / "receipt.json"

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from engine.cli.demo_cmd import run_ceremony
 from engine.cli.main import cli
 from engine.cli.results_cmd import vote_ticks
-from tests.cli.test_board_cli import served
 from tests.support.elections import ballot_line, run
+from tests.support.online_cli import served
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 GUARDIANS = ("guardian-1", "guardian-2", "guardian-3")

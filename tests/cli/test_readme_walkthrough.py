@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.once  # the README's commands; their arithmetic is tested on both backends elsewhere
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 MARK = re.compile(r"^<!-- walkthrough(?:: (?P<kind>[a-z-]+))? -->$")
 KINDS = (None, "manifest", "ceremony", "plot", "online-init", "online", "online-server")

@@ -15,8 +15,8 @@ from engine.cli.demo_cmd import random_ballots, run_ceremony
 from engine.cli.main import cli
 from engine.record import ElectionRecord
 from engine.record.codecs.plaintext_ballot import encode_plaintext_ballot
-from tests.cli.test_board_cli import served
 from tests.support.elections import ballot_line, run
+from tests.support.online_cli import served
 
 
 @pytest.fixture(scope="module")

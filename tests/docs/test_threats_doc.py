@@ -7,6 +7,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[2]
 THREATS = ROOT / "docs" / "THREATS.md"
 _REFERENCE = re.compile(r"`(?:(tests/)?([\w/]+\.py))(?:::(\w+))?`|`::(\w+)`")

@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.once
+
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "egk"
 OWN_FILES = {"SHA256SUMS", "PROVENANCE.md"}
 

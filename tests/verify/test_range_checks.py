@@ -14,7 +14,7 @@ import pytest
 
 from engine.record import RangeViolation, ValueKind
 from engine.record.cursor import JsonCursor
-from tests.verify.test_verify_tamper import TAMPERS, Tamper, copy_record, verify
+from tests.support.egk_tampers import TAMPERS, Tamper, copy_record, verify
 
 REWORDED = "a value outside the range of its kind (reworded)"
 RANGE_TAMPERS = [t for t in TAMPERS if ">=" in t.name]

@@ -36,6 +36,7 @@ from engine.verify.report import MAX_FINDINGS_PER_CHECK, Recorder
 from engine.verify.runner import range_check_of
 from engine.verify.subgroup import SubgroupBatch
 from tests.support.egk_data import WORKFLOWS, workflow
+from tests.support.egk_verification import egk_verification
 
 NOT_APPLICABLE_WITHOUT_CHAIN = {"7.D", "7.E", "7.F", "7.G", "R.chain_cover"}
 NOT_APPLICABLE_WITHOUT_CHALLENGED = {f"{n}.{x}" for n in (12, 13, 14) for x in "ABCDEF"}
@@ -54,9 +55,8 @@ def _expected_not_applicable(name: str) -> set[str]:
 
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_egk_records_pass_every_applicable_check(name: str) -> None:
-    events: list[tuple[str, int, int]] = []
-    jobs = 2 if name == "allAvailableJson" else 1  # one record through the process pool
-    report = verify_record(workflow(name), jobs=jobs, progress=lambda *e: events.append(e))
+    verification = egk_verification(name)  # allAvailableJson through the process pool
+    report, events = verification.report, verification.events
     assert report.failed_ids == (), [str(f) for f in report.findings]
     assert report.ok and report.findings == ()
     not_applicable = {c.check_id for c in report.checks if c.status is Status.NOT_APPLICABLE}
@@ -73,7 +73,7 @@ def test_egk_records_pass_every_applicable_check(name: str) -> None:
 
 
 def test_egk_chained_record_uses_egks_forms() -> None:
-    report = verify_record(workflow("chainedJson"))
+    report = egk_verification("chainedJson").report
     assert report.check("7.D").forms == (("egk", 1),)
     assert report.check("7.E").forms == (("egk", 1),)
     assert report.check("7.G").forms == (("egk", 1),)
@@ -316,7 +316,7 @@ def test_unique_ciphertexts_settles_meeting_digests_on_the_full_values(monkeypat
     from engine.verify import copies
 
     monkeypatch.setattr(copies, "_key", lambda _value: 7)
-    report = verify_record(workflow("allAvailableJson"))
+    report = verify_record(workflow("allAvailableJson"), cache=egk_verification("allAvailableJson").verdicts)
     check = report.check("R.unique_ciphertexts")
     assert check.status is Status.PASSED and check.failed == 0
     assert check.items == 11 * (100 + 20 + 1)  # 11 ballots: 100 selections, 20 contest data, a serial number
