@@ -8,19 +8,48 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.board.board import BallotBoard, BoardError, Receipt, verify_receipt
-from engine.board.entries import BallotSubmitted, BallotSuperseded
+from engine.board.entries import BallotSubmitted, BallotSuperseded, decode_entry
 from engine.board.log import TransparencyLog
 from engine.board.sequencer import GroupCommit, Sequencer, Ticket
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.board.storage import SQLiteLogStorage
-from engine.election import BallotState
-from tests.board.test_board import ELECTION, ROSTER, VOTERS, checker, encrypt, entries, signed, snapshot
+from engine.cli.bench_cmd import verify_ballot_proofs
+from engine.election import BallotState, EncryptedBallot
+from engine.proofs.pad_knowledge import PadKnowledgeProof
+from tests.adversarial.online_board import OnlineElection, make_online_election
+from tests.support.contest_data_nonces import proofs_for
+
+Submission = tuple[EncryptedBallot, str, bytes, tuple[PadKnowledgeProof, ...]]
+
+
+@pytest.fixture(scope="module")
+def e(tmp_path_factory: pytest.TempPathFactory) -> OnlineElection:
+    """A test-group election with twelve voters (their credentials, plaintexts and roster)."""
+    return make_online_election(tmp_path_factory.mktemp("group-commit"), voters=12)
+
+
+def checker_of(e: OnlineElection) -> Callable[[EncryptedBallot], list[str]]:
+    init = e.election.initialized
+    return lambda ballot: [] if verify_ballot_proofs(init, ballot) else ["a range proof does not verify"]
+
+
+def signed(e: OnlineElection, voter: int, ballot: EncryptedBallot) -> Submission:
+    """Voter ``voter``'s submission of ``ballot`` (signed by the voter, with its contest data proofs)."""
+    return ballot, e.credentials[voter].did, e.sign(voter, ballot), proofs_for(ballot)
+
+
+def entries(board: BallotBoard) -> list[object]:
+    return [decode_entry(data, board.group) for data in board.log.entries(0, board.log.size)]
+
+
+def snapshot(board: BallotBoard) -> tuple[int, bytes, dict[str, str]]:
+    return board.log.size, board.log.root(), board.counted_ballot_ids()
 
 
 @pytest.fixture()
@@ -34,18 +63,19 @@ def heads() -> list[SignedTreeHead]:
 
 
 @pytest.fixture()
-def board(tmp_path: Path, key: BoardKey, heads: list[SignedTreeHead]) -> Iterator[BallotBoard]:
+def board(e: OnlineElection, tmp_path: Path, key: BoardKey, heads: list[SignedTreeHead]) -> Iterator[BallotBoard]:
+    init, roster = e.election.initialized, e.roster
     with SQLiteLogStorage(tmp_path / "board.db") as storage:
-        b = BallotBoard(TransparencyLog(storage, key), ELECTION, ROSTER, checker, max_submissions_per_did=3)
+        b = BallotBoard(TransparencyLog(storage, key), init, roster, checker_of(e), max_submissions_per_did=3)
         b.head_listeners.append(heads.append)
         b.publish_election()
         yield b
 
 
 def test_a_batch_is_one_transaction_and_one_signed_head(
-    board: BallotBoard, key: BoardKey, heads: list[SignedTreeHead]
+    e: OnlineElection, board: BallotBoard, key: BoardKey, heads: list[SignedTreeHead]
 ) -> None:
-    submissions = [signed(VOTERS[i], encrypt(i)) for i in range(4)]
+    submissions = [signed(e, i, e.encrypt(i)) for i in range(4)]
     receipts = board.submit_batch(submissions)
     assert all(isinstance(r, Receipt) for r in receipts)
     assert [r.leaf_index for r in receipts] == [1, 2, 3, 4]  # type: ignore[union-attr]
@@ -58,39 +88,39 @@ def test_a_batch_is_one_transaction_and_one_signed_head(
     assert board.log.audit() == []
 
 
-def test_a_copy_of_a_ballot_earlier_in_the_batch_is_refused(board: BallotBoard) -> None:
-    first, other = encrypt(0), encrypt(1)
+def test_a_copy_of_a_ballot_earlier_in_the_batch_is_refused(e: OnlineElection, board: BallotBoard) -> None:
+    first, other = e.encrypt(0), e.encrypt(1)
     copy = dataclasses.replace(other, contests=(first.contests[0], *other.contests[1:]))
-    accepted, copied, honest = board.submit_batch(
-        [signed(VOTERS[0], first), signed(VOTERS[1], copy), signed(VOTERS[2], encrypt(2))]
-    )
+    accepted, copied, honest = board.submit_batch([signed(e, 0, first), signed(e, 1, copy), signed(e, 2, e.encrypt(2))])
     assert isinstance(accepted, Receipt) and isinstance(honest, Receipt)
     assert isinstance(copied, BoardError) and copied.status == 409 and "already on the board" in copied.reason
     assert first.ballot_id in copied.reason
     logged = [e.ballot_id for e in entries(board) if isinstance(e, BallotSubmitted)]
-    assert logged == [first.ballot_id, encrypt(2).ballot_id]
+    assert logged == [first.ballot_id, e.encrypt(2).ballot_id]
 
 
-def test_a_dids_later_ballot_in_the_batch_supersedes_its_earlier_one_in_order(board: BallotBoard) -> None:
-    voter = VOTERS[3]
-    one, two = encrypt(3), encrypt(4)
-    spoiled = encrypt(5)
+def test_a_dids_later_ballot_in_the_batch_supersedes_its_earlier_one_in_order(
+    e: OnlineElection, board: BallotBoard
+) -> None:
+    voter = 3
+    one, two = e.encrypt(3), e.encrypt(4)
+    spoiled = e.encrypt(5)
     spoiled = dataclasses.replace(spoiled, state=BallotState.SPOILED)
-    results = board.submit_batch([signed(voter, one), signed(voter, two), signed(voter, spoiled)])
+    results = board.submit_batch([signed(e, voter, one), signed(e, voter, two), signed(e, voter, spoiled)])
     assert all(isinstance(r, Receipt) for r in results)
     logged = entries(board)[1:]
     assert [type(e) for e in logged] == [BallotSubmitted, BallotSuperseded, BallotSubmitted, BallotSubmitted]
     superseded = logged[1]
     assert isinstance(superseded, BallotSuperseded)
     assert (superseded.old_ballot_id, superseded.new_ballot_id) == (one.ballot_id, two.ballot_id)
-    assert board.counted_ballot_ids() == {voter.did: two.ballot_id}
+    assert board.counted_ballot_ids() == {e.credentials[voter].did: two.ballot_id}
 
 
-def test_replays_reused_ids_and_the_cap_within_a_batch(board: BallotBoard) -> None:
-    voter = VOTERS[4]
-    submission = signed(voter, encrypt(6))
-    taken = signed(VOTERS[5], dataclasses.replace(encrypt(7), ballot_id=submission[0].ballot_id))
-    over = [signed(voter, encrypt(i)) for i in (8, 9, 10)]
+def test_replays_reused_ids_and_the_cap_within_a_batch(e: OnlineElection, board: BallotBoard) -> None:
+    voter = 4
+    submission = signed(e, voter, e.encrypt(6))
+    taken = signed(e, 5, dataclasses.replace(e.encrypt(7), ballot_id=submission[0].ballot_id))
+    over = [signed(e, voter, e.encrypt(i)) for i in (8, 9, 10)]
     results = board.submit_batch([submission, submission, taken, *over])
     first, replay, reused, cap_1, cap_2, cap_3 = results
     assert isinstance(first, Receipt) and replay == first
@@ -101,23 +131,27 @@ def test_replays_reused_ids_and_the_cap_within_a_batch(board: BallotBoard) -> No
     assert board.submit(*submission) == first  # a replay after the batch too
 
 
-def test_a_closed_board_refuses_the_whole_batch(board: BallotBoard) -> None:
+def test_a_closed_board_refuses_the_whole_batch(e: OnlineElection, board: BallotBoard) -> None:
     board.close()
     before = snapshot(board)
-    results = board.submit_batch([signed(VOTERS[0], encrypt(0)), signed(VOTERS[1], encrypt(1))])
+    results = board.submit_batch([signed(e, 0, e.encrypt(0)), signed(e, 1, e.encrypt(1))])
     assert all(isinstance(r, BoardError) and r.status == 409 for r in results)
     assert snapshot(board) == before
 
 
 def test_concurrent_submissions_through_the_sequencer(
-    tmp_path: Path, key: BoardKey, heads: list[SignedTreeHead]
+    e: OnlineElection, tmp_path: Path, key: BoardKey, heads: list[SignedTreeHead]
 ) -> None:
-    submissions = [signed(VOTERS[i % 6], encrypt(i)) for i in range(12)]
+    submissions = [signed(e, i % 6, e.encrypt(i)) for i in range(12)]
     receipts: list[Receipt] = []
     errors: list[BaseException] = []
     with SQLiteLogStorage(tmp_path / "board.db") as storage:
         board = BallotBoard(
-            TransparencyLog(storage, key), ELECTION, ROSTER, checker, group_commit=GroupCommit(max_batch=4)
+            TransparencyLog(storage, key),
+            e.election.initialized,
+            e.roster,
+            checker_of(e),
+            group_commit=GroupCommit(max_batch=4),
         )
         board.head_listeners.append(heads.append)
         board.publish_election()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,11 +19,26 @@ from engine.board.log import TransparencyLog
 from engine.board.sth import SignedTreeHead
 from engine.board.storage import SQLiteLogStorage
 from engine.cli.demo_cmd import stop_process
-from tests.server.test_server import Setup, Signed, setup, signed_ballots, start_server  # noqa: F401
+from engine.election import EncryptedBallot
+from engine.proofs.pad_knowledge import PadKnowledgeProof
+from tests.adversarial.online_board import make_online_election, submission_body
+from tests.support.contest_data_nonces import proofs_for
+from tests.support.served_board import start_board
 
 CLIENTS = 6
 LOAD = 48
 KILL_AFTER = 16
+
+
+@dataclass(frozen=True)
+class Signed:
+    ballot: EncryptedBallot
+    did: str
+    signature: bytes
+    proofs: tuple[PadKnowledgeProof, ...]
+
+    def body(self) -> bytes:
+        return submission_body(self.ballot, self.did, self.signature)
 
 
 def post(url: str, items: list[tuple[int, Signed]], on_receipt: object) -> None:
@@ -37,10 +53,14 @@ def post(url: str, items: list[tuple[int, Signed]], on_receipt: object) -> None:
                 on_receipt(i, Receipt.from_json(response.json()))  # type: ignore[operator]
 
 
-def test_sigkill_under_threaded_load_loses_no_acknowledged_ballot(setup: Setup, tmp_path: Path) -> None:  # noqa: F811
-    ballots = signed_ballots(setup, LOAD)
-    db = tmp_path / "group-commit.sqlite"
-    server = start_server(setup, db, check_workers=0)
+def test_sigkill_under_threaded_load_loses_no_acknowledged_ballot(tmp_path: Path) -> None:
+    e = make_online_election(tmp_path, voters=LOAD)
+    ballots = []
+    for i in range(LOAD):
+        ballot = e.encrypt(i)
+        ballots.append(Signed(ballot, e.credentials[i].did, e.sign(i, ballot), proofs_for(ballot)))
+    db = e.db
+    server = start_board(e, db, "--check-workers", 0)
     acknowledged: dict[int, Receipt] = {}
     guard = threading.Lock()
 
@@ -63,12 +83,12 @@ def test_sigkill_under_threaded_load_loses_no_acknowledged_ballot(setup: Setup, 
         stop_process(server.process)
     assert server.process.returncode == -signal.SIGKILL
     assert KILL_AFTER <= len(acknowledged) < LOAD
-    key = setup.board_key.public_key
+    key = e.election.keys.board_public_key
     for i, receipt in acknowledged.items():
         item = ballots[i]
         assert verify_receipt(receipt, key, item.ballot, item.did, item.signature, item.proofs)
 
-    restarted = start_server(setup, db)
+    restarted = start_board(e, db, "--check-workers", 0)
     try:
         with httpx.Client(base_url=restarted.url, timeout=120) as client:
             for i, receipt in acknowledged.items():  # a replay gets the receipt's leaf back

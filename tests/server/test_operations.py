@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,9 +18,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from engine.cli.demo_cmd import stop_process, wait_for_url
-from tests.adversarial.online_board import board_over_http, make_online_election
-from tests.server.test_server import Setup, setup, signed_ballots  # noqa: F401
+from engine.cli.demo_cmd import stop_process
+from tests.adversarial.online_board import board_over_http, make_online_election, submission_body
+from tests.support.served_board import ServedBoard, start_board
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds child processes in /proc")
 GONE_WITHIN = 20.0
@@ -55,16 +54,13 @@ def wait_until_gone(pids: set[int]) -> set[int]:
     return left
 
 
-def start(setup: Setup, db: Path, *options: str) -> tuple[subprocess.Popen[bytes], str, Path]:  # noqa: F811
-    command = [
-        sys.executable, "-m", "engine.cli.main", "board", "serve",
-        "--election", str(setup.election_dir), "--roster", str(setup.roster_file),
-        "--db", str(db), "--board-key", str(setup.board_key_file), "--port", "0", "--check-workers", "2", *options,
-    ]  # fmt: skip
-    log = db.parent / "server.log"
-    with log.open("ab") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
-    return process, wait_for_url(process, 120, log), log
+def start(tmp_path: Path, *options: str) -> tuple[ServedBoard, bytes]:
+    """A served board with two checking processes, and a voter's submission for it."""
+    e = make_online_election(tmp_path, voters=1)
+    ballot = e.encrypt(0)
+    return start_board(e, e.db, "--check-workers", 2, *options), submission_body(
+        ballot, e.credentials[0].did, e.sign(0, ballot)
+    )
 
 
 def checking_processes(server: subprocess.Popen[bytes]) -> set[int]:
@@ -73,13 +69,13 @@ def checking_processes(server: subprocess.Popen[bytes]) -> set[int]:
     return found
 
 
-def test_sigterm_stops_cleanly_leaves_no_child_and_logs_json(setup: Setup, tmp_path: Path) -> None:  # noqa: F811
-    server, url, log = start(setup, tmp_path / "board.sqlite", "--log-format", "json")
+def test_sigterm_stops_cleanly_leaves_no_child_and_logs_json(tmp_path: Path) -> None:
+    served, body = start(tmp_path, "--log-format", "json")
+    server, log = served.process, served.log
     try:
         pids = checking_processes(server)
-        with httpx.Client(base_url=url, timeout=60) as client:
-            ballot = signed_ballots(setup, 1)[0]
-            accepted = client.post("/ballots", content=ballot.body(), headers={"content-type": "application/json"})
+        with httpx.Client(base_url=served.url, timeout=60) as client:
+            accepted = client.post("/ballots", content=body, headers={"content-type": "application/json"})
             assert accepted.status_code == 200, accepted.text
             refused = client.post("/ballots", content=b"{}", headers={"content-type": "application/json"})
             assert refused.status_code == 400
@@ -98,8 +94,8 @@ def test_sigterm_stops_cleanly_leaves_no_child_and_logs_json(setup: Setup, tmp_p
     assert refusal["status"] == 400 and refusal["reason"] == "malformed"
 
 
-def test_sigkill_leaves_no_child_behind(setup: Setup, tmp_path: Path) -> None:  # noqa: F811
-    server, _url, _log = start(setup, tmp_path / "board.sqlite")
+def test_sigkill_leaves_no_child_behind(tmp_path: Path) -> None:
+    server = start(tmp_path)[0].process
     try:
         pids = checking_processes(server)
         os.kill(server.pid, signal.SIGKILL)
