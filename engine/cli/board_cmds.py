@@ -34,10 +34,10 @@ from engine.board.checkpoint import BoardCheckpoints, election_origin
 from engine.board.cosigning import CosigningError, check_cosigned
 from engine.board.entries import BallotSubmitted, VotingClosed, canonical_json, decode_entry
 from engine.board.fork_evidence import EvidenceError, ForkEvidence, check_fork_evidence
-from engine.board.note import NoteError, VerifierKey
 from engine.board.sequencer import DEFAULT_MAX_BATCH, GroupCommit
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.common import EXIT_FAILED, CommandFailed, console, fresh_directory, one_line_errors, plural
+from engine.cli.pins import parse_witness_pins, witness_key_pins
 from engine.client import (
     BoardCheckFailed,
     BoardClient,
@@ -184,27 +184,6 @@ def witness_urls_option(func: Callable[..., None]) -> Callable[..., None]:
         metavar="URL",
         help="A witness's URL (`ballotchain witness serve`); repeat for each of the election's witnesses.",
     )(func)
-
-
-def witness_key_pins(func: Callable[..., None]) -> Callable[..., None]:
-    """--witness-key VKEY, repeatable: the election's witnesses as the officials published them."""
-    return click.option(
-        "--witness-key",
-        "witness_key_pins",
-        multiple=True,
-        metavar="VKEY",
-        help="Pin a witness's verifier key; repeat for each: board_keys.json must fix exactly these witnesses.",
-    )(func)
-
-
-def parse_witness_pins(vkeys: tuple[str, ...]) -> tuple[VerifierKey, ...] | None:
-    """The pinned witness keys, or None if none are given; CommandFailed naming a malformed one."""
-    if not vkeys:
-        return None
-    try:
-        return tuple(VerifierKey.parse(v) for v in vkeys)
-    except NoteError as exc:
-        raise CommandFailed(f"--witness-key: {exc}") from None
 
 
 def load_or_make_board_key(path: Path) -> tuple[BoardKey, bool]:

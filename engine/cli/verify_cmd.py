@@ -22,7 +22,9 @@ from typing import NoReturn
 import click
 from rich.table import Table
 
+from engine.board.note import VerifierKey
 from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandFailed, console
+from engine.cli.pins import parse_witness_pins, witness_key_pins
 from engine.cli.progress import progress_bar
 from engine.errors import BallotchainError
 from engine.verify import Report, Status, verify_record
@@ -47,6 +49,7 @@ def run_verifier(
     board_key: bytes | None = None,
     registrar_key: bytes | None = None,
     strict: bool = False,
+    witness_keys: tuple[VerifierKey, ...] | None = None,
 ) -> Report:
     with progress_bar("verifying ballots", None) as advance:
         last = [0]
@@ -62,6 +65,7 @@ def run_verifier(
             accept_test_group=allow_test_group,
             board_key=board_key,
             registrar_key=registrar_key,
+            witness_keys=witness_keys,
             strict=strict,
         )
 
@@ -199,6 +203,7 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
     metavar="HEX",
     help="Pin the registrar's public key (64 hex digits): the record must fix this key (exit 1 otherwise).",
 )
+@witness_key_pins
 @click.option("--final", is_flag=True, help="The record must be complete: a check still 'not yet' fails (exit 1).")
 @click.option(
     "--strict",
@@ -213,19 +218,21 @@ def verify_command(
     allow_test_group: bool,
     board_key_hex: str | None,
     registrar_key_hex: str | None,
+    witness_key_pins: tuple[str, ...],
     final: bool,
     strict: bool,
 ) -> None:
     """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
-    election's board log against the board's and the registrar's keys (pin them with --board-key and
-    --registrar-key)."""
+    election's board log against the board's, the registrar's and the witnesses' keys (pin them with
+    --board-key, --registrar-key and --witness-key)."""
     try:
         board_key = parse_pinned_key(board_key_hex, "--board-key")
         registrar_key = parse_pinned_key(registrar_key_hex, "--registrar-key")
+        witness_keys = parse_witness_pins(witness_key_pins)
     except CommandFailed as exc:
         unreadable(record_dir, exc.format_message(), as_json)
     try:
-        report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key, strict)
+        report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys)
     except (BallotchainError, OSError) as exc:
         unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
     if as_json:

@@ -69,6 +69,7 @@ from engine.board.entries import (
     decode_entry,
 )
 from engine.board.merkle import IncrementalRoot, leaf_hash
+from engine.board.note import VerifierKey
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
 from engine.credentials.did import verify_submission
 from engine.credentials.roster import RosterError, SignedRoster, decode_roster, roster_problems
@@ -95,13 +96,15 @@ BOARD_CHECKS = ("B.0", "B.1", "B.2", "B.3", "B.4", "B.5", "B.6", "B.7", "B.8", "
 
 @dataclass(frozen=True)
 class PinnedKeys:
-    """The keys a user pins (32 raw bytes each, or None): the board's and the registrar's."""
+    """The keys a user pins: the board's and the registrar's (32 raw bytes each, or None), and the
+    witnesses' cosignature keys (None: not pinned; a tuple: board_keys.json must fix exactly these)."""
 
     board: bytes | None = None
     registrar: bytes | None = None
+    witnesses: tuple[VerifierKey, ...] | None = None
 
     def __bool__(self) -> bool:
-        return self.board is not None or self.registrar is not None
+        return self.board is not None or self.registrar is not None or self.witnesses is not None
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,19 @@ def _check_election_keys(
                     f"the {role} key fixed in the record is {_hex(key)}, not the pinned {role} key {_hex(pinned)}",
                     **where,
                 )
+        if pins.witnesses is not None:
+            rec.expect(
+                set(pins.witnesses) == set(fixed.witnesses),
+                "B.0",
+                f"the record fixes the witnesses {_names(fixed.witnesses)}, not the pinned witnesses "
+                f"{_names(pins.witnesses)} (a witness is its name and its key)",
+                **where,
+            )
     return fixed
+
+
+def _names(witnesses: Collection[VerifierKey]) -> str:
+    return ", ".join(sorted(w.name for w in witnesses)) or "none"
 
 
 def _has_votes(record: ElectionRecord) -> bool:

@@ -30,6 +30,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from engine.board.note import VerifierKey
 from engine.election import BallotChain, BallotState, EncryptedBallot
 from engine.group import TEST_GROUP
 from engine.record import ElectionRecord, RangeViolation, RecordError, UnknownGroupError, ValueKind
@@ -179,6 +180,7 @@ def verify_record(
     cache: MutableMapping[Hashable, Any] | None = None,
     board_key: bytes | None = None,
     registrar_key: bytes | None = None,
+    witness_keys: tuple[VerifierKey, ...] | None = None,
     strict: bool = False,
 ) -> Report:
     """Verify the election record in record_dir; the report says what held and what did not.
@@ -190,6 +192,8 @@ def verify_record(
     and what it was verified against, so verifying a changed record again re-verifies only the
     ballots that changed. board_key, registrar_key: the keys of an online election the caller pins
     (32 raw bytes each); the record must fix these keys (B.0). The report names the keys used.
+    witness_keys: the witnesses' cosignature keys the caller pins; board_keys.json must fix exactly
+    these (B.0), and B.9 then counts their cosignatures.
     strict: verify every range proof on its own even where the record publishes its commitments
     (proof_commitments/, otherwise batch mode: engine.verify.batch_proofs).
 
@@ -270,7 +274,7 @@ def verify_record(
     not_yet = _awaited(phase, not_checked)
     decrypted_ids = _challenged_checks(record, rec, ctx, index, progress, cache)
     awaiting = set() if phase == PHASE_DECRYPTED else _awaiting_decryption(rec, index, decrypted_ids)
-    keys = verify_board(record, rec, ctx, PinnedKeys(board_key, registrar_key), decrypted_ids | awaiting)
+    keys = verify_board(record, rec, ctx, PinnedKeys(board_key, registrar_key, witness_keys), decrypted_ids | awaiting)
     if awaiting:
         not_yet |= {"R.challenged"} | ({"B.3"} if rec.items("B.3") else set())
         rec.note("B.3", f"{len(awaiting)} challenged ballot(s) of the log not yet decrypted ({phase} phase)")

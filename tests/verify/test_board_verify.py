@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine.board.checkpoint import BoardCheckpoints, election_origin
@@ -35,6 +36,7 @@ from engine.board.merkle import leaf_hash, root_of
 from engine.board.note import CosignatureSigner, SignedNote
 from engine.board.sth import BoardKey, SignedTreeHead
 from engine.cli.demo_cmd import run_demo
+from engine.cli.main import cli
 from engine.credentials.did import VoterCredential, sign_submission
 from engine.credentials.roster import RegistrarKey, decode_roster, encode_roster, make_roster
 from engine.election import BallotState
@@ -535,3 +537,29 @@ def test_verify_fails_a_witnessed_record_without_its_checkpoint(tmp_path: Path, 
     (tmp_path / "record" / CHECKPOINT_FILE).unlink()
     report = verify(tmp_path / "record")
     assert report.failed_ids == ("B.9",)
+
+
+def test_verify_pins_the_witnesses_and_refuses_a_record_that_fixes_others(tmp_path: Path, online: Online) -> None:
+    """An attacker who re-keys the record's witnesses (their own keys and cosignatures) passes B.9 against
+    what the record says; `verify --witness-key` with the officials' keys fails it (B.0, exit 1)."""
+    record = tmp_path / "record"
+    witnesses = witnessed_record(record, online, 3)
+    official = [w.verifier_key.vkey() for w in witnesses]
+    base = ["verify", str(record), "--allow-test-group", "--json"]
+    pins = [arg for vkey in official for arg in ("--witness-key", vkey)]
+    honest = CliRunner().invoke(cli, [*base, *pins])
+    assert honest.exit_code == 0, honest.output
+    assert json.loads(honest.output)["ok"] is True
+
+    forged = witnessed_record(tmp_path / "forged", online, 3)  # the same log, cosigned by other witnesses
+    refused = CliRunner().invoke(cli, ["verify", str(tmp_path / "forged"), "--allow-test-group", "--json", *pins])
+    assert refused.exit_code == 1, refused.output
+    report = json.loads(refused.output)
+    assert [c["id"] for c in report["checks"] if c["status"] == "failed"] == ["B.0"]
+    assert any("not the pinned witnesses" in f["message"] for f in report["findings"])
+    unpinned = CliRunner().invoke(cli, ["verify", str(tmp_path / "forged"), "--allow-test-group", "--json"])
+    assert unpinned.exit_code == 0 and forged[0].name == witnesses[0].name
+
+    malformed = CliRunner().invoke(cli, [*base, "--witness-key", "not-a-vkey"])
+    assert malformed.exit_code == 2
+    assert "--witness-key" in malformed.output and "Traceback" not in malformed.output
