@@ -24,6 +24,10 @@ CONTEST_HASH = 0x23  # chi_l = H(H_E; 0x23, ind_c(Lambda_l), K, alpha_1, beta_1,
 CONFIRMATION = 0x24  # H(B) = H(H_E; 0x24, chi_1, ..., chi_mB, B_aux), eq. 58; H_0, eq. 59; closing hash, eq. 61
 DECRYPTION_PROOF = 0x30  # c = H(H_E; 0x30, K, A, B, a, b, M), eq. 71
 CONTEST_DATA_DECRYPTION_PROOF = 0x31  # c = H(H_E; 0x31, K, C0, C1, C2, a, b, beta), eq. 81
+SELECTION_HASH = 0x40  # psi_i = H(H_E; 0x40, K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 92-93
+PREENCRYPTION_CONTEST_HASH = 0x41  # chi_l = H(H_E; 0x41, ind_c(Lambda_l), K, psi_sigma(1), ...), eq. 94
+PREENCRYPTION_CONFIRMATION = 0x42  # H(B) = H(H_E; 0x42, chi_1, ..., chi_mB, B_aux), eq. 95
+PREENCRYPTION_NONCE = 0x43  # xi_i,j,k = H(H_E; 0x43, xi, ind_c(Lambda_i), ind_o(lambda_j), ind_o(lambda_k)), eq. 96
 # Not in the spec: the challenge of the proof that the encrypting device knew the contest data's
 # nonce (engine.proofs.pad_knowledge, docs/PROTOCOL.md). 0xB0 is above every tag of 2.0.0 and 2.1.0.
 PAD_KNOWLEDGE_PROOF = 0xB0

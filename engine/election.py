@@ -318,18 +318,13 @@ def contest_hash(
 
 # ---------------------------------------------------------------- pre-encrypted ballots' hashes (spec 4.1)
 
-SELECTION_HASH = 0x40  # psi_i = H(H_E; 0x40, K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 92-93
-PREENCRYPTION_CONTEST_HASH = 0x41  # chi_l = H(H_E; 0x41, ind_c(Lambda_l), K, psi_sigma(1), ...), eq. 94
-PREENCRYPTION_CONFIRMATION = 0x42  # H(B) = H(H_E; 0x42, chi_1, ..., chi_mB, B_aux), eq. 95
-PREENCRYPTION_NONCE = 0x43  # xi_i,j,k = H(H_E; 0x43, xi, ind_c(Lambda_i), ind_o(lambda_j), ind_o(lambda_k)), eq. 96
-
 
 def selection_hash(h_e: UInt256, public_key: ElementModP, vector: Sequence[Ciphertext]) -> UInt256:
     """psi_i = H(H_E; 0x40, K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 92 (and eq. 93 for a null vector)."""
     parts: list[ElementModP] = []
     for ct in vector:
         parts += (ct.pad, ct.data)
-    return hash_elems(h_e, SELECTION_HASH, public_key, *parts)
+    return hash_elems(h_e, domains.SELECTION_HASH, public_key, *parts)
 
 
 def preencryption_contest_hash(
@@ -339,13 +334,13 @@ def preencryption_contest_hash(
     increasing order as big-endian integers. ind_c as in contest_hash: b(i, 4) for an int, the raw
     UTF-8 bytes of the contest id for a str (egk's pre-encryption vectors, docs/PROTOCOL.md)."""
     ordered = sorted(selection_hashes, key=lambda h: h.data)
-    return hash_elems(h_e, PREENCRYPTION_CONTEST_HASH, indicator_bytes(contest_ind), public_key, *ordered)
+    return hash_elems(h_e, domains.PREENCRYPTION_CONTEST_HASH, indicator_bytes(contest_ind), public_key, *ordered)
 
 
 def preencryption_confirmation_code(h_e: UInt256, contest_hashes: Sequence[UInt256], code_baux: bytes) -> UInt256:
     """H(B) = H(H_E; 0x42, chi_1, ..., chi_mB, B_aux), eq. 95; B_aux without a length prefix, as in eq. 58
     (docs/PROTOCOL.md deviation 1)."""
-    return hash_elems(h_e, PREENCRYPTION_CONFIRMATION, *contest_hashes, bytes(code_baux))
+    return hash_elems(h_e, domains.PREENCRYPTION_CONFIRMATION, *contest_hashes, bytes(code_baux))
 
 
 SHORT_CODE_DIGITS = 5

@@ -29,10 +29,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from engine import domains
 from engine.ballot import BallotError, EncryptionContext, IdForm
 from engine.contest_data import contest_data_nonce, encrypt_contest_data
 from engine.election import (
-    PREENCRYPTION_NONCE,
     SHORT_CODE_DIGITS,
     BallotState,
     ContestData,
@@ -83,7 +83,7 @@ def preencryption_nonce(
     labels' raw UTF-8 bytes (egk's form)."""
     return hash_elems(
         h_e,
-        PREENCRYPTION_NONCE,
+        domains.PREENCRYPTION_NONCE,
         primary_nonce,
         contest_label.encode("utf-8"),
         vector_label.encode("utf-8"),

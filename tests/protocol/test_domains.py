@@ -25,6 +25,10 @@ SPEC_2_0_0 = {
     "CONFIRMATION": 0x24,  # eq. 58, 59, 61
     "DECRYPTION_PROOF": 0x30,  # eq. 71
     "CONTEST_DATA_DECRYPTION_PROOF": 0x31,  # eq. 81
+    "SELECTION_HASH": 0x40,  # eq. 92-93 (pre-encrypted ballots, section 4)
+    "PREENCRYPTION_CONTEST_HASH": 0x41,  # eq. 94
+    "PREENCRYPTION_CONFIRMATION": 0x42,  # eq. 95
+    "PREENCRYPTION_NONCE": 0x43,  # eq. 96
 }
 
 
