@@ -6,7 +6,7 @@ a registrar gives every voter a DID credential (private/voters/credentials/) and
 the board's and the registrar's keys are fixed in the election record (board_keys.json), the
 bulletin board runs as a server on loopback (its database and key in board/), voters encrypt on
 their own machines (pinning both keys) and submit concurrently over HTTP, and the closed board is
-exported into record/ with its log, which the verifier checks too (B.0-B.8). Voters' choices are
+exported into record/ with its log, which the verifier checks too (B.0-B.9). Voters' choices are
 random (seeded by --seed, so a run can be repeated); every cryptographic nonce still comes from
 `secrets`.
 """
