@@ -42,7 +42,7 @@ NOT_APPLICABLE_WITHOUT_CHAIN = {"7.D", "7.E", "7.F", "7.G", "R.chain_cover"}
 NOT_APPLICABLE_WITHOUT_CHALLENGED = {f"{n}.{x}" for n in (12, 13, 14) for x in "ABCDEF"}
 NOT_APPLICABLE_WITHOUT_CHALLENGED |= {"R.challenged", "R.contest_data"}  # egk's tallies carry no contest data
 ALWAYS_NOT_APPLICABLE = {"11.A", "11.B"} | {c for c, _ in CHECKS if c.split(".")[0] in ("15", "16", "17", "18")}
-ALWAYS_NOT_APPLICABLE |= {f"B.{n}" for n in range(0, 9)}  # egk's records carry no bulletin-board log
+ALWAYS_NOT_APPLICABLE |= {f"B.{n}" for n in range(0, 10)}  # egk's records carry no bulletin-board log
 ALWAYS_NOT_APPLICABLE |= {"R.proof_commitments"}  # nor proof commitments (batch verification)
 
 
