@@ -27,6 +27,7 @@ from engine.cli.demo_cmd import random_ballots, run_ceremony
 from engine.hash import UInt256
 from engine.record import ElectionRecord
 from engine.record.exchange import encode_plaintext_ballot_line
+from engine.record.layout import proof_commitments_label
 from engine.verify.hashes import EGK, confirmation_code
 from tests.adversarial.online_board import run
 from tests.support.online_record import findings_of, tally_and_decrypt, verify_json
@@ -116,6 +117,7 @@ def test_one_contest_copied_into_another_ballot_fails(offline: Offline, tmp_path
     assert source["contests"][0]["contest_id"] == ballot["contests"][0]["contest_id"]
     ballot["contests"][0] = source["contests"][0]
     eballot(record, copier).write_text(json.dumps(with_code(ballot), indent=2))
+    (record / proof_commitments_label(DEVICE, copier)).unlink()  # its commitments would betray it: drop them
     report = finish(offline, record, tmp_path)
     assert report["failed"] == ["R.unique_ciphertexts"], report["findings"]
     copies = findings_of(report, "R.unique_ciphertexts")
