@@ -1,0 +1,261 @@
+"""Scale benchmark: records of 10^3 to 10^5 ballots verified strict and batched, and a national projection.
+
+    .venv/bin/python benchmarks/scale_bench.py [--ballots 1000 3000] [--jobs 1 2] [--repeats 3]
+        [--sample-ballots 20] [--regenerate]
+
+The records are made on the engine's small TEST group (--group test): encrypting 10^4-10^5 ballots on
+the production group would take hours (about 2 ms per selection without IFMA, spec 2.0.0 section 3.3),
+so only a small production sample is made. Each record is made once by the engine's own roles (key
+ceremony, encryption with chained codes on two devices, which writes proof_commitments/ beside
+encrypted_ballots/, 5% challenged, tally, decryption by a quorum) and cached under benchmarks/cache/.
+
+Every record is verified whole (all checks, verify_record) in strict mode (each range proof on its
+own, spec 2.0.0 section 3.3.5, eq. 46) and in batch mode (the published commitments,
+docs/BATCH_VERIFICATION.md), with each number of jobs, --repeats times. Prints one JSON object: per
+record, mode and jobs the median seconds, ms per selection (wall clock, and times jobs per core),
+the speed-ups batch/strict and 2 jobs/1 job, peak RSS of this process and of its largest worker
+process, the backend and whether AVX-512 IFMA is used.
+
+The projection: cores needed to verify a 44-million-voter, 10-selection election in one hour, from
+the per-core cost per selection measured on the largest test-group record with one job, strict and
+batched; then the same scaled by the production/test cost ratio of the per-ballot checks
+(verify_bench.measure_proofs, one process) measured in this run on --sample-ballots ballots of each
+group. The ratio only covers the per-ballot checks (5.A-7.B), which dominate large records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / "cache"
+GUARDIANS, QUORUM = 3, 2
+CHALLENGE_RATE = 0.05
+DEVICES = 2
+NATIONAL_VOTERS = 44_000_000
+NATIONAL_SELECTIONS_PER_VOTER = 10
+PROJECTION_SECONDS = 3600.0
+TEST_GROUP_NOTE = (
+    "records on the engine's small test group: encrypting 10^3-10^5 ballots on the production group would take hours"
+)
+
+
+def generate(out: Path, group_name: str, voters: int, seed: int = 2026) -> Path:
+    """A complete, valid public record of `voters` ballots (the demo manifest) on `group_name`, in out/record."""
+    from engine.cli import ballot_cmds, decrypt_cmds
+    from engine.cli.demo_cmd import run_ceremony
+    from engine.cli.sample_election import random_ballots
+    from engine.record import ElectionRecord
+
+    record, private, exchange = out / "record", out / "private", out / "exchange"
+    private.mkdir(parents=True)
+    secret = run_ceremony(record, private, exchange, GUARDIANS, QUORUM, group_name, chain=True, step=lambda _s: None)
+    ids = list(secret)
+    rng = random.Random(seed)
+    ballots = random_ballots(ElectionRecord(record).manifest, voters, rng)
+    challenged = {b.ballot_id for b in ballots if rng.random() < CHALLENGE_RATE}
+    for d in range(DEVICES):
+        mine = ballots[d::DEVICES]
+        ballot_cmds.encrypt_ballots(
+            record, mine, f"device-{d + 1}", [b.ballot_id for b in mine if b.ballot_id in challenged]
+        )
+    ballot_cmds.tally_record(record, processes=2)
+    present = ids[:QUORUM]
+    partials, asked, answers = exchange / "partials", exchange / "challenges", exchange / "responses"
+    nonces = {g: private / g / "decryption-nonces.json" for g in present}
+    for g in present:
+        decrypt_cmds.guardian_decrypt(record, secret[g], partials, nonces[g], None)
+    decrypt_cmds.decrypt_challenge(record, partials, asked)
+    for g in present:
+        decrypt_cmds.guardian_answer(record, secret[g], nonces[g], asked, answers, None)
+    decrypt_cmds.decrypt_combine(record, partials, answers)
+    return record
+
+
+def cached_record(group_name: str, voters: int, regenerate: bool) -> tuple[Path, float | None]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / ".gitignore").write_text("*\n")
+    folder = CACHE / f"scale-{group_name}-{voters}"
+    record = folder / "record"
+    if (folder / "complete").exists() and not regenerate:
+        return record, None
+    if folder.exists():
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        generate(folder, group_name, voters)
+    (folder / "complete").write_text("")
+    return record, time.perf_counter() - started
+
+
+def measure(record: Path, jobs: int, strict: bool, repeats: int) -> dict[str, object]:
+    """In a fresh process: ``repeats`` whole verifications of the record, their median and memory."""
+    from engine.backend import get_backend
+    from engine.verify import verify_record
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        report = verify_record(record, jobs=jobs, accept_test_group=True, strict=strict)
+        times.append(time.perf_counter() - started)
+        if not report.ok:
+            raise SystemExit(f"the benchmark record does not verify: {report.failed_ids}")
+    wall = statistics.median(times)
+    selections = report.check("5.D").items
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "backend": get_backend().name,
+        "ifma": native_ifma(),
+        "mode": "strict" if strict else "batch",
+        "jobs": jobs,
+        "ballots": dict(report.summary)["ballots"],
+        "selections": selections,
+        "median_s": round(wall, 3),
+        "runs_s": [round(t, 3) for t in times],
+        "ms_per_selection": round(1000 * wall / selections, 4),
+        "ms_per_selection_per_core": round(1000 * wall * jobs / selections, 4),
+        "forms_5D": dict(report.check("5.D").forms),
+        "peak_rss_mib": round(own.ru_maxrss / 1024, 1),
+        "peak_worker_rss_mib": round(children.ru_maxrss / 1024, 1),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def native_ifma() -> bool:
+    from engine.backend import get_backend
+
+    with contextlib.suppress(ImportError, AttributeError):
+        from engine._native import lib  # type: ignore[import-not-found]
+
+        return get_backend().name == "native" and bool(lib.bc_ifma_available())
+    return False
+
+
+def fresh(args: list[str]) -> dict[str, object]:
+    """Run this file with ``args`` in a fresh process; its last line of JSON."""
+    result = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True, cwd=ROOT, env=os.environ
+    )
+    figures: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def cores_for(ms_per_selection_per_core: float) -> float:
+    selections = NATIONAL_VOTERS * NATIONAL_SELECTIONS_PER_VOTER
+    return round(selections * ms_per_selection_per_core / 1000 / PROJECTION_SECONDS, 1)
+
+
+def group_ratio(sample_ballots: int, repeats: int, regenerate: bool) -> dict[str, object]:
+    """Per-ballot check cost, production over test group, strict and batched, on equal small records."""
+    out: dict[str, object] = {"sample_ballots": sample_ballots}
+    per_group: dict[str, dict[str, object]] = {}
+    for group_name in ("test", "production"):
+        record, generated = cached_record(group_name, sample_ballots, regenerate)
+        per_group[group_name] = fresh(["--measure-proofs", str(record), "--repeats", str(repeats)])
+        if generated is not None:
+            per_group[group_name]["generated_s"] = round(generated, 1)
+        print(f"{group_name} sample: {per_group[group_name]}", file=sys.stderr)
+    out["per_group"] = per_group
+    for mode in ("strict", "batch"):
+        key = f"{mode}_ms_per_selection"
+        out[f"{mode}_production_over_test"] = round(
+            float(per_group["production"][key]) / float(per_group["test"][key]),  # type: ignore[arg-type]
+            2,
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--group", choices=["test"], default="test", help="the large records' group (test only)")
+    parser.add_argument("--ballots", type=int, nargs="+", default=[1000, 3000])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sample-ballots", type=int, default=20, help="ballots of the production/test ratio sample")
+    parser.add_argument("--no-production", action="store_true", help="skip the production-group sample")
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-proofs", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure, args.jobs[0], args.strict, args.repeats)))
+        return
+    if args.measure_proofs is not None:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from verify_bench import measure_proofs
+
+        print(json.dumps(measure_proofs(args.measure_proofs, args.repeats)))
+        return
+
+    out: dict[str, object] = {"group": args.group, "note": TEST_GROUP_NOTE, "cpus": os.cpu_count()}
+    records: dict[str, dict[str, object]] = {}
+    for voters in args.ballots:
+        record, generated = cached_record(args.group, voters, args.regenerate)
+        runs: dict[str, dict[str, object]] = {}
+        for mode in ("strict", "batch"):
+            for jobs in args.jobs:
+                flags = ["--strict"] if mode == "strict" else []
+                run = fresh(["--measure", str(record), "--jobs", str(jobs), "--repeats", str(args.repeats), *flags])
+                runs[f"{mode}/{jobs}"] = run
+                print(f"{voters} ballots, {mode}, {jobs} job(s): {run['median_s']} s", file=sys.stderr)
+        entry: dict[str, object] = {"runs": runs}
+        if generated is not None:
+            entry["generated_s"] = round(generated, 1)
+        speedups: dict[str, float] = {}
+        for jobs in args.jobs:
+            strict_s, batch_s = runs[f"strict/{jobs}"]["median_s"], runs[f"batch/{jobs}"]["median_s"]
+            speedups[f"batch_over_strict/{jobs}"] = round(float(strict_s) / float(batch_s), 2)  # type: ignore[arg-type]
+        if 1 in args.jobs and 2 in args.jobs:
+            for mode in ("strict", "batch"):
+                one, two = runs[f"{mode}/1"]["median_s"], runs[f"{mode}/2"]["median_s"]
+                speedups[f"2_jobs_over_1/{mode}"] = round(float(one) / float(two), 2)  # type: ignore[arg-type]
+        entry["speedups"] = speedups
+        records[str(voters)] = entry
+    out["records"] = records
+
+    largest = records[str(max(args.ballots))]["runs"]
+    base_jobs = min(args.jobs)
+    per_core = {
+        mode: float(largest[f"{mode}/{base_jobs}"]["ms_per_selection_per_core"])  # type: ignore[index,arg-type]
+        for mode in ("strict", "batch")
+    }
+    first = largest[f"strict/{base_jobs}"]  # type: ignore[index]
+    out["backend"], out["ifma"] = first["backend"], first["ifma"]
+    projection: dict[str, object] = {
+        "voters": NATIONAL_VOTERS,
+        "selections_per_voter": NATIONAL_SELECTIONS_PER_VOTER,
+        "hours": PROJECTION_SECONDS / 3600,
+        "from": f"{max(args.ballots)} ballots, {base_jobs} job(s), whole record, ms per selection per core",
+        "test_group": {
+            mode: {"ms_per_selection_per_core": per_core[mode], "cores": cores_for(per_core[mode])} for mode in per_core
+        },
+    }
+    if not args.no_production:
+        ratio = group_ratio(args.sample_ballots, args.repeats, args.regenerate)
+        out["production_over_test"] = ratio
+        scaled = {mode: per_core[mode] * float(ratio[f"{mode}_production_over_test"]) for mode in per_core}  # type: ignore[arg-type]
+        projection["production_group_scaled"] = {
+            mode: {"ms_per_selection_per_core": round(scaled[mode], 3), "cores": cores_for(scaled[mode])}
+            for mode in scaled
+        }
+    out["projection"] = projection
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    out["peak_rss_mib_driver"] = round(own.ru_maxrss / 1024, 1)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
