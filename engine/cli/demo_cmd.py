@@ -6,7 +6,10 @@ a registrar gives every voter a DID credential (private/voters/credentials/) and
 the board's and the registrar's keys are fixed in the election record (board_keys.json), the
 bulletin board runs as a server on loopback (its database and key in board/), voters encrypt on
 their own machines (pinning both keys) and submit concurrently over HTTP, and the closed board is
-exported into record/ with its log, which the verifier checks too (B.0-B.9). Voters' choices are
+exported into record/ with its log, which the verifier checks too (B.0-B.9). With --preencrypted the
+election does not chain confirmation codes and about a quarter of the cast ballots are pre-encrypted
+(spec 2.0.0 section 4): printed into private/printed/ before voting, marked with the short codes of the
+voter's choices and recorded by a scanner, so the verifier runs checks 15.A-18.B. Voters' choices are
 random (seeded by --seed, so a run can be repeated); every cryptographic nonce still comes from
 `secrets`.
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import click
 
+from engine.ballot import EncryptionContext
 from engine.cli import ballot_cmds, board_cmds, decrypt_cmds, election_cmds, guardian_cmds
 from engine.cli.common import CommandFailed, console, fresh_directory, one_line_errors
 from engine.cli.progress import progress_bar
@@ -37,10 +41,13 @@ from engine.client import BoardClient, CastResult, cast_ballot, check_receipt, f
 from engine.credentials.did import VoterCredential
 from engine.election import PlaintextBallot
 from engine.manifest import Manifest
-from engine.record import ElectionRecord
+from engine.preencrypt import make_preencrypted_ballots, record_marked_ballot
+from engine.record import ElectionRecord, ElectionRecordWriter
+from engine.record.codecs.printed_ballot import read_printed_ballot, write_printed_ballot
 from engine.record.exchange import encode_plaintext_ballot_line
 from engine.record.writer import atomic_write
 from engine.verify import Status
+from engine.verify.catalog import PREENCRYPTED_CHECKS
 
 
 def expected_counts(ballots: list[PlaintextBallot], cast_ids: set[str]) -> Counter[tuple[str, str]]:
@@ -66,7 +73,10 @@ def run_demo(
     devices: int,
     jobs: int,
     online: bool = False,
+    preencrypted: bool = False,
 ) -> int:
+    if online and preencrypted:
+        raise CommandFailed("--preencrypted runs offline: it cannot be combined with --online")
     if not 1 <= quorum <= guardians:
         raise CommandFailed(f"the quorum {quorum} must be between 1 and the number of guardians {guardians}")
     if guardians - absent < quorum:
@@ -80,7 +90,9 @@ def run_demo(
     def step(text: str) -> None:
         console.print(f"[bold cyan]{time.perf_counter() - started:6.1f}s[/] {text}")
 
-    secret = run_ceremony(election_dir, private, exchange, guardians, quorum, group_name, chain=not online, step=step)
+    secret = run_ceremony(
+        election_dir, private, exchange, guardians, quorum, group_name, chain=not (online or preencrypted), step=step
+    )
     ids = list(secret)
 
     manifest = ElectionRecord(election_dir).manifest
@@ -100,9 +112,14 @@ def run_demo(
         vote_online(out, election_dir, record, manifest, ballots, challenged, rng, group_name, jobs, step)
     else:
         record = election_dir
-        with progress_bar("encrypting ballots", voters) as advance:
+        scanned = preencrypted_share(ballots, challenged) if preencrypted else set()
+        if scanned:
+            vote_preencrypted(record, private / "printed", [b for b in ballots if b.ballot_id in scanned])
+            step(f"{len(scanned)} pre-encrypted ballots printed, marked with short codes and recorded as cast")
+        plain = [b for b in ballots if b.ballot_id not in scanned]
+        with progress_bar("encrypting ballots", len(plain)) as advance:
             for d in range(devices):
-                mine = ballots[d::devices]
+                mine = plain[d::devices]
                 ballot_cmds.encrypt_ballots(
                     record,
                     mine,
@@ -110,9 +127,8 @@ def run_demo(
                     [b.ballot_id for b in mine if b.ballot_id in challenged],
                     on_ballot=lambda _b: advance(),
                 )
-        step(
-            f"{voters} ballots encrypted on {devices} devices ({len(challenged)} challenged), codes chained per device"
-        )
+        chained = "" if preencrypted else ", codes chained per device"
+        step(f"{len(plain)} ballots encrypted on {devices} devices ({len(challenged)} challenged){chained}")
 
     tally = ballot_cmds.tally_record(record, processes=jobs)
     step(f"encrypted tally of {len(tally.cast_ballot_ids)} cast ballots")
@@ -144,6 +160,9 @@ def run_demo(
         board_checks = [c for c in report.checks if c.check_id.startswith("B.")]
         passed = sum(1 for c in board_checks if c.status is Status.PASSED)
         step(f"board checks: {passed} of {len(board_checks)} passed (the log, signatures, roster, one vote per DID)")
+    if preencrypted:
+        passed = sum(1 for c in PREENCRYPTED_CHECKS if report.check(c).status is Status.PASSED)
+        step(f"pre-encrypted ballot checks: {passed} of {len(PREENCRYPTED_CHECKS)} passed (15.A-18.B)")
     console.print(f"public record: {record}\nprivate data:  {private}")
     return 0 if report.ok else 1
 
@@ -180,6 +199,57 @@ def run_ceremony(
     guardian_cmds.finalize(record, publics, exchange / "statements", complaints)
     step(f"joint key published; H_E = {ElectionRecord(record).initialized.extended_base_hash.hex()[:16]}...")
     return secret
+
+
+# ---------------------------------------------------------------- pre-encrypted ballots
+
+PREENCRYPTED_EVERY = 4
+SCANNER = "scanner-1"
+
+
+def preencrypted_share(ballots: list[PlaintextBallot], challenged: set[str]) -> set[str]:
+    """The ids of every PREENCRYPTED_EVERY-th cast ballot (at least one): those voters mark a pre-encrypted ballot."""
+    cast = [b.ballot_id for b in ballots if b.ballot_id not in challenged]
+    return set(cast[PREENCRYPTED_EVERY - 1 :: PREENCRYPTED_EVERY] or cast[:1])
+
+
+def vote_preencrypted(record: Path, printed: Path, ballots: list[PlaintextBallot]) -> None:
+    """Spec 2.0.0 section 4: the encrypting tool prints a ballot per voter (its file, with the primary nonce,
+    under printed/); each voter marks the short codes of the options chosen; the recording tool regenerates
+    the ballot from its file and writes it to the record as cast (section 4.3)."""
+    election = ElectionRecord(record)
+    init, manifest = election.initialized, election.manifest
+    ctx = EncryptionContext(init.extended_base_hash, init.joint_public_key)
+    by_id = {b.ballot_id: b for b in ballots}
+    style = ballots[0].ballot_style
+    made = make_preencrypted_ballots(ctx, manifest, style, list(by_id), code_baux=election.config.baux0)
+    for pre in made:
+        write_printed_ballot(printed / f"{pre.ballot_id}.json", ctx.extended_base_hash, pre)
+    writer = ElectionRecordWriter(record)
+    with progress_bar("recording pre-encrypted ballots", len(made)) as advance:
+        for pre in made:
+            file = read_printed_ballot(printed / f"{pre.ballot_id}.json")
+            chosen = {
+                (c.contest_id, s.selection_id) for c in by_id[pre.ballot_id].contests for s in c.selections if s.vote
+            }
+            marks = {
+                c.contest_id: [s.short_code for s in c.options if (c.contest_id, s.selection_id) in chosen]
+                for c in pre.contests
+            }
+            ballot = record_marked_ballot(
+                ctx,
+                manifest,
+                file.ballot_id,
+                file.ballot_style_id,
+                file.primary_nonce,
+                marks,
+                device=SCANNER,
+                code_baux=file.code_baux,
+            )
+            if ballot.confirmation_code != file.confirmation_code:
+                raise CommandFailed(f"{pre.ballot_id}: the ballot does not regenerate its printed confirmation code")
+            writer.write_encrypted_ballot(ballot)
+            advance()
 
 
 # ---------------------------------------------------------------- online voting
@@ -365,6 +435,11 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
     is_flag=True,
     help="Vote over HTTP: DID credentials, a bulletin-board server on loopback, concurrent voters.",
 )
+@click.option(
+    "--preencrypted",
+    is_flag=True,
+    help="About a quarter of the cast ballots are pre-encrypted (spec 4), marked by short code; codes unchained.",
+)
 @one_line_errors
 def demo_command(
     out: Path,
@@ -378,6 +453,7 @@ def demo_command(
     devices: int,
     jobs: int,
     online: bool,
+    preencrypted: bool,
 ) -> None:
     """Run a whole election end to end and verify its record."""
     code = run_demo(
@@ -392,5 +468,6 @@ def demo_command(
         devices=devices,
         jobs=jobs,
         online=online,
+        preencrypted=preencrypted,
     )
     raise SystemExit(code)
