@@ -30,7 +30,6 @@ import argparse
 import contextlib
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
@@ -38,65 +37,15 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "benchmarks" / "cache"
-GUARDIANS, QUORUM = 3, 2
-CHALLENGE_RATE = 0.05
-DEVICES = 2
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from verify_bench import ROOT, cached_record, measure_proofs  # noqa: E402  (a script beside this one)
+
 NATIONAL_VOTERS = 44_000_000
 NATIONAL_SELECTIONS_PER_VOTER = 10
 PROJECTION_SECONDS = 3600.0
 TEST_GROUP_NOTE = (
     "records on the engine's small test group: encrypting 10^3-10^5 ballots on the production group would take hours"
 )
-
-
-def generate(out: Path, group_name: str, voters: int, seed: int = 2026) -> Path:
-    """A complete, valid public record of `voters` ballots (the demo manifest) on `group_name`, in out/record."""
-    from engine.cli import ballot_cmds, decrypt_cmds
-    from engine.cli.demo_cmd import run_ceremony
-    from engine.cli.sample_election import random_ballots
-    from engine.record import ElectionRecord
-
-    record, private, exchange = out / "record", out / "private", out / "exchange"
-    private.mkdir(parents=True)
-    secret = run_ceremony(record, private, exchange, GUARDIANS, QUORUM, group_name, chain=True, step=lambda _s: None)
-    ids = list(secret)
-    rng = random.Random(seed)
-    ballots = random_ballots(ElectionRecord(record).manifest, voters, rng)
-    challenged = {b.ballot_id for b in ballots if rng.random() < CHALLENGE_RATE}
-    for d in range(DEVICES):
-        mine = ballots[d::DEVICES]
-        ballot_cmds.encrypt_ballots(
-            record, mine, f"device-{d + 1}", [b.ballot_id for b in mine if b.ballot_id in challenged]
-        )
-    ballot_cmds.tally_record(record, processes=2)
-    present = ids[:QUORUM]
-    partials, asked, answers = exchange / "partials", exchange / "challenges", exchange / "responses"
-    nonces = {g: private / g / "decryption-nonces.json" for g in present}
-    for g in present:
-        decrypt_cmds.guardian_decrypt(record, secret[g], partials, nonces[g], None)
-    decrypt_cmds.decrypt_challenge(record, partials, asked)
-    for g in present:
-        decrypt_cmds.guardian_answer(record, secret[g], nonces[g], asked, answers, None)
-    decrypt_cmds.decrypt_combine(record, partials, answers)
-    return record
-
-
-def cached_record(group_name: str, voters: int, regenerate: bool) -> tuple[Path, float | None]:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    (CACHE / ".gitignore").write_text("*\n")
-    folder = CACHE / f"scale-{group_name}-{voters}"
-    record = folder / "record"
-    if (folder / "complete").exists() and not regenerate:
-        return record, None
-    if folder.exists():
-        subprocess.run(["rm", "-rf", str(folder)], check=True)
-    started = time.perf_counter()
-    with contextlib.redirect_stdout(sys.stderr):
-        generate(folder, group_name, voters)
-    (folder / "complete").write_text("")
-    return record, time.perf_counter() - started
 
 
 def measure(record: Path, jobs: int, strict: bool, repeats: int) -> dict[str, object]:
@@ -162,7 +111,7 @@ def group_ratio(sample_ballots: int, repeats: int, regenerate: bool) -> dict[str
     out: dict[str, object] = {"sample_ballots": sample_ballots}
     per_group: dict[str, dict[str, object]] = {}
     for group_name in ("test", "production"):
-        record, generated = cached_record(group_name, sample_ballots, regenerate)
+        record, generated = cached_record(sample_ballots, regenerate, group_name)
         per_group[group_name] = fresh(["--measure-proofs", str(record), "--repeats", str(repeats)])
         if generated is not None:
             per_group[group_name]["generated_s"] = round(generated, 1)
@@ -194,16 +143,13 @@ def main() -> None:
         print(json.dumps(measure(args.measure, args.jobs[0], args.strict, args.repeats)))
         return
     if args.measure_proofs is not None:
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        from verify_bench import measure_proofs
-
         print(json.dumps(measure_proofs(args.measure_proofs, args.repeats)))
         return
 
     out: dict[str, object] = {"group": args.group, "note": TEST_GROUP_NOTE, "cpus": os.cpu_count()}
     records: dict[str, dict[str, object]] = {}
     for voters in args.ballots:
-        record, generated = cached_record(args.group, voters, args.regenerate)
+        record, generated = cached_record(voters, args.regenerate, args.group)
         runs: dict[str, dict[str, object]] = {}
         for mode in ("strict", "batch"):
             for jobs in args.jobs:

@@ -38,28 +38,17 @@ CHALLENGE_RATE = 0.05
 DEVICES = 2
 
 
-def generate(out: Path, voters: int, seed: int = 2026) -> Path:
-    """A complete, valid public record of `voters` ballots (the demo manifest), in out/record."""
-    from engine.cli import ballot_cmds, decrypt_cmds, election_cmds, guardian_cmds
-    from engine.cli.demo_cmd import demo_manifest_bytes, random_ballots
+def generate(out: Path, voters: int, seed: int = 2026, group_name: str = "production") -> Path:
+    """A complete, valid public record of `voters` ballots (the demo manifest) on `group_name`, in out/record."""
+    from engine.cli import ballot_cmds, decrypt_cmds
+    from engine.cli.demo_cmd import run_ceremony
+    from engine.cli.sample_election import random_ballots
     from engine.record import ElectionRecord
 
     record, private, exchange = out / "record", out / "private", out / "exchange"
     private.mkdir(parents=True)
-    manifest_file = private / "manifest.json"
-    manifest_file.write_bytes(demo_manifest_bytes())
-    election_cmds.init_election(manifest_file, GUARDIANS, QUORUM, record, group_name="production", chain=True)
-    ids = [f"guardian-{i}" for i in range(1, GUARDIANS + 1)]
-    secret = {g: private / g / "guardian-secret.json" for g in ids}
-    publics, shares, complaints = exchange / "publics", exchange / "shares", exchange / "complaints"
-    publics.mkdir(parents=True)
-    for x, g in enumerate(ids, start=1):
-        guardian_cmds.keygen(record, g, x, secret[g], publics / f"guardian-{g}.json", None)
-    for g in ids:
-        guardian_cmds.send_shares(record, secret[g], publics, shares, None)
-    for g in ids:
-        guardian_cmds.receive_shares(record, secret[g], publics, shares, complaints, None)
-    guardian_cmds.finalize(record, publics)
+    secret = run_ceremony(record, private, exchange, GUARDIANS, QUORUM, group_name, chain=True, step=lambda _s: None)
+    ids = list(secret)
 
     rng = random.Random(seed)
     ballots = random_ballots(ElectionRecord(record).manifest, voters, rng)
@@ -82,10 +71,12 @@ def generate(out: Path, voters: int, seed: int = 2026) -> Path:
     return record
 
 
-def cached_record(voters: int, regenerate: bool) -> tuple[Path, float | None]:
+def cached_record(voters: int, regenerate: bool, group_name: str = "production") -> tuple[Path, float | None]:
+    """The record of generate(), made once and kept under benchmarks/cache/<group>-<voters>; with the
+    seconds it took to make, or None when it was already there."""
     CACHE.mkdir(parents=True, exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")
-    folder = CACHE / f"production-{voters}"
+    folder = CACHE / f"{group_name}-{voters}"
     record = folder / "record"
     if (folder / "complete").exists() and not regenerate:
         return record, None
@@ -93,7 +84,7 @@ def cached_record(voters: int, regenerate: bool) -> tuple[Path, float | None]:
         subprocess.run(["rm", "-rf", str(folder)], check=True)
     started = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
-        generate(folder, voters)
+        generate(folder, voters, group_name=group_name)
     (folder / "complete").write_text("")
     return record, time.perf_counter() - started
 
