@@ -51,7 +51,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "vote": _attribute("board_cmds", "vote_command"),
     "receipt": _attribute("board_cmds", "receipt_group"),
     "manifest": _attribute("format_cmds", "manifest_group"),
-    "ballot": _attribute("format_cmds", "ballot_group"),
+    "ballot": _attribute("challenge_cmd", "ballot_group"),
     "witness": _attribute("witness_cmds", "witness_group"),
     "preencrypt": _attribute("preencrypt_cmds", "preencrypt_group"),
 }

@@ -198,7 +198,6 @@ function challengeOf(result, ballotNonce, choices) {
     ballot_nonce: bytesToHex(ballotNonce),
     choices,
     ballot: { ...result.ballot, state: "SPOILED" },
-    contest_data_proofs: result.contestDataProofs,
   };
   return { ...result, challenge };
 }
