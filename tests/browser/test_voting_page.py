@@ -11,10 +11,20 @@ from typing import Any
 
 import pytest
 
+from engine.credentials.did import VoterCredential
 from tests.adversarial.online_board import run
-from tests.browser.conftest import BrowserPage, WebBoard
+from tests.browser.conftest import PHONE, BrowserPage, WebBoard
 
 pytestmark = [pytest.mark.once]
+
+
+def credential_document(credential: VoterCredential) -> dict[str, str]:
+    """The credential file's object (engine.credentials.keys.save_key) of a voter the roster does not name."""
+    return {
+        "kind": VoterCredential.KIND,
+        "public_key": credential.public_key.hex(),
+        "private_key": credential.private_bytes().hex(),
+    }
 
 
 def open_page(board: WebBoard, bp: BrowserPage) -> Any:
@@ -73,3 +83,102 @@ def test_a_voter_casts_and_the_downloaded_receipt_checks_with_the_cli(
     output = run("receipt", "check", receipt, "--board", web_board.url)
     assert "is in the board's latest tree" in output
     assert browser_page.errors == []
+
+
+def test_a_challenged_ballot_is_submitted_spoiled_and_checks_with_the_cli(
+    web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path
+) -> None:
+    page = open_page(web_board, browser_page)
+    load_credential_file(web_board, browser_page, 1)
+    mark_first_options(page)
+    code = encrypt(browser_page)
+    page.click("#challenge")
+    page.wait_for_selector("#challenge-step:not([hidden]), #problem:not([hidden])")
+    assert page.is_hidden("#problem"), page.text_content("#problem")
+    browser_page.shot("1-challenged")
+    assert code in str(page.text_content("#challenge-result"))
+    challenge = download(browser_page, "#challenge-download", tmp_path / "challenge.json")
+    document = json.loads(challenge.read_text())
+    assert document["confirmation_code"] == code and document["ballot"]["state"] == "SPOILED"
+    output = run("ballot", "check-challenge", challenge, "--board", web_board.url, "--allow-test-group")
+    assert "encrypted honestly" in output
+    page.click("#vote-after-challenge")
+    page.wait_for_selector("#ballot-step:not([hidden])")
+    assert "replace" in str(page.text_content("#status"))
+
+
+def test_a_revote_replaces_the_earlier_ballot(web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path) -> None:
+    page = open_page(web_board, browser_page)
+    load_credential_file(web_board, browser_page, 2)
+    mark_first_options(page)
+    encrypt(browser_page)
+    cast(browser_page)
+    first = download(browser_page, "#receipt-download", tmp_path / "first.json")
+    assert "replaces the earlier" in str(page.text_content("#receipt-step"))
+    page.click("#vote-again")
+    page.wait_for_selector("#ballot-step:not([hidden])")
+    for fieldset in page.locator("#ballot-form fieldset").all():
+        fieldset.locator("input[type=checkbox]").first.uncheck()
+        fieldset.locator("input[type=checkbox]").last.check()
+    second_code = encrypt(browser_page)
+    assert second_code in cast(browser_page)
+    browser_page.shot("1-second-receipt")
+    run("receipt", "check", first, "--board", web_board.url, expect=1)
+
+
+def test_a_wrong_credential_is_refused_in_words(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    page = open_page(web_board, browser_page)
+    page.fill("#credential-text", "my password is 1234")
+    page.click("#credential-load")
+    assert "not a credential file" in str(page.text_content("#problem"))
+    stranger = VoterCredential.generate()
+    page.fill("#credential-text", json.dumps(credential_document(stranger)))
+    page.click("#credential-load")
+    assert "not on this election's list of voters" in str(page.text_content("#problem"))
+    browser_page.shot("1-not-on-the-roster")
+    assert page.is_hidden("#ballot-step")
+
+
+def test_a_board_serving_a_wrong_inclusion_proof_is_flagged(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    page = open_page(web_board, browser_page)
+    load_credential_file(web_board, browser_page, 3)
+    mark_first_options(page)
+    encrypt(browser_page)
+    web_board.tamper.enabled = True
+    page.click("#cast")
+    page.wait_for_selector("#problem:not([hidden])")
+    browser_page.shot("1-wrong-proof")
+    assert "proof that your ballot is on the public board is wrong" in str(page.text_content("#problem"))
+    assert page.is_hidden("#receipt-step")
+
+
+def tab_to(page: Any, selector: str, limit: int = 40) -> None:
+    """Press Tab until the element matching ``selector`` has the focus."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+@pytest.mark.viewport(PHONE)
+def test_a_phone_voter_with_the_keyboard_alone(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    page = open_page(web_board, browser_page)
+    tab_to(page, "#credential-text")
+    page.keyboard.insert_text(web_board.credential_files[4].read_text())
+    tab_to(page, "#credential-load")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ballot-step:not([hidden])")
+    browser_page.shot("1-phone-ballot")
+    for fieldset in range(page.locator("#ballot-form fieldset").count()):
+        tab_to(page, f"#option-{fieldset}-0")
+        page.keyboard.press("Space")
+    tab_to(page, "#encrypt")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#code-step:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "cast"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#receipt-step:not([hidden])")
+    assert str(page.text_content("#receipt-result")).startswith("Receipt checked")
+    browser_page.shot("2-phone-receipt")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -21,8 +21,8 @@ export class ReceiptProblem extends Error {
 
 const WRONG_PROOF =
   "Warning: the election server's proof that your ballot is on the public board is wrong. Your ballot may not " +
-  "have been recorded. Keep this page's receipt, do not vote again from this device, and report it to the election " +
-  "officials.";
+  "have been recorded. Write down your confirmation code, do not trust this server's answer, and report it to the " +
+  "election officials; you can look the code up later on the public board, from another network.";
 const BAD_HEAD =
   "Warning: the election server's signature on the public board is not the election's. Do not trust this server's " +
   "answer; report it to the election officials.";

@@ -4,7 +4,7 @@ import { challengeBallot } from "../eg/ballot.js";
 import { submissionSigningBytes } from "../eg/signing_input.js";
 import { loadElection } from "../eg/election.js";
 import { ballotContests, renderBallot } from "./ballot_form.js";
-import { getJson, postBallot } from "./board_api.js";
+import { BOARD_URL, getJson, postBallot } from "./board_api.js";
 import { fromHex, toHex } from "./bytes.js";
 import { CredentialProblem, loadCredential } from "./credential.js";
 import { ed25519Sign, ed25519Verify } from "./ed25519.js";
@@ -196,6 +196,8 @@ async function challenge() {
       `Challenged: ballot ${state.result.confirmationCode} is on the public board as challenged (entry ` +
       `${checked.leafIndex}); the guardians will decrypt it too.`;
     $("challenge-json").textContent = JSON.stringify(state.result.challenge, null, 1);
+    $("challenge-command").textContent =
+      `ballotchain ballot check-challenge challenge-${state.result.ballot.ballot_id}.json --board ${BOARD_URL.href}`;
     say("Your ballot was challenged. It will not count.");
     show("challenge-step");
     $("challenge-download").focus();
