@@ -1,0 +1,182 @@
+"""The page's ElectionGuard code (engine/server/web/js/eg) in Chromium (issue 13, items 1 and 5): with the engine's
+nonces it writes the engine's ballot, contest data proofs, confirmation code and signed bytes byte for byte
+(test group); in its module worker with real randomness it writes a ballot that the engine's one-ballot checks
+pass, that a served board accepts, and whose challenge file `ballotchain ballot check-challenge` accepts (and
+refuses once tampered). Harness: tests/browser/conftest.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from engine.ballot import ProofRandomness, encrypt_ballot
+from engine.board.entries import decode_contest_data_proofs, encode_contest_data_proofs
+from engine.credentials.did import sign_submission, submission_message
+from engine.election import BallotState, PlaintextBallot, PlaintextContest, PlaintextSelection
+from engine.group import ElementModQ
+from engine.hash import UInt256
+from engine.manifest import ContestDescription
+from engine.proofs.pad_knowledge import prove_pad_knowledge, verify_pad_knowledge
+from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot, encode_encrypted_ballot
+from engine.server.checker import ballot_context
+from engine.verify.ballots import ballot_problems
+from tests.adversarial.online_board import run
+from tests.browser.conftest import BrowserPage, WebBoard
+
+pytestmark = [pytest.mark.once]
+
+TIMESTAMP = 1_764_460_800
+MODULES = "/web/js/eg"
+
+
+def eg_page(board: WebBoard, bp: BrowserPage) -> Any:
+    """A page on the board's origin that runs none of the voting page's code: the eg modules import from it."""
+    bp.page.goto(f"{board.url}{MODULES}/bigint.js")
+    return bp.page
+
+
+def marks_for(contests: list[ContestDescription]) -> dict[str, Any]:
+    """Every contest at its limit, except the first left blank and the second with a write-in too."""
+    marks: dict[str, Any] = {
+        c.object_id: [s.object_id for s in c.ballot_selections[: c.votes_allowed]] for c in contests
+    }
+    marks[contests[0].object_id] = []
+    second = contests[1]
+    marks[second.object_id] = {"selections": marks[second.object_id][:1], "writeIn": "Ada Lovelace"}
+    return marks
+
+
+def plaintext_for(
+    ballot_id: str, style: str, contests: list[ContestDescription], marks: dict[str, Any]
+) -> PlaintextBallot:
+    out = []
+    for c in contests:
+        mark = marks[c.object_id]
+        chosen = set(mark["selections"] if isinstance(mark, dict) else mark)
+        write_ins = (mark["writeIn"],) if isinstance(mark, dict) else ()
+        selections = tuple(
+            PlaintextSelection(s.object_id, s.sequence_order, int(s.object_id in chosen)) for s in c.ballot_selections
+        )
+        out.append(PlaintextContest(c.object_id, c.sequence_order, selections, write_ins))
+    return PlaintextBallot(ballot_id, style, tuple(out))
+
+
+def test_known_answers_match_the_engine_byte_for_byte(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    election = web_board.election.election
+    manifest, init, group = election.manifest, election.initialized, election.group
+    style = manifest.ballot_styles[0].object_id
+    contests = sorted(manifest.contests_for_style(style), key=lambda c: c.sequence_order)
+    marks = marks_for(contests)
+    plaintext = plaintext_for("kat-1", style, contests, marks)
+    randoms = [group.reduce_q(int.from_bytes(hashlib.sha256(b"kat %d" % i).digest(), "big")) for i in range(4000)]
+    queue = iter(randoms)
+
+    def draw(n: int) -> tuple[list[ElementModQ], list[ElementModQ]]:
+        return [next(queue) for _ in range(n)], [next(queue) for _ in range(n)]
+
+    selections, limits = {}, {}
+    for c in contests:  # the order the page draws them in: each option's u then c, then the contest's
+        for s in sorted(c.ballot_selections, key=lambda s: s.sequence_order):
+            selections[(c.object_id, s.object_id)] = draw(c.option_limit + 1)
+        limits[c.object_id] = draw(c.votes_allowed + 1)
+    nonce = UInt256(hashlib.sha256(b"kat ballot nonce").digest())
+    randomness = ProofRandomness(selections, limits)
+    result = encrypt_ballot(
+        manifest, init, plaintext, device="online", ballot_nonce=nonce, timestamp=TIMESTAMP,
+        code_baux=election.config.baux0, state=BallotState.SPOILED, proof_randomness=randomness,
+    )  # fmt: skip
+    ballot = result.ballot
+    proofs = tuple(
+        prove_pad_knowledge(
+            init.extended_base_hash, ballot.confirmation_code, c.sequence_order, c.contest_data, xi, u=next(queue)
+        )
+        for c, xi in zip(ballot.contests, result.contest_data_nonces)
+    )
+    options = {
+        "ballotId": "kat-1", "ballotStyleId": style, "timestamp": TIMESTAMP, "spoiled": True,
+        "testNonces": {"ballotNonce": nonce.hex(), "randomQ": [format(int(x.value), "X") for x in randoms]},
+    }  # fmt: skip
+    page = eg_page(web_board, browser_page)
+    got = page.evaluate(
+        """async ([marks, options]) => {
+            const { loadElection } = await import("/web/js/eg/election.js");
+            const { encryptBallot } = await import("/web/js/eg/ballot.js");
+            const { submissionSigningBytes } = await import("/web/js/eg/signing_input.js");
+            const { bytesToHex } = await import("/web/js/eg/bigint.js");
+            const election = await loadElection(await (await fetch("/election")).json());
+            const result = await encryptBallot(election, marks, options);
+            const signed = await submissionSigningBytes(election, result.ballot, result.contestDataProofs);
+            return { ...result, signed: bytesToHex(signed) };
+        }""",
+        [marks, options],
+    )
+    assert got["ballot"] == encode_encrypted_ballot(ballot)
+    assert json.dumps(got["ballot"]) == json.dumps(encode_encrypted_ballot(ballot))  # the same key order too
+    assert got["contestDataProofs"] == encode_contest_data_proofs(proofs)
+    assert got["confirmationCode"] == ballot.confirmation_code.hex()
+    assert got["signed"] == submission_message(init.extended_base_hash, ballot, proofs).hex().upper()
+    assert got["challenge"]["ballot_nonce"] == nonce.hex()
+    assert browser_page.errors == []
+
+
+def test_a_worker_ballot_verifies_is_accepted_and_its_challenge_checks(
+    web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path
+) -> None:
+    election = web_board.election.election
+    manifest, init, group = election.manifest, election.initialized, election.group
+    style = manifest.ballot_styles[0].object_id
+    contests = sorted(manifest.contests_for_style(style), key=lambda c: c.sequence_order)
+    page = eg_page(web_board, browser_page)
+    got = page.evaluate(
+        """async ([marks, options]) => {
+            const electionDocument = await (await fetch("/election")).json();
+            const worker = new Worker("/web/js/eg/worker.js", { type: "module" });
+            const progress = [];
+            const result = await new Promise((resolve, reject) => {
+                worker.onmessage = ({ data }) => {
+                    if (data.type === "progress") progress.push([data.done, data.total]);
+                    else if (data.type === "done") resolve(data.result);
+                    else reject(new Error(data.message));
+                };
+                worker.postMessage({ type: "encrypt", electionDocument, marks, options });
+            });
+            worker.terminate();
+            return { result, progress };
+        }""",
+        [marks_for(contests), {"ballotId": "browser-challenge-1", "ballotStyleId": style, "spoiled": True}],
+    )
+    done = [d for d, _ in got["progress"]]
+    assert done == list(range(1, len(done) + 1)) and got["progress"][-1][0] == got["progress"][-1][1]
+    result = got["result"]
+    ballot = decode_encrypted_ballot(result["ballot"], group)
+    proofs = decode_contest_data_proofs(result["contestDataProofs"], group)
+    assert ballot_problems(ballot_context(manifest, init), ballot) == []
+    assert all(
+        verify_pad_knowledge(init.extended_base_hash, ballot.confirmation_code, c.sequence_order, c.contest_data, p)
+        for c, p in zip(ballot.contests, proofs)
+    )
+    voter = web_board.election.credentials[-1]
+    signature = sign_submission(voter, init.extended_base_hash, ballot, proofs)
+    body = {
+        "ballot": result["ballot"], "did": voter.did, "signature": signature.hex(),
+        "contest_data_proofs": result["contestDataProofs"],
+    }  # fmt: skip
+    answer = httpx.post(f"{web_board.url}/ballots", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["confirmation_code"] == result["confirmationCode"]
+
+    challenge = tmp_path / "challenge.json"
+    challenge.write_text(json.dumps(result["challenge"]))
+    output = run("ballot", "check-challenge", challenge, "--board", web_board.url, "--allow-test-group")
+    assert "encrypted honestly" in output
+    tampered = json.loads(challenge.read_text())
+    first = tampered["choices"]["contests"][0]["selections"][0]
+    first["vote"] = 1 - first["vote"]
+    challenge.write_text(json.dumps(tampered))
+    run("ballot", "check-challenge", challenge, "--board", web_board.url, "--allow-test-group", expect=1)
+    assert browser_page.errors == []
