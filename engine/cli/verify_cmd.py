@@ -27,7 +27,9 @@ from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandFaile
 from engine.cli.pins import parse_witness_pins, witness_key_pins
 from engine.cli.progress import progress_bar
 from engine.errors import BallotchainError
+from engine.record.version import V1, record_version
 from engine.verify import Report, Status, verify_record
+from engine.verify.v1 import verify_v1_record
 
 KEY_HEX_DIGITS = 64
 
@@ -152,10 +154,13 @@ def render_summary(report: Report) -> None:
 
 
 def proof_modes_line(report: Report) -> str:
-    """How the range proofs (5.D, 6.D) were checked: in batches with their published commitments, or
-    one by one ("strict"); empty when there were none."""
+    """How the range proofs (5.D, 6.D; a 1.0 record's proofs V1.4.c-V1.9.b) were checked: in batches with
+    their published commitments, or one by one ("strict"); empty when there were none."""
     parts = []
-    for check_id in ("5.D", "6.D"):
+    present = {c.check_id for c in report.checks}
+    for check_id in ("5.D", "6.D", "V1.4.c", "V1.5.c", "V1.8.b", "V1.9.b"):
+        if check_id not in present:
+            continue
         forms = dict(report.check(check_id).forms)
         modes = ", ".join(f"{forms[m]:,} {m}" for m in ("batch", "strict") if forms.get(m))
         if modes:
@@ -232,7 +237,17 @@ def verify_command(
     except CommandFailed as exc:
         unreadable(record_dir, exc.format_message(), as_json)
     try:
-        report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys)
+        if record_version(record_dir) == V1:
+            if board_key or registrar_key or witness_keys:
+                raise CommandFailed(
+                    "an ElectionGuard 1.0 record has no board: --board-key, --registrar-key and --witness-key "
+                    "apply to 2.0 records"
+                )
+            report = verify_v1_record(record_dir, jobs=jobs, strict=strict, accept_test_group=allow_test_group)
+        else:
+            report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys)
+    except CommandFailed as exc:
+        unreadable(record_dir, exc.format_message(), as_json)
     except (BallotchainError, OSError) as exc:
         unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
     if as_json:

@@ -152,7 +152,79 @@ BOARD_CHECKS: tuple[tuple[str, str], ...] = (
     ),
 )
 
+# ElectionGuard 1.0 records (electionguard-python 1.x): their own checks, engine.verify.v1; a 1.0
+# report lists these and no others, a 2.0 report the checks above.
+V1_CHECKS: tuple[tuple[str, str], ...] = (
+    (
+        "V1.1.a",
+        "the constants are spec 1.0's group (p, q, g, r = (p - 1) / q), or electionguard-python's test group "
+        "with --allow-test-group",
+    ),
+    ("V1.1.b", "the base hash Q = H(p, q, g, n, k, manifest hash) and Q' = H(Q, commitment hash), 1.0's hash H"),
+    ("V1.2.a", "every guardian's coefficient commitment K_ij and Schnorr commitment h_ij is in Z_p^r"),
+    ("V1.2.b", "every Schnorr challenge c_ij = H(K_ij, h_ij)"),
+    ("V1.2.c", "every Schnorr proof holds: g^u_ij = h_ij K_ij^c_ij mod p"),
+    (
+        "V1.3.a",
+        "n guardians with sequence orders 1..n and k commitments each; K_i = K_i,0 and K = prod K_i mod p",
+    ),
+    ("V1.3.b", "the commitment hash is H(K_1,0, ..., K_n,k-1)"),
+    ("V1.4.a", "every selection's (alpha, beta) and 0/1-proof commitments (a0, b0, a1, b1) are in Z_p^r"),
+    ("V1.4.b", "every 0/1-proof challenge c = H(Q', alpha, beta, a0, b0, a1, b1) = c0 + c1 mod q"),
+    (
+        "V1.4.c",
+        "every 0/1 proof holds: g^v0 = a0 alpha^c0, g^v1 = a1 alpha^c1, K^v0 = b0 beta^c0, g^c1 K^v1 = b1 beta^c1",
+    ),
+    ("V1.5.a", "every contest's accumulation (A, B) is the product of its selections' ciphertexts, placeholders too"),
+    (
+        "V1.5.b",
+        "every selection-limit proof's constant is the contest's votes allowed L, its (a, b) in Z_p^r and "
+        "c = H(Q', A, B, a, b)",
+    ),
+    ("V1.5.c", "every selection-limit proof holds: g^v = a A^c, g^(L c) K^v = b B^c mod p"),
+    (
+        "V1.6.a",
+        "every selection, contest and ballot crypto hash recomputes: H(id, description hash, H(alpha, beta)), "
+        "H(id, description hash, selection hashes...), H(id, manifest hash, contest hashes...)",
+    ),
+    (
+        "V1.6.b",
+        "every ballot code = H(code seed, timestamp, ballot hash); every seed is a device's H(device id, session, "
+        "launch code, location) or another ballot's code; no two ballots have the same code",
+    ),
+    ("V1.7.a", "every encrypted tally ciphertext is the product of the CAST ballots' ciphertexts of its selection"),
+    ("V1.7.b", "every ciphertext decrypted in tally.json is the encrypted tally's"),
+    ("V1.8.a", "every decryption share M_i and its proof's (a, b) are in Z_p^r, and c = H(Q', A, B, a, b, M_i)"),
+    ("V1.8.b", "every decryption share's proof holds: g^v = a K_i^c, A^v = b M_i^c mod p"),
+    (
+        "V1.9.a",
+        "every compensated share M_i,l and its proof's (a, b) are in Z_p^r, its recovery key is "
+        "prod_j K_i,j^(l^j) mod p, and c = H(Q', A, B, a, b, M_i,l)",
+    ),
+    ("V1.9.b", "every compensated share's proof holds: g^v = a (recovery key)^c, A^v = b M_i,l^c mod p"),
+    (
+        "V1.9.c",
+        "the Lagrange coefficients are w_l = prod_(j != l) j / (j - l) mod q over the present guardians, and every "
+        "missing guardian's share is M_i = prod_l M_i,l^w_l over exactly them",
+    ),
+    (
+        "V1.10.a",
+        "every decrypted selection has one share per guardian, M = B / prod_i M_i mod p, and M = g^t for its count t",
+    ),
+    ("V1.10.b", "the tally and the encrypted tally have exactly the manifest's contests and selections"),
+    (
+        "V1.11.a",
+        "the spoiled ballots decrypted are exactly the SPOILED ballots, each from its own selections' ciphertexts",
+    ),
+    ("V1.11.b", "every spoiled ballot's selections decrypt to 0 or 1, at most the contest's votes allowed in all"),
+    (
+        "V1.12.a",
+        "every ballot names the context's manifest hash and a manifest ballot style, and has the manifest's "
+        "contests and selections with L placeholders",
+    ),
+)
+
 CHECKS: tuple[tuple[str, str], ...] = SPEC_CHECKS + RECORD_CHECKS + BOARD_CHECKS
-DESCRIPTIONS: dict[str, str] = dict(CHECKS)
-ORDER: dict[str, int] = {check_id: i for i, (check_id, _) in enumerate(CHECKS)}
+DESCRIPTIONS: dict[str, str] = dict(CHECKS + V1_CHECKS)
+ORDER: dict[str, int] = {check_id: i for i, (check_id, _) in enumerate(CHECKS + V1_CHECKS)}
 PREENCRYPTED_CHECKS: tuple[str, ...] = tuple(c for c, _ in SPEC_CHECKS if c.split(".")[0] in ("15", "16", "17", "18"))

@@ -349,10 +349,12 @@ class Recorder:
         not_yet: frozenset[str] = frozenset(),
         phase: str = "",
         hints: tuple[str, ...] = (),
+        catalog: tuple[tuple[str, str], ...] = CHECKS,
     ) -> Report:
-        """The report; a check in ``not_yet`` without failures is NOT_YET (even if also in ``not_checked``)."""
+        """The report over ``catalog`` (the 2.0 checks unless told, e.g. V1_CHECKS for a 1.0 record); a check
+        in ``not_yet`` without failures is NOT_YET (even if also in ``not_checked``)."""
         results = []
-        for check_id, description in CHECKS:
+        for check_id, description in catalog:
             c = self._counts.get(check_id, _Count())
             if c.failed:
                 status = Status.FAILED
