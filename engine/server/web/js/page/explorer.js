@@ -103,6 +103,15 @@ async function allEntries() {
 
 async function lookup() {
   const result = $("lookup-result");
+  result.setAttribute("aria-busy", "true");
+  try {
+    await lookupCode(result);
+  } finally {
+    result.removeAttribute("aria-busy");
+  }
+}
+
+async function lookupCode(result) {
   result.className = "";
   const code = $("lookup-code").value.trim().toUpperCase();
   if (!/^[0-9A-F]{8,64}$/.test(code)) {
@@ -148,6 +157,15 @@ async function lookup() {
 
 async function checkReceiptFile(file) {
   const result = $("receipt-result");
+  result.setAttribute("aria-busy", "true");
+  try {
+    await checkReceipt(result, file);
+  } finally {
+    result.removeAttribute("aria-busy");
+  }
+}
+
+async function checkReceipt(result, file) {
   result.className = "";
   result.textContent = "Checking…";
   try {

@@ -1,0 +1,93 @@
+"""The board explorer in Chromium (issue 13, items 2 and 4): the signed head and the log's entries page by page,
+a confirmation code found with its inclusion proof checked in the page (counted, or replaced by a re-vote), and a
+saved receipt checked against the board, a tampered one flagged in words a voter understands."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.client import BoardClient, cast_ballot, fetch_election
+from tests.browser.conftest import BrowserPage, WebBoard
+
+pytestmark = [pytest.mark.once]
+
+
+def cast_from_python(board: WebBoard, voter: int, ballot_id: str) -> dict[str, Any]:
+    """Voter ``voter`` casts its plaintext under ``ballot_id`` with the engine's client; the saved receipt's JSON."""
+    e = board.election
+    plaintext = dataclasses.replace(e.plaintexts[voter], ballot_id=ballot_id)
+    with BoardClient(board.url) as client:
+        online = fetch_election(client, allow_test_group=True)
+        return cast_ballot(client, online, e.credentials[voter], plaintext).to_json()
+
+
+def open_explorer(board: WebBoard, bp: BrowserPage) -> Any:
+    bp.page.goto(board.page_url("explorer.html"))
+    bp.page.wait_for_selector("#status:has-text('checked')")
+    return bp.page
+
+
+def look_up(page: Any, code: str) -> str:
+    page.fill("#lookup-code", code)
+    page.press("#lookup-code", "Enter")
+    page.wait_for_selector("#lookup-result:not([aria-busy])")
+    return str(page.text_content("#lookup-result"))
+
+
+def test_the_head_and_the_entries_page_by_page(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    cast_from_python(web_board, 5, "explorer-5")
+    page = open_explorer(web_board, browser_page)
+    browser_page.shot("1-explorer")
+    head = str(page.text_content("#head"))
+    assert "Entries" in head and web_board.election.election.keys.board_public_key.hex().upper() in head
+    entries = page.locator("#entries li")
+    assert "Election opened" in str(entries.first.text_content())
+    assert any("explorer-5" in str(text) for text in entries.all_text_contents())
+    assert page.is_disabled("#previous")
+    assert "Voting is open" in str(page.text_content("#results"))
+
+
+def test_a_code_is_found_with_its_inclusion_proof_checked(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    first = cast_from_python(web_board, 6, "explorer-6a")["receipt"]["confirmation_code"]
+    second = cast_from_python(web_board, 6, "explorer-6b")["receipt"]["confirmation_code"]
+    page = open_explorer(web_board, browser_page)
+    answer = look_up(page, first.lower())
+    browser_page.shot("1-replaced")
+    assert answer.startswith("Found and checked") and "no longer counts" in answer
+    assert "explorer-6b" in answer
+    answer = look_up(page, second[:10])
+    assert answer.startswith("Found and checked") and "cast and counts" in answer
+    assert "explorer-6a" in str(page.locator("#entries").text_content())
+    assert "Superseded" in str(page.locator("#entries").text_content())
+    assert look_up(page, "00000000").startswith("No ballot with the code")
+
+
+def test_a_saved_receipt_is_checked_and_a_tampered_one_flagged(
+    web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path
+) -> None:
+    saved = cast_from_python(web_board, 7, "explorer-7")
+    page = open_explorer(web_board, browser_page)
+
+    def check(document: dict[str, Any], name: str) -> str:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document))
+        page.set_input_files("#receipt-file", str(path))
+        page.wait_for_selector("#receipt-result:not([aria-busy])")
+        browser_page.shot(name)
+        return str(page.text_content("#receipt-result"))
+
+    assert check(saved, "1-genuine").startswith("Receipt checked")
+    wrong_proof = copy.deepcopy(saved)
+    proof = wrong_proof["receipt"]["inclusion_proof"]
+    proof[0] = ("0" if proof[0][0] != "0" else "1") + proof[0][1:]
+    assert "does not match the public board" in check(wrong_proof, "2-tampered-proof")
+    other_ballot = copy.deepcopy(saved)
+    other_ballot["ballot"]["timestamp"] += 1
+    assert "does not match the public board" in check(other_ballot, "3-tampered-ballot")
+    assert "not a ballot receipt" in check({"kind": "something else"}, "4-not-a-receipt")
