@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from engine.credentials.did import VoterCredential
@@ -83,6 +84,8 @@ def test_a_voter_casts_and_the_downloaded_receipt_checks_with_the_cli(
     output = run("receipt", "check", receipt, "--board", web_board.url)
     assert "is in the board's latest tree" in output
     assert browser_page.errors == []
+    policy = httpx.get(web_board.page_url("vote.html")).headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
 
 
 def test_a_challenged_ballot_is_submitted_spoiled_and_checks_with_the_cli(
