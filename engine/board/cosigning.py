@@ -19,6 +19,7 @@ database). The HTTP transport is the server's (engine.server.witness_link): here
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +43,13 @@ class CosigningError(BallotchainError, ValueError):
 
 def board_verifier_key(keys: ElectionKeys) -> VerifierKey:
     """The board's note key: its Ed25519 key under the election's origin (engine.board.checkpoint)."""
-    return VerifierKey(election_origin(keys.h_e.data), ED25519_NOTE, keys.board_public_key)
+    return _board_verifier_key(keys.h_e.data, keys.board_public_key)
+
+
+@functools.lru_cache(maxsize=64)
+def _board_verifier_key(h_e: bytes, public_key: bytes) -> VerifierKey:
+    """One VerifierKey per election and board key, so its key ID and parsed key are computed once."""
+    return VerifierKey(election_origin(h_e), ED25519_NOTE, public_key)
 
 
 @dataclass(frozen=True)

@@ -294,15 +294,17 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
     fr = sr = path[0]
+    same = True  # fr and sr are one hash until the first node only the new tree has: hashed once
     for c in path[1:]:
         if sn == 0:
             return False
         if fn & 1 or fn == sn:
-            fr, sr = _node(c, fr), _node(c, sr)
+            fr = _node(c, fr)
+            sr = fr if same else _node(c, sr)
             while fn and not fn & 1:
                 fn, sn = fn >> 1, sn >> 1
         else:
-            sr = _node(sr, c)
+            sr, same = _node(sr, c), False
         fn, sn = fn >> 1, sn >> 1
     return fr == old_root and sr == new_root and sn == 0
 

@@ -19,6 +19,12 @@ A verifier key ("vkey") is ``<name>+<key ID, 8 lowercase hex digits>+<base64(typ
 ``open_note`` follows the spec's trust rules: a signature whose (name, key ID) matches no known key is
 ignored; one that matches a known key must verify, or the whole note is refused; a note with no
 verified signature from a known key is refused.
+
+Ed25519 verification is most of the cost of checking a note (a receipt check verifies the board's
+signature and k or more cosignatures): each ``VerifierKey`` keeps its parsed public key, and the
+signatures that verified are remembered (``VERIFIED_CACHE_SIZE`` of them, least recently used out),
+keyed by the whole (key, type, message, signature), so a note checked twice, such as the checkpoint a
+monitor fetches and then checks for the quorum, is verified once. Only successes are remembered.
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ import binascii
 import functools
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from engine.board.sth import ed25519_verify, public_key_bytes
+from engine.board.sth import public_key_bytes
 from engine.errors import BallotchainError
 
 SIGNATURE_PREFIX = "\u2014 "
@@ -48,7 +57,10 @@ MAX_TIMESTAMP = 2**63 - 1
 MAX_SIGNATURES = 100
 MAX_NOTE_BYTES = 1 << 20
 COSIGNATURE_HEADER = b"cosignature/v1\n"
+VERIFIED_CACHE_SIZE = 4096
 _KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
+_CONTROL_NOT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f]")
+_NOT_IN_KEY_NAME = re.compile(r"[\s+\x00-\x1f]")
 
 
 class NoteError(BallotchainError, ValueError):
@@ -64,7 +76,18 @@ def b64encode(data: bytes) -> str:
 
 
 def strict_b64decode(text: str, what: str, error: type[ValueError] = NoteError) -> bytes:
-    """Canonical standard base64 only: no stray characters, correct padding, zero padding bits."""
+    """Canonical standard base64 only: no stray characters, correct padding, zero padding bits.
+
+    Accepted exactly when ``text`` is the standard encoding of the bytes it decodes to; the checks one
+    by one (for the reason) only when it is not.
+    """
+    try:
+        encoded = text.encode("ascii")
+        data = binascii.a2b_base64(encoded)
+        if binascii.b2a_base64(data, newline=False) == encoded:
+            return data
+    except (UnicodeEncodeError, binascii.Error, ValueError, AttributeError, TypeError):
+        pass
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (UnicodeEncodeError, binascii.Error, ValueError):
@@ -76,16 +99,16 @@ def strict_b64decode(text: str, what: str, error: type[ValueError] = NoteError) 
 
 def check_text(text: str, what: str) -> None:
     """The signed-note rule on characters: no ASCII control character other than the newline."""
-    for ch in text:
-        if ch < " " and ch != "\n":
-            raise NoteError(f"{what} holds the control character {ord(ch):#04x}")
+    found = _CONTROL_NOT_NEWLINE.search(text)
+    if found is not None:
+        raise NoteError(f"{what} holds the control character {ord(found.group()):#04x}")
 
 
 def check_key_name(name: object) -> str:
     """A key name: a non-empty string without Unicode spaces, ``+`` or control characters."""
     if not isinstance(name, str) or not name:
         raise NoteError("a key name is a non-empty string")
-    if any(ch.isspace() or ch == "+" or ch < " " for ch in name):
+    if _NOT_IN_KEY_NAME.search(name) is not None:
         raise NoteError(f"the key name {name!r} holds a space, a plus or a control character")
     return name
 
@@ -247,19 +270,66 @@ class VerifierKey:
             raise NoteError(f"the verifier key of {name!r} has key ID {hash_hex}, not {key.key_id.hex()}")
         return key
 
+    @functools.cached_property
+    def _ed25519(self) -> Ed25519PublicKey | None:
+        """The public key parsed once (None if it is not a point: no signature verifies under it)."""
+        try:
+            return Ed25519PublicKey.from_public_bytes(self.public_key)
+        except ValueError:
+            return None
+
     def matches(self, signature: NoteSignature) -> bool:
         return signature.name == self.name and signature.key_id == self.key_id
 
     def verifies(self, text: bytes, signature: bytes) -> bool:
         """Does ``signature`` (the bytes after the key ID) sign ``text`` under this key and type?"""
         if self.signature_type == ED25519_NOTE:
-            return ed25519_verify(self.public_key, text, signature)
+            return self._ed25519_verifies(text, signature)
         if len(signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
             return False
         timestamp = int.from_bytes(signature[:TIMESTAMP_SIZE], "big")
         if timestamp > MAX_TIMESTAMP:
             return False
-        return ed25519_verify(self.public_key, cosignature_message(timestamp, text), signature[TIMESTAMP_SIZE:])
+        return self._ed25519_verifies(cosignature_message(timestamp, text), signature[TIMESTAMP_SIZE:])
+
+    def _ed25519_verifies(self, message: bytes, signature: bytes) -> bool:
+        """Ed25519 verification, RFC 8032 section 5.1.7; False for any malformed input."""
+        if not isinstance(signature, bytes) or len(signature) != ED25519_SIGNATURE_SIZE or self._ed25519 is None:
+            return False
+        remembered = (self.public_key, self.signature_type, message, signature)
+        if _VERIFIED.seen(remembered):
+            return True
+        try:
+            self._ed25519.verify(signature, message)
+        except InvalidSignature:
+            return False
+        _VERIFIED.add(remembered)
+        return True
+
+
+class _VerifiedSignatures:
+    """The signatures that verified lately, least recently used out (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[bytes, int, bytes, bytes], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def seen(self, item: tuple[bytes, int, bytes, bytes]) -> bool:
+        with self._lock:
+            if item not in self._seen:
+                return False
+            self._seen.move_to_end(item)
+            return True
+
+    def add(self, item: tuple[bytes, int, bytes, bytes]) -> None:
+        with self._lock:
+            self._seen[item] = None
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
+_VERIFIED = _VerifiedSignatures(VERIFIED_CACHE_SIZE)
 
 
 def cosignature_timestamp(signature: NoteSignature) -> int:
