@@ -67,9 +67,10 @@ class Membership:
 
 @lru_cache(maxsize=8)
 def batch_membership_is_sound(p: int, q: int) -> bool:
-    """Jacobi symbols and one random power decide membership when (p - 1) / (2q) has no small prime factor."""
+    """Jacobi symbols and one random power decide membership when (p - 1) / (2q) is odd and has no small
+    prime factor (as for spec 1.0's group, where it is prime; not for electionguard's test group)."""
     r = (p - 1) // q
-    if r % 2:
+    if r % 4 != 2:  # (p - 1) / (2q) even: -1 or another element of order 2^i would pass the Jacobi symbol
         return False
     half = r // 2
     return not any(half % f == 0 for f in range(3, SMALL_FACTOR_BOUND, 2) if gmpy2.is_prime(f))
