@@ -5,14 +5,31 @@ viewport and the keyboard alone. Screenshots of each step: tests/browser/conftes
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from engine.board.checkpoint import election_origin
+from engine.board.note import ED25519_NOTE, CosignatureSigner, VerifierKey
+from engine.board.sth import BoardKey
+from engine.board.witness import Witness, WitnessState
+from engine.cli.demo_cmd import run_ceremony
+from engine.cli.election_cmds import fix_election_keys
 from engine.credentials.did import VoterCredential
+from engine.credentials.roster import RegistrarKey, make_roster
+from engine.record import ElectionRecord
+from engine.server.app import create_app
+from engine.server.run import serving_in_thread
+from engine.server.service import BoardService, Election
+from engine.server.witness_app import create_witness_app
+from engine.server.witness_link import witness_links
 from tests.adversarial.online_board import run
 from tests.browser.conftest import PHONE, BrowserPage, WebBoard
 
@@ -31,7 +48,8 @@ def credential_document(credential: VoterCredential) -> dict[str, str]:
 def open_page(board: WebBoard, bp: BrowserPage) -> Any:
     page = bp.page
     page.goto(board.page_url("vote.html"))
-    page.wait_for_selector("#credential-step:not([hidden])")
+    page.wait_for_selector("#credential-step:not([hidden]), #problem:not([hidden])")
+    assert page.is_hidden("#problem"), page.text_content("#problem")
     return page
 
 
@@ -185,3 +203,74 @@ def test_a_phone_voter_with_the_keyboard_alone(web_board: WebBoard, browser_page
     assert str(page.text_content("#receipt-result")).startswith("Receipt checked")
     browser_page.shot("2-phone-receipt")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@dataclass
+class Witnessed:
+    """A board whose election fixes three witnesses (served in threads) and a quorum of two."""
+
+    url: str
+    credential_files: list[Path]
+    witness_stops: list[contextlib.ExitStack]
+
+
+@pytest.fixture(scope="module")
+def witnessed(chromium_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Witnessed]:
+    root = tmp_path_factory.mktemp("witnessed-web")
+    record = root / "election"
+    run_ceremony(record, root / "private", root / "exchange", 1, 1, "test", chain=False, step=lambda _s: None)
+    h_e = ElectionRecord(record).initialized.extended_base_hash
+    credentials = [VoterCredential.generate() for _ in range(2)]
+    registrar, board_key = RegistrarKey.generate(), BoardKey.generate()
+    signers = [CosignatureSigner(f"witness.example/w{i}", Ed25519PrivateKey.generate()) for i in range(3)]
+    fix_election_keys(record, board_key.public_key, registrar.public_key, tuple(s.verifier_key for s in signers), 2)
+    election = Election.from_record(record)
+    origin = election_origin(h_e.data)
+    board_vkey = VerifierKey(origin, ED25519_NOTE, board_key.public_key)
+    files = []
+    for i, credential in enumerate(credentials):
+        files.append(root / f"voter-{i}.json")
+        credential.save(files[-1])
+    with contextlib.ExitStack() as stack:
+        urls, stops = [], []
+        for i, signer in enumerate(signers):
+            state = stack.enter_context(WitnessState(root / f"witness-{i}.db"))
+            stop = contextlib.ExitStack()
+            stack.push(stop)
+            urls.append(
+                stop.enter_context(
+                    serving_in_thread(create_witness_app(Witness(signer, state, {origin: [board_vkey]})))
+                )
+            )
+            stops.append(stop)
+        roster = make_roster(registrar, [c.did for c in credentials], h_e)
+        service = BoardService(election, roster, root / "board.sqlite", board_key, witness_links=witness_links(urls))
+        stack.callback(service.close)
+        yield Witnessed(stack.enter_context(serving_in_thread(create_app(service))), files, stops)
+
+
+def test_with_witnesses_the_page_checks_the_cosigned_checkpoint(
+    witnessed: Witnessed, browser_page: BrowserPage, tmp_path: Path
+) -> None:
+    page = browser_page.page
+    page.goto(f"{witnessed.url}/web/vote.html")
+    page.wait_for_selector("#credential-step:not([hidden]), #problem:not([hidden])")
+    assert page.is_hidden("#problem"), page.text_content("#problem")
+    page.set_input_files("#credential-file", str(witnessed.credential_files[0]))
+    page.wait_for_selector("#ballot-step:not([hidden])")
+    mark_first_options(page)
+    encrypt(browser_page)
+    assert "cosigned by the witnesses witness.example/w0, witness.example/w1, witness.example/w2" in cast(browser_page)
+    browser_page.shot("1-cosigned")
+    receipt = download(browser_page, "#receipt-download", tmp_path / "receipt.json")
+    assert "checkpoint" in json.loads(receipt.read_text())
+    assert "cosigned by" in run("receipt", "check", receipt, "--board", witnessed.url)
+    for stop in witnessed.witness_stops[:2]:
+        stop.close()
+    page.click("#vote-again")
+    mark_first_options(page)
+    encrypt(browser_page)
+    page.click("#cast")
+    page.wait_for_selector("#problem:not([hidden])")
+    browser_page.shot("2-witnesses-missing")
+    assert "witnesses have not confirmed" in str(page.text_content("#problem"))

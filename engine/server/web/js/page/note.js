@@ -13,8 +13,9 @@ export async function keyId(name, type, publicKey) {
 
 /** A verifier key `<name>+<key ID hex>+<base64(type || key)>`; its key ID must be the one it names. */
 export async function parseVerifierKey(vkey) {
-  const parts = typeof vkey === "string" ? vkey.split("+") : [];
-  if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) throw new Error("malformed verifier key");
+  const match = typeof vkey === "string" ? /^([^+]+)\+([0-9a-f]{8})\+(.+)$/s.exec(vkey) : null;
+  if (!match) throw new Error("malformed verifier key");
+  const parts = match.slice(1);
   const raw = fromBase64(parts[2]);
   if (raw.length !== 33) throw new Error("a verifier key holds a type byte and a 32-byte key");
   const key = { name: parts[0], type: raw[0], publicKey: raw.slice(1) };
