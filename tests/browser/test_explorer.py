@@ -7,12 +7,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.board.sth import BoardKey
 from engine.client import BoardClient, cast_ballot, fetch_election
+from engine.server.app import create_app
+from engine.server.run import serving_in_thread
+from engine.server.service import BoardService
+from tests.adversarial.online_board import run
 from tests.browser.conftest import BrowserPage, WebBoard
 
 pytestmark = [pytest.mark.once]
@@ -91,3 +97,26 @@ def test_a_saved_receipt_is_checked_and_a_tampered_one_flagged(
     other_ballot["ballot"]["timestamp"] += 1
     assert "does not match the public board" in check(other_ballot, "3-tampered-ballot")
     assert "not a ballot receipt" in check({"kind": "something else"}, "4-not-a-receipt")
+
+
+def test_a_closed_board_says_voting_is_closed(web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path) -> None:
+    cast_from_python(web_board, 8, "explorer-8")
+    e = web_board.election
+    copy_db = tmp_path / "closed.sqlite"
+    with sqlite3.connect(e.db) as live, sqlite3.connect(copy_db) as copy_of:
+        live.backup(copy_of)
+    run("board", "close", "--db", copy_db, "--board-key", e.board_key_file)
+    service = BoardService(e.election, e.roster, copy_db, BoardKey.load(e.board_key_file), check_workers=0)
+    try:
+        with serving_in_thread(create_app(service)) as url:
+            page = browser_page.page
+            page.goto(f"{url}/web/explorer.html")
+            page.wait_for_selector("#status:has-text('checked')")
+            while page.is_enabled("#next"):
+                page.click("#next")
+            page.wait_for_selector("#entries li:last-child:has-text('Voting closed')")
+            browser_page.shot("1-closed")
+            assert "Voting is closed" in str(page.text_content("#results"))
+            assert "this server does not hold them" in str(page.text_content("#results"))
+    finally:
+        service.close()
