@@ -125,7 +125,7 @@ def test_a_challenged_ballot_is_submitted_spoiled_and_checks_with_the_cli(
     assert "encrypted honestly" in output
     page.click("#vote-after-challenge")
     page.wait_for_selector("#ballot-step:not([hidden])")
-    assert "replace" in str(page.text_content("#status"))
+    assert "Mark your ballot again" in str(page.text_content("#status"))
 
 
 def test_a_revote_replaces_the_earlier_ballot(web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path) -> None:
@@ -138,6 +138,7 @@ def test_a_revote_replaces_the_earlier_ballot(web_board: WebBoard, browser_page:
     assert "replaces the earlier" in str(page.text_content("#receipt-step"))
     page.click("#vote-again")
     page.wait_for_selector("#ballot-step:not([hidden])")
+    assert "replace the one you cast before" in str(page.text_content("#status"))
     for fieldset in page.locator("#ballot-form fieldset").all():
         fieldset.locator("input[type=checkbox]").first.uncheck()
         fieldset.locator("input[type=checkbox]").last.check()

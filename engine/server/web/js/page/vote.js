@@ -209,7 +209,7 @@ async function challenge() {
 function voteAgain() {
   warn("");
   state.result = null;
-  say("Mark your new ballot. It will replace the one you cast before.");
+  say(state.receipt ? "Mark your new ballot. It will replace the one you cast before." : "Mark your ballot again.");
   show("credential-step", "ballot-step");
   $("ballot-form").querySelector("input")?.focus();
 }
