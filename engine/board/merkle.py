@@ -238,6 +238,29 @@ def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[byte
     return r if sn == 0 else None
 
 
+def left_subtrees(index: int, size: int, proof: Sequence[bytes]) -> dict[int, bytes] | None:
+    """The left siblings of an inclusion proof (those RFC 9162 2.1.3.2 hashes in as ``node(p, r)``), level ->
+    hash: the complete subtrees of the leaves before ``index``, one per one-bit of ``index``, i.e. the frontier
+    of ``IncrementalRoot(index, ...)``. None if the proof cannot be valid. With the leaf and the leaves after
+    it they give the root of every larger tree; whether they are the tree's is for the proof's root to say."""
+    if not _is_int(index) or not _is_int(size) or not isinstance(proof, (list, tuple)) or not 0 <= index < size:
+        return None
+    fn, sn = index, size - 1
+    left: list[bytes] = []
+    for p in proof:
+        if sn == 0 or not _is_hash(p):
+            return None
+        if fn & 1 or fn == sn:
+            left.append(p)
+            while fn and not fn & 1:
+                fn, sn = fn >> 1, sn >> 1
+        fn, sn = fn >> 1, sn >> 1
+    levels = [h for h in range(index.bit_length()) if index >> h & 1]
+    if sn != 0 or len(left) != len(levels):
+        return None
+    return dict(zip(levels, left))
+
+
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
     """RFC 9162 2.1.3.2: does ``proof`` show leaf hash ``leaf`` at ``index`` in the tree ``root``?"""
     computed = root_from_inclusion(leaf, index, size, proof)

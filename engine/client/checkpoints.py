@@ -24,6 +24,28 @@ class CheckpointSource(Protocol):
     def consistency_proof(self, old: int, new: int) -> list[bytes]: ...
 
 
+class ProofsOnce:
+    """A source whose consistency proofs are each asked for once; none between equal sizes (the empty proof).
+
+    A receipt check proves the receipt's tree a prefix of the board's latest signed head, of its cosigned
+    checkpoint and the held checkpoint a prefix of the latest one: usually one or two distinct proofs.
+    """
+
+    def __init__(self, source: CheckpointSource) -> None:
+        self._source = source
+        self._proofs: dict[tuple[int, int], list[bytes]] = {}
+
+    def checkpoint(self) -> bytes:
+        return self._source.checkpoint()
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        if old == new:
+            return []
+        if (old, new) not in self._proofs:
+            self._proofs[old, new] = self._source.consistency_proof(old, new)
+        return list(self._proofs[old, new])
+
+
 class CheckpointCheckFailed(BallotchainError):
     """A checkpoint that does not check (the caller's client turns it into BoardCheckFailed)."""
 
