@@ -1,7 +1,7 @@
 """Ballot-casting server benchmark: submissions accepted per second, proof checks included.
 
     .venv/bin/python benchmarks/server_bench.py [--group production|test] [--ballots 80] [--check-workers 2 0]
-        [--max-batch 1 256] [--repeats 1]
+        [--max-batch 1 256] [--repeats 1] [--commitments both|with|without] [--baseline-root DIR]
 
 An election of the demo manifest (3 contests, 14 selections a ballot) is set up with the engine's
 own roles (3 guardians, quorum 2); its ballots are encrypted and signed by their voters beforehand
@@ -16,6 +16,14 @@ Each --check-workers value runs once per --max-batch value (the board's group co
 transaction and one signed head per submission, as before group commit), --repeats times, the
 settings interleaved; a run's figure is the median, and ``batch_ratio`` compares the last
 --max-batch with the first (same process, same ballots).
+
+--commitments: the bodies carry their range proofs' commitments (the optional "proof_commitments"
+field: the board checks the proofs of the submissions queued together in one randomized batch), or
+not, or both (interleaved). --baseline-root DIR also runs, interleaved, the server of another checkout
+(e.g. `git archive <commit> | tar -x -C DIR`, with engine/_native.abi3.so copied in) on the bodies without
+commitments: ``speedup`` is each setting's median over the baseline's. ``server_cpu_ms_per_submission``
+is the CPU time (user + system) of the server and its checking processes per accepted submission, read
+from /proc: on a shared machine it moves less with the load than the rate does.
 
 Prints one JSON object.
 """
@@ -56,9 +64,11 @@ from engine.verify.ballots import ballot_problems  # noqa: E402
 CONCURRENCY = 32
 
 
-def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes) -> bytes:
+def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes) -> tuple[bytes, bytes]:
+    """The submission's body without and with its proof commitments."""
     from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
     from engine.board.entries import encode_contest_data_proofs
+    from engine.record.codecs.proof_commitments import encode_ballot_commitments
 
     election = Election.from_record(Path(election_dir))
     init = election.initialized
@@ -72,10 +82,12 @@ def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes
         "signature": signature.hex(),
         "contest_data_proofs": encode_contest_data_proofs(proofs),
     }
-    return json.dumps(body).encode()
+    assert result.proof_commitments is not None
+    committed = {**body, "proof_commitments": encode_ballot_commitments(result.proof_commitments)}
+    return json.dumps(body).encode(), json.dumps(committed).encode()
 
 
-def prepare(root: Path, group: str, ballots: int) -> tuple[Path, Path, list[bytes]]:
+def prepare(root: Path, group: str, ballots: int) -> tuple[Path, Path, list[tuple[bytes, bytes]]]:
     election_dir = root / "election"
     run_ceremony(election_dir, root / "private", root / "exchange", 3, 2, group, chain=False, step=lambda _s: None)
     seeds = [os.urandom(32) for _ in range(ballots)]
@@ -92,6 +104,28 @@ def prepare(root: Path, group: str, ballots: int) -> tuple[Path, Path, list[byte
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
         bodies = list(pool.map(_encrypt_and_sign, [str(election_dir)] * ballots, plaintexts, seeds))
     return election_dir, roster_file, bodies
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(p, 0.0) for p in tree)
 
 
 def one_core_check_ms(election_dir: Path, bodies: list[bytes], count: int = 5) -> float:
@@ -125,9 +159,18 @@ async def submit_all(url: str, bodies: list[bytes]) -> tuple[float, list[int]]:
 
 
 def run_server(
-    root: Path, election_dir: Path, roster: Path, workers: int, bodies: list[bytes], max_batch: int, run: int = 0
+    root: Path,
+    election_dir: Path,
+    roster: Path,
+    workers: int,
+    bodies: list[bytes],
+    max_batch: int,
+    run: int = 0,
+    *,
+    setting: str = "strict",
+    server_root: Path = ROOT,
 ) -> dict[str, Any]:
-    db = root / f"board-{workers}-{max_batch}-{run}.sqlite"
+    db = root / f"board-{setting}-{workers}-{max_batch}-{run}.sqlite"
     command = [
         sys.executable, "-m", "engine.cli.main", "board", "serve", "--election", str(election_dir),
         "--roster", str(roster), "--db", str(db), "--board-key", str(root / "board-key.json"),
@@ -135,23 +178,37 @@ def run_server(
     ]  # fmt: skip
     log = root / f"server-{workers}-{max_batch}.log"
     with log.open("ab") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, cwd=server_root)
     try:
         url = wait_for_url(process, 300, log)
+        cpu_before = tree_cpu_seconds(process.pid)
         seconds, codes = asyncio.run(submit_all(url, bodies))
+        cpu = tree_cpu_seconds(process.pid) - cpu_before
     finally:
         stop_process(process)
     accepted = sum(1 for c in codes if c == 200)
     if accepted != len(bodies):
         raise SystemExit(f"only {accepted} of {len(bodies)} submissions accepted: {sorted(set(codes))}")
     return {
+        "setting": setting,
         "check_workers": workers,
         "max_batch": max_batch,
         "mode": f"{workers} processes" if workers else "server threads",
         "seconds": round(seconds, 3),
         "submissions_per_second": round(accepted / seconds, 2),
         "wall_ms_per_submission": round(seconds / accepted * 1000, 2),
+        "server_cpu_ms_per_submission": round(cpu / accepted * 1000, 2),
     }
+
+
+def settings(args: argparse.Namespace) -> list[str]:
+    """The server settings to run: the baseline checkout's, then this checkout's without and with commitments."""
+    out = ["baseline"] if args.baseline_root else []
+    if args.commitments in ("both", "without"):
+        out.append("strict")
+    if args.commitments in ("both", "with"):
+        out.append("commitments")
+    return out
 
 
 def main() -> None:
@@ -161,45 +218,74 @@ def main() -> None:
     parser.add_argument("--check-workers", type=int, nargs="+", default=[2, 0])
     parser.add_argument("--max-batch", type=int, nargs="+", default=[1, 256])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--commitments", choices=["both", "with", "without"], default="both")
+    parser.add_argument("--baseline-root", type=Path, default=None)
     args = parser.parse_args()
+    kinds = settings(args)
     with tempfile.TemporaryDirectory(prefix="ballotchain-server-bench-") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        election_dir, roster, bodies = prepare(root, args.group, args.ballots)
+        election_dir, roster, pairs = prepare(root, args.group, args.ballots)
         prepare_seconds = time.perf_counter() - started
-        check_ms = one_core_check_ms(election_dir, bodies)
+        plain = [pair[0] for pair in pairs]
+        check_ms = one_core_check_ms(election_dir, plain)
         runs = []
         for w in args.check_workers:
-            by_batch: dict[int, list[dict[str, Any]]] = {b: [] for b in args.max_batch}
+            by_setting: dict[tuple[str, int], list[dict[str, Any]]] = {
+                (k, b): [] for k in kinds for b in args.max_batch
+            }
             for r in range(args.repeats):  # interleaved: a change of the machine's load hits every setting alike
-                for batch in args.max_batch:
-                    by_batch[batch].append(run_server(root, election_dir, roster, w, bodies, batch, r))
-            for samples in by_batch.values():
+                for kind, batch in by_setting:
+                    bodies = [pair[1] for pair in pairs] if kind == "commitments" else plain
+                    server_root = args.baseline_root if kind == "baseline" else ROOT
+                    by_setting[(kind, batch)].append(
+                        run_server(
+                            root, election_dir, roster, w, bodies, batch, r, setting=kind, server_root=server_root
+                        )
+                    )
+            for samples in by_setting.values():
                 best = sorted(samples, key=lambda x: x["submissions_per_second"])[len(samples) // 2]
                 best["samples_per_second"] = [x["submissions_per_second"] for x in samples]
+                best["samples_cpu_ms"] = [x["server_cpu_ms_per_submission"] for x in samples]
                 runs.append(best)
+    first = kinds[0]
     ratios = {
-        f"{w} workers": round(
-            [r for r in runs if r["check_workers"] == w][-1]["submissions_per_second"]
-            / [r for r in runs if r["check_workers"] == w][0]["submissions_per_second"],
+        f"{w} workers, {k}": round(
+            [r for r in runs if r["check_workers"] == w and r["setting"] == k][-1]["submissions_per_second"]
+            / [r for r in runs if r["check_workers"] == w and r["setting"] == k][0]["submissions_per_second"],
             2,
         )
         for w in args.check_workers
+        for k in kinds
+    }
+    speedup = {
+        f"{r['setting']}, {r['check_workers']} workers, batch {r['max_batch']}": round(
+            r["submissions_per_second"] / base["submissions_per_second"], 2
+        )
+        for r in runs
+        for base in runs
+        if base["setting"] == first
+        and base["check_workers"] == r["check_workers"]
+        and base["max_batch"] == r["max_batch"]
+        and r["setting"] != first
     }
     result = {
         "benchmark": "server submissions",
         "group": args.group,
         "backend": get_backend().name,
         "cores": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
         "ballots": args.ballots,
         "selections_per_ballot": 14,
         "concurrent_requests": CONCURRENCY,
-        "body_kib": round(sum(len(b) for b in bodies) / len(bodies) / 1024, 1),
+        "body_kib": round(sum(len(b) for b in plain) / len(plain) / 1024, 1),
+        "body_with_commitments_kib": round(sum(len(p[1]) for p in pairs) / len(pairs) / 1024, 1),
         "check_ms_per_ballot_one_core": round(check_ms, 2),
         "prepare_seconds": round(prepare_seconds, 1),
         "runs": runs,
         "submissions_per_second": max(r["submissions_per_second"] for r in runs),
         "batch_ratio": ratios,
+        f"speedup_over_{first}": speedup,
     }
     print(json.dumps(result, indent=2))
 

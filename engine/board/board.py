@@ -299,6 +299,18 @@ class BatchCommitted:
 
 
 @dataclass(frozen=True)
+class Prechecked:
+    """The stateless checks of a submission made before it reaches the board (the server's checking processes,
+    engine.server.checker): rule 4's signature, rule 9's checker findings, rule 10's proof problems. The board
+    applies them at their rules' places, so a submission is refused for the same reason as if the board had
+    made them. ``ballot_problems``/``contest_data_problems`` None: not made (the board makes them)."""
+
+    signature_valid: bool
+    ballot_problems: tuple[str, ...] | None
+    contest_data_problems: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class _Submission:
     """A submission that passed the checks and waits for its batch."""
 
@@ -400,11 +412,12 @@ class BallotBoard:
         did: str,
         signature: bytes,
         contest_data_proofs: tuple[PadKnowledgeProof, ...],
+        prechecked: Prechecked | None = None,
     ) -> Receipt:
         """Accept a signed ballot with its contest data proofs and return its receipt once its batch is durable,
-        or raise BoardError (nothing of it logged)."""
+        or raise BoardError (nothing of it logged). ``prechecked``: its stateless checks, already made."""
         with self._sequencer.arriving():
-            replay = self._check_submission(ballot, did, signature, contest_data_proofs)
+            replay = self._check_submission(ballot, did, signature, contest_data_proofs, prechecked)
         if replay is not None:
             return replay
         return self._acknowledge(self._sequencer.run(_Submission(ballot, did, signature, contest_data_proofs)))
@@ -446,7 +459,12 @@ class BallotBoard:
         )
 
     def _check_submission(
-        self, ballot: EncryptedBallot, did: str, signature: bytes, contest_data_proofs: tuple[PadKnowledgeProof, ...]
+        self,
+        ballot: EncryptedBallot,
+        did: str,
+        signature: bytes,
+        contest_data_proofs: tuple[PadKnowledgeProof, ...],
+        prechecked: Prechecked | None = None,
     ) -> Receipt | None:
         """Every check that needs no lock (rules 1-10 against the board as it is now); the receipt of a replay."""
         self._check_input(ballot, did, signature, contest_data_proofs)
@@ -455,7 +473,12 @@ class BallotBoard:
             raise BoardError("the DID is not on the roster of eligible voters", 403)
         if ballot.election_id != self.h_e:
             raise BoardError("the ballot is for another election (its election id is not H_E)", 422)
-        if not verify_submission(did, self.h_e, ballot, contest_data_proofs, signature):
+        signed = (
+            prechecked.signature_valid
+            if prechecked is not None
+            else verify_submission(did, self.h_e, ballot, contest_data_proofs, signature)
+        )
+        if not signed:
             raise BoardError(
                 "the signature does not verify for this DID over (H_E, the whole ballot, its contest data proofs)",
                 403,
@@ -477,8 +500,10 @@ class BallotBoard:
             if replay is not None:
                 return replay
             raise
-        self._run_checker(ballot)
-        self._check_contest_data_proofs(ballot, contest_data_proofs)
+        self._run_checker(ballot, prechecked.ballot_problems if prechecked is not None else None)
+        self._check_contest_data_proofs(
+            ballot, contest_data_proofs, prechecked.contest_data_problems if prechecked is not None else None
+        )
         return None
 
     def _commit_batch(self, batch: list[Ticket[_Submission, _Logged | Receipt]]) -> None:
@@ -604,16 +629,21 @@ class BallotBoard:
         found = index(SUBMISSIONS_INDEX + did)
         return 0 if found is None else int(found)
 
-    def _run_checker(self, ballot: EncryptedBallot) -> None:
-        try:
-            problems = self._checker(ballot)
-        except BallotchainError as exc:
-            raise BoardError(f"the ballot is invalid: {exc}", 422) from exc
-        if problems:
-            raise BoardError("the ballot is invalid: " + "; ".join(str(p) for p in problems), 422)
+    def _run_checker(self, ballot: EncryptedBallot, found: Sequence[str] | None = None) -> None:
+        """Rule 9: the checker's findings (``found``: those it already made)."""
+        if found is None:
+            try:
+                found = self._checker(ballot)
+            except BallotchainError as exc:
+                raise BoardError(f"the ballot is invalid: {exc}", 422) from exc
+        if found:
+            raise BoardError("the ballot is invalid: " + "; ".join(str(p) for p in found), 422)
 
-    def _check_contest_data_proofs(self, ballot: EncryptedBallot, proofs: tuple[PadKnowledgeProof, ...]) -> None:
-        problems = contest_data_proof_problems(self.h_e, ballot, proofs)
+    def _check_contest_data_proofs(
+        self, ballot: EncryptedBallot, proofs: tuple[PadKnowledgeProof, ...], found: Sequence[str] | None = None
+    ) -> None:
+        """Rule 10 (``found``: its problems, already looked for)."""
+        problems = contest_data_proof_problems(self.h_e, ballot, proofs) if found is None else found
         if problems:
             raise BoardError("the ballot is invalid: " + "; ".join(problems), 422)
 

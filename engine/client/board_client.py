@@ -46,13 +46,12 @@ from engine.board.entries import (
     decode_entry,
     encode_contest_data_proofs,
 )
-from engine.board.merkle import IncrementalRoot, leaf_hash, left_subtrees, verify_consistency, verify_inclusion
+from engine.board.merkle import leaf_hash, verify_consistency, verify_inclusion
 from engine.board.note import VerifierKey
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
 from engine.client.checkpoints import (
     CheckpointCheckFailed,
     ForkDetected,
-    ProofsOnce,
     check_extends,
     fetch_cosigned,
     open_held,
@@ -64,8 +63,10 @@ from engine.election import BallotState, EncryptedBallot, PlaintextBallot
 from engine.errors import BallotchainError
 from engine.group import Group, group_by_name
 from engine.proofs.pad_knowledge import PadKnowledgeProof
+from engine.proofs.proof_commitments import BallotCommitments
 from engine.record import RecordError
 from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot, encode_encrypted_ballot
+from engine.record.codecs.proof_commitments import decode_ballot_commitments, encode_ballot_commitments
 from engine.record.jsonio import dumps, loads
 from engine.record.reader import read_bytes
 from engine.record.writer import atomic_write
@@ -234,14 +235,23 @@ class BoardClient:
         return out
 
     def submit(
-        self, ballot: EncryptedBallot, did: str, signature: bytes, contest_data_proofs: tuple[PadKnowledgeProof, ...]
+        self,
+        ballot: EncryptedBallot,
+        did: str,
+        signature: bytes,
+        contest_data_proofs: tuple[PadKnowledgeProof, ...],
+        proof_commitments: BallotCommitments | None = None,
     ) -> Receipt:
+        """POST /ballots; with ``proof_commitments`` (the range proofs' commitments, spec 2.0.0 eq. 46, neither
+        logged nor signed) the board checks the ballot's proofs in a batch with others."""
         body = {
             "ballot": encode_encrypted_ballot(ballot),
             "did": did,
             "signature": signature.hex(),
             "contest_data_proofs": encode_contest_data_proofs(contest_data_proofs),
         }
+        if proof_commitments is not None:
+            body["proof_commitments"] = encode_ballot_commitments(proof_commitments)
         try:
             answer = self._answer(self._http.post("/ballots", json=body))
         except httpx.HTTPError as exc:
@@ -465,9 +475,10 @@ class SignedSubmission:
     signature: bytes
     group: Group
     contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    proof_commitments: BallotCommitments | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": PENDING_KIND,
             "group": self.group.name,
             "did": self.did,
@@ -475,11 +486,14 @@ class SignedSubmission:
             "ballot": encode_encrypted_ballot(self.ballot),
             "contest_data_proofs": encode_contest_data_proofs(self.contest_data_proofs),
         }
+        if self.proof_commitments is not None:
+            out["proof_commitments"] = encode_ballot_commitments(self.proof_commitments)
+        return out
 
     @classmethod
     def from_json(cls, obj: Any) -> SignedSubmission:
         fields = {"kind", "group", "did", "signature", "ballot", "contest_data_proofs"}
-        if not isinstance(obj, dict) or set(obj) != fields or obj["kind"] != PENDING_KIND:
+        if not isinstance(obj, dict) or set(obj) - {"proof_commitments"} != fields or obj["kind"] != PENDING_KIND:
             raise BoardClientError(
                 f"a pending submission ({PENDING_KIND}) is an object with {', '.join(sorted(fields))}"
             )
@@ -491,6 +505,9 @@ class SignedSubmission:
                 bytes.fromhex(obj["signature"]),
                 group,
                 decode_contest_data_proofs(obj["contest_data_proofs"], group, "pending.contest_data_proofs"),
+                decode_ballot_commitments(obj["proof_commitments"], group, "pending.proof_commitments")
+                if "proof_commitments" in obj
+                else None,
             )
         except (TypeError, ValueError, BallotchainError) as exc:
             raise BoardClientError(f"the pending submission is malformed: {exc}") from None
@@ -514,14 +531,14 @@ def prepare_submission(
     )
     ballot, proofs = encrypted.ballot, prove_contest_data_knowledge(encrypted)
     signature = sign_submission(credential, init.extended_base_hash, ballot, proofs)
-    return SignedSubmission(ballot, credential.did, signature, election.group, proofs)
+    return SignedSubmission(ballot, credential.did, signature, election.group, proofs, encrypted.proof_commitments)
 
 
 def submit_signed(client: BoardClient, online: OnlineElection, submission: SignedSubmission) -> CastResult:
     """Submit; check that the receipt proves this very submission under the board's pinned key."""
     ballot, did, signature = submission.ballot, submission.did, submission.signature
     proofs = submission.contest_data_proofs
-    receipt = client.submit(ballot, did, signature, proofs)
+    receipt = client.submit(ballot, did, signature, proofs, submission.proof_commitments)
     if not verify_receipt(receipt, online.board_public_key, ballot, did, signature, proofs):
         raise BoardCheckFailed(
             f"the board's receipt for {ballot.ballot_id!r} does not prove the submission "
@@ -574,31 +591,13 @@ class Replacement:
     new_ballot_id: str
 
 
-def find_replacement(client: BoardClient, saved: CastResult, size: int, root: bytes) -> Replacement | None:
-    """The first ballot_superseded entry after the receipt's leaf that names its ballot and DID, or None, from
-    every entry after the leaf in the tree of ``size`` entries and root ``root``.
-
-    Telling that no entry replaces the ballot takes every entry after it (a log proves what it holds, not what
-    it lacks), and they are proven the log's: the receipt's inclusion proof holds the complete subtrees before
-    its leaf (engine.board.merkle.left_subtrees), which with its leaf and the entries served must hash to
-    ``root`` (RFC 9162 2.1.1). A board that leaves out, changes or adds an entry is caught, and a replacement
-    found is in the tree with no further proof. Only entries that mention ``ballot_superseded`` are decoded."""
-    receipt = saved.receipt
-    start = receipt.leaf_index + 1
-    if start >= size:
+def find_replacement(client: BoardClient, saved: CastResult, latest: SignedTreeHead) -> Replacement | None:
+    """The ballot_superseded entry after the receipt's leaf that names its ballot and DID, proven in the
+    latest tree (RFC 9162 2.1.3.2), or None. Only entries that mention ``ballot_superseded`` are decoded."""
+    start = saved.receipt.leaf_index + 1
+    if start >= latest.tree_size:
         return None
-    entries = client.entries(start, size)
-    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature, saved.contest_data_proofs)
-    before = left_subtrees(receipt.leaf_index, receipt.sth.tree_size, list(receipt.inclusion_proof))
-    if leaf is None or before is None:
-        raise BoardCheckFailed("the receipt itself does not verify (inclusion proof)")
-    tree = IncrementalRoot(receipt.leaf_index, before)
-    tree.append(leaf)
-    for data in entries:
-        tree.append(leaf_hash(data))
-    if tree.root() != root:
-        raise BoardCheckFailed(f"the board's entries {start} to {size - 1} are not those of its tree of {size} entries")
-    for offset, data in enumerate(entries):
+    for offset, data in enumerate(client.entries(start, latest.tree_size)):
         if b"ballot_superseded" not in data:
             continue
         index = start + offset
@@ -610,6 +609,9 @@ def find_replacement(client: BoardClient, saved: CastResult, size: int, root: by
             continue
         if entry.old_ballot_id != saved.ballot.ballot_id or entry.did != saved.did:
             continue
+        proof = client.inclusion_proof(index, latest.tree_size)
+        if not verify_inclusion(leaf_hash(data), index, latest.tree_size, proof, latest.root):
+            raise BoardCheckFailed(f"the board's log entry {index} is not in its latest tree")
         return Replacement(index, entry.new_ballot_id)
     return None
 
@@ -624,11 +626,7 @@ def check_receipt(
 ) -> ReceiptCheck:
     """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)
     And does it still count: ``replaced_by`` names the log's ballot_superseded entry if a later CAST
-    ballot of the same DID replaced it (``find_replacement``; with witnesses, in the cosigned checkpoint).
-
-    The receipt's inclusion proof puts the leaf in the receipt's tree, and a consistency proof from that tree
-    to a later one keeps every leaf at its index (RFC 9162 2.1.4), so no inclusion proof in the later tree is
-    asked for; each distinct consistency proof is asked for once (``ProofsOnce``).
+    ballot of the same DID replaced it.
 
     The receipt's board key must be the one the election's keys file fixes (and the pinned one), and
     the board's roster must be signed by the registrar key of that file (and the pinned one).
@@ -657,22 +655,24 @@ def check_receipt(
         raise BoardCheckFailed(
             f"the board's latest tree ({latest.tree_size} entries) is smaller than the receipt's ({old.tree_size})"
         )
-    proofs = ProofsOnce(client)
-    proof = proofs.consistency_proof(old.tree_size, latest.tree_size)
+    proof = client.consistency_proof(old.tree_size, latest.tree_size)
     if not verify_consistency(old.tree_size, latest.tree_size, old.root, latest.root, proof):
         raise BoardCheckFailed("the board's latest tree is not an extension of the receipt's: the log was rewritten")
-    cast = saved.ballot.state is BallotState.CAST
+    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature, saved.contest_data_proofs)
+    direct = client.inclusion_proof(receipt.leaf_index, latest.tree_size)
+    if leaf is None or not verify_inclusion(leaf, receipt.leaf_index, latest.tree_size, direct, latest.root):
+        raise BoardCheckFailed("the board's inclusion proof in its latest tree does not verify")
+    replaced_by = find_replacement(client, saved, latest) if saved.ballot.state is BallotState.CAST else None
     if not keys.witnesses:
-        replaced_by = find_replacement(client, saved, latest.tree_size, latest.root) if cast else None
         return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by)
     cosigned = _checkpoint_step(lambda: fetch_cosigned(client, keys))
-    _checkpoint_step(lambda: prove_prefix(proofs, old.tree_size, old.root, cosigned))
+    _checkpoint_step(lambda: prove_prefix(client, old.tree_size, old.root, cosigned))
     if saved.checkpoint is not None:
         held = _checkpoint_step(lambda: open_held(saved.checkpoint or b"", keys))
-        _checkpoint_step(lambda: check_extends(proofs, held, cosigned, keys))
-    tree = cosigned.checkpoint
-    replaced_by = find_replacement(client, saved, tree.size, tree.root) if cast else None
-    return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by, cosigned.witness_names, tree.size)
+        _checkpoint_step(lambda: check_extends(client, held, cosigned, keys))
+    return ReceiptCheck(
+        receipt.leaf_index, old.tree_size, latest, replaced_by, cosigned.witness_names, cosigned.checkpoint.size
+    )
 
 
 @dataclass(frozen=True)

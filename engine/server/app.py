@@ -4,7 +4,8 @@
     GET  /roster                        the registrar's signed roster of eligible DIDs
     POST /ballots                       {"ballot": egk eballot JSON, "did": "did:key:z...",
                                          "signature": hex or base64, "contest_data_proofs":
-                                         [{"challenge": hex, "response": hex}, one per contest]}
+                                         [{"challenge": hex, "response": hex}, one per contest],
+                                         optionally "proof_commitments": the range proofs' commitments}
                                         -> the receipt
     GET  /sth                           the latest signed tree head
     GET  /checkpoint                    the same head as a c2sp.org/tlog-checkpoint signed note (text)
@@ -24,9 +25,11 @@ proofs do not verify, or whose contest data proofs are missing, extra or do not 
 contest). Nothing that is refused reaches the log. A body's JSON is checked for depth
 before it is parsed (engine.record.jsonio.loads): a deeply nested body is a 400, never a 500.
 
-Decoding a ballot and checking its proofs are CPU heavy; they run in worker threads (and the
-proof checks, in worker processes, see engine.server.checker) so the event loop stays responsive.
-A checked submission then waits in its thread for its group-commit batch to be durable
+Decoding a ballot and checking its proofs are CPU heavy: a body goes whole to the board's checking
+processes (``check_body``, engine.server.checker), which parse it once and check it with the others
+queued (in one randomized batch for those that carry their proof commitments, spec 2.0.0 eq. 46; they
+are not logged and not signed); the event loop only waits for the verdict. A checked submission then
+waits in a worker thread for its group-commit batch to be durable
 (engine.board.sequencer): ``Limits.submitters`` bounds the submissions in flight, and so the batches.
 Every answer to POST /ballots is counted in the metrics (accepted, or refused by reason) and every
 refusal is logged (engine.server.logs).
@@ -34,6 +37,7 @@ refusal is logged (engine.server.logs).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -55,8 +59,10 @@ from engine.errors import GroupError
 from engine.group import ElementModQ, Group
 from engine.manifest import Manifest
 from engine.proofs.pad_knowledge import PadKnowledgeProof
+from engine.proofs.proof_commitments import BallotCommitments
 from engine.record import RecordError
 from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
+from engine.record.codecs.proof_commitments import decode_ballot_commitments
 from engine.record.jsonio import loads
 from engine.server.errors import ApiError
 from engine.server.logs import board_logger, log_event
@@ -69,6 +75,7 @@ MAX_BODY_BYTES = 1 << 20
 MAX_PAGE_ENTRIES = 1000
 MAX_PAGE_BYTES = 1 << 20
 SUBMISSION_KEYS = frozenset({"ballot", "did", "signature", "contest_data_proofs"})
+OPTIONAL_SUBMISSION_KEYS = frozenset({"proof_commitments"})
 PROOF_KEYS = frozenset({"challenge", "response"})
 MAX_DID_LENGTH = 200
 _INTEGER = re.compile(r"[0-9]{1,18}")
@@ -79,13 +86,15 @@ JSON_TYPES = ("application/json",)
 
 @dataclass(frozen=True)
 class Submission:
-    """A voter's submission as it arrives: the encrypted ballot, the voter's DID and signature, and the
-    proofs of knowledge of the contest data nonces (one per contest, in the ballot's order)."""
+    """A voter's submission as it arrives: the encrypted ballot, the voter's DID and signature, the proofs
+    of knowledge of the contest data nonces (one per contest, in the ballot's order), and optionally the
+    commitments of the ballot's range proofs (spec 2.0.0 eq. 46; for batch checking, neither logged nor signed)."""
 
     ballot: EncryptedBallot
     did: str
     signature: bytes
     contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    proof_commitments: BallotCommitments | None = None
 
 
 class BoardApi(Protocol):
@@ -224,7 +233,8 @@ def _element_q(value: Any, group: Group, where: str) -> ElementModQ:
 
 
 def parse_submission(body: bytes, group: Group) -> Submission:
-    """The submission in a POST /ballots body, strictly: exactly the four fields, each well formed."""
+    """The submission in a POST /ballots body, strictly: exactly the four fields (and optionally
+    proof_commitments), each well formed."""
     try:
         obj = loads(body, "body")
     except RecordError as exc:
@@ -232,8 +242,9 @@ def parse_submission(body: bytes, group: Group) -> Submission:
     if not isinstance(obj, dict):
         raise ApiError(400, "the body must be a JSON object with ballot, did, signature and contest_data_proofs")
     keys = set(obj)
-    if keys != SUBMISSION_KEYS:
-        missing, unknown = sorted(SUBMISSION_KEYS - keys), sorted(keys - SUBMISSION_KEYS)
+    if keys - OPTIONAL_SUBMISSION_KEYS != SUBMISSION_KEYS:
+        missing = sorted(SUBMISSION_KEYS - keys)
+        unknown = sorted(keys - SUBMISSION_KEYS - OPTIONAL_SUBMISSION_KEYS)
         parts = ([f"missing field {', '.join(missing)}"] if missing else []) + (
             [f"unknown field {', '.join(repr(k) for k in unknown)}"] if unknown else []
         )
@@ -250,7 +261,17 @@ def parse_submission(body: bytes, group: Group) -> Submission:
         raise ApiError(400, f"{where}: {exc.problem}") from None
     if notes:
         raise ApiError(400, notes[0].replace("unknown field skipped", "unknown field"))
-    return Submission(ballot, did, signature, decode_contest_data_proofs(obj["contest_data_proofs"], ballot, group))
+    proofs = decode_contest_data_proofs(obj["contest_data_proofs"], ballot, group)
+    commitments = None
+    if "proof_commitments" in obj:
+        try:
+            commitments = decode_ballot_commitments(obj["proof_commitments"], group, "proof_commitments", notes)
+        except RecordError as exc:
+            where = f"{exc.file}.{exc.field}" if exc.field else exc.file
+            raise ApiError(400, f"{where}: {exc.problem}") from None
+        if notes:
+            raise ApiError(400, notes[0].replace("unknown field skipped", "unknown field"))
+    return Submission(ballot, did, signature, proofs, commitments)
 
 
 # ---------------------------------------------------------------- the application
@@ -287,11 +308,16 @@ def create_app(board: BoardApi, limits: Limits | None = None, metrics: BoardMetr
             query_integers(request)
             require_json(request)
             body = await read_body(request, limits.max_body)
+            check_body = getattr(board, "check_body", None)
+            if check_body is not None:
+                checked = await asyncio.wrap_future(check_body(body))
+                receipt = await in_thread(board.submit_checked, checked, limiter=submit_limiter)  # type: ignore[attr-defined]
+            else:
 
-            def parse_and_submit() -> dict[str, Any]:
-                return board.submit(parse_submission(body, board.group))
+                def parse_and_submit() -> dict[str, Any]:
+                    return board.submit(parse_submission(body, board.group))
 
-            receipt = await in_thread(parse_and_submit, limiter=submit_limiter)
+                receipt = await in_thread(parse_and_submit, limiter=submit_limiter)
         except ApiError as exc:
             counts.refuse(exc.status)
             log_event(

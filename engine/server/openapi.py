@@ -161,7 +161,28 @@ def _ballot_schemas(shape: BallotShape) -> dict[str, Any]:
         },
         optional=("encrypted_sn",),
     )
+    commitment_pair = _object({"a": mod_p, "b": mod_p})
+    commitments = {**_array(commitment_pair, shape.proof_pairs), "minItems": 1}
+    proof_commitments = _object(
+        {
+            "ballot_id": _IDENTIFIER,
+            "contests": _array(
+                _object(
+                    {
+                        "contest_id": _ids(shape.contest_ids),
+                        "selections": _array(
+                            _object({"selection_id": _ids(shape.selection_ids), "commitments": commitments}),
+                            shape.selections,
+                        ),
+                        "limit_commitments": commitments,
+                    }
+                ),
+                shape.contests,
+            ),
+        }
+    )
     return {
+        "ProofCommitments": proof_commitments,
         "Ciphertext": ciphertext,
         "RangeProof": range_proof,
         "NonceKnowledgeProof": pair,
@@ -250,7 +271,16 @@ def _schemas(max_did: int, shape: BallotShape) -> dict[str, Any]:
                     "contest's sequence order, C0, C1, C2, numBytes and g^u (tag 0xB0, docs/PROTOCOL.md). Missing, "
                     "extra or failing proofs are refused with 422.",
                 },
-            }
+                "proof_commitments": {
+                    **_ref("ProofCommitments"),
+                    "description": "Optional: the commitments (a_j, b_j) of every range proof of the ballot (spec "
+                    "2.0.0 eq. 46 and 56), as proof_commitments/ files hold them (docs/BATCH_VERIFICATION.md). "
+                    "With them the board checks the proofs in a randomized batch with other submissions; they are "
+                    "neither logged nor signed. Commitments that are not the proof's are refused with 422 "
+                    "([R.proof_commitments]).",
+                },
+            },
+            optional=("proof_commitments",),
         ),
         **_ballot_schemas(shape),
     }

@@ -22,11 +22,12 @@ from __future__ import annotations
 import base64
 import functools
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard, BallotChecker, BoardError
+from engine.board.board import DEFAULT_MAX_SUBMISSIONS_PER_DID, BallotBoard, BallotChecker, BoardError, Prechecked
 from engine.board.checkpoint import BoardCheckpoints, election_origin
 from engine.board.cosigning import WitnessLink
 from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_election_keys
@@ -52,6 +53,7 @@ from engine.record.reader import read_bytes
 from engine.server.app import Submission
 from engine.server.board_witnessing import log_witnessing
 from engine.server.checker import BallotChecker as ProofChecker
+from engine.server.checker import CheckedSubmission
 from engine.server.errors import ApiError
 from engine.server.metrics import BoardMetrics
 
@@ -236,7 +238,7 @@ class BoardService:
         self.storage = open_storage(db, create=True)
         try:
             keep_election(self.storage, election, roster)
-            self.checker = ProofChecker(election.manifest, election.initialized, check_workers)
+            self.checker = ProofChecker(election.manifest, election.initialized, check_workers, roster.dids)
             self.board = open_board(
                 self.storage,
                 board_key,
@@ -286,7 +288,18 @@ class BoardService:
     def roster_document(self) -> dict[str, Any]:
         return self._roster_doc
 
-    def submit(self, submission: Submission) -> dict[str, Any]:
+    def check_body(self, body: bytes) -> Future[CheckedSubmission]:
+        """A POST /ballots body, parsed and given its stateless checks by the checker (engine.server.checker)."""
+        return self.checker.check_body(body)
+
+    def submit_checked(self, checked: CheckedSubmission) -> dict[str, Any]:
+        """Submit a body ``check_body`` checked: its refusal (400), or the board's answer with its verdicts."""
+        if checked.refusal is not None:
+            raise ApiError(*checked.refusal)
+        assert checked.submission is not None
+        return self.submit(checked.submission, checked.prechecked)
+
+    def submit(self, submission: Submission, prechecked: Prechecked | None = None) -> dict[str, Any]:
         ballot = submission.ballot
         try:
             file_id(ballot.ballot_id, "ballot_id")
@@ -294,7 +307,9 @@ class BoardService:
         except RecordError as exc:
             raise ApiError(400, f"ballot: {exc.file}: {exc.problem}") from None
         try:
-            receipt = self.board.submit(ballot, submission.did, submission.signature, submission.contest_data_proofs)
+            receipt = self.board.submit(
+                ballot, submission.did, submission.signature, submission.contest_data_proofs, prechecked
+            )
         except BoardError as exc:
             raise ApiError(exc.status, exc.reason) from None
         if self.witnessing is not None:
