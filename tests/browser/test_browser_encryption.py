@@ -16,12 +16,15 @@ import pytest
 
 from engine.ballot import ProofRandomness, encrypt_ballot
 from engine.board.entries import decode_contest_data_proofs, encode_contest_data_proofs
+from engine.cli.demo_cmd import run_ceremony
+from engine.client.board_client import DEFINITION_FILES
 from engine.credentials.did import sign_submission, submission_message
-from engine.election import BallotState, PlaintextBallot, PlaintextContest, PlaintextSelection
+from engine.election import BallotState, ElectionInitialized, PlaintextBallot, PlaintextContest, PlaintextSelection
 from engine.group import ElementModQ
 from engine.hash import UInt256
-from engine.manifest import ContestDescription
+from engine.manifest import ContestDescription, Manifest
 from engine.proofs.pad_knowledge import prove_pad_knowledge, verify_pad_knowledge
+from engine.record import ElectionRecord
 from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot, encode_encrypted_ballot
 from engine.server.checker import ballot_context
 from engine.verify.ballots import ballot_problems
@@ -66,14 +69,17 @@ def plaintext_for(
     return PlaintextBallot(ballot_id, style, tuple(out))
 
 
-def test_known_answers_match_the_engine_byte_for_byte(web_board: WebBoard, browser_page: BrowserPage) -> None:
-    election = web_board.election.election
-    manifest, init, group = election.manifest, election.initialized, election.group
+def check_known_answers(
+    bp: BrowserPage, files: dict[str, bytes], manifest: Manifest, init: ElectionInitialized
+) -> None:
+    """The page's encryption of marks_for(...) with the engine's nonces equals the engine's, byte for byte."""
+    group = init.joint_public_key.group
     style = manifest.ballot_styles[0].object_id
     contests = sorted(manifest.contests_for_style(style), key=lambda c: c.sequence_order)
     marks = marks_for(contests)
     plaintext = plaintext_for("kat-1", style, contests, marks)
-    randoms = [group.reduce_q(int.from_bytes(hashlib.sha256(b"kat %d" % i).digest(), "big")) for i in range(4000)]
+    needed = sum(2 * (len(c.ballot_selections) * (c.option_limit + 1) + c.votes_allowed + 1) + 1 for c in contests)
+    randoms = [group.reduce_q(int.from_bytes(hashlib.sha256(b"kat %d" % i).digest(), "big")) for i in range(needed)]
     queue = iter(randoms)
 
     def draw(n: int) -> tuple[list[ElementModQ], list[ElementModQ]]:
@@ -88,7 +94,7 @@ def test_known_answers_match_the_engine_byte_for_byte(web_board: WebBoard, brows
     randomness = ProofRandomness(selections, limits)
     result = encrypt_ballot(
         manifest, init, plaintext, device="online", ballot_nonce=nonce, timestamp=TIMESTAMP,
-        code_baux=election.config.baux0, state=BallotState.SPOILED, proof_randomness=randomness,
+        code_baux=init.config.baux0, state=BallotState.SPOILED, proof_randomness=randomness,
     )  # fmt: skip
     ballot = result.ballot
     proofs = tuple(
@@ -101,19 +107,19 @@ def test_known_answers_match_the_engine_byte_for_byte(web_board: WebBoard, brows
         "ballotId": "kat-1", "ballotStyleId": style, "timestamp": TIMESTAMP, "spoiled": True,
         "testNonces": {"ballotNonce": nonce.hex(), "randomQ": [format(int(x.value), "X") for x in randoms]},
     }  # fmt: skip
-    page = eg_page(web_board, browser_page)
-    got = page.evaluate(
-        """async ([marks, options]) => {
+    document = {"record": {name: files[name].decode("utf-8") for name in DEFINITION_FILES}}
+    got = bp.page.evaluate(
+        """async ([document, marks, options]) => {
             const { loadElection } = await import("/web/js/eg/election.js");
             const { encryptBallot } = await import("/web/js/eg/ballot.js");
             const { submissionSigningBytes } = await import("/web/js/eg/signing_input.js");
             const { bytesToHex } = await import("/web/js/eg/bigint.js");
-            const election = await loadElection(await (await fetch("/election")).json());
+            const election = await loadElection(document);
             const result = await encryptBallot(election, marks, options);
             const signed = await submissionSigningBytes(election, result.ballot, result.contestDataProofs);
             return { ...result, signed: bytesToHex(signed) };
         }""",
-        [marks, options],
+        [document, marks, options],
     )
     assert got["ballot"] == encode_encrypted_ballot(ballot)
     assert json.dumps(got["ballot"]) == json.dumps(encode_encrypted_ballot(ballot))  # the same key order too
@@ -121,7 +127,24 @@ def test_known_answers_match_the_engine_byte_for_byte(web_board: WebBoard, brows
     assert got["confirmationCode"] == ballot.confirmation_code.hex()
     assert got["signed"] == submission_message(init.extended_base_hash, ballot, proofs).hex().upper()
     assert got["challenge"]["ballot_nonce"] == nonce.hex()
-    assert browser_page.errors == []
+    assert bp.errors == []
+
+
+def test_known_answers_match_the_engine_byte_for_byte(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    election = web_board.election.election
+    eg_page(web_board, browser_page)
+    check_known_answers(browser_page, dict(election.files), election.manifest, election.initialized)
+
+
+def test_known_answers_on_the_production_group(web_board: WebBoard, browser_page: BrowserPage, tmp_path: Path) -> None:
+    """The same on the 4096-bit production group (p of 512 bytes, q of 32 bytes in every encoding)."""
+    run_ceremony(
+        tmp_path / "record", tmp_path / "private", tmp_path / "exchange", 1, 1, "production", chain=False, step=str
+    )
+    record = ElectionRecord(tmp_path / "record")
+    files = {name: (tmp_path / "record" / name).read_bytes() for name in DEFINITION_FILES}
+    eg_page(web_board, browser_page)
+    check_known_answers(browser_page, files, record.manifest, record.initialized)
 
 
 def test_a_worker_ballot_verifies_is_accepted_and_its_challenge_checks(
@@ -137,6 +160,10 @@ def test_a_worker_ballot_verifies_is_accepted_and_its_challenge_checks(
             const electionDocument = await (await fetch("/election")).json();
             const worker = new Worker("/web/js/eg/worker.js", { type: "module" });
             const progress = [];
+            const ready = await new Promise((resolve) => {
+                worker.onmessage = ({ data }) => resolve(data.type);
+                worker.postMessage({ type: "prepare", electionDocument });
+            });
             const result = await new Promise((resolve, reject) => {
                 worker.onmessage = ({ data }) => {
                     if (data.type === "progress") progress.push([data.done, data.total]);
@@ -146,10 +173,11 @@ def test_a_worker_ballot_verifies_is_accepted_and_its_challenge_checks(
                 worker.postMessage({ type: "encrypt", electionDocument, marks, options });
             });
             worker.terminate();
-            return { result, progress };
+            return { ready, result, progress };
         }""",
         [marks_for(contests), {"ballotId": "browser-challenge-1", "ballotStyleId": style, "spoiled": True}],
     )
+    assert got["ready"] == "ready"
     done = [d for d, _ in got["progress"]]
     assert done == list(range(1, len(done) + 1)) and got["progress"][-1][0] == got["progress"][-1][1]
     result = got["result"]

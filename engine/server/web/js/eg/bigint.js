@@ -1,8 +1,11 @@
 // Integers for ElectionGuard 2.0.0 (spec section 5.1): BigInt arithmetic mod p and q, the byte
 // encodings b(x, l) and fixed-base exponentiation tables for g and K.
 //
-// JavaScript BigInt is not constant time: the time of a multiplication depends on its operands'
-// values. docs/THREATS.md says what that means for a voter's nonce.
+// JavaScript BigInt is not constant time: the time of a multiplication or a remainder depends on its
+// operands' values, so the time of g^xi and K^(sigma + xi) leaks something of the nonce xi and the vote to
+// whoever can time this worker on the voter's device (another tab, a process of the same machine). The
+// engine's fixed-width C path (docs/PROTOCOL.md, "Constant time, measured") has no counterpart here; the
+// tables below at least use one multiplication per non-zero digit with no secret-dependent squarings.
 
 export function bitLength(x) {
   return x === 0n ? 0 : x.toString(2).length;

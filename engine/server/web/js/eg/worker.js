@@ -1,6 +1,11 @@
 // The module worker that encrypts a ballot off the page's thread: in {type: "encrypt", electionDocument, marks,
 // options}; out {type: "progress", done, total} while it works, then {type: "done", result} (encryptBallot's
 // result) or {type: "error", message}.
+//
+// The worker keeps the last election it loaded, with its fixed-base tables for g and K (about a fifth of a
+// ballot's time on the production group): a page that keeps one worker for a re-vote, or that sends
+// {type: "prepare", electionDocument} while the voter marks the ballot (answered {type: "ready"} or
+// {type: "error", message}), spares the voter that wait.
 
 import { encryptBallot } from "./ballot.js";
 import { loadElection } from "./election.js";
@@ -20,6 +25,15 @@ async function electionFor(document) {
 
 self.onmessage = async (event) => {
   const message = event.data || {};
+  if (message.type === "prepare") {
+    try {
+      await electionFor(message.electionDocument);
+      self.postMessage({ type: "ready" });
+    } catch (exc) {
+      self.postMessage({ type: "error", message: exc instanceof Error ? exc.message : String(exc) });
+    }
+    return;
+  }
   if (message.type !== "encrypt") {
     self.postMessage({ type: "error", message: `unknown request ${JSON.stringify(message.type)}` });
     return;
