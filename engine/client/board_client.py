@@ -46,12 +46,13 @@ from engine.board.entries import (
     decode_entry,
     encode_contest_data_proofs,
 )
-from engine.board.merkle import leaf_hash, verify_consistency, verify_inclusion
+from engine.board.merkle import IncrementalRoot, leaf_hash, left_subtrees, verify_consistency, verify_inclusion
 from engine.board.note import VerifierKey
 from engine.board.sth import SignedTreeHead, TreeHeadError, verify_sth
 from engine.client.checkpoints import (
     CheckpointCheckFailed,
     ForkDetected,
+    ProofsOnce,
     check_extends,
     fetch_cosigned,
     open_held,
@@ -591,13 +592,31 @@ class Replacement:
     new_ballot_id: str
 
 
-def find_replacement(client: BoardClient, saved: CastResult, latest: SignedTreeHead) -> Replacement | None:
-    """The ballot_superseded entry after the receipt's leaf that names its ballot and DID, proven in the
-    latest tree (RFC 9162 2.1.3.2), or None. Only entries that mention ``ballot_superseded`` are decoded."""
-    start = saved.receipt.leaf_index + 1
-    if start >= latest.tree_size:
+def find_replacement(client: BoardClient, saved: CastResult, size: int, root: bytes) -> Replacement | None:
+    """The first ballot_superseded entry after the receipt's leaf that names its ballot and DID, or None, from
+    every entry after the leaf in the tree of ``size`` entries and root ``root``.
+
+    Telling that no entry replaces the ballot takes every entry after it (a log proves what it holds, not what
+    it lacks), and they are proven the log's: the receipt's inclusion proof holds the complete subtrees before
+    its leaf (engine.board.merkle.left_subtrees), which with its leaf and the entries served must hash to
+    ``root`` (RFC 9162 2.1.1). A board that leaves out, changes or adds an entry is caught, and a replacement
+    found is in the tree with no further proof. Only entries that mention ``ballot_superseded`` are decoded."""
+    receipt = saved.receipt
+    start = receipt.leaf_index + 1
+    if start >= size:
         return None
-    for offset, data in enumerate(client.entries(start, latest.tree_size)):
+    entries = client.entries(start, size)
+    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature, saved.contest_data_proofs)
+    before = left_subtrees(receipt.leaf_index, receipt.sth.tree_size, list(receipt.inclusion_proof))
+    if leaf is None or before is None:
+        raise BoardCheckFailed("the receipt itself does not verify (inclusion proof)")
+    tree = IncrementalRoot(receipt.leaf_index, before)
+    tree.append(leaf)
+    for data in entries:
+        tree.append(leaf_hash(data))
+    if tree.root() != root:
+        raise BoardCheckFailed(f"the board's entries {start} to {size - 1} are not those of its tree of {size} entries")
+    for offset, data in enumerate(entries):
         if b"ballot_superseded" not in data:
             continue
         index = start + offset
@@ -609,9 +628,6 @@ def find_replacement(client: BoardClient, saved: CastResult, latest: SignedTreeH
             continue
         if entry.old_ballot_id != saved.ballot.ballot_id or entry.did != saved.did:
             continue
-        proof = client.inclusion_proof(index, latest.tree_size)
-        if not verify_inclusion(leaf_hash(data), index, latest.tree_size, proof, latest.root):
-            raise BoardCheckFailed(f"the board's log entry {index} is not in its latest tree")
         return Replacement(index, entry.new_ballot_id)
     return None
 
@@ -626,7 +642,11 @@ def check_receipt(
 ) -> ReceiptCheck:
     """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)
     And does it still count: ``replaced_by`` names the log's ballot_superseded entry if a later CAST
-    ballot of the same DID replaced it.
+    ballot of the same DID replaced it (``find_replacement``; with witnesses, in the cosigned checkpoint).
+
+    The receipt's inclusion proof puts the leaf in the receipt's tree, and a consistency proof from that tree
+    to a later one keeps every leaf at its index (RFC 9162 2.1.4), so no inclusion proof in the later tree is
+    asked for; each distinct consistency proof is asked for once (``ProofsOnce``).
 
     The receipt's board key must be the one the election's keys file fixes (and the pinned one), and
     the board's roster must be signed by the registrar key of that file (and the pinned one).
@@ -655,24 +675,22 @@ def check_receipt(
         raise BoardCheckFailed(
             f"the board's latest tree ({latest.tree_size} entries) is smaller than the receipt's ({old.tree_size})"
         )
-    proof = client.consistency_proof(old.tree_size, latest.tree_size)
+    proofs = ProofsOnce(client)
+    proof = proofs.consistency_proof(old.tree_size, latest.tree_size)
     if not verify_consistency(old.tree_size, latest.tree_size, old.root, latest.root, proof):
         raise BoardCheckFailed("the board's latest tree is not an extension of the receipt's: the log was rewritten")
-    leaf = receipt_leaf_hash(receipt, saved.ballot, saved.did, saved.signature, saved.contest_data_proofs)
-    direct = client.inclusion_proof(receipt.leaf_index, latest.tree_size)
-    if leaf is None or not verify_inclusion(leaf, receipt.leaf_index, latest.tree_size, direct, latest.root):
-        raise BoardCheckFailed("the board's inclusion proof in its latest tree does not verify")
-    replaced_by = find_replacement(client, saved, latest) if saved.ballot.state is BallotState.CAST else None
+    cast = saved.ballot.state is BallotState.CAST
     if not keys.witnesses:
+        replaced_by = find_replacement(client, saved, latest.tree_size, latest.root) if cast else None
         return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by)
     cosigned = _checkpoint_step(lambda: fetch_cosigned(client, keys))
-    _checkpoint_step(lambda: prove_prefix(client, old.tree_size, old.root, cosigned))
+    _checkpoint_step(lambda: prove_prefix(proofs, old.tree_size, old.root, cosigned))
     if saved.checkpoint is not None:
         held = _checkpoint_step(lambda: open_held(saved.checkpoint or b"", keys))
-        _checkpoint_step(lambda: check_extends(client, held, cosigned, keys))
-    return ReceiptCheck(
-        receipt.leaf_index, old.tree_size, latest, replaced_by, cosigned.witness_names, cosigned.checkpoint.size
-    )
+        _checkpoint_step(lambda: check_extends(proofs, held, cosigned, keys))
+    tree = cosigned.checkpoint
+    replaced_by = find_replacement(client, saved, tree.size, tree.root) if cast else None
+    return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by, cosigned.witness_names, tree.size)
 
 
 @dataclass(frozen=True)
