@@ -13,6 +13,16 @@ from typing import Any
 
 import pytest
 
+from engine.board.merkle import (
+    EMPTY_ROOT,
+    MemoryTree,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
 from engine.board.sth import BoardKey
 from engine.client import BoardClient, cast_ballot, fetch_election
 from engine.server.app import create_app
@@ -120,3 +130,56 @@ def test_a_closed_board_says_voting_is_closed(web_board: WebBoard, browser_page:
             assert "this server does not hold them" in str(page.text_content("#results"))
     finally:
         service.close()
+
+
+def test_the_pages_merkle_checks_agree_with_the_engines(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    """RFC 9162 2.1.3.2 and 2.1.4.2 in the page (merkle.js) against engine/board/merkle.py: every proof of trees
+    of up to 9 leaves verifies, and with one hash changed, or at another index or size, none does."""
+    leaves = [leaf_hash(bytes([i])) for i in range(9)]
+    cases = []
+    for size in range(1, 10):
+        tree = MemoryTree(leaves[:size])
+        root = root_of(leaves[:size])
+        for index in range(size):
+            proof = inclusion_proof(tree, index, size)
+            cases.append(["inclusion", leaves[index].hex(), index, size, [p.hex() for p in proof], root.hex(), True])
+            if proof:
+                bad = [bytes([proof[0][0] ^ 1]).hex() + proof[0][1:].hex()] + [p.hex() for p in proof[1:]]
+                cases.append(["inclusion", leaves[index].hex(), index, size, bad, root.hex(), False])
+            cases.append(["inclusion", leaves[index].hex(), (index + 1) % size, size, [p.hex() for p in proof],
+                          root.hex(), size == 1])  # fmt: skip
+        for old in range(0, size + 1):
+            proof = consistency_proof(tree, old, size)
+            old_root = root_of(leaves[:old]) if old else EMPTY_ROOT
+            cases.append(["consistency", old, size, old_root.hex(), root.hex(), [p.hex() for p in proof], True])
+            if proof:
+                bad = [p.hex() for p in proof[:-1]] + [bytes([proof[-1][0] ^ 1]).hex() + proof[-1][1:].hex()]
+                cases.append(["consistency", old, size, old_root.hex(), root.hex(), bad, False])
+    for case in cases:
+        if case[0] == "inclusion":
+            assert verify_inclusion(*(_engine_value(v) for v in case[1:6])) is case[6], case
+        else:
+            assert verify_consistency(*(_engine_value(v) for v in case[1:6])) is case[6], case
+    page = browser_page.page
+    page.goto(web_board.page_url("explorer.html"))
+    verdicts = page.evaluate(
+        """async (cases) => {
+          const m = await import("./js/page/merkle.js");
+          const b = await import("./js/page/bytes.js");
+          const h = (v) => (Array.isArray(v) ? v.map((x) => b.fromHex(x)) : typeof v === "string" ? b.fromHex(v) : v);
+          const out = [];
+          for (const [kind, ...args] of cases) {
+            const values = args.slice(0, 5).map(h);
+            out.push(kind === "inclusion" ? await m.verifyInclusion(...values) : await m.verifyConsistency(...values));
+          }
+          return out;
+        }""",
+        cases,
+    )
+    assert verdicts == [case[6] for case in cases]
+
+
+def _engine_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [bytes.fromhex(v) for v in value]
+    return bytes.fromhex(value) if isinstance(value, str) else value

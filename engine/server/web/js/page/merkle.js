@@ -1,5 +1,5 @@
 // Merkle tree proofs, RFC 9162 section 2.1, as engine/board/merkle.py verifies them.
-import { concat, equalBytes, sha256 } from "./bytes.js";
+import { concat, equalBytes, sha256, toHex } from "./bytes.js";
 
 export const EMPTY_ROOT_HEX = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -40,7 +40,7 @@ export async function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proo
     return false;
   }
   if (oldSize === newSize) return proof.length === 0 && equalBytes(oldRoot, newRoot);
-  if (oldSize === 0) return false;
+  if (oldSize === 0) return proof.length === 0 && toHex(oldRoot) === EMPTY_ROOT_HEX;
   const path = [...proof];
   if (path.length === 0) return false;
   let fn = BigInt(oldSize - 1);
