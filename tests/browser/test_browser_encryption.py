@@ -208,3 +208,38 @@ def test_a_worker_ballot_verifies_is_accepted_and_its_challenge_checks(
     challenge.write_text(json.dumps(tampered))
     run("ballot", "check-challenge", challenge, "--board", web_board.url, "--allow-test-group", expect=1)
     assert browser_page.errors == []
+
+
+def test_bad_marks_and_an_inconsistent_election_are_refused(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    election = web_board.election.election
+    style = election.manifest.ballot_styles[0].object_id
+    contest = sorted(election.manifest.contests_for_style(style), key=lambda c: c.sequence_order)[0]
+    every_option = [s.object_id for s in contest.ballot_selections]
+    assert len(every_option) > contest.votes_allowed
+    eg_page(web_board, browser_page)
+    refusals = browser_page.page.evaluate(
+        """async ([contestId, everyOption, style]) => {
+            const { loadElection } = await import("/web/js/eg/election.js");
+            const { encryptBallot } = await import("/web/js/eg/ballot.js");
+            const document = await (await fetch("/election")).json();
+            const election = await loadElection(document);
+            const refused = async (work) => { try { await work(); return null; } catch (exc) { return exc.message; } };
+            const options = { ballotId: "bad-1", ballotStyleId: style };
+            const initialized = JSON.parse(document.record["election_initialized.json"]);
+            initialized.extended_base_hash = "00".repeat(32);
+            const forged = { record: { ...document.record, "election_initialized.json": JSON.stringify(initialized) } };
+            return [
+                await refused(() => encryptBallot(election, { [contestId]: everyOption }, options)),
+                await refused(() => encryptBallot(election, { [contestId]: ["no-such-option"] }, options)),
+                await refused(() => encryptBallot(election, { "no-such-contest": [] }, options)),
+                await refused(() => encryptBallot(election, {}, { ...options, ballotStyleId: "no-such-style" })),
+                await refused(() => loadElection(forged)),
+            ];
+        }""",
+        [contest.object_id, every_option, style],
+    )
+    assert "exceed the selection limit" in refusals[0]
+    assert "unknown selection" in refusals[1]
+    assert "is not on ballot style" in refusals[2]
+    assert "unknown ballot style" in refusals[3]
+    assert "extended base hash H_E (eq. 23) does not recompute" in refusals[4]
