@@ -29,7 +29,7 @@ from engine.server.app import create_app
 from engine.server.run import serving_in_thread
 from engine.server.service import BoardService
 from tests.adversarial.online_board import run
-from tests.browser.conftest import BrowserPage, WebBoard
+from tests.browser.conftest import PHONE, BrowserPage, WebBoard
 
 pytestmark = [pytest.mark.once]
 
@@ -50,8 +50,14 @@ def open_explorer(board: WebBoard, bp: BrowserPage) -> Any:
 
 
 def look_up(page: Any, code: str) -> str:
-    page.fill("#lookup-code", code)
-    page.press("#lookup-code", "Enter")
+    """Type the code with the keyboard alone (Tab to the field) and press Enter."""
+    for _ in range(20):
+        if page.evaluate("document.activeElement.id") == "lookup-code":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
     page.wait_for_selector("#lookup-result:not([aria-busy])")
     return str(page.text_content("#lookup-result"))
 
@@ -69,6 +75,7 @@ def test_the_head_and_the_entries_page_by_page(web_board: WebBoard, browser_page
     assert "Voting is open" in str(page.text_content("#results"))
 
 
+@pytest.mark.viewport(PHONE)
 def test_a_code_is_found_with_its_inclusion_proof_checked(web_board: WebBoard, browser_page: BrowserPage) -> None:
     first = cast_from_python(web_board, 6, "explorer-6a")["receipt"]["confirmation_code"]
     second = cast_from_python(web_board, 6, "explorer-6b")["receipt"]["confirmation_code"]
@@ -82,6 +89,7 @@ def test_a_code_is_found_with_its_inclusion_proof_checked(web_board: WebBoard, b
     assert "explorer-6a" in str(page.locator("#entries").text_content())
     assert "Superseded" in str(page.locator("#entries").text_content())
     assert look_up(page, "00000000").startswith("No ballot with the code")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_saved_receipt_is_checked_and_a_tampered_one_flagged(
