@@ -75,7 +75,7 @@ def eg_seconds(eg_python: str, record: Path) -> tuple[float, int]:
 def our_seconds(record: Path, *, strict: bool) -> float:
     r = V1Record.open(record)
     c, ctx = r.constants, r.context
-    bctx = BallotContext(c.p, c.q, c.g, ctx.joint_key, ctx.extended_base_hash, ctx.manifest_hash, r.manifest)
+    bctx = BallotContext.of(c.p, c.q, c.g, ctx.joint_key, ctx.extended_base_hash, ctx.manifest_hash, r.manifest)
     job = ChunkJob(str(record), tuple(str(p) for p in r.submitted_ballot_paths()), bctx, strict)
     start = time.process_time()
     snapshot, _, _ = verify_ballot_chunk(job)

@@ -161,6 +161,10 @@ V1_CHECKS: tuple[tuple[str, str], ...] = (
         "with --allow-test-group",
     ),
     ("V1.1.b", "the base hash Q = H(p, q, g, n, k, manifest hash) and Q' = H(Q, commitment hash), 1.0's hash H"),
+    (
+        "V1.1.c",
+        "the manifest hash is H(manifest) as electionguard-python 1.x computes it (its candidates' names excluded)",
+    ),
     ("V1.2.a", "every guardian's coefficient commitment K_ij and Schnorr commitment h_ij is in Z_p^r"),
     ("V1.2.b", "every Schnorr challenge c_ij = H(K_ij, h_ij)"),
     ("V1.2.c", "every Schnorr proof holds: g^u_ij = h_ij K_ij^c_ij mod p"),
@@ -220,7 +224,7 @@ V1_CHECKS: tuple[tuple[str, str], ...] = (
     (
         "V1.12.a",
         "every ballot names the context's manifest hash and a manifest ballot style, and has the manifest's "
-        "contests and selections with L placeholders",
+        "contests and selections (with their description hashes) and L placeholders",
     ),
 )
 

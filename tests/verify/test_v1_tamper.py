@@ -161,6 +161,7 @@ class Tamper:
 TAMPERS = {
     "V1.1.a": Tamper("V1.1.a", lambda record: None, allow_test_group=False),
     "V1.1.b": Tamper("V1.1.b", set_("context.json", lambda d: bump(d, "crypto_base_hash", 65521))),
+    "V1.1.c": Tamper("V1.1.c", set_("manifest.json", lambda d: d.update(election_scope_id="another-election"))),
     "V1.2.a": Tamper("V1.2.a", edit("guardians/guardian_1.json", schnorr_outside), frozenset({"V1.2.c"})),
     "V1.2.b": Tamper("V1.2.b", edit("guardians/guardian_1.json", schnorr_challenge_shift)),
     "V1.2.c": Tamper(

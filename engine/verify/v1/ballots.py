@@ -12,6 +12,7 @@ from engine.record.v1 import V1Contest, V1Manifest, V1Selection, V1SubmittedBall
 from engine.verify.report import Recorder
 from engine.verify.v1.equations import Claim, Equation, Membership
 from engine.verify.v1.hash import h1, hx
+from engine.verify.v1.manifest_hash import contest_description_hash, selection_description_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,17 @@ class BallotContext:
     extended_base_hash: int
     manifest_hash: int
     manifest: V1Manifest
+    descriptions: tuple[tuple[tuple[str, str], int], ...]  # (contest, selection or "") -> description hash
+
+    @classmethod
+    def of(cls, p: int, q: int, g: int, joint_key: int, qbar: int, m_hash: int, manifest: V1Manifest) -> BallotContext:
+        descriptions = [((c.object_id, ""), contest_description_hash(q, c)) for c in manifest.contests]
+        descriptions += [
+            ((c.object_id, s.object_id), selection_description_hash(q, s))
+            for c in manifest.contests
+            for s in c.descriptions
+        ]
+        return cls(p, q, g, joint_key, qbar, m_hash, manifest, tuple(descriptions))
 
 
 @dataclass
@@ -146,7 +158,8 @@ def check_hashes(ctx: BallotContext, ballot: V1SubmittedBallot, file: str, rec: 
 
 
 def check_shape(ctx: BallotContext, ballot: V1SubmittedBallot, file: str, rec: Recorder) -> dict[str, int]:
-    """V1.12.a: the manifest hash, the style, and the manifest's contests and selections with L placeholders.
+    """V1.12.a: the manifest hash, the style, the manifest's contests and selections (description hashes
+    included) with L placeholders.
 
     Returns the votes allowed of each of the ballot's contests that the manifest knows."""
     problems = []
@@ -156,6 +169,7 @@ def check_shape(ctx: BallotContext, ballot: V1SubmittedBallot, file: str, rec: R
         problems.append(f"style {ballot.style_id!r} is not the manifest's")
     limits: dict[str, int] = {}
     seen: set[str] = set()
+    descriptions = dict(ctx.descriptions)
     for contest in ballot.contests:
         described = ctx.manifest.contest(contest.object_id)
         if described is None or contest.object_id in seen:
@@ -163,10 +177,15 @@ def check_shape(ctx: BallotContext, ballot: V1SubmittedBallot, file: str, rec: R
             continue
         seen.add(contest.object_id)
         limits[contest.object_id] = described.votes_allowed
-        real = [s.object_id for s in contest.selections if not s.is_placeholder]
+        real = [s for s in contest.selections if not s.is_placeholder]
         placeholders = sum(1 for s in contest.selections if s.is_placeholder)
-        if sorted(real) != sorted(described.selections) or placeholders != described.votes_allowed:
+        if sorted(s.object_id for s in real) != sorted(described.selections) or placeholders != described.votes_allowed:
             problems.append(f"contest {contest.object_id!r} does not have the manifest's selections and L placeholders")
+        hashes = [(contest.object_id, "", contest.description_hash)]
+        hashes += [(contest.object_id, s.object_id, s.description_hash) for s in real]
+        wrong = [f"{cid}/{sid}".rstrip("/") for cid, sid, h in hashes if descriptions.get((cid, sid)) != h]
+        if wrong:
+            problems.append(f"description hashes are not the manifest's: {', '.join(wrong)}")
     rec.expect(not problems, "V1.12.a", "; ".join(problems), file=file, ballot_id=ballot.object_id)
     return limits
 

@@ -1,13 +1,14 @@
 """ElectionGuard 1.0 parameter and key checks (spec 1.0, "Parameter verification", "Guardian
-public-key validation", "Election public-key validation"): V1.1 constants and base hashes, V1.2
+public-key validation", "Election public-key validation"): V1.1 constants, base and manifest hashes, V1.2
 the guardians' Schnorr proofs, V1.3 the election key and the commitment hash."""
 
 from __future__ import annotations
 
-from engine.record.v1 import V1Constants, V1Context, V1Guardian
+from engine.record.v1 import V1Constants, V1Context, V1Guardian, V1Manifest
 from engine.verify.report import Recorder
 from engine.verify.v1.equations import Claim, Equation, Membership
 from engine.verify.v1.hash import h1, hx
+from engine.verify.v1.manifest_hash import manifest_hash
 from engine.verify.v1.standard import STANDARD_G, STANDARD_P, STANDARD_Q
 
 # electionguard-python 1.4's LARGE_TEST_CONSTANTS (PRIME_OPTION=TestOnly): tests and demos only.
@@ -50,6 +51,16 @@ def check_base_hashes(c: V1Constants, ctx: V1Context, rec: Recorder) -> None:
         "V1.1.b",
         "crypto_extended_base_hash is not H(Q, commitment hash)",
         file="context.json",
+    )
+
+
+def check_manifest_hash(c: V1Constants, ctx: V1Context, manifest: V1Manifest, rec: Recorder) -> None:
+    """V1.1.c: the context's manifest hash is the manifest's."""
+    rec.expect(
+        manifest_hash(c.q, manifest) == ctx.manifest_hash,
+        "V1.1.c",
+        "the context's manifest_hash is not H(manifest.json)",
+        file="manifest.json",
     )
 
 

@@ -24,7 +24,7 @@ from engine.verify.v1.ballots import BallotContext, BallotWork, check_ballot
 from engine.verify.v1.decryption import DecryptionContext, check_coefficients, check_decryption
 from engine.verify.v1.equations import settle_claims, settle_memberships
 from engine.verify.v1.hash import h1, hx
-from engine.verify.v1.parameters import check_base_hashes, check_constants, check_guardians
+from engine.verify.v1.parameters import check_base_hashes, check_constants, check_guardians, check_manifest_hash
 from engine.verify.v1.tally import (
     BallotSummary,
     SelectionKey,
@@ -129,7 +129,8 @@ def verify_v1_record(
     outside = settle_memberships(memberships, c.p, c.q, rec, strict=strict)
     settle_claims(claims, c.p, c.q, rec, strict=strict, outside=outside)
 
-    ballot_context = BallotContext(
+    check_manifest_hash(c, context, record.manifest, rec)
+    ballot_context = BallotContext.of(
         c.p, c.q, c.g, context.joint_key, context.extended_base_hash, context.manifest_hash, record.manifest
     )
     paths = record.submitted_ballot_paths()
