@@ -1,8 +1,9 @@
 """The page's ElectionGuard code (engine/server/web/js/eg) in Chromium (issue 13, items 1 and 5): with the engine's
-nonces it writes the engine's ballot, contest data proofs, confirmation code and signed bytes byte for byte
-(test group); in its module worker with real randomness it writes a ballot that the engine's one-ballot checks
-pass, that a served board accepts, and whose challenge file `ballotchain ballot check-challenge` accepts (and
-refuses once tampered). Harness: tests/browser/conftest.py."""
+nonces it writes the engine's ballot, contest data proofs, confirmation code and signed bytes byte for byte, on the
+test group and on the production group; it recomputes egk's own record (H_E and every ballot's contest hashes and
+confirmation code); in its module worker with real randomness it writes a ballot that the engine's one-ballot checks
+pass, that a served board accepts, and whose challenge file `ballotchain ballot check-challenge` accepts (and refuses
+once tampered); bad marks and an inconsistent election are refused. Harness: tests/browser/conftest.py."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from tests.browser.conftest import BrowserPage, WebBoard
 pytestmark = [pytest.mark.once]
 
 TIMESTAMP = 1_764_460_800
+EGK_WORKFLOW = Path(__file__).resolve().parents[1] / "vectors" / "egk" / "workflow"
 MODULES = "/web/js/eg"
 
 
@@ -243,3 +245,38 @@ def test_bad_marks_and_an_inconsistent_election_are_refused(web_board: WebBoard,
     assert "is not on ballot style" in refusals[2]
     assert "unknown ballot style" in refusals[3]
     assert "extended base hash H_E (eq. 23) does not recompute" in refusals[4]
+
+
+def test_egk_records_load_and_their_codes_recompute_in_the_page(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    """egk's own production-group record with chained codes: the page recomputes H_P, H_M, H_B, K and H_E from its
+    files, and every ballot's contest hashes (eq. 57) and confirmation code (eq. 58) from its ciphertexts and its
+    B_aux. The files reach the page through a route of the test (no board serves them)."""
+    root = EGK_WORKFLOW / "chainedJson"
+    ballots = sorted(root.glob("encrypted_ballots/*/eballot-*.json"))
+    assert len(ballots) == 11
+    page = eg_page(web_board, browser_page)
+    page.route(
+        f"{web_board.url}/egk/**", lambda route: route.fulfill(path=root / route.request.url.split("/egk/", 1)[1])
+    )
+    names = [str(p.relative_to(root)) for p in ballots]
+    got = page.evaluate(
+        """async ([files, names]) => {
+            const { loadElection } = await import("/web/js/eg/election.js");
+            const { recomputeConfirmationCode } = await import("/web/js/eg/ballot.js");
+            const record = {};
+            for (const name of files) record[name] = await (await fetch("/egk/" + name)).text();
+            const election = await loadElection({ record });
+            const out = [];
+            for (const name of names) {
+                const ballot = await (await fetch("/egk/" + name)).json();
+                out.push(await recomputeConfirmationCode(election, ballot));
+            }
+            return out;
+        }""",
+        [list(DEFINITION_FILES), names],
+    )
+    for path, recomputed in zip(ballots, got):
+        ballot = json.loads(path.read_text())
+        contests = sorted(ballot["contests"], key=lambda c: c["sequence_order"])
+        assert recomputed["contestHashes"] == [c["contest_hash"] for c in contests]
+        assert recomputed["confirmationCode"] == ballot["confirmation_code"]

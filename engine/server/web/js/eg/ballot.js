@@ -8,7 +8,7 @@
 // H(B) = H(H_E; 0x24, chi_1, ..., chi_m, B_aux) with B_aux = B_aux,0 of the election (eq. 58, egk's form
 // without length prefix), and for each contest the proof of knowledge of its contest data nonce.
 
-import { bigIntToBytes, bigIntToHex, bytesToHex, mod } from "./bigint.js";
+import { bigIntToBytes, bigIntToHex, bytesToHex, hexToBytes, mod } from "./bigint.js";
 import { contestDataStatus, encryptContestData, padContestData } from "./contest_data.js";
 import { contestsForStyle } from "./election.js";
 import { Tag, hashElems, hashToQ, u32, utf8 } from "./hash.js";
@@ -62,6 +62,34 @@ const rangeProofJson = (proof, group) => ({
   })),
 });
 
+// chi_l = H(H_E; 0x23, b(ind_c, 4), K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 57 (pads: b(x, l_p) each).
+async function contestHashOf(election, sequenceOrder, pads) {
+  return hashElems(election.extendedBaseHash, Tag.CONTEST_HASH, u32(sequenceOrder), election.jointPublicKeyBytes, ...pads);
+}
+
+// H(B) = H(H_E; 0x24, chi_1, ..., chi_m, B_aux), eq. 58, B_aux as raw bytes (egk's form, docs/PROTOCOL.md deviation 1).
+async function confirmationCodeOf(election, contestHashes, baux) {
+  return hashElems(election.extendedBaseHash, Tag.CONFIRMATION, ...contestHashes, baux);
+}
+
+// The contest hashes (eq. 57) and the confirmation code (eq. 58) of an encrypted ballot's egk JSON, recomputed
+// from its ciphertexts and its B_aux: what a page can check of any ballot on the board without a secret.
+export async function recomputeConfirmationCode(election, ballotJson) {
+  const { group } = election;
+  const contests = ballotJson.contests.slice().sort((a, b) => a.sequence_order - b.sequence_order);
+  const hashes = [];
+  for (const contest of contests) {
+    const pads = [];
+    for (const s of contest.selections) {
+      pads.push(hexToBytes(s.encrypted_vote.pad), hexToBytes(s.encrypted_vote.data));
+    }
+    if (pads.some((x) => x.length !== group.pBytes)) throw new BallotError("a ciphertext is not b(x, l_p)");
+    hashes.push(await contestHashOf(election, contest.sequence_order, pads));
+  }
+  const code = await confirmationCodeOf(election, hashes, hexToBytes(ballotJson.code_baux));
+  return { contestHashes: hashes.map(bytesToHex), confirmationCode: bytesToHex(code) };
+}
+
 async function encryptContest(election, random, contest, normal, ballotNonce, progress) {
   const { group } = election;
   const hE = election.extendedBaseHash;
@@ -102,7 +130,7 @@ async function encryptContest(election, random, contest, normal, ballotNonce, pr
   const dataNonce = hashToQ(dataNonceHash, group.q);
   const data = { overVotes: [], writeIns: normal.writeIns, status };
   const contestData = await encryptContestData(election, padContestData(data, contest.votesAllowed), dataNonce, contest.id);
-  const contestHash = await hashElems(hE, Tag.CONTEST_HASH, contestInd, election.jointPublicKeyBytes, ...pads);
+  const contestHash = await contestHashOf(election, contest.sequenceOrder, pads);
   progress();
   return {
     json: {
@@ -161,9 +189,7 @@ export async function encryptBallot(election, marks, options = {}) {
   for (let i = 0; i < contests.length; i++) {
     encrypted.push(await encryptContest(election, random, contests[i], normal[i], ballotNonce, progress));
   }
-  const code = await hashElems(
-    election.extendedBaseHash, Tag.CONFIRMATION, ...encrypted.map((c) => c.contestHash), election.baux0,
-  );
+  const code = await confirmationCodeOf(election, encrypted.map((c) => c.contestHash), election.baux0);
   const contestDataProofs = [];
   for (let i = 0; i < contests.length; i++) {
     const c = encrypted[i];
