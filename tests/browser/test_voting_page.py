@@ -275,3 +275,47 @@ def test_with_witnesses_the_page_checks_the_cosigned_checkpoint(
     page.wait_for_selector("#problem:not([hidden])")
     browser_page.shot("2-witnesses-missing")
     assert "witnesses have not confirmed" in str(page.text_content("#problem"))
+
+
+def test_the_ballot_form_follows_the_manifest(web_board: WebBoard, browser_page: BrowserPage) -> None:
+    """ballot_form.js on a manifest with a write-in candidate and a limit of two: the contests of the ballot style
+    in sequence order, the limit enforced (a third mark is undone and the voter told), the write-in's text in the
+    marks the worker gets."""
+    manifest = {
+        "ballot_styles": [{"object_id": "style", "geopolitical_unit_ids": ["d1"]}],
+        "candidates": [
+            {"object_id": "ann", "name": "Ann"},
+            {"object_id": "bo", "name": "Bo"},
+            {"object_id": "other", "name": None, "is_write_in": True},
+        ],
+        "contests": [
+            {"object_id": "elsewhere", "sequence_order": 0, "electoral_district_id": "d2", "votes_allowed": 1,
+             "name": "Not on this style", "ballot_selections": []},
+            {"object_id": "council", "sequence_order": 2, "electoral_district_id": "d1", "votes_allowed": 2,
+             "name": "Council", "ballot_selections": [
+                 {"object_id": "s-ann", "sequence_order": 1, "candidate_id": "ann"},
+                 {"object_id": "s-other", "sequence_order": 3, "candidate_id": "other"},
+                 {"object_id": "s-bo", "sequence_order": 2, "candidate_id": "bo"}]},
+        ],
+    }  # fmt: skip
+    page = open_page(web_board, browser_page)
+    page.evaluate(
+        """async (manifest) => {
+          const f = await import("./js/page/ballot_form.js");
+          const form = document.getElementById("ballot-form");
+          window.readTestMarks = f.renderBallot(form, f.ballotContests(manifest));
+          document.getElementById("ballot-step").hidden = false;
+        }""",
+        manifest,
+    )
+    assert page.locator("#ballot-form legend").all_text_contents() == ["Council"]
+    assert page.locator("#ballot-form label.option").all_text_contents() == ["Ann", "Bo", "Write-in"]
+    page.check("#option-0-0")
+    page.check("#option-0-2")
+    page.fill("#option-0-2-name", "Cy Young")
+    page.click("#option-0-1")
+    assert not page.is_checked("#option-0-1")
+    assert "You have already chosen 2" in str(page.text_content("#limit-0"))
+    browser_page.shot("1-write-in")
+    marks = page.evaluate("() => window.readTestMarks()")
+    assert marks == {"council": {"selections": ["s-ann", "s-other"], "writeIn": "Cy Young"}}
