@@ -65,3 +65,24 @@ def test_batched_membership_in_the_standard_group_finds_an_outsider(tmp_path: Pa
     assert set(report.failed_ids) == {"V1.4.a", "V1.4.b", "V1.4.c"}
     (finding,) = report.findings_for("V1.4.a")
     assert (finding.ballot_id, finding.contest_id, finding.selection_id) == ("ballot-1", "council", "council-cy")
+
+
+def test_during_the_election_what_is_not_published_is_not_yet(tmp_path: Path) -> None:
+    record = copy_record("test-missing-guardian", tmp_path)
+    for name in ("tally.json", "coefficients.json", "spoiled_ballots/spoiled_ballot_ballot-3.json"):
+        (record / name).unlink()
+    (record / "spoiled_ballots" / "spoiled_ballot_ballot-6.json").unlink()
+    tallied = verify_v1_record(record, accept_test_group=True)
+    assert tallied.ok and tallied.phase == "tallied", [str(f) for f in tallied.findings]
+    assert "V1.8.b" in tallied.not_yet_ids and "V1.7.a" not in tallied.not_yet_ids
+    assert tallied.check("V1.7.a").status is Status.PASSED
+    (record / "encrypted_tally.json").unlink()
+    voting = verify_v1_record(record, accept_test_group=True)
+    assert voting.ok and voting.phase == "voting" and "V1.7.a" in voting.not_yet_ids
+
+
+def test_a_decrypted_record_without_its_tally_fails(tmp_path: Path) -> None:
+    record = copy_record("test-missing-guardian", tmp_path)
+    (record / "tally.json").unlink()
+    report = verify_v1_record(record, accept_test_group=True)
+    assert report.failed_ids == ("V1.10.b",)

@@ -192,11 +192,15 @@ def check_shape(ctx: BallotContext, ballot: V1SubmittedBallot, file: str, rec: R
 
 def check_ballot(ctx: BallotContext, ballot: V1SubmittedBallot, file: str, rec: Recorder, work: BallotWork) -> None:
     """Every per-ballot check; the proof equations and memberships wait in ``work``."""
-    limits = check_shape(ctx, ballot, file, rec)
-    check_hashes(ctx, ballot, file, rec)
+    with rec.timed("V1.12.a"):
+        limits = check_shape(ctx, ballot, file, rec)
+    with rec.timed("V1.6.a"):
+        check_hashes(ctx, ballot, file, rec)
     for contest in ballot.contests:
         where = _where(file, ballot.object_id, contest.object_id)
         limit = limits.get(contest.object_id, contest.proof.constant)
-        check_contest(ctx, contest, limit, where, rec, work)
-        for s in contest.selections:
-            check_selection(ctx, s, _where(file, ballot.object_id, contest.object_id, s.object_id), rec, work)
+        with rec.timed("V1.5.b"):
+            check_contest(ctx, contest, limit, where, rec, work)
+        with rec.timed("V1.4.b"):
+            for s in contest.selections:
+                check_selection(ctx, s, _where(file, ballot.object_id, contest.object_id, s.object_id), rec, work)

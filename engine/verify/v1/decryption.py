@@ -118,7 +118,6 @@ def _check_missing_share(
     if missing is None or helpers != sorted(ctx.coefficients):
         rec.failed_at("V1.9.c", "the compensated shares are not from exactly the present guardians", dict(where))
         return
-    combined = 1
     for part in share.recovered_parts:
         present = ctx.guardians[part.guardian_id]
         part_where = _at(where, f"{selection.object_id} (guardian {part.guardian_id} for {missing.guardian_id})")
@@ -139,7 +138,10 @@ def _check_missing_share(
             part_where,
             rec,
         )
-        combined = combined * pow(part.share, ctx.coefficients[part.guardian_id], c.p) % c.p
+    parts = share.recovered_parts
+    combined = int(
+        get_backend().multi_powmod([x.share for x in parts], [ctx.coefficients[x.guardian_id] for x in parts], c.p)
+    )
     rec.expect(combined == share.share, "V1.9.c", "the missing share is not prod_l M_i,l^w_l", **dict(where))
 
 
@@ -181,6 +183,11 @@ def check_selection(
 def check_decryption(
     ctx: DecryptionContext, decryption: V1Decryption, file: str, ballot_id: str, rec: Recorder
 ) -> None:
+    with rec.timed("V1.10.a"):
+        _check_contests(ctx, decryption, file, ballot_id, rec)
+
+
+def _check_contests(ctx: DecryptionContext, decryption: V1Decryption, file: str, ballot_id: str, rec: Recorder) -> None:
     for contest_id, selections in decryption.contests:
         for selection in selections:
             where = tuple(

@@ -35,6 +35,12 @@ from engine.verify.v1.tally import (
 )
 
 CHUNK = 32
+# What the tally (encrypted_tally.json) and the decryptions (tally.json, spoiled_ballots/) publish:
+# "not yet" while the election has not reached them (README, "Verifying a record").
+TALLY_CHECKS = frozenset({"V1.7.a"})
+DECRYPTION_CHECKS = frozenset(
+    {"V1.7.b", "V1.8.a", "V1.8.b", "V1.9.a", "V1.9.b", "V1.9.c", "V1.10.a", "V1.10.b", "V1.11.a", "V1.11.b"}
+)
 Progress = Callable[[str, int, int], None]
 ChunkResult = tuple[dict[str, Any], dict[SelectionKey, tuple[int, int]], list[BallotSummary]]
 
@@ -154,14 +160,21 @@ def verify_v1_record(
     check_codes(c.q, record.devices, summaries, rec)
 
     phase = PHASE_VOTING
+    not_yet = DECRYPTION_CHECKS | TALLY_CHECKS
     encrypted_tally = record.encrypted_tally
     if encrypted_tally is not None:
         phase = PHASE_TALLIED
+        not_yet = DECRYPTION_CHECKS
         published = check_encrypted_tally(c.p, record.manifest, encrypted_tally, products, rec)
         tally = record.tally
         spoiled = list(record.spoiled_ballots())
         if tally is not None or spoiled:
             phase = PHASE_DECRYPTED
+            not_yet = frozenset()
+            if tally is None:
+                rec.failed_at(
+                    "V1.10.b", "spoiled ballots are decrypted but the tally is missing", {"file": "tally.json"}
+                )
             dctx = DecryptionContext(
                 c,
                 context.extended_base_hash,
@@ -195,4 +208,5 @@ def verify_v1_record(
         phase=phase,
         hints=hints,
         catalog=V1_CHECKS,
+        not_yet=not_yet,
     )
