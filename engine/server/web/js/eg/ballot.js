@@ -41,7 +41,8 @@ function normalMarks(contest, mark, ballotId) {
   }
   for (const [id, vote] of votes) {
     if (vote > contest.optionLimit) {
-      throw new BallotError(`${where}: the vote for ${JSON.stringify(id)} is ${vote}, not in 0..${contest.optionLimit} (R)`);
+      const range = `0..${contest.optionLimit} (R)`;
+      throw new BallotError(`${where}: the vote for ${JSON.stringify(id)} is ${vote}, not in ${range}`);
     }
   }
   const total = [...votes.values()].reduce((a, b) => a + b, 0);
@@ -64,7 +65,8 @@ const rangeProofJson = (proof, group) => ({
 
 // chi_l = H(H_E; 0x23, b(ind_c, 4), K, alpha_1, beta_1, ..., alpha_m, beta_m), eq. 57 (pads: b(x, l_p) each).
 async function contestHashOf(election, sequenceOrder, pads) {
-  return hashElems(election.extendedBaseHash, Tag.CONTEST_HASH, u32(sequenceOrder), election.jointPublicKeyBytes, ...pads);
+  const { extendedBaseHash, jointPublicKeyBytes } = election;
+  return hashElems(extendedBaseHash, Tag.CONTEST_HASH, u32(sequenceOrder), jointPublicKeyBytes, ...pads);
 }
 
 // H(B) = H(H_E; 0x24, chi_1, ..., chi_m, B_aux), eq. 58, B_aux as raw bytes (egk's form, docs/PROTOCOL.md deviation 1).
@@ -129,7 +131,8 @@ async function encryptContest(election, random, contest, normal, ballotNonce, pr
   const dataNonceHash = await hashElems(hE, Tag.CONTEST_DATA_NONCE, ballotNonce, contestInd, CONTEST_DATA_LABEL);
   const dataNonce = hashToQ(dataNonceHash, group.q);
   const data = { overVotes: [], writeIns: normal.writeIns, status };
-  const contestData = await encryptContestData(election, padContestData(data, contest.votesAllowed), dataNonce, contest.id);
+  const padded = padContestData(data, contest.votesAllowed);
+  const contestData = await encryptContestData(election, padded, dataNonce, contest.id);
   const contestHash = await contestHashOf(election, contest.sequenceOrder, pads);
   progress();
   return {
@@ -147,7 +150,12 @@ async function encryptContest(election, random, contest, normal, ballotNonce, pr
         numBytes: contestData.numBytes,
       },
     },
-    plaintext: { contest_id: contest.id, sequence_order: contest.sequenceOrder, selections: plaintext, write_ins: normal.writeIns },
+    plaintext: {
+      contest_id: contest.id,
+      sequence_order: contest.sequenceOrder,
+      selections: plaintext,
+      write_ins: normal.writeIns,
+    },
     contestHash,
     contestData,
     dataNonce,
@@ -170,11 +178,16 @@ export async function encryptBallot(election, marks, options = {}) {
   checkText(styleId, "ballot style id");
   checkText(device, "encrypting device");
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new BallotError("the timestamp is a non-negative integer");
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw new BallotError("the timestamp is a non-negative integer");
+  }
   const contests = contestsForStyle(election, styleId);
   const known = new Set(contests.map((c) => c.id));
   for (const id of Object.keys(marks || {})) {
-    if (!known.has(id)) throw new BallotError(`ballot ${JSON.stringify(ballotId)}: contest ${JSON.stringify(id)} is not on ballot style ${JSON.stringify(styleId)}`);
+    if (!known.has(id)) {
+      const where = `ballot ${JSON.stringify(ballotId)}: contest ${JSON.stringify(id)}`;
+      throw new BallotError(`${where} is not on ballot style ${JSON.stringify(styleId)}`);
+    }
   }
   const normal = contests.map((c) => normalMarks(c, (marks || {})[c.id], ballotId));
   const random = options.testNonces ? injectedRandomSource(group, options.testNonces) : cryptoRandomSource(group);
@@ -193,7 +206,8 @@ export async function encryptBallot(election, marks, options = {}) {
   const contestDataProofs = [];
   for (let i = 0; i < contests.length; i++) {
     const c = encrypted[i];
-    const proof = await provePadKnowledge(election, random, code, contests[i].sequenceOrder, c.contestData, c.dataNonce);
+    const order = contests[i].sequenceOrder;
+    const proof = await provePadKnowledge(election, random, code, order, c.contestData, c.dataNonce);
     contestDataProofs.push({
       challenge: bigIntToHex(proof.challenge, group.qBytes),
       response: bigIntToHex(proof.response, group.qBytes),

@@ -55,7 +55,10 @@ export function encodeContestData(data, filler = "") {
 }
 
 const codePoints = (text) => Array.from(text);
-const chop = (text, keep) => (codePoints(text).length <= keep ? text : codePoints(text).slice(0, keep).join("") + TRUNCATED_TEXT);
+function chop(text, keep) {
+  const points = codePoints(text);
+  return points.length <= keep ? text : points.slice(0, keep).join("") + TRUNCATED_TEXT;
+}
 
 function shrink(data) {
   const lengths = data.writeIns.map((w) => codePoints(w).length);
