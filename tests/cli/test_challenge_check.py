@@ -92,6 +92,7 @@ def test_bad_input_is_one_line(record: Path, tmp_path: Path) -> None:
     good = challenge_file(record, tmp_path / "c.json")
     run("ballot", "check-challenge", good, expect=2)
     run("ballot", "check-challenge", good, "--record", record, "--board", "http://127.0.0.1:9", expect=2)
+    run("ballot", "check-challenge", good, "--board", "http://127.0.0.1:9", expect=2)  # nobody listens there
     run("ballot", "check-challenge", tmp_path / "missing.json", "--record", record, expect=2)
     (tmp_path / "text.json").write_text("not json")
     run("ballot", "check-challenge", tmp_path / "text.json", "--record", record, expect=2)
