@@ -6,11 +6,18 @@ import { bigIntToBytes, bytesToBigInt } from "./bigint.js";
 const encoder = new TextEncoder();
 const importedKeys = new Map();
 
+function subtle() {
+  if (!globalThis.crypto || !globalThis.crypto.subtle) {
+    throw new Error("this browser gives the page no WebCrypto: open the election over https (or on localhost)");
+  }
+  return globalThis.crypto.subtle;
+}
+
 async function hmacKey(keyBytes) {
   const name = Array.from(keyBytes).join(",");
   let key = importedKeys.get(name);
   if (key === undefined) {
-    key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key = await subtle().importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     if (importedKeys.size > 64) importedKeys.clear();
     importedKeys.set(name, key);
   }
@@ -30,7 +37,7 @@ export function concatBytes(parts) {
 
 // HMAC-SHA-256(key, data): 32 bytes.
 export async function hmac(keyBytes, data) {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(keyBytes), data));
+  return new Uint8Array(await subtle().sign("HMAC", await hmacKey(keyBytes), data));
 }
 
 // H(key; tag, parts...) with the one-byte domain separator first (section 5.5); parts are encoded bytes.
