@@ -4,12 +4,12 @@ it; a receipt check against a cosigned checkpoint with 3 witnesses <= 2 ms).
     .venv/bin/python benchmarks/witness_bench.py [--samples 300] [--log-size 1000000] [--dir FOLDER]
 
 A log of ``--log-size`` leaves grows by a batch of 1..64 leaves per checkpoint (random sizes, the
-consistency proofs taken from an in-memory tree); a witness with its SQLite state file in a temporary
-folder (WAL, synchronous=FULL: one fsync'd transaction per cosignature) takes each add-checkpoint.
+consistency proofs taken from an in-memory tree); a witness with its state file in a temporary folder
+(engine.board.witness_state: one in-place write and fdatasync per cosignature) takes each add-checkpoint.
 Medians over the samples:
 
 - ``add_checkpoint_ms``: Witness.handle on the request body: parse, the log's signature, the
-  consistency proof, the state's transaction, the cosignature;
+  consistency proof, the state's durable write, the cosignature;
 - ``http_add_checkpoint_ms``: the same request over HTTP on loopback to a ``ballotchain witness serve``
   process on the same state file (keep-alive httpx client), request sent to answer read;
 - ``state_fdatasync_ms``: a 4 KiB write and fdatasync in the state's folder, measured just before: the
