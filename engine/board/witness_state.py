@@ -51,6 +51,7 @@ DEFAULT_SLOT_SIZE = 1 << 17
 _RECORD_HEAD = struct.Struct(">QI")
 _DIGEST_SIZE = 32
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_FIRST_READ = 4096
 _flush = getattr(os, "fdatasync", os.fsync)
 
 
@@ -90,8 +91,8 @@ def _record(number: int, logs: dict[str, _Log]) -> bytes:
     return head + hashlib.sha256(head + payload).digest() + payload
 
 
-def _read_record(raw: bytes) -> tuple[int, dict[str, _Log]] | None:
-    """(number, logs) of a whole slot; None for a slot never written or torn."""
+def _whole_record(raw: bytes) -> tuple[int, bytes] | None:
+    """(number, payload) of a whole slot; None for a slot never written or torn."""
     start = _RECORD_HEAD.size + _DIGEST_SIZE
     if len(raw) < start:
         return None
@@ -101,14 +102,17 @@ def _read_record(raw: bytes) -> tuple[int, dict[str, _Log]] | None:
         return None
     if hashlib.sha256(raw[: _RECORD_HEAD.size] + payload).digest() != raw[_RECORD_HEAD.size : start]:
         return None
+    return number, payload
+
+
+def _decode_logs(payload: bytes) -> dict[str, _Log] | None:
     try:
-        logs = {
+        return {
             origin: _Log(int(log["size"]), bytes.fromhex(log["root"]), base64.b64decode(log["checkpoint"]))
             for origin, log in json.loads(payload).items()
         }
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
-    return number, logs
 
 
 def _sync_folder(path: Path) -> None:
@@ -225,20 +229,27 @@ class WitnessState:
 
     def _read(self) -> tuple[int, dict[str, _Log]]:
         """The highest-numbered whole slot's (number, logs); (0, {}) if none was ever written."""
-        found: list[tuple[int, dict[str, _Log]]] = []
+        best: tuple[int, bytes] | None = None
         written = 0
         for slot in (0, 1):
-            raw = os.pread(self._fd, self._slot_size, HEADER_SIZE + slot * self._slot_size)
+            offset = HEADER_SIZE + slot * self._slot_size
+            raw = os.pread(self._fd, _FIRST_READ, offset)
+            length = _RECORD_HEAD.unpack_from(raw)[1]
+            if _RECORD_HEAD.size + _DIGEST_SIZE + length > len(raw):
+                raw = os.pread(self._fd, self._slot_size, offset)
             if raw[: _RECORD_HEAD.size + _DIGEST_SIZE].strip(b"\0"):
                 written += 1
-            record = _read_record(raw)
-            if record is not None:
-                found.append(record)
-        if found:
-            return max(found, key=lambda record: record[0])
-        if written == 2:
-            raise WitnessError(f"{self.path}: neither copy of the witness state is whole; it was damaged")
-        return 0, {}
+            record = _whole_record(raw)
+            if record is not None and (best is None or record[0] > best[0]):
+                best = record
+        if best is None:
+            if written == 2:
+                raise WitnessError(f"{self.path}: neither copy of the witness state is whole; it was damaged")
+            return 0, {}
+        logs = _decode_logs(best[1])
+        if logs is None:
+            raise WitnessError(f"{self.path}: the witness state does not decode; it was damaged")
+        return best[0], logs
 
     def _write(self, number: int, logs: dict[str, _Log]) -> None:
         record = _record(number, logs)
