@@ -12,13 +12,15 @@ import { loadElection } from "./election.js";
 
 const elections = new Map();
 
-async function electionFor(document) {
+/** The loaded election, as a promise so that an encrypt request arriving during a prepare waits for it. */
+function electionFor(document) {
   const key = JSON.stringify(document.record ?? null);
   let election = elections.get(key);
   if (election === undefined) {
-    election = await loadElection(document);
+    election = loadElection(document);
     elections.clear();
     elections.set(key, election);
+    election.catch(() => elections.delete(key));
   }
   return election;
 }

@@ -12,7 +12,16 @@ import { electionKeys } from "./election_keys.js";
 import { checkNewReceipt, ReceiptProblem } from "./receipt_check.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { document: null, election: null, keys: null, roster: null, credential: null, marks: null, result: null };
+const state = {
+  document: null,
+  election: null,
+  keys: null,
+  roster: null,
+  credential: null,
+  marks: null,
+  result: null,
+  worker: null,
+};
 let readMarks = () => ({});
 
 function say(text) {
@@ -78,24 +87,42 @@ async function useCredential(text) {
   $("credential-who").hidden = false;
   say("Mark your ballot, then encrypt it.");
   show("credential-step", "ballot-step");
+  encryptionWorker();
   $("ballot-form").querySelector("input")?.focus();
+}
+
+/** The page's one encryption worker, asked to load the election and its tables while the voter marks. */
+function encryptionWorker() {
+  if (!state.worker) {
+    state.worker = new Worker(new URL("../eg/worker.js", import.meta.url), { type: "module" });
+    state.worker.postMessage({ type: "prepare", electionDocument: state.document });
+  }
+  return state.worker;
 }
 
 function encrypt(marks, options) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("../eg/worker.js", import.meta.url), { type: "module" });
+    const worker = encryptionWorker();
+    const stop = () => {
+      worker.terminate();
+      state.worker = null;
+    };
     worker.onmessage = ({ data }) => {
+      if (data.type === "ready") return;
       if (data.type === "progress") {
         $("progress").max = data.total;
         $("progress").value = data.done;
         return;
       }
-      worker.terminate();
+      worker.onmessage = null;
       if (data.type === "done") resolve(data.result);
-      else reject(new Error(data.message || "the encryption failed"));
+      else {
+        stop();
+        reject(new Error(data.message || "the encryption failed"));
+      }
     };
     worker.onerror = (event) => {
-      worker.terminate();
+      stop();
       reject(new Error(event.message || "the encryption could not start"));
     };
     worker.postMessage({ type: "encrypt", electionDocument: state.document, marks, options });
@@ -127,6 +154,7 @@ async function encryptBallot() {
   }
   $("confirmation-code").textContent = state.result.confirmationCode;
   say("Your ballot is encrypted. Cast it or challenge it.");
+  $("challenge").disabled = false;
   show("code-step");
   $("cast").focus();
 }
@@ -168,6 +196,9 @@ async function submit(ballot, contestDataProofs) {
 async function cast() {
   warn("");
   $("cast").disabled = $("challenge").disabled = true;
+  // The nonce would let anyone who holds it show how this ballot voted: once cast is chosen, it is dropped,
+  // and the ballot can no longer be challenged.
+  delete state.result.challenge;
   try {
     const checked = await submit(state.result.ballot, state.result.contestDataProofs);
     if (!checked) return;
@@ -180,12 +211,16 @@ async function cast() {
     show("receipt-step");
     $("receipt-download").focus();
   } finally {
-    $("cast").disabled = $("challenge").disabled = false;
+    $("cast").disabled = false;
   }
 }
 
 async function challenge() {
   warn("");
+  if (!state.result.challenge) {
+    warn("This ballot was sent to be cast, so it can no longer be challenged. To check a ballot, mark a new one.");
+    return;
+  }
   $("cast").disabled = $("challenge").disabled = true;
   try {
     const spoiled = challengeBallot(state.result);
@@ -211,6 +246,7 @@ function voteAgain() {
   state.result = null;
   say(state.receipt ? "Mark your new ballot. It will replace the one you cast before." : "Mark your ballot again.");
   show("credential-step", "ballot-step");
+  encryptionWorker();
   $("ballot-form").querySelector("input")?.focus();
 }
 
