@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/board_bench.py [--sizes 10000 100000 1000000] [--samples 300]
     .venv/bin/python benchmarks/board_bench.py --group-commit [--ballots 1500] [--threads 64] [--repeats 3]
-        [--check-workers 2] [--batches 1 256]
+        [--check-workers 2] [--batches 1 256] [--paths ballots parsed bodies commitments]
 
 Each log is built once (small synthetic entries, bulk-appended) and cached under
 benchmarks/cache/board-log-N.db. Per size it measures, as medians over random indices / sizes:
@@ -27,6 +27,13 @@ and acknowledged only once its batch is durable. Once per ``--batches`` value (t
 batch: 1 is one transaction and one signed head per submission, as before group commit), in the same
 process, medians of ``--repeats`` runs (the settings interleaved); ``--no-checks`` replaces the
 per-ballot checks (not the signature and nonce proofs) by nothing, to see the sequencer's own ceiling.
+``--paths``: ``ballots`` submits decoded ballots (each checked on its own by the checker, its signature
+and nonce proofs in the submitting thread); ``parsed`` the same from the POST /ballots bodies, parsed in
+the submitting thread (the server's path before bodies went to the checking processes); ``bodies``
+submits the bodies as the server does (engine.server.checker.check_body: parsed and checked in the
+checking processes, in chunks of what queued, then BallotBoard.submit with the verdicts);
+``commitments`` the same with the range proofs' commitments in the bodies (one randomized batch per
+chunk).
 
 Prints one JSON object.
 """
@@ -192,14 +199,33 @@ def append_ms(path: Path, appends: int) -> float:
     return median_ms(times)
 
 
-def _encrypt_and_sign(manifest: Any, init: Any, plaintext: Any, seed: bytes) -> tuple[Any, str, bytes, Any]:
+def _encrypt_and_sign(
+    manifest: Any, init: Any, plaintext: Any, seed: bytes
+) -> tuple[tuple[Any, str, bytes, Any], bytes, bytes]:
+    """(ballot, DID, signature, nonce proofs), and the POST /ballots body without and with the proof commitments."""
     from engine.ballot import encrypt_ballot, prove_contest_data_knowledge
+    from engine.board.entries import encode_contest_data_proofs
     from engine.credentials.did import VoterCredential, sign_submission
+    from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
+    from engine.record.codecs.proof_commitments import encode_ballot_commitments
 
     result = encrypt_ballot(manifest, init, plaintext, device="online", code_baux=init.config.baux0)
     proofs = prove_contest_data_knowledge(result)
     voter = VoterCredential.from_private_bytes(seed)
-    return result.ballot, voter.did, sign_submission(voter, init.extended_base_hash, result.ballot, proofs), proofs
+    signature = sign_submission(voter, init.extended_base_hash, result.ballot, proofs)
+    body = {
+        "ballot": encode_encrypted_ballot(result.ballot),
+        "did": voter.did,
+        "signature": signature.hex(),
+        "contest_data_proofs": encode_contest_data_proofs(proofs),
+    }
+    assert result.proof_commitments is not None
+    committed = {**body, "proof_commitments": encode_ballot_commitments(result.proof_commitments)}
+    return (
+        (result.ballot, voter.did, signature, proofs),
+        json.dumps(body).encode(),
+        json.dumps(committed).encode(),
+    )
 
 
 def group_commit(args: argparse.Namespace) -> dict[str, object]:
@@ -213,6 +239,7 @@ def group_commit(args: argparse.Namespace) -> dict[str, object]:
     from engine.cli.bench_cmd import bench_election
     from engine.cli.demo_cmd import random_ballots
     from engine.credentials.roster import RegistrarKey, make_roster
+    from engine.server.app import parse_submission
     from engine.server.checker import BallotChecker
 
     manifest, init, _ = bench_election("test", 3, 2)
@@ -220,17 +247,29 @@ def group_commit(args: argparse.Namespace) -> dict[str, object]:
     plaintexts = random_ballots(manifest, args.ballots, random.Random(5))
     t0 = time.perf_counter()
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-        submissions = list(
+        prepared = list(
             pool.map(
                 _encrypt_and_sign, [manifest] * args.ballots, [init] * args.ballots, plaintexts, seeds, chunksize=16
             )
         )
     prepare_seconds = time.perf_counter() - t0
+    submissions = [p[0] for p in prepared]
+    bodies = {"bodies": [p[1] for p in prepared], "commitments": [p[2] for p in prepared]}
     roster = make_roster(RegistrarKey.generate(), [s[1] for s in submissions], init.extended_base_hash)
-    checker = BallotChecker(manifest, init, args.check_workers)
+    checker = BallotChecker(manifest, init, args.check_workers, roster.dids)
     checker.warm_up()
 
-    def run_once(max_batch: int) -> dict[str, float]:
+    def via_body(board: BallotBoard, body: bytes) -> object:
+        checked = checker.check_body(body).result()
+        s = checked.submission
+        assert s is not None
+        return board.submit(s.ballot, s.did, s.signature, s.contest_data_proofs, checked.prechecked)
+
+    def parsed(board: BallotBoard, body: bytes) -> object:
+        s = parse_submission(body, init.joint_public_key.group)
+        return board.submit(s.ballot, s.did, s.signature, s.contest_data_proofs)
+
+    def run_once(max_batch: int, path: str = "ballots") -> dict[str, float]:
         with (
             tempfile.TemporaryDirectory(prefix="board-group-commit-") as tmp,
             SQLiteLogStorage(Path(tmp) / "b.db") as s,
@@ -247,21 +286,27 @@ def group_commit(args: argparse.Namespace) -> dict[str, object]:
             board.head_listeners.append(heads.append)
             start = time.perf_counter()
             with ThreadPoolExecutor(args.threads) as threads:
-                receipts = list(threads.map(lambda sub: board.submit(*sub), submissions))
+                if path == "ballots":
+                    receipts = list(threads.map(lambda sub: board.submit(*sub), submissions))
+                elif path == "parsed":
+                    receipts = list(threads.map(lambda body: parsed(board, body), bodies["bodies"]))
+                else:
+                    receipts = list(threads.map(lambda body: via_body(board, body), bodies[path]))
             seconds = time.perf_counter() - start
             assert len(receipts) == len(submissions) and s.size() == len(submissions) + 1
             return {"per_second": len(receipts) / seconds, "mean_batch": len(receipts) / max(1, len(heads))}
 
     try:
         run_once(max(args.batches))  # warm-up: caches, the checking processes' tables
-        by_batch: dict[int, list[dict[str, float]]] = {b: [] for b in args.batches}
+        by_batch: dict[tuple[str, int], list[dict[str, float]]] = {(p, b): [] for p in args.paths for b in args.batches}
         for _ in range(args.repeats):  # interleaved, so a change of the machine's load hits every setting alike
-            for max_batch in args.batches:
-                by_batch[max_batch].append(run_once(max_batch))
+            for path, max_batch in by_batch:
+                by_batch[(path, max_batch)].append(run_once(max_batch, path))
         runs = []
-        for max_batch, samples in by_batch.items():
+        for (path, max_batch), samples in by_batch.items():
             runs.append(
                 {
+                    "path": path,
                     "max_batch": max_batch,
                     "submissions_per_second": round(statistics.median(r["per_second"] for r in samples), 1),
                     "mean_batch_size": round(statistics.median(r["mean_batch"] for r in samples), 1),
@@ -271,6 +316,16 @@ def group_commit(args: argparse.Namespace) -> dict[str, object]:
     finally:
         checker.close()
     base, best = runs[0]["submissions_per_second"], runs[-1]["submissions_per_second"]
+    first = runs[0]["path"]
+    over_first = {
+        f"{r['path']}, batch {r['max_batch']}": round(
+            float(r["submissions_per_second"]) / float(b["submissions_per_second"]),  # type: ignore[arg-type]
+            2,
+        )
+        for r in runs
+        for b in runs
+        if b["path"] == first and b["max_batch"] == r["max_batch"] and r["path"] != first
+    }
     return {
         "benchmark": "board group commit",
         "group": "test",
@@ -283,6 +338,7 @@ def group_commit(args: argparse.Namespace) -> dict[str, object]:
         "prepare_seconds": round(prepare_seconds, 1),
         "runs": runs,
         "ratio_last_to_first": round(float(best) / float(base), 2),  # type: ignore[arg-type]
+        f"speedup_over_{first}": over_first,
     }
 
 
@@ -297,6 +353,8 @@ def main() -> None:
     parser.add_argument("--check-workers", type=int, default=2)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 256])
     parser.add_argument("--no-checks", action="store_true")
+    paths = ["ballots", "parsed", "bodies", "commitments"]
+    parser.add_argument("--paths", nargs="+", choices=paths, default=["ballots"])
     args = parser.parse_args()
     if args.group_commit:
         print(json.dumps(group_commit(args), indent=2))

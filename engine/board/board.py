@@ -363,6 +363,7 @@ class BallotBoard:
         self.baux: bytes = election.config.baux0
         self._checker = ballot_checker
         self._lock = _lock_for(log.storage)
+        self._published = False
         self._sequencer: Sequencer[_Submission, _Logged | Receipt] = Sequencer(self._commit_batch, group_commit)
         self.head_listeners: list[Callable[[SignedTreeHead], None]] = []
         self.batch_listeners: list[Callable[[BatchCommitted], None]] = []
@@ -375,7 +376,10 @@ class BallotBoard:
 
     @property
     def is_published(self) -> bool:
-        return self.log.size > 0
+        """Is the election_published entry on the log? (once it is, it stays: the log only grows)"""
+        if not self._published:
+            self._published = self.log.size > 0
+        return self._published
 
     @property
     def is_closed(self) -> bool:
