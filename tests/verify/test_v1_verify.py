@@ -86,3 +86,29 @@ def test_a_decrypted_record_without_its_tally_fails(tmp_path: Path) -> None:
     (record / "tally.json").unlink()
     report = verify_v1_record(record, accept_test_group=True)
     assert report.failed_ids == ("V1.10.b",)
+
+
+class _Done:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def result(self) -> object:
+        return self.value
+
+
+class _InlineClient:
+    """What the 1.0 driver asks of a Dask client: map(func, items, pure=False) -> futures with result()."""
+
+    def __init__(self) -> None:
+        self.tasks = 0
+
+    def map(self, func, items, pure: bool = True):  # type: ignore[no-untyped-def]
+        assert pure is False
+        self.tasks += len(items)
+        return [_Done(func(item)) for item in items]
+
+
+def test_a_dask_client_verifies_the_chunks() -> None:
+    client = _InlineClient()
+    report = verify_v1_record(RECORDS / "test-missing-guardian", accept_test_group=True, client=client)
+    assert report.ok and client.tasks == 1

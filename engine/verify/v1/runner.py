@@ -96,7 +96,15 @@ def _chunks(paths: list[Path], size: int) -> Iterator[tuple[str, ...]]:
         yield tuple(str(p) for p in paths[i : i + size])
 
 
-def _run_chunks(jobs: list[ChunkJob], workers: int, on_done: Callable[[ChunkResult, int], None]) -> None:
+def _run_chunks(
+    jobs: list[ChunkJob], workers: int, on_done: Callable[[ChunkResult, int], None], client: Any = None
+) -> None:
+    """Each chunk's verification, handed to on_done in order: on a Dask client's workers (``client.map``),
+    in a pool of worker processes, or here."""
+    if client is not None:
+        for future, job in zip(client.map(verify_ballot_chunk, jobs, pure=False), jobs):
+            on_done(future.result(), len(job.paths))
+        return
     if workers == 1 or len(jobs) <= 1:
         for job in jobs:
             on_done(verify_ballot_chunk(job), len(job.paths))
@@ -121,8 +129,12 @@ def verify_v1_record(
     strict: bool = False,
     accept_test_group: bool = False,
     progress: Progress | None = None,
+    client: Any = None,
 ) -> Report:
-    """Every 1.0 check of the record (engine.verify.catalog.V1_CHECKS); RecordError if a file cannot be read."""
+    """Every 1.0 check of the record (engine.verify.catalog.V1_CHECKS); RecordError if a file cannot be read.
+
+    client: a Dask client (``--scheduler``) whose workers verify the chunks of ballots instead of local
+    processes; they read the record from its path, which they must see."""
     started = time.perf_counter()
     workers = jobs or os.cpu_count() or 1
     record = V1Record.open(record_dir)
@@ -156,7 +168,7 @@ def verify_v1_record(
         if progress is not None:
             progress("ballots", done[0], len(paths))
 
-    _run_chunks(chunk_jobs, workers, absorb)
+    _run_chunks(chunk_jobs, workers, absorb, client)
     check_codes(c.q, record.devices, summaries, rec)
 
     phase = PHASE_VOTING
