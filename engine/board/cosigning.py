@@ -65,9 +65,11 @@ class CosignedCheckpoint:
         return tuple(w.name for w in self.witnesses)
 
 
-def open_board_checkpoint(data: bytes, keys: ElectionKeys) -> CosignedCheckpoint:
+def open_board_checkpoint(data: bytes, keys: ElectionKeys, *, cosignatures: bool = True) -> CosignedCheckpoint:
     """The checkpoint signed by the election's board key under its origin, and the pinned witnesses that
-    cosigned it (any number); CosigningError if it is malformed or not the board's."""
+    cosigned it (any number); CosigningError if it is malformed or not the board's. Without ``cosignatures``
+    only the board's key is known (the witnesses' signatures are ignored, as unknown keys' are, and
+    ``witnesses`` is empty): for a checkpoint kept as the board's statement, as fork evidence is."""
     board = board_verifier_key(keys)
     try:
         note = SignedNote.parse(data)
@@ -79,7 +81,7 @@ def open_board_checkpoint(data: bytes, keys: ElectionKeys) -> CosignedCheckpoint
     text = note.text.encode()
     signed_by: list[VerifierKey] = []
     for signature in note.signatures:
-        for key in (board, *keys.witnesses):
+        for key in (board, *keys.witnesses) if cosignatures else (board,):
             if key.matches(signature):
                 if not key.verifies(text, signature.signature):
                     raise CosigningError(f"the signature of {key.name!r} on the checkpoint does not verify")
