@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/verify_bench.py [--ballots 1000 5000] [--jobs 1 2] [--regenerate]
     .venv/bin/python benchmarks/verify_bench.py --proofs [--proof-ballots 60] [--repeats 5]
+    .venv/bin/python benchmarks/verify_bench.py --egk [--repeats 5] [--jobs 2]
 
 Each record is made once by the engine's own roles (key ceremony, encryption with chained codes on
 two devices, 5% challenged, tally, decryption by a quorum) and cached under benchmarks/cache/.
@@ -16,6 +17,11 @@ verify_ballot_chunk in chunks as the verifier makes them) in one process on one 
 proof commitments the encrypting devices published (docs/BATCH_VERIFICATION.md): medians over
 --repeats, ms per selection, the ratio; once with the CPU's AVX-512 IFMA (where it has it) and once
 with BALLOTCHAIN_NATIVE_IFMA=0, each in a fresh process.
+
+--egk verifies egk's allAvailableJson (strict: it has no commitments) on --jobs processes (2 by
+default) and, alternating in the same run, a straightforward verifier of its range proofs
+(plain_verifier: four plain gmpy2 powmods per proof branch, on as many processes): medians of the
+wall clock and their ratio, with and without IFMA.
 """
 
 from __future__ import annotations
@@ -169,6 +175,105 @@ def measure_proofs(record: Path, repeats: int) -> dict[str, object]:
     return out
 
 
+EGK_RECORD = ROOT / "tests" / "vectors" / "egk" / "workflow" / "allAvailableJson"
+
+
+def plain_proof_check(h_e: object, key: object, ballot: object) -> int:
+    """The straightforward verifier of one ballot's range proofs (5.D, 6.D): every commitment
+    recomputed with four plain gmpy2 powmods, a_j = g^v_j alpha^c_j, b_j = K^w_j beta^c_j, and hashed.
+    Returns how many proofs hold."""
+    import gmpy2
+
+    from engine.elgamal import Ciphertext
+    from engine.group import ElementModP
+    from engine.proofs.range_proof import range_challenge
+
+    group = key.group  # type: ignore[attr-defined]
+    p, q, g, k = group.p, group.q, group.g, key.value  # type: ignore[attr-defined]
+
+    def holds(ct: Ciphertext, proof: object) -> bool:
+        commitments = []
+        for j, (c, v) in enumerate(zip(proof.challenges, proof.responses)):  # type: ignore[attr-defined]
+            w = (v.value - j * c.value) % q
+            a = gmpy2.powmod(g, v.value, p) * gmpy2.powmod(ct.pad.value, c.value, p) % p
+            b = gmpy2.powmod(k, w, p) * gmpy2.powmod(ct.data.value, c.value, p) % p
+            commitments += [ElementModP(a, group), ElementModP(b, group)]
+        chal = range_challenge(h_e, key, ct, commitments)  # type: ignore[arg-type]
+        return bool(chal.value == sum(c.value for c in proof.challenges) % q)  # type: ignore[attr-defined]
+
+    ok = 0
+    for contest in ballot.contests:  # type: ignore[attr-defined]
+        for s in contest.selections:
+            ok += holds(s.ciphertext, s.proof)
+        pads = [s.ciphertext.pad.value for s in contest.selections]
+        datas = [s.ciphertext.data.value for s in contest.selections]
+        alpha, beta = gmpy2.mpz(1), gmpy2.mpz(1)
+        for a, b in zip(pads, datas):
+            alpha, beta = alpha * a % p, beta * b % p
+        ok += holds(Ciphertext(ElementModP(alpha, group), ElementModP(beta, group)), contest.proof)
+    return ok
+
+
+def _plain_check_path(args: tuple[str, str]) -> int:
+    from engine.record import ElectionRecord
+
+    record, path = args
+    rec = ElectionRecord(Path(record))
+    init = rec.initialized
+    return plain_proof_check(init.extended_base_hash, init.joint_public_key, rec.read_encrypted_ballot(Path(path)))
+
+
+def plain_verifier(record: Path, processes: int) -> int:
+    """The baseline: plain_proof_check of every ballot file, one task per file, on `processes` processes."""
+    import multiprocessing
+
+    from engine.record import ElectionRecord
+
+    paths = [(str(record), str(p)) for p in ElectionRecord(record).encrypted_ballot_paths()]
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        return sum(pool.map(_plain_check_path, paths, chunksize=1))
+
+
+def measure_egk(repeats: int, jobs: int) -> dict[str, object]:
+    """In a fresh process: egk's allAvailableJson, ballotchain verify (strict: no commitments) against
+    plain_verifier, both on `jobs` processes, alternated, medians of wall-clock seconds."""
+    import statistics
+
+    from engine.backend import get_backend
+    from engine.verify import verify_record
+
+    ours, plain = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        report = verify_record(EGK_RECORD, jobs=jobs)
+        ours.append(time.perf_counter() - started)
+        if not report.ok:
+            raise SystemExit(f"egk's record does not verify: {report.failed_ids}")
+        started = time.perf_counter()
+        plain_verifier(EGK_RECORD, jobs)
+        plain.append(time.perf_counter() - started)
+    return {
+        "backend": get_backend().name,
+        "jobs": jobs,
+        "ifma": native_ifma(),
+        "ballotchain_verify_s": round(statistics.median(ours), 3),
+        "plain_gmpy2_proofs_s": round(statistics.median(plain), 3),
+        "speedup": round(statistics.median(plain) / statistics.median(ours), 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def egk_main(repeats: int, jobs: int) -> None:
+    out: dict[str, object] = {"record": "egk allAvailableJson", "repeats": repeats}
+    for label, env in (("ifma", {}), ("no_ifma", {"BALLOTCHAIN_NATIVE_IFMA": "0"})):
+        command = [sys.executable, __file__, "--measure-egk", "--repeats", str(repeats), "--jobs", str(jobs)]
+        result = subprocess.run(
+            command, check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}
+        )
+        out[label] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(json.dumps(out, indent=2))
+
+
 def native_ifma() -> bool:
     from engine.backend import get_backend
 
@@ -201,7 +306,15 @@ def main() -> None:
     parser.add_argument("--proof-ballots", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--measure-proofs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--egk", action="store_true", help="egk's allAvailableJson against a plain gmpy2 verifier")
+    parser.add_argument("--measure-egk", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure_egk:
+        print(json.dumps(measure_egk(args.repeats, args.jobs[0])))
+        return
+    if args.egk:
+        egk_main(args.repeats, 2 if args.jobs == [1, 2] else args.jobs[0])
+        return
     if args.measure_proofs is not None:
         figures = measure_proofs(args.measure_proofs, args.repeats)
         figures["ifma"] = native_ifma()

@@ -1,7 +1,7 @@
 /*
  * Ballotchain native backend: the exported variable-time functions of ballotchain_native.h that
- * take a modulus per call: bc_powmod, bc_powmod_many, bc_multi_powmod, bc_prod_mod,
- * bc_batch_in_subgroup. Their time and memory accesses depend on the exponents.
+ * take a modulus per call: bc_powmod, bc_powmod_many, bc_powmod_same_base, bc_multi_powmod,
+ * bc_multi_powmod_qr, bc_prod_mod, bc_batch_in_subgroup. Their time and memory accesses depend on the exponents.
  */
 #include "bc_internal.h"
 
@@ -134,6 +134,47 @@ int bc_powmod_many(const uint8_t *bases, size_t base_len, const uint8_t *exps, s
     return status;
 }
 
+int bc_powmod_same_base(const uint8_t *base, size_t base_len, const uint8_t *exps, size_t exp_len,
+                        size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out,
+                        size_t out_len) {
+    bc_mod M;
+    mp_limb_t *scr = NULL, *x = NULL, *e = NULL, *outs = NULL;
+    size_t ne = 0, i;
+    int status, ok = 1;
+    if (!packed_ok(base, base_len, 1) || !packed_ok(exps, exp_len, count) ||
+        !packed_ok(out, out_len, count) || !packed_ok(mod, mod_len, 1))
+        return BC_EINVAL;
+    status = mod_init(&M, mod, mod_len);
+    if (status == BC_OK && (M.kind == BC_DIV || mpz_cmp_ui(M.mz, 1) == 0)) {
+        mod_clear(&M);
+        for (i = 0; i < count && status == BC_OK; i++)
+            status = powmod_impl(base, base_len, exps + i * exp_len, exp_len, mod, mod_len,
+                                 out + i * out_len, out_len);
+        return status;
+    }
+    if (status == BC_OK && count > 0) {
+        scr = alloc_limbs(scratch_limbs(&M));
+        x = alloc_limbs(M.w);
+        outs = alloc_limbs(mul_size(count, M.w, &ok));
+        e = load_exps(exps, exp_len, count, &ne);
+        if (!ok || scr == NULL || x == NULL || outs == NULL || e == NULL) {
+            status = BC_ENOMEM;
+        } else {
+            load_plain(&M, x, base, base_len, scr);
+            to_repr(&M, x, scr);
+            status = same_base_pow(&M, x, e, ne, count, outs, scr);
+            for (i = 0; i < count && status == BC_OK; i++)
+                status = store_repr(&M, out + i * out_len, out_len, outs + i * M.w, scr);
+        }
+    }
+    free(scr);
+    free(x);
+    free(outs);
+    free(e);
+    mod_clear(&M);
+    return status;
+}
+
 int bc_multi_powmod(const uint8_t *bases, size_t base_len, const uint8_t *exps, size_t exp_len,
                     size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
     bc_mod M;
@@ -158,6 +199,44 @@ int bc_multi_powmod(const uint8_t *bases, size_t base_len, const uint8_t *exps, 
     if (b != NULL && e != NULL) {
         memcpy(acc, M.one, M.w * LIMB_BYTES);
         status = straus(&M, b, e, ne, count, acc, scr);
+        if (status == BC_OK) status = store_repr(&M, out, out_len, acc, scr);
+    }
+    free(scr);
+    free(acc);
+    free(b);
+    free(e);
+    mod_clear(&M);
+    return status;
+}
+
+int bc_multi_powmod_qr(const uint8_t *bases, size_t base_len, const uint8_t *exps,
+                       size_t exp_len, size_t count, const uint8_t *mod, size_t mod_len,
+                       uint8_t *out, size_t out_len, int *all_qr) {
+    bc_mod M;
+    mp_limb_t *scr = NULL, *b = NULL, *e = NULL, *acc = NULL;
+    size_t ne = 0;
+    int status;
+    if (all_qr == NULL) return BC_EINVAL;
+    *all_qr = 0;
+    if (!packed_ok(bases, base_len, count) || !packed_ok(exps, exp_len, count) ||
+        !packed_ok(out, out_len, 1))
+        return BC_EINVAL;
+    status = mod_init(&M, mod, mod_len);
+    if (status == BC_OK && (M.kind == BC_DIV || mpz_cmp_ui(M.mz, 1) == 0)) status = BC_EINVAL;
+    if (status != BC_OK) {
+        mod_clear(&M);
+        return status;
+    }
+    scr = alloc_limbs(scratch_limbs(&M));
+    acc = alloc_limbs(M.w);
+    status = BC_ENOMEM;
+    if (scr != NULL && acc != NULL) {
+        b = load_bases(&M, bases, base_len, count, scr);
+        e = load_exps(exps, exp_len, count, &ne);
+    }
+    if (b != NULL && e != NULL) {
+        memcpy(acc, M.one, M.w * LIMB_BYTES);
+        status = straus_qr(&M, b, e, ne, count, acc, scr, all_qr);
         if (status == BC_OK) status = store_repr(&M, out, out_len, acc, scr);
     }
     free(scr);
@@ -256,18 +335,10 @@ int bc_batch_in_subgroup(const uint8_t *values, size_t value_len, size_t count, 
         status = BC_EINVAL;
         goto done;
     }
-    /* 0 < x < p and (x|p) = 1 for each x, stopping at the first failure. */
+    /* 0 < x < p for each x, stopping at the first failure. */
     for (i = 0; i < count; i++) {
-        mpz_t xr;
-        size_t sz = n;
         if (be_to_limbs(x, n, values + i * value_len, value_len) != 0 ||
             mpn_cmp(x, M.m, (mp_size_t)n) >= 0 || limbs_bitlen(x, n) == 0) {
-            member = 0;
-            break;
-        }
-        while (sz > 0 && x[sz - 1] == 0) sz--;
-        mpz_roinit_n(xr, x, (mp_size_t)sz);
-        if (mpz_jacobi(xr, M.mz) != 1) {
             member = 0;
             break;
         }
@@ -278,15 +349,16 @@ int bc_batch_in_subgroup(const uint8_t *values, size_t value_len, size_t count, 
         status = BC_OK;
         goto done;
     }
-    /* y = prod x_i^r_i, then y^q must be 1. */
+    /* y = prod x_i^r_i with (x_i|p) = 1 for every x_i (straus_qr: the symbol of each x, or parity
+     * tests over the random exponents' bits), then y^q must be 1. */
     e = load_exps(rand, rand_len, count, &ne);
     if (e == NULL) {
         status = BC_ENOMEM;
         goto done;
     }
     memcpy(y, M.one, w * LIMB_BYTES);
-    status = straus(&M, b, e, ne, count, y, scr);
-    if (status != BC_OK) goto done;
+    status = straus_qr(&M, b, e, ne, count, y, scr, &member);
+    if (status != BC_OK || !member) goto done;
     memcpy(acc, M.one, w * LIMB_BYTES);
     status = straus_chunk(&M, y, qe, nq, 1, acc, scr);
     if (status != BC_OK) goto done;

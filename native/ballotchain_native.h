@@ -63,9 +63,26 @@ int bc_powmod_many(const uint8_t *bases, size_t base_len, const uint8_t *exps, s
                    size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len,
                    int nthreads);
 
+/* out[i] = base^exps[i] mod mod for i < count, exponents packed at stride exp_len, outputs at
+ * out_len: the squarings shared by all the exponents (Yao's method) for an odd mod > 1, else one
+ * GMP exponentiation each. */
+int bc_powmod_same_base(const uint8_t *base, size_t base_len, const uint8_t *exps, size_t exp_len,
+                        size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out,
+                        size_t out_len);
+
 /* out = prod bases[i]^exps[i] mod mod (simultaneous exponentiation, shared squarings). */
 int bc_multi_powmod(const uint8_t *bases, size_t base_len, const uint8_t *exps, size_t exp_len,
                     size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len);
+
+/* bc_multi_powmod for an odd mod > 1 that also sets *all_qr to 1 iff every base has Jacobi
+ * symbol (x|mod) = 1. With many bases and exponents of 64 bits or more it does not compute each
+ * base's symbol but one per bit position of the exponents (of the product of the bases whose
+ * exponent has that bit set, from the multi-exponentiation's buckets): when the exponents' low
+ * 64 bits are independent and uniformly random, bases that are not all residues pass with
+ * probability at most 2^-64. Otherwise (few bases, shorter exponents) each base's symbol. */
+int bc_multi_powmod_qr(const uint8_t *bases, size_t base_len, const uint8_t *exps,
+                       size_t exp_len, size_t count, const uint8_t *mod, size_t mod_len,
+                       uint8_t *out, size_t out_len, int *all_qr);
 
 /* out = prod values[i] mod mod (1 mod mod for count == 0). */
 int bc_prod_mod(const uint8_t *values, size_t value_len, size_t count, const uint8_t *mod,
@@ -73,7 +90,8 @@ int bc_prod_mod(const uint8_t *values, size_t value_len, size_t count, const uin
 
 /* *result = 1 iff every value x has 0 < x < p, Jacobi (x|p) = 1 and
  * (prod x_i^r_i)^q == 1 mod p, where r_i are the caller's random exponents (packed at
- * stride rand_len bytes, rand_len <= 32). p must be odd and > 2. */
+ * stride rand_len bytes, rand_len <= 32). p must be odd and > 2. The Jacobi symbols are tested
+ * as bc_multi_powmod_qr does: for many values, by parity tests over the bits of the r_i. */
 int bc_batch_in_subgroup(const uint8_t *values, size_t value_len, size_t count, const uint8_t *p,
                          size_t p_len, const uint8_t *q, size_t q_len, const uint8_t *rand,
                          size_t rand_len, int *result);

@@ -8,9 +8,10 @@
  *   modulus.c   the modulus context (bc_mod) and its multiplication: IFMA, word-by-word Montgomery
  *               reduction on GMP's mpn functions, or division for even moduli;
  *   threads.c   the thread runner of the *_many functions;
- *   multiexp.c  Straus simultaneous exponentiation and fixed-base tables (variable time);
- *   api.c       the exported variable-time functions: powmod, powmod_many, multi_powmod, prod_mod,
- *               batch_in_subgroup;
+ *   multiexp.c  Straus and Pippenger multi-exponentiation, one base to several exponents (Yao),
+ *               fixed-base tables (variable time);
+ *   api.c       the exported variable-time functions: powmod, powmod_many, powmod_same_base,
+ *               multi_powmod, prod_mod, batch_in_subgroup;
  *   ct_secret.c everything that takes a secret: bc_table_pow_secret*, bc_powmod_sec*, bc_range_*.
  *
  * Thread safety: no global mutable state (the CPU feature flag is written once, when the library
@@ -239,6 +240,21 @@ BC_HIDDEN int straus_chunk(const bc_mod *M, const mp_limb_t *bases, const mp_lim
                            size_t ne, size_t k, mp_limb_t *acc, mp_limb_t *scr);
 BC_HIDDEN int straus(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
                      size_t k, mp_limb_t *acc, mp_limb_t *scr);
+/*
+ * straus that also sets *qr (when qr is not NULL) to 1 iff every base has Jacobi symbol 1 mod m
+ * (m odd). With many bases it does not compute the symbol of each: the Pippenger buckets give,
+ * for each bit position t of the exponents, the product of the bases whose exponent has bit t
+ * set, and the symbol of each such product is tested. When the exponents' low PARITY_BITS bits
+ * are independent and uniform, bases that are not all residues pass every test with probability
+ * at most 2^-PARITY_BITS; shorter exponents, or few bases, get the symbol of every base.
+ */
+#define PARITY_BITS 64
+BC_HIDDEN int straus_qr(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps,
+                        size_t ne, size_t k, mp_limb_t *acc, mp_limb_t *scr, int *qr);
+/* outs (k representation elements at stride w) = x^exps[i] for one representation element x:
+ * the squarings shared by all k exponents (Yao's method). */
+BC_HIDDEN int same_base_pow(const bc_mod *M, const mp_limb_t *x, const mp_limb_t *exps, size_t ne,
+                            size_t k, mp_limb_t *outs, mp_limb_t *scr);
 /* count packed byte values -> representation elements; count exponents -> limbs (*ne each). */
 BC_HIDDEN mp_limb_t *load_bases(const bc_mod *M, const uint8_t *src, size_t len, size_t count,
                                 mp_limb_t *scr);

@@ -1,7 +1,8 @@
 /*
  * Ballotchain native backend: multi-exponentiation by Straus (interleaved windows) or, for many
  * bases, Pippenger's bucket method (multi_powmod, the batched subgroup check, batch verification
- * of range proofs), powmod itself on the IFMA path (one-base Straus), and fixed-base tables
+ * of range proofs), powmod itself on the IFMA path (one-base Straus), one base to several exponents
+ * (Yao's method: the strict check of a range proof raises alpha and beta to every c_j), and fixed-base tables
  * (bc_table_new, bc_table_pow, bc_table_pow_many). Variable time: the exponent decides the windows, the
  * entries read and the multiplications done; secret exponents go to ct_secret.c.
  */
@@ -137,8 +138,45 @@ static double straus_cost(size_t bits, size_t k) {
            (double)chunks * (double)bits;
 }
 
+/* Jacobi symbol (x | m) of a representation element: R is an even power of 2, a square, so
+ * (x R | m) = (x | m). */
+static int repr_jacobi(const bc_mod *M, const mp_limb_t *x, mp_limb_t *scr) {
+    const mp_limb_t *limbs = plain_limbs(M, x, scr);
+    size_t sz = M->n;
+    mpz_t z;
+    while (sz > 0 && limbs[sz - 1] == 0) sz--;
+    mpz_roinit_n(z, limbs, (mp_size_t)sz);
+    return mpz_jacobi(z, M->mz);
+}
+
+/*
+ * The parity tests of straus_qr for one window of pippenger(): for each bit b of the window's
+ * digits, the product of the buckets whose digit has bit b set is the product of the bases whose
+ * exponent has that bit set; its Jacobi symbol is (-1)^(number of those bases that are not
+ * residues). Clears *qr when one is not 1.
+ */
+static void window_parities(const bc_mod *M, const mp_limb_t *buckets, const uint8_t *used,
+                            unsigned c, mp_limb_t *par, int *qr, mp_limb_t *scr) {
+    size_t w = M->w, nb = ((size_t)1 << c) - 1, d;
+    unsigned b;
+    for (b = 0; b < c && *qr; b++) {
+        int started = 0;
+        for (d = 1; d <= nb; d++) {
+            if (!((d >> b) & 1) || !used[d - 1]) continue;
+            if (started) {
+                mulmod(M, par, par, buckets + (d - 1) * w, scr);
+            } else {
+                memcpy(par, buckets + (d - 1) * w, w * LIMB_BYTES);
+                started = 1;
+            }
+        }
+        if (started && repr_jacobi(M, par, scr) != 1) *qr = 0;
+    }
+}
+
 static int pippenger(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
-                     size_t k, size_t bits, unsigned c, mp_limb_t *acc, mp_limb_t *scr) {
+                     size_t k, size_t bits, unsigned c, mp_limb_t *acc, mp_limb_t *scr,
+                     int *qr) {
     size_t w = M->w, nb = ((size_t)1 << c) - 1, i, d, windows = (bits + c - 1) / c, win;
     int ok = 1, started = 0;
     mp_limb_t *buckets = alloc_limbs(mul_size(nb, w, &ok));
@@ -170,6 +208,7 @@ static int pippenger(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *e
                 used[digit - 1] = 1;
             }
         }
+        if (qr != NULL) window_parities(M, buckets, used, c, running, qr, scr);
         for (d = nb; d > 0; d--) {
             if (used[d - 1]) {
                 if (run_started) {
@@ -208,16 +247,45 @@ static int pippenger(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *e
  * bucket method when its count of multiplications is smaller (many bases). */
 int straus(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
            size_t k, mp_limb_t *acc, mp_limb_t *scr) {
+    return straus_qr(M, bases, exps, ne, k, acc, scr, NULL);
+}
+
+/* Per base, exactly: *qr = 0 unless every base's Jacobi symbol is 1. */
+static void each_residue(const bc_mod *M, const mp_limb_t *bases, size_t k, int *qr,
+                         mp_limb_t *scr) {
+    size_t i;
+    for (i = 0; i < k && *qr; i++)
+        if (repr_jacobi(M, bases + i * M->w, scr) != 1) *qr = 0;
+}
+
+/* About the multiplications one Jacobi symbol costs: the parity tests cost bits * 2^(c-1)
+ * multiplications and bits symbols, against k symbols for each base. */
+#define JACOBI_MULMODS 8
+
+int straus_qr(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
+              size_t k, mp_limb_t *acc, mp_limb_t *scr, int *qr) {
     size_t start, bits = 0, i;
+    if (qr != NULL) *qr = 1;
     for (i = 0; i < k; i++) {
         size_t b = limbs_bitlen(exps + i * ne, ne);
         if (b > bits) bits = b;
     }
+    if (qr != NULL && (bits < PARITY_BITS || k <= STRAUS_CHUNK)) {
+        each_residue(M, bases, k, qr, scr);
+        qr = NULL;
+    }
     if (bits == 0) return BC_OK;
     if (k > STRAUS_CHUNK) {
         unsigned c = pippenger_window(bits, k);
-        if (pippenger_cost(bits, k, c) < straus_cost(bits, k))
-            return pippenger(M, bases, exps, ne, k, bits, c, acc, scr);
+        double cost = pippenger_cost(bits, k, c), straus_total = straus_cost(bits, k);
+        if (qr != NULL) {
+            double parity = (double)bits * (double)((1u << (c - 1)) + JACOBI_MULMODS);
+            if (cost + parity < straus_total + (double)k * JACOBI_MULMODS)
+                return pippenger(M, bases, exps, ne, k, bits, c, acc, scr, qr);
+            each_residue(M, bases, k, qr, scr);
+        } else if (cost < straus_total) {
+            return pippenger(M, bases, exps, ne, k, bits, c, acc, scr, NULL);
+        }
     }
     for (start = 0; start < k; start += STRAUS_CHUNK) {
         size_t len = k - start < STRAUS_CHUNK ? k - start : STRAUS_CHUNK;
@@ -418,4 +486,104 @@ int bc_table_pow_many(const bc_table *t, const uint8_t *exps, size_t exp_len, si
     c.out_len = out_len;
     c.out = out;
     return run_jobs(table_many_job, &c, count, nthreads);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One base, several exponents (Yao's method)                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * out_i = x^e_i for k exponents: the powers x^(2^(c*j)) are made once (the shared squarings),
+ * then each exponent multiplies them into the bucket of their c-bit digit and combines the
+ * buckets as prod_d bucket_d^d with two running products, as a window of pippenger() does.
+ * About bits squarings plus, per exponent, bits/c + 2^(c+1) multiplications, against bits
+ * squarings and bits/(w+1) multiplications per exponent for separate exponentiations.
+ */
+#define YAO_MAX_WINDOW 8
+
+static double yao_cost(size_t bits, size_t k, unsigned c) {
+    return (double)k * ((double)((bits + c - 1) / c) + (double)(2u << c));
+}
+
+static unsigned yao_window(size_t bits, size_t k) {
+    unsigned c, best = 1;
+    for (c = 2; c <= YAO_MAX_WINDOW; c++)
+        if (yao_cost(bits, k, c) < yao_cost(bits, k, best)) best = c;
+    return best;
+}
+
+/* outs (k representation elements at stride w) = x^exps[i], x a representation element. */
+int same_base_pow(const bc_mod *M, const mp_limb_t *x, const mp_limb_t *exps, size_t ne,
+                  size_t k, mp_limb_t *outs, mp_limb_t *scr) {
+    size_t w = M->w, bits = 0, i, j, d, nwin, nb;
+    unsigned c, t;
+    int ok = 1;
+    mp_limb_t *powers, *buckets, *running;
+    uint8_t *used;
+    for (i = 0; i < k; i++) {
+        size_t b = limbs_bitlen(exps + i * ne, ne);
+        if (b > bits) bits = b;
+    }
+    for (i = 0; i < k; i++) memcpy(outs + i * w, M->one, w * LIMB_BYTES);
+    if (bits == 0) return BC_OK;
+    c = yao_window(bits, k);
+    nwin = (bits + c - 1) / c;
+    nb = ((size_t)1 << c) - 1;
+    powers = alloc_limbs(mul_size(nwin, w, &ok));
+    buckets = alloc_limbs(mul_size(nb, w, &ok));
+    running = alloc_limbs(w);
+    used = calloc(nb, 1);
+    if (!ok || powers == NULL || buckets == NULL || running == NULL || used == NULL) {
+        free(powers);
+        free(buckets);
+        free(running);
+        free(used);
+        return BC_ENOMEM;
+    }
+    memcpy(powers, x, w * LIMB_BYTES);
+    for (j = 1; j < nwin; j++) {
+        mp_limb_t *p = powers + j * w;
+        mulmod(M, p, powers + (j - 1) * w, powers + (j - 1) * w, scr);
+        for (t = 1; t < c; t++) mulmod(M, p, p, p, scr);
+    }
+    for (i = 0; i < k; i++) {
+        const mp_limb_t *e = exps + i * ne;
+        mp_limb_t *out = outs + i * w;
+        int run_started = 0, sum_started = 0;
+        memset(used, 0, nb);
+        for (j = 0; j < nwin; j++) {
+            unsigned digit = get_bits(e, ne, j * c, c);
+            mp_limb_t *bucket;
+            if (digit == 0) continue;
+            bucket = buckets + (digit - 1) * w;
+            if (used[digit - 1]) {
+                mulmod(M, bucket, bucket, powers + j * w, scr);
+            } else {
+                memcpy(bucket, powers + j * w, w * LIMB_BYTES);
+                used[digit - 1] = 1;
+            }
+        }
+        for (d = nb; d > 0; d--) {
+            if (used[d - 1]) {
+                if (run_started) {
+                    mulmod(M, running, running, buckets + (d - 1) * w, scr);
+                } else {
+                    memcpy(running, buckets + (d - 1) * w, w * LIMB_BYTES);
+                    run_started = 1;
+                }
+            }
+            if (!run_started) continue;
+            if (sum_started) {
+                mulmod(M, out, out, running, scr);
+            } else {
+                memcpy(out, running, w * LIMB_BYTES);
+                sum_started = 1;
+            }
+        }
+    }
+    free(powers);
+    free(buckets);
+    free(running);
+    free(used);
+    return BC_OK;
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+import gmpy2
 from gmpy2 import mpz
 
 
@@ -64,9 +65,26 @@ class Backend(ABC):
     def fixed_base_table(self, base: int, modulus: int, exp_bits: int, window: int) -> FixedBaseTable:
         """A table of powers of base for fast exponentiation with exponents < 2**exp_bits."""
 
+    def powmod_same_base(self, base: int, exponents: Sequence[int], modulus: int) -> list[mpz]:
+        """[base**e mod modulus for e in exponents] (public exponents); the native backend shares the
+        squarings between the exponents (the strict check of a range proof, spec 2.0.0 eq. 46 / 56,
+        raises alpha and beta to every c_j)."""
+        return [self.powmod(base, e, modulus) for e in exponents]
+
     @abstractmethod
     def multi_powmod(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> mpz:
         """prod(bases[i]**exponents[i]) mod modulus (public exponents)."""
+
+    def multi_powmod_residues(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> tuple[mpz, bool]:
+        """(multi_powmod(bases, exponents, modulus), whether every base has Jacobi symbol 1) for an odd
+        modulus > 1: the quadratic-residue test of batch verification (docs/BATCH_VERIFICATION.md).
+
+        The native backend may decide the second part with one Jacobi symbol per bit position of
+        the exponents instead of one per base (bc_multi_powmod_qr): callers must give exponents
+        whose low 64 bits are independent and uniformly random, and then a wrong True has
+        probability at most 2^-64.
+        """
+        return self.multi_powmod(bases, exponents, modulus), all(gmpy2.jacobi(b, modulus) == 1 for b in bases)
 
     @abstractmethod
     def prod_mod(self, values: Sequence[int], modulus: int) -> mpz:

@@ -292,6 +292,21 @@ class NativeBackend(Backend):
             raise BackendError("the range-proof values must be below q")
         return len(us), qb, u, c
 
+    def powmod_same_base(self, base: int, exponents: Sequence[int], modulus: int) -> list[mpz]:
+        """bc_powmod_same_base: the squarings of base shared by all the exponents (Yao's method)."""
+        _nonneg(base, "base")
+        _modulus(modulus)
+        count = len(exponents)
+        if count == 0:
+            return []
+        mlen = _nbytes(modulus)
+        b = _to_bytes(base, _nbytes(base))
+        e, elen = _pack(exponents, "exponent", 32)
+        m = _to_bytes(modulus, mlen)
+        out = ffi.new("uint8_t[]", count * mlen)
+        _check(lib.bc_powmod_same_base(b, len(b), e, elen, count, m, mlen, out, mlen), "powmod_same_base")
+        return _unpack(out, count, mlen)
+
     def multi_powmod(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> mpz:
         if len(bases) != len(exponents):
             raise BackendError("multi_powmod needs as many exponents as bases")
@@ -303,6 +318,25 @@ class NativeBackend(Backend):
         out = ffi.new("uint8_t[]", mlen)
         _check(lib.bc_multi_powmod(b, blen, e, elen, len(bases), m, mlen, out, mlen), "multi_powmod")
         return _from_bytes(ffi.buffer(out))
+
+    def multi_powmod_residues(self, bases: Sequence[int], exponents: Sequence[int], modulus: int) -> tuple[mpz, bool]:
+        """bc_multi_powmod_qr: the Jacobi symbols from parity tests over the exponents' bits (Backend's docstring)."""
+        if len(bases) != len(exponents):
+            raise BackendError("multi_powmod_residues needs as many exponents as bases")
+        _modulus(modulus)
+        if modulus < 3 or modulus % 2 == 0:
+            raise BackendError("multi_powmod_residues needs an odd modulus >= 3")
+        mlen = _nbytes(modulus)
+        b, blen = _pack(bases, "base", mlen)
+        e, elen = _pack(exponents, "exponent", 32)
+        m = _to_bytes(modulus, mlen)
+        out = ffi.new("uint8_t[]", mlen)
+        residues = ffi.new("int *")
+        _check(
+            lib.bc_multi_powmod_qr(b, blen, e, elen, len(bases), m, mlen, out, mlen, residues),
+            "multi_powmod_residues",
+        )
+        return _from_bytes(ffi.buffer(out)), bool(residues[0])
 
     def prod_mod(self, values: Sequence[int], modulus: int) -> mpz:
         _modulus(modulus)

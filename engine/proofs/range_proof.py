@@ -118,13 +118,21 @@ def range_responses(
 
 
 def range_commitments(public_key: ElementModP, ciphertext: Ciphertext, proof: RangeProof) -> list[ElementModP]:
-    """a_j = g^v_j alpha^c_j (5.1), b_j = K^w_j beta^c_j with w_j = v_j - j c_j (5.2)."""
+    """a_j = g^v_j alpha^c_j (5.1), b_j = K^w_j beta^c_j with w_j = v_j - j c_j (5.2).
+
+    alpha and beta are each raised to every c_j by one call of the backend's powmod_same_base,
+    which shares the squarings; g and K come from their fixed-base tables.
+    """
     group: Group = public_key.group
+    p, q = group.p, group.q
+    cs = [c.value for c in proof.challenges]
+    alpha_c = group.backend.powmod_same_base(ciphertext.pad.value, cs, p)
+    beta_c = group.backend.powmod_same_base(ciphertext.data.value, cs, p)
     out: list[ElementModP] = []
     for j, (c, v) in enumerate(zip(proof.challenges, proof.responses)):
-        w = (v.value - j * c.value) % group.q
-        out.append(group.g_pow(v) * ciphertext.pad**c)
-        out.append(group.k_pow(public_key, w) * ciphertext.data**c)
+        w = (v.value - j * c.value) % q
+        out.append(ElementModP(group.g_pow(v).value * alpha_c[j] % p, group))
+        out.append(ElementModP(group.k_pow(public_key, w).value * beta_c[j] % p, group))
     return out
 
 

@@ -2,7 +2,8 @@
 
 Per proof, spec 2.0.0 eq. 46 / 56: the challenge is checked by hashing the published commitments,
 c = H(H_E; 0x21, K, alpha, beta, a_0, b_0, ..., a_R, b_R) = c_0 + ... + c_R mod q, and each a_j, b_j
-must be a quadratic residue mod p. Then the equations a_j = g^v_j alpha^c_j and
+must be a quadratic residue mod p (tested with the batch: Backend.multi_powmod_residues, one Jacobi
+symbol per bit of the weights rather than one per commitment). Then the equations a_j = g^v_j alpha^c_j and
 b_j = K^w_j beta^c_j (w_j = v_j - j c_j, verification 5.1-5.2) of all the proofs of a chunk are
 checked at once, each raised to its own random 64-bit weight from ``secrets``:
 
@@ -22,8 +23,6 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import gmpy2
 
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
@@ -127,15 +126,17 @@ class RangeProofBatch:
             rec.passed(COMMITMENTS_CHECK)
 
     def commitments_hash(self, item: PendingProof) -> bool:
-        """The published commitments are 2(R+1) quadratic residues and the challenge hashes from them (eq. 46)."""
+        """The published commitments are 2(R+1) values in 1..p-1 and the challenge hashes from them (eq. 46).
+
+        That they are quadratic residues is batch_equation_holds' test.
+        """
         commitments = item.commitments
         proof = item.proof
         if commitments is None or len(commitments) != 2 * (item.limit + 1):
             return False
         if len(proof.challenges) != item.limit + 1 or len(proof.responses) != item.limit + 1:
             return False
-        p = self.group.p
-        if any(gmpy2.jacobi(x.value, p) != 1 for x in commitments):
+        if any(x.value == 0 for x in commitments):
             return False
         c = range_challenge(self.h_e, self.joint_key, item.ciphertext, commitments)
         return c.value == sum(x.value for x in proof.challenges) % self.group.q
@@ -151,7 +152,8 @@ class RangeProofBatch:
 
 
 def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[PendingProof]) -> bool:
-    """The randomized equation over the items' commitments, with fresh 64-bit weights (module docstring)."""
+    """The randomized equation over the items' commitments, with fresh 64-bit weights (module docstring),
+    and every commitment a quadratic residue mod p (multi_powmod_residues over the same weights)."""
     q, p = group.q, group.p
     lhs: dict[int, int] = {}
     rhs: dict[int, int] = {}
@@ -181,7 +183,9 @@ def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[P
             key = int(beta.value)
             rhs[key] = rhs.get(key, 0) + data_exp
     backend = group.backend
-    left = backend.multi_powmod(list(lhs), list(lhs.values()), p)
+    left, residues = backend.multi_powmod_residues(list(lhs), list(lhs.values()), p)
+    if not residues:
+        return False
     right = backend.multi_powmod(list(rhs), [e % q for e in rhs.values()], p)
     right = right * group.g_pow(e_g % q).value % p
     right = right * group.k_pow(joint_key, e_k % q).value % p

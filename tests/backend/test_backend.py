@@ -130,6 +130,21 @@ def test_multi_powmod_prod_and_many(pairs):
     assert B.prod_mod(bases, P) == prod
 
 
+@settings(max_examples=40, deadline=None)
+@given(elements, st.lists(exponents, max_size=9), st.sampled_from([P, 2**64 + 1, 97, 10, 1]))
+def test_powmod_same_base(b, exps, modulus):
+    assert B.powmod_same_base(b, exps, modulus) == [pow(b, e, modulus) for e in exps]
+
+
+@pytest.mark.parametrize("group", [TEST_GROUP, PRODUCTION_GROUP], ids=lambda g: g.name)
+def test_powmod_same_base_on_the_groups(group):
+    p = int(group.p)
+    base = int(group.g_pow(group.random_q()))
+    exps = [0, 1, 2, int(group.q) - 1, *(int(group.random_q().value) for _ in range(4))]
+    assert B.powmod_same_base(base, exps, p) == [pow(base, e, p) for e in exps]
+    assert B.powmod_same_base(0, [0, 5], p) == [1, 0]
+
+
 @pytest.mark.parametrize("group", [TEST_GROUP, PRODUCTION_GROUP], ids=lambda g: g.name)
 def test_batch_subgroup_check(group):
     p, q = int(group.p), int(group.q)

@@ -249,6 +249,20 @@ def test_powmod_many(data: st.DataObject, modulus: int, count: int) -> None:
     assert reference("powmod_many", bases, exps, modulus) in (None, want)
 
 
+@FAST
+@given(base=values, exps=st.lists(exponents, max_size=9), modulus=moduli)
+def test_powmod_same_base(base: int, exps: list[int], modulus: int) -> None:
+    assert NATIVE.powmod_same_base(base, exps, modulus) == [pow(base, e, modulus) for e in exps]
+
+
+@SLOW
+@given(data=st.data(), count=st.sampled_from([1, 2, 3, 6]))
+def test_production_powmod_same_base(data: st.DataObject, count: int) -> None:
+    base = data.draw(st.integers(min_value=0, max_value=P - 1))
+    exps = data.draw(st.lists(st.integers(min_value=0, max_value=Q - 1), min_size=count, max_size=count))
+    assert NATIVE.powmod_same_base(base, exps, P) == [pow(base, e, P) for e in exps]
+
+
 def test_results_are_mpz() -> None:
     mpz_type = type(NATIVE.powmod(2, 3, 5))
     assert mpz_type.__name__ == "mpz"
@@ -428,6 +442,28 @@ def test_batch_rejects_one_outsider(group: str, kind: str) -> None:
         assert NATIVE.batch_in_subgroup(candidate, p, q) is False
     if kind != "negative":
         assert reference("batch_in_subgroup", xs[:3] + [bad], p, q) in (None, False)
+
+
+@pytest.mark.parametrize("group", ["test", "production"])
+def test_many_values_find_non_residues_by_parity(group: str) -> None:
+    """Past 128 values the Jacobi symbols are tested per bit of the random exponents (straus_qr):
+    one or two non-residues anywhere, or a zero, still fail the batch, and the residue test too."""
+    p, q, _ = GROUPS[group]
+    xs = _members(group, 600 if group == "test" else 260)
+    assert NATIVE.batch_in_subgroup(xs, p, q) is True
+    weights = [secrets.randbits(64) for _ in xs]
+    value, residues = NATIVE.multi_powmod_residues(xs, weights, p)
+    assert residues is True
+    assert value == reduce(lambda acc, xw: acc * pow(xw[0], xw[1], p) % p, zip(xs, weights), 1)
+    nr = _non_residue(p)
+    for positions in ((0,), (len(xs) // 2,), (len(xs) - 1,), (3, len(xs) - 2)):
+        bad = list(xs)
+        for i in positions:
+            bad[i] = bad[i] * nr % p
+        assert NATIVE.batch_in_subgroup(bad, p, q) is False
+        assert NATIVE.multi_powmod_residues(bad, weights, p)[1] is False
+    with_zero = [*xs[:100], 0, *xs[100:]]
+    assert NATIVE.multi_powmod_residues(with_zero, [*weights[:100], 1 << 63, *weights[100:]], p)[1] is False
 
 
 def test_batch_spans_chunks() -> None:
