@@ -11,7 +11,8 @@ Medians over the samples:
 - ``add_checkpoint_ms``: Witness.handle on the request body: parse, the log's signature, the
   consistency proof, the state's durable write, the cosignature;
 - ``http_add_checkpoint_ms``: the same request over HTTP on loopback to a ``ballotchain witness serve``
-  process on the same state file (keep-alive httpx client), request sent to answer read;
+  process on the same state file, sent by the board's link to a witness (engine.server.witness_link,
+  one kept-alive connection), request sent to answer read;
 - ``state_fdatasync_ms``: a 4 KiB write and fdatasync in the state's folder, measured just before: the
   disk's floor under both figures above (the witness makes one such sync per cosignature; on this shared
   machine it ranges from 0.05 ms to over 10 ms with the other processes' writes);
@@ -44,7 +45,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from engine.board.checkpoint import Checkpoint, election_origin, sign_checkpoint  # noqa: E402
@@ -56,6 +56,7 @@ from engine.board.sth import public_key_bytes, save_key  # noqa: E402
 from engine.board.witness import CosignedState, Witness, WitnessState  # noqa: E402
 from engine.cli.witness_cmds import WITNESS_KEY_KIND  # noqa: E402
 from engine.hash import UInt256  # noqa: E402
+from engine.server.witness_link import HttpWitnessLink  # noqa: E402
 
 ORIGIN = "ballotchain.example/bench"
 
@@ -83,12 +84,15 @@ def http_times(folder: Path, log: NoteSigner, bodies: list[bytes]) -> list[float
         assert process.stdout is not None
         url = process.stdout.readline().decode().split("serving ", 1)[1].split()[0]
         times = []
-        with httpx.Client(base_url=url) as client:
+        link = HttpWitnessLink(url)
+        try:
             for body in bodies:
                 t0 = time.perf_counter()
-                answer = client.post("/add-checkpoint", content=body)
+                status, _, answer = link.post(body)
                 times.append((time.perf_counter() - t0) * 1000)
-                assert answer.status_code == 200, answer.text
+                assert status == 200, answer
+        finally:
+            link.close()
         return times
     finally:
         process.terminate()
