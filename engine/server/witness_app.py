@@ -12,8 +12,8 @@ giving the reason. The witness's checks and state are engine.board.witness.
 
 The check runs on the event loop itself, not in a worker thread: a witness serializes its
 add-checkpoints on its state anyway, and the hop to a thread and back cost more than the check
-(parse, one Ed25519 verification and signature, a proof of a few dozen hashes, one fsynced
-commit). Bodies still stream in concurrently; only the check itself waits its turn.
+(parse, one Ed25519 verification and signature, a proof of a few dozen hashes, one flushed write
+of the state). Bodies still stream in concurrently; only the check itself waits its turn.
 """
 
 from __future__ import annotations
