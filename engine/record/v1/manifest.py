@@ -5,6 +5,7 @@ and other fields outside that hash are read as JSON but not kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from engine.record.cursor import JsonCursor
 
@@ -121,6 +122,16 @@ class V1Manifest:
         return None
 
 
+def _date(n: JsonCursor) -> str:
+    """An ISO 8601 date and time, kept as written (the manifest hash formats it again)."""
+    text = n.text()
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        n.fail("not an ISO 8601 date and time")
+    return text
+
+
 def _opt_text(n: JsonCursor | None) -> str | None:
     return None if n is None else n.text()
 
@@ -214,8 +225,8 @@ def decode_manifest(obj: object, file: str) -> V1Manifest:
     return V1Manifest(
         election_scope_id=o.get("election_scope_id").text(),
         type=o.get("type").text(),
-        start_date=o.get("start_date").text(),
-        end_date=o.get("end_date").text(),
+        start_date=_date(o.get("start_date")),
+        end_date=_date(o.get("end_date")),
         name=_itext(o.opt("name")),
         contact=_contact(o.opt("contact_information")),
         geopolitical_units=units,

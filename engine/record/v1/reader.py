@@ -61,7 +61,16 @@ class V1Record:
     @cached_property
     def guardians(self) -> tuple[V1Guardian, ...]:
         paths = layout.files_with_prefix(self.directory / layout.GUARDIANS, layout.GUARDIAN_PREFIX)
-        return tuple(decode_guardian(read_json(p, self.label(p)), self.label(p), self.constants) for p in paths)
+        guardians = []
+        for path in paths:
+            label = self.label(path)
+            guardian = decode_guardian(read_json(path, label), label, self.constants)
+            if path.name != f"{layout.GUARDIAN_PREFIX}{guardian.guardian_id}{layout.JSON_SUFFIX}":
+                raise RecordError(
+                    label, "guardian_id", f"{guardian.guardian_id!r} is not the guardian the file name says"
+                )
+            guardians.append(guardian)
+        return tuple(guardians)
 
     @cached_property
     def devices(self) -> tuple[V1Device, ...]:

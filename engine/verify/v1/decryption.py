@@ -41,13 +41,17 @@ def _at(where: tuple[tuple[str, str], ...], selection: str) -> tuple[tuple[str, 
     return (*(kv for kv in where if kv[0] != "selection_id"), ("selection_id", selection))
 
 
-def lagrange_coefficient(order: int, others: list[int], q: int) -> int:
-    """w_l = prod_(j != l) j / (j - l) mod q (electionguard's compute_lagrange_coefficient)."""
+def lagrange_coefficient(order: int, others: list[int], q: int) -> int | None:
+    """w_l = prod_(j != l) j / (j - l) mod q (electionguard's compute_lagrange_coefficient); None if
+    the denominator is not invertible (two guardians with one sequence order)."""
     numerator = denominator = 1
     for j in others:
         numerator = numerator * j % q
         denominator = denominator * (j - order) % q
-    return numerator * pow(denominator, -1, q) % q
+    try:
+        return numerator * pow(denominator, -1, q) % q
+    except ValueError:
+        return None
 
 
 def check_coefficients(ctx: DecryptionContext, rec: Recorder) -> None:
@@ -115,7 +119,7 @@ def _check_missing_share(
     c = ctx.constants
     missing = ctx.guardians.get(share.guardian_id)
     helpers = sorted(part.guardian_id for part in share.recovered_parts)
-    if missing is None or helpers != sorted(ctx.coefficients):
+    if missing is None or helpers != sorted(ctx.coefficients) or not set(helpers) <= set(ctx.guardians):
         rec.failed_at("V1.9.c", "the compensated shares are not from exactly the present guardians", dict(where))
         return
     for part in share.recovered_parts:
