@@ -9,6 +9,9 @@ number of options and ballot ids, never with the ciphertexts of past ballots.
 The encrypted tally follows egk's AccumulateTally: every contest and option of the manifest, in
 manifest order with the manifest's sequence orders, and the encryption of 0 with nonce 0, (1, 1),
 for an option no cast ballot carries.
+
+On a Dask cluster (``tally_ballots_on_cluster``), each task computes ``partial_tally`` over a slice of
+the ballot files it reads itself, and ``merge_partial_tallies`` combines consecutive slices in a tree.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing import get_context
-from typing import Union
+from typing import Any, TypeVar, Union
 
 from gmpy2 import mpz
 
@@ -37,7 +40,18 @@ from engine.group import PRODUCTION_GROUP, ElementModP, Group, group_by_name
 from engine.hash import UInt256
 from engine.manifest import Manifest
 
-__all__ = ["PartialTally", "TallyAccumulator", "TallyError", "tally_ballots", "tally_ballots_parallel"]
+__all__ = [
+    "PartialTally",
+    "TallyAccumulator",
+    "TallyError",
+    "merge_partial_tallies",
+    "partial_tally",
+    "tally_ballots",
+    "tally_ballots_on_cluster",
+    "tally_ballots_parallel",
+]
+
+T = TypeVar("T")
 
 # Ciphertexts buffered per option before one batched product (group.product / prod_mod).
 _BATCH = 256
@@ -316,3 +330,60 @@ def _tally_job(manifest: Manifest, h_e: UInt256, group_name: str | None, job: _J
     ballots: Iterable[EncryptedBallot] = job[1](job[0]) if isinstance(job, tuple) else job
     acc.add_all(ballots)
     return acc.partial()
+
+
+def partial_tally(
+    manifest: Manifest,
+    h_e: UInt256,
+    group_name: str | None,
+    load: Callable[[T], Iterable[EncryptedBallot]],
+    part: T,
+) -> PartialTally:
+    """A task of a distributed tally: the running products (eq. 62) and ids of the ballots ``load(part)``
+    gives (a slice of the record's ballot files, read where the task runs)."""
+    group = group_by_name(group_name) if group_name is not None else None
+    acc = TallyAccumulator(manifest, h_e, group)
+    acc.add_all(load(part))
+    return acc.partial()
+
+
+def merge_partial_tallies(
+    manifest: Manifest, h_e: UInt256, group_name: str | None, *partials: PartialTally
+) -> PartialTally:
+    """Consecutive partial tallies as one, in their order (a node of the reduction tree); TallyError when a
+    ballot id occurs twice."""
+    acc = TallyAccumulator(manifest, h_e, group_by_name(group_name) if group_name is not None else None)
+    for partial in partials:
+        acc.merge(partial)
+    return acc.partial()
+
+
+def tally_ballots_on_cluster(
+    client: Any,
+    manifest: Manifest,
+    h_e: UInt256,
+    parts: Iterable[T],
+    load: Callable[[T], Iterable[EncryptedBallot]],
+    tally_id: str = "tally",
+    *,
+    group: Group | None = None,
+    window: int = 64,
+) -> EncryptedTally:
+    """eq. 62 on a Dask cluster (``client``, engine.dask_cluster): ``partial_tally`` of each part on the
+    workers, which read the ballots themselves with ``load`` (a picklable top-level function), combined in
+    a tree; the tally is the one tally_ballots_parallel gives over the same ballots in the same order."""
+    from engine.dask_cluster import reduced_windows
+
+    group_name = group.name if group is not None else None
+    shared = client.scatter(manifest, broadcast=True, hash=False)
+    acc = TallyAccumulator(manifest, h_e, group)
+    args = (shared, h_e, group_name, load)
+    for partial in reduced_windows(client, parts, partial_tally, _merge_loaded, args, window):
+        acc.merge(partial)
+    return acc.build(tally_id)
+
+
+def _merge_loaded(
+    manifest: Manifest, h_e: UInt256, group_name: str | None, _load: object, *partials: PartialTally
+) -> PartialTally:
+    return merge_partial_tallies(manifest, h_e, group_name, *partials)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from engine.ballot import BallotChainer, chain_closing_hash, encrypt_ballot, validate_plaintext_ballot
+from engine.cli.cluster_opts import chosen_cluster, cluster_options
 from engine.cli.common import CommandFailed, console, one_line_errors
 from engine.cli.progress import progress_bar
+from engine.cli.tally_cluster import tally_on_cluster
 from engine.election import BallotState, EncryptedBallot, EncryptedTally, PlaintextBallot
 from engine.ids import check_identifier
 from engine.record import ElectionRecord, ElectionRecordWriter, load_encrypted_ballots
@@ -153,8 +156,11 @@ def refuse_used_ballot_ids(record: ElectionRecord, ballot_ids: Sequence[str]) ->
             )
 
 
-def tally_record(record_dir: Path, processes: int = 1, tally_id: str | None = None) -> EncryptedTally:
-    """encrypted_tally.json: the products of every CAST ballot's ciphertexts (eq. 62)."""
+def tally_record(
+    record_dir: Path, processes: int = 1, tally_id: str | None = None, cluster: Any = None
+) -> EncryptedTally:
+    """encrypted_tally.json: the products of every CAST ballot's ciphertexts (eq. 62); on the Dask cluster of
+    the client ``cluster`` when given, in ``processes`` local processes otherwise."""
     record = ElectionRecord(record_dir)
     init, manifest = record.initialized, record.manifest
     if record.has(ENCRYPTED_TALLY):
@@ -162,15 +168,18 @@ def tally_record(record_dir: Path, processes: int = 1, tally_id: str | None = No
     sources: list[str] = [str(record_dir / ENCRYPTED_BALLOTS / d) for d in record.devices()]
     if not sources:
         raise CommandFailed(f"{record_dir}: no encrypted ballots to tally")
-    tally = tally_ballots_parallel(
-        manifest,
-        init.extended_base_hash,
-        sources,
-        tally_id or record_dir.name,
-        processes=max(1, processes),
-        loader=load_encrypted_ballots,
-        group=record.group,
-    )
+    if cluster is not None:
+        tally = tally_on_cluster(record_dir, cluster, tally_id or record_dir.name)
+    else:
+        tally = tally_ballots_parallel(
+            manifest,
+            init.extended_base_hash,
+            sources,
+            tally_id or record_dir.name,
+            processes=max(1, processes),
+            loader=load_encrypted_ballots,
+            group=record.group,
+        )
     ElectionRecordWriter(record_dir).write_encrypted_tally(tally)
     return tally
 
@@ -193,8 +202,10 @@ def encrypt_command(record_dir: Path, ballots: Path, device: str, challenge_ids:
 @click.command("tally")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes.")
+@cluster_options
 @one_line_errors
-def tally_command(record_dir: Path, jobs: int) -> None:
+def tally_command(record_dir: Path, jobs: int, scheduler: str | None, cluster: str | None) -> None:
     """Add the cast ballots homomorphically into encrypted_tally.json."""
-    tally = tally_record(record_dir, jobs)
+    with chosen_cluster(scheduler, cluster, jobs) as client:
+        tally = tally_record(record_dir, jobs, cluster=client)
     console.print(f"encrypted tally of {len(tally.cast_ballot_ids)} cast ballots written to {record_dir}")

@@ -17,15 +17,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.table import Table
 
 from engine.board.note import VerifierKey
+from engine.cli.cluster_opts import chosen_cluster, cluster_options
 from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandFailed, console
 from engine.cli.pins import parse_witness_pins, witness_key_pins
 from engine.cli.progress import progress_bar
+from engine.dask_cluster import ClusterError
 from engine.errors import BallotchainError
 from engine.record.version import V1, record_version
 from engine.verify import Report, Status, verify_record
@@ -52,6 +54,7 @@ def run_verifier(
     registrar_key: bytes | None = None,
     strict: bool = False,
     witness_keys: tuple[VerifierKey, ...] | None = None,
+    cluster: Any = None,
 ) -> Report:
     with progress_bar("verifying ballots", None) as advance:
         last = [0]
@@ -69,6 +72,7 @@ def run_verifier(
             registrar_key=registrar_key,
             witness_keys=witness_keys,
             strict=strict,
+            cluster=cluster,
         )
 
 
@@ -215,6 +219,7 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
     is_flag=True,
     help="Check every range proof on its own, even where the record publishes its commitments (batch mode).",
 )
+@cluster_options
 def verify_command(
     record_dir: Path,
     as_json: bool,
@@ -226,6 +231,8 @@ def verify_command(
     witness_key_pins: tuple[str, ...],
     final: bool,
     strict: bool,
+    scheduler: str | None,
+    cluster: str | None,
 ) -> None:
     """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
     election's board log against the board's, the registrar's and the witnesses' keys (pin them with
@@ -243,11 +250,19 @@ def verify_command(
                     "an ElectionGuard 1.0 record has no board: --board-key, --registrar-key and --witness-key "
                     "apply to 2.0 records"
                 )
-            report = verify_v1_record(record_dir, jobs=jobs, strict=strict, accept_test_group=allow_test_group)
+            with chosen_cluster(scheduler, cluster, jobs) as client:
+                report = verify_v1_record(
+                    record_dir, jobs=jobs, strict=strict, accept_test_group=allow_test_group, client=client
+                )
         else:
-            report = run_verifier(record_dir, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys)
+            with chosen_cluster(scheduler, cluster, jobs) as client:
+                report = run_verifier(
+                    record_dir, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys, client
+                )
     except CommandFailed as exc:
         unreadable(record_dir, exc.format_message(), as_json)
+    except ClusterError as exc:
+        unreadable(record_dir, str(exc), as_json)
     except (BallotchainError, OSError) as exc:
         unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
     if as_json:

@@ -1,10 +1,14 @@
 """verify_record: every check of spec 2.0.0 section 6 over an election record directory.
 
-The record is read with engine.record (the only JSON code); ballots are streamed from disk and
-verified in chunks, in worker processes when jobs > 1, with at most 2 * jobs chunks in flight so
-that memory stays flat. The parent keeps, per ballot, only what cross-ballot checks need: its id
-and state, its confirmation code (7.C), its chain link if its device chains (7.D-7.G), a
-fingerprint if it is SPOILED (R.challenged), and the running products of the cast ballots (8).
+The ballot files are cut into partitions (about DEFAULT_CHUNK_SELECTIONS selections each, fewer for a
+small record so that every process gets TASKS_PER_WORKER of them); each partition is read and verified
+where it runs (engine.verify.partition): in this process, in ``jobs`` worker processes, or on a Dask
+cluster (engine.verify.distributed), with at most a few partitions in flight so that memory stays flat.
+The parent only lists the files, and absorbs the results in the partitions' order: per ballot what the
+cross-ballot checks need (its id and state, its confirmation code (7.C), its chain link if its device
+chains (7.D-7.G), a fingerprint if it is SPOILED (R.challenged)), and per partition the counts, the
+bounded findings and the products of the cast ballots (8). Given a ``cache``, the parent reads the
+ballots itself (and workers verify the ones not cached), so that a ballot verified before is not again.
 
 Values flow downstream as the record states them: the ballots are verified against the record's
 K and H_E, and each stored value is checked once against its formula (1.F-1.H, 3.B, 4.A).
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,10 +35,12 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from gmpy2 import invert
+
 from engine.board.note import VerifierKey
 from engine.election import BallotChain, BallotState, EncryptedBallot
 from engine.group import TEST_GROUP
-from engine.record import ElectionRecord, RangeViolation, RecordError, UnknownGroupError, ValueKind
+from engine.record import ElectionRecord, RecordError, UnknownGroupError
 from engine.record.layout import (
     BALLOT_CHAIN,
     DBALLOT_PREFIX,
@@ -54,10 +61,19 @@ from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
 from engine.verify.commitments import CommitmentSource
 from engine.verify.copies import CiphertextIndex, verify_unique_ciphertexts
 from engine.verify.decryption import Memo, settle_contest_data_subgroup
+from engine.verify.distributed import cluster_results, cluster_workers
 from engine.verify.guardians import verify_guardians
 from engine.verify.layout import ManifestLayout
 from engine.verify.parameters import verify_parameters, verify_unknown_parameters
+from engine.verify.partition import (
+    BallotEntry,
+    PartitionResult,
+    init_partition_worker,
+    verify_partition,
+    verify_partition_in_worker,
+)
 from engine.verify.preencrypted import verify_preencrypted
+from engine.verify.ranges import range_check_of, range_finding
 from engine.verify.report import PHASE_DECRYPTED, PHASE_TALLIED, PHASE_VOTING, Finding, Recorder, Report
 from engine.verify.subgroup import SubgroupBatch
 from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set, verify_tally
@@ -68,6 +84,7 @@ ProgressCallback = Callable[[str, int, int], None]
 """progress(phase, done, total): phase "ballots" (once per ballot), "tally", "challenged"."""
 
 DEFAULT_CHUNK_SELECTIONS = 400
+TASKS_PER_WORKER = 4  # a small record's partitions per process, so that none waits idle
 MAX_REPORT_NOTES = 100  # the reader's notes (fields it skipped) carried into the report
 TALLY_CHECKS = (
     "8.A",
@@ -83,35 +100,6 @@ TALLY_CHECKS = (
     "R.tally_copy",
 )
 
-# Range violations the reader reports that are the spec's range checks (see the module docstring):
-# (document, field path without indices, value kind) -> check id. A document is the file name of
-# one of the record's files, or the prefix of its ballot files.
-_P, _Q = ValueKind.ELEMENT_MOD_P, ValueKind.INTEGER_MOD_Q
-_COEFFICIENT = ("guardians", "coefficient_proofs")
-_SELECTION = ("contests", "selections")
-_CONTEST_DATA = ("contests", "decrypted_contest_data")
-_RANGE_CHECKS: dict[tuple[str, tuple[str, ...], ValueKind], str] = {
-    (INITIALIZED, (*_COEFFICIENT, "public_key"), _P): "2.A",
-    (INITIALIZED, (*_COEFFICIENT, "response"), _Q): "2.B",
-    (INITIALIZED, (*_COEFFICIENT, "challenge"), _Q): "2.C",
-    (INITIALIZED, ("joint_public_key",), _P): "3.B",
-    (EBALLOT_PREFIX, (*_SELECTION, "encrypted_vote", "pad"), _P): "5.A",
-    (EBALLOT_PREFIX, (*_SELECTION, "encrypted_vote", "data"), _P): "5.A",
-    (EBALLOT_PREFIX, (*_SELECTION, "proof", "proofs", "challenge"), _Q): "5.B",
-    (EBALLOT_PREFIX, (*_SELECTION, "proof", "proofs", "response"), _Q): "5.C",
-    (EBALLOT_PREFIX, ("contests", "proof", "proofs", "challenge"), _Q): "6.B",
-    (EBALLOT_PREFIX, ("contests", "proof", "proofs", "response"), _Q): "6.C",
-    (TALLY, (*_SELECTION, "proof", "response"), _Q): "9.A",
-    (TALLY, (*_SELECTION, "proof", "challenge"), _Q): "9.B",
-    (TALLY, (*_SELECTION, "b_over_m"), _P): "10.A",
-    (TALLY, (*_CONTEST_DATA, "proof", "response"), _Q): "11.A",
-    (TALLY, (*_CONTEST_DATA, "proof", "challenge"), _Q): "11.B",
-    (DBALLOT_PREFIX, (*_SELECTION, "proof", "response"), _Q): "12.A",
-    (DBALLOT_PREFIX, (*_SELECTION, "proof", "challenge"), _Q): "12.B",
-    (DBALLOT_PREFIX, (*_SELECTION, "b_over_m"), _P): "13.A",
-    (DBALLOT_PREFIX, (*_CONTEST_DATA, "proof", "response"), _Q): "14.A",
-    (DBALLOT_PREFIX, (*_CONTEST_DATA, "proof", "challenge"), _Q): "14.B",
-}
 # Checks that wait for a later phase (see record_phase) instead of failing: the tally's before it exists,
 # the decryptions' before any is published.
 _AWAITING_TALLY = frozenset({"8.A", "8.B", "R.cast_set"})
@@ -119,27 +107,6 @@ _AWAITING_DECRYPTION = frozenset({"9.A", "9.B", "10.A", "10.B", "10.C", "10.D", 
 TEST_GROUP_HINT = (
     "the record uses the engine's small insecure test group: for tests and demos, verify it with --allow-test-group"
 )
-
-
-def range_check_of(error: RecordError, document: str) -> str | None:
-    """The check id whose range condition a reader error is, or None for any other error.
-
-    document: what was being read, as the record's layout names it (INITIALIZED, TALLY, or the
-    ballot files' EBALLOT_PREFIX or DBALLOT_PREFIX). Only the error's type, value kind and field
-    path decide; its message is for people.
-    """
-    if not isinstance(error, RangeViolation):
-        return None
-    return _RANGE_CHECKS.get((document, error.shape, error.kind))
-
-
-def _range_finding(check_id: str, error: RecordError, ballot_id: str = "") -> Finding:
-    return Finding(
-        check_id,
-        f"{error.field}: {error.problem}; the file is left out of the other checks",
-        file=error.file,
-        ballot_id=ballot_id,
-    )
 
 
 @dataclass
@@ -182,6 +149,7 @@ def verify_record(
     registrar_key: bytes | None = None,
     witness_keys: tuple[VerifierKey, ...] | None = None,
     strict: bool = False,
+    cluster: Any = None,
 ) -> Report:
     """Verify the election record in record_dir; the report says what held and what did not.
 
@@ -196,6 +164,9 @@ def verify_record(
     these (B.0), and B.9 then counts their cosignatures.
     strict: verify every range proof on its own even where the record publishes its commitments
     (proof_commitments/, otherwise batch mode: engine.verify.batch_proofs).
+    cluster: a dask.distributed Client; the ballots are then verified by its workers, which read them
+    from record_dir (a path every worker sees), and the report is the one a local run gives
+    (engine.verify.distributed). Without it, ``jobs`` local processes read and verify them.
 
     Raises RecordError when the record cannot be read (a missing or malformed file).
     """
@@ -223,7 +194,7 @@ def verify_record(
         check_id = range_check_of(error, INITIALIZED)
         if check_id is None:
             raise
-        rec.failed(_range_finding(check_id, error))
+        rec.failed(range_finding(check_id, error))
         rec.note(check_id, "without the guardians' keys nothing else can be verified")
         unchecked = frozenset(c for c, _ in CHECKS if not c.startswith("1.") and c != check_id)
         return rec.build(str(record_dir), time.perf_counter() - started, jobs, not_checked=unchecked, hints=hints)
@@ -249,8 +220,9 @@ def verify_record(
     index = _BallotIndex(links={device: {} for device in chains})
     agg = Aggregator(group)
     total = sum(1 for _ in record.encrypted_ballot_paths())
+    workers = jobs if cluster is None else cluster_workers(cluster)
     if chunk_ballots is None:
-        chunk_ballots = max(1, DEFAULT_CHUNK_SELECTIONS // max(1, _selections_per_ballot(layout)))
+        chunk_ballots = partition_size(total, workers, _selections_per_ballot(layout))
     done = 0
 
     def on_ballot_done(n: int) -> None:
@@ -259,10 +231,24 @@ def verify_record(
         if progress is not None:
             progress("ballots", done, total)
 
-    ballots = _read_ballots(record, rec, index)
-    work = _indexed(ballots, rec, index, agg, chains)
     source = None if strict else CommitmentSource.open(record.root, group)
-    _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done, source)
+    if cache is not None and cluster is None:
+        ballots = _read_ballots(record, rec, index)
+        work = _indexed(ballots, rec, index, agg, chains)
+        _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done, source)
+    else:
+        partitions = _partitions(record, chunk_ballots)
+        batch = source is not None
+        if cluster is None:
+            results = _local_results(ctx, str(record.root), batch, jobs, partitions)
+        else:
+            results = cluster_results(cluster, ctx, str(record.root.absolute()), batch, partitions)
+        uncount: list[str] = []
+        for result in results:
+            uncount += _absorb(result, record, rec, index, agg, chains, source)
+            on_ballot_done(result.files)
+        _uncount(record, agg, uncount)
+        jobs = workers
     if source is not None:
         source.settle(rec)
 
@@ -339,7 +325,7 @@ def _read_ballots(record: ElectionRecord, rec: Recorder, index: _BallotIndex) ->
             check_id = range_check_of(error, EBALLOT_PREFIX)
             if check_id is None:
                 raise
-            rec.failed(_range_finding(check_id, error, _id_from_label(path)))
+            rec.failed(range_finding(check_id, error, _id_from_label(path)))
             index.left_out += 1
             continue
         yield label, ballot
@@ -367,33 +353,115 @@ def _indexed(
 ) -> Iterator[tuple[str, EncryptedBallot]]:
     """Note each ballot in the index (ids, codes, chain links, fingerprints, ciphertexts, sums), pass it on."""
     for label, ballot in ballots:
-        bid = ballot.ballot_id
         index.ciphertexts.add(ballot)
-        if bid in index.states:
-            index.duplicate_ids += 1
-            rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=label, ballot_id=bid))
-            links = index.links.get(ballot.encrypting_device)
-            if links is not None:
-                links.setdefault(bid, ChainLink(ballot.confirmation_code, ballot.code_baux))
-            yield label, ballot
-            continue
-        rec.passed("R.ballot_ids")
-        index.states[bid] = ballot.state
-        index.devices[ballot.encrypting_device] = index.devices.get(ballot.encrypting_device, 0) + 1
-        code = ballot.confirmation_code.data
-        first = index.codes.setdefault(code, bid)
-        if first != bid:
-            index.duplicate_codes.setdefault(code, [first]).append(bid)
         index.contests.update(c.contest_id for c in ballot.contests)
-        if ballot.is_preencrypt:
-            index.preencrypted += 1
-        if ballot.encrypting_device in chains:
-            index.links[ballot.encrypting_device][bid] = ChainLink(ballot.confirmation_code, ballot.code_baux)
-        if ballot.state is BallotState.CAST:
+        if not _note(rec, index, BallotEntry.of(label, ballot), chains) and ballot.state is BallotState.CAST:
             agg.add(ballot)
-        else:
-            index.fingerprints[bid] = BallotFingerprint.of(ballot)
         yield label, ballot
+
+
+def _note(rec: Recorder, index: _BallotIndex, entry: BallotEntry, chains: dict[str, BallotChain]) -> bool:
+    """Note one ballot in the index; True when another ballot of the record has its id already (R.ballot_ids)."""
+    bid = entry.ballot_id
+    link = ChainLink(entry.confirmation_code, entry.code_baux)
+    if bid in index.states:
+        index.duplicate_ids += 1
+        rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=entry.label, ballot_id=bid))
+        links = index.links.get(entry.device)
+        if links is not None:
+            links.setdefault(bid, link)
+        return True
+    rec.passed("R.ballot_ids")
+    index.states[bid] = entry.state
+    index.devices[entry.device] = index.devices.get(entry.device, 0) + 1
+    code = entry.confirmation_code.data
+    first = index.codes.setdefault(code, bid)
+    if first != bid:
+        index.duplicate_codes.setdefault(code, [first]).append(bid)
+    if entry.preencrypted:
+        index.preencrypted += 1
+    if entry.device in chains:
+        index.links[entry.device][bid] = link
+    if entry.state is not BallotState.CAST and entry.fingerprint is not None:
+        index.fingerprints[bid] = entry.fingerprint
+    return False
+
+
+def partition_size(ballots: int, workers: int, selections_per_ballot: int) -> int:
+    """Ballots per task: about DEFAULT_CHUNK_SELECTIONS selections, and small enough that every one of
+    ``workers`` processes gets TASKS_PER_WORKER tasks of a small record (egk's allAvailableJson has 11 ballots)."""
+    size = max(1, DEFAULT_CHUNK_SELECTIONS // max(1, selections_per_ballot))
+    if workers > 1:
+        size = min(size, max(1, -(-ballots // (workers * TASKS_PER_WORKER))))
+    return size
+
+
+def _partitions(record: ElectionRecord, size: int) -> Iterator[list[str]]:
+    """The record's ballot file labels, in the order of encrypted_ballot_paths, ``size`` at a time."""
+    chunk: list[str] = []
+    for path in record.encrypted_ballot_paths():
+        chunk.append(path.relative_to(record.root).as_posix())
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _local_results(
+    ctx: BallotContext, root: str, batch: bool, jobs: int, partitions: Iterator[list[str]]
+) -> Iterator[PartitionResult]:
+    """verify_partition over the partitions, in this process or in jobs worker processes that read their own
+    ballots (at most 2 * jobs partitions in flight); the results in the partitions' order."""
+    if jobs == 1:
+        for labels in partitions:
+            yield verify_partition(ctx, root, labels, batch)
+        return
+    in_flight: deque[Future[PartitionResult]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_process_context(), initializer=init_partition_worker, initargs=(ctx,)
+    ) as pool:
+        for labels in partitions:
+            if len(in_flight) >= 2 * jobs:
+                yield in_flight.popleft().result()
+            in_flight.append(pool.submit(verify_partition_in_worker, root, labels, batch))
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+def _absorb(
+    result: PartitionResult,
+    record: ElectionRecord,
+    rec: Recorder,
+    index: _BallotIndex,
+    agg: Aggregator,
+    chains: dict[str, BallotChain],
+    source: CommitmentSource | None,
+) -> list[str]:
+    """Merge one partition's result, in order; the labels of its CAST ballots whose id came before (they are
+    in the partition's products, and must not be counted in 8.A, 8.B)."""
+    rec.merge(result.snapshot)
+    record.notes.extend(result.reader_notes)
+    index.left_out += result.left_out
+    index.ciphertexts.digests.frombytes(result.digests)
+    index.contests.update(result.contests)
+    agg.merge(result.cast_products, result.cast)
+    if source is not None:
+        source.seen.update(result.commitments_seen)
+        source.without.extend(result.without_commitments)
+    return [e.label for e in result.entries if _note(rec, index, e, chains) and e.state is BallotState.CAST]
+
+
+def _uncount(record: ElectionRecord, agg: Aggregator, labels: list[str]) -> None:
+    """Divide the products by the ballots of ``labels`` (read again): the ids that were repeated."""
+    if not labels:
+        return
+    repeated = Aggregator(agg.group)
+    for label in labels:
+        repeated.add(record.read_encrypted_ballot(record.root / label))
+    p = agg.group.p
+    inverses = {key: (int(invert(pad, p)), int(invert(data, p))) for key, (pad, data) in repeated.partial().items()}
+    agg.merge(inverses, -repeated.ballots)
 
 
 def _verify_ballots(
@@ -534,7 +602,7 @@ def _tally_checks(
             check_id = range_check_of(error, TALLY)
             if check_id is None:
                 raise
-            rec.failed(_range_finding(check_id, error))
+            rec.failed(range_finding(check_id, error))
             not_checked |= {c for c in TALLY_CHECKS if c.startswith(("9.", "10.", "11."))}
             tally = None
         if tally is not None:
@@ -567,7 +635,7 @@ def _challenged_checks(
             check_id = range_check_of(error, DBALLOT_PREFIX)
             if check_id is None:
                 raise
-            rec.failed(_range_finding(check_id, error))
+            rec.failed(range_finding(check_id, error))
             index.left_out += 1
             decrypted_ids.add(path.name[len(DBALLOT_PREFIX) : -len(JSON_SUFFIX)])
             continue

@@ -50,6 +50,22 @@ class Aggregator:
                     acc[1] = acc[1] * selection.ciphertext.data.value % p
         self.ballots += 1
 
+    def partial(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """The running products as plain integers, for another process's Aggregator to ``merge``."""
+        return {key: (int(acc[0]), int(acc[1])) for key, acc in self._products.items()}
+
+    def merge(self, products: dict[tuple[str, str], tuple[int, int]], ballots: int) -> None:
+        """Multiply in the products of ``ballots`` other cast ballots (a worker's ``partial``)."""
+        p = self.group.p
+        for key, (pad, data) in products.items():
+            acc = self._products.get(key)
+            if acc is None:
+                self._products[key] = [mpz(pad), mpz(data)]
+            else:
+                acc[0] = acc[0] * pad % p
+                acc[1] = acc[1] * data % p
+        self.ballots += ballots
+
     def product(self, contest_id: str, selection_id: str) -> Ciphertext:
         acc = self._products.get((contest_id, selection_id))
         if acc is None:
