@@ -23,8 +23,9 @@ verified signature from a known key is refused.
 Ed25519 verification is most of the cost of checking a note (a receipt check verifies the board's
 signature and k or more cosignatures): each ``VerifierKey`` keeps its parsed public key, and the
 signatures that verified are remembered (``VERIFIED_CACHE_SIZE`` of them, least recently used out),
-keyed by the whole (key, type, message, signature), so a note checked twice, such as the checkpoint a
-monitor fetches and then checks for the quorum, is verified once. Only successes are remembered.
+keyed by (key, type, SHA-256 of the message, signature), so a note checked twice, such as the checkpoint
+a monitor fetches and then checks for the quorum, is verified once. Only successes are remembered, and
+in a few hundred bytes each whatever the note's size.
 """
 
 from __future__ import annotations
@@ -296,7 +297,7 @@ class VerifierKey:
         """Ed25519 verification, RFC 8032 section 5.1.7; False for any malformed input."""
         if not isinstance(signature, bytes) or len(signature) != ED25519_SIGNATURE_SIZE or self._ed25519 is None:
             return False
-        remembered = (self.public_key, self.signature_type, message, signature)
+        remembered = (self.public_key, self.signature_type, hashlib.sha256(message).digest(), signature)
         if _VERIFIED.seen(remembered):
             return True
         try:
