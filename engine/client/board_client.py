@@ -642,7 +642,8 @@ def check_receipt(
 ) -> ReceiptCheck:
     """Is the saved submission in the board's latest signed tree? (RFC 9162 2.1.3.2 and 2.1.4.2)
     And does it still count: ``replaced_by`` names the log's ballot_superseded entry if a later CAST
-    ballot of the same DID replaced it (``find_replacement``; with witnesses, in the cosigned checkpoint).
+    ballot of the same DID replaced it (``find_replacement``, up to the latest signed head or, with witnesses,
+    the cosigned checkpoint if it is as large).
 
     The receipt's inclusion proof puts the leaf in the receipt's tree, and a consistency proof from that tree
     to a later one keeps every leaf at its index (RFC 9162 2.1.4), so no inclusion proof in the later tree is
@@ -689,7 +690,8 @@ def check_receipt(
         held = _checkpoint_step(lambda: open_held(saved.checkpoint or b"", keys))
         _checkpoint_step(lambda: check_extends(proofs, held, cosigned, keys))
     tree = cosigned.checkpoint
-    replaced_by = find_replacement(client, saved, tree.size, tree.root) if cast else None
+    size, root = (tree.size, tree.root) if tree.size >= latest.tree_size else (latest.tree_size, latest.root)
+    replaced_by = find_replacement(client, saved, size, root) if cast else None
     return ReceiptCheck(receipt.leaf_index, old.tree_size, latest, replaced_by, cosigned.witness_names, tree.size)
 
 
