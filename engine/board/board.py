@@ -303,11 +303,13 @@ class Prechecked:
     """The stateless checks of a submission made before it reaches the board (the server's checking processes,
     engine.server.checker): rule 4's signature, rule 9's checker findings, rule 10's proof problems. The board
     applies them at their rules' places, so a submission is refused for the same reason as if the board had
-    made them. ``ballot_problems``/``contest_data_problems`` None: not made (the board makes them)."""
+    made them. ``ballot_problems``/``contest_data_problems`` None: not made (the board makes them).
+    ``ballot_json``: canonical_json of the ballot's egk JSON, for its entry (BallotSubmitted.ballot_json)."""
 
     signature_valid: bool
     ballot_problems: tuple[str, ...] | None
     contest_data_problems: tuple[str, ...] | None
+    ballot_json: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,7 @@ class _Submission:
     did: str
     signature: bytes
     proofs: tuple[PadKnowledgeProof, ...]
+    ballot_json: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -424,7 +427,9 @@ class BallotBoard:
             replay = self._check_submission(ballot, did, signature, contest_data_proofs, prechecked)
         if replay is not None:
             return replay
-        return self._acknowledge(self._sequencer.run(_Submission(ballot, did, signature, contest_data_proofs)))
+        ballot_json = prechecked.ballot_json if prechecked is not None else None
+        submission = _Submission(ballot, did, signature, contest_data_proofs, ballot_json)
+        return self._acknowledge(self._sequencer.run(submission))
 
     def submit_batch(
         self, submissions: Sequence[tuple[EncryptedBallot, str, bytes, tuple[PadKnowledgeProof, ...]]]
@@ -700,7 +705,7 @@ class BallotBoard:
         ballot, did = s.ballot, s.did
         timestamp = self.log.timestamp()
         entry = BallotSubmitted(
-            ballot.ballot_id, did, ballot.confirmation_code, s.signature, ballot, timestamp, s.proofs
+            ballot.ballot_id, did, ballot.confirmation_code, s.signature, ballot, timestamp, s.proofs, s.ballot_json
         )
         entries: list[BallotSubmitted | BallotSuperseded] = []
         updates: dict[str, str] = {

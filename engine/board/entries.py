@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from engine.board.merkle import leaf_hash, root_of
@@ -161,7 +161,8 @@ class ElectionPublished:
 class BallotSubmitted:
     """An accepted submission: the encrypted ballot (spec 3.3) and the proofs of knowledge of its contest
     data nonces (one per contest, in order; whether they verify is the board's and B.8's check), signed by
-    the voter's DID."""
+    the voter's DID. ``ballot_json``, if given, is canonical_json of the ballot's egk JSON, made beforehand
+    (the server's checking processes make it): ``encode_entry`` then uses it rather than encoding again."""
 
     ballot_id: str
     did: str
@@ -170,6 +171,7 @@ class BallotSubmitted:
     ballot: EncryptedBallot
     timestamp: int
     contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    ballot_json: bytes | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_text(self.ballot_id, "the ballot id")
@@ -290,16 +292,7 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
             "timestamp": entry.timestamp,
         }
     if isinstance(entry, BallotSubmitted):
-        return {
-            "type": "ballot_submitted",
-            "ballot_id": entry.ballot_id,
-            "did": entry.did,
-            "confirmation_code": entry.confirmation_code.hex(),
-            "signature": entry.signature.hex().upper(),
-            "ballot": encode_encrypted_ballot(entry.ballot),
-            "contest_data_proofs": encode_contest_data_proofs(entry.contest_data_proofs),
-            "timestamp": entry.timestamp,
-        }
+        return _submitted_json(entry, encode_encrypted_ballot(entry.ballot))
     if isinstance(entry, BallotSuperseded):
         return {
             "type": "ballot_superseded",
@@ -318,8 +311,30 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
     raise EntryError(f"not a log entry: {type(entry).__name__}")
 
 
+def _submitted_json(entry: BallotSubmitted, ballot: Any) -> dict[str, Any]:
+    return {
+        "type": "ballot_submitted",
+        "ballot_id": entry.ballot_id,
+        "did": entry.did,
+        "confirmation_code": entry.confirmation_code.hex(),
+        "signature": entry.signature.hex().upper(),
+        "ballot": ballot,
+        "contest_data_proofs": encode_contest_data_proofs(entry.contest_data_proofs),
+        "timestamp": entry.timestamp,
+    }
+
+
+_BALLOT_FIRST = b'{"ballot":null,'
+
+
 def encode_entry(entry: Entry) -> bytes:
-    """The canonical bytes of an entry: the leaf data whose hash goes into the log."""
+    """The canonical bytes of an entry: the leaf data whose hash goes into the log. A ballot_submitted entry with
+    its ``ballot_json`` gets it spliced in ("ballot" is the first of its sorted keys), the same bytes."""
+    if isinstance(entry, BallotSubmitted) and entry.ballot_json is not None:
+        rest = canonical_json(_submitted_json(entry, None))
+        if not rest.startswith(_BALLOT_FIRST):
+            raise EntryError("ballot_submitted: the ballot is not the first key of its canonical form")
+        return b'{"ballot":' + entry.ballot_json + b"," + rest[len(_BALLOT_FIRST) :]
     return canonical_json(entry_to_json(entry))
 
 

@@ -126,8 +126,9 @@ class BoardApi(Protocol):
 @dataclass(frozen=True)
 class Limits:
     """max_body: bytes of a request body; page: entries per /entries answer; page_bytes: bytes of base64
-    entries per /entries answer (one entry is sent whatever its size); submitters: submissions decoded
-    and checked at once (more wait); readers: concurrent read requests in threads."""
+    entries per /entries answer (one entry is sent whatever its size); submitters: submissions being
+    checked or waiting for their batch at once (more wait: it bounds the bodies held); readers: concurrent
+    read requests in threads."""
 
     max_body: int = MAX_BODY_BYTES
     page: int = MAX_PAGE_ENTRIES
@@ -290,6 +291,7 @@ def create_app(board: BoardApi, limits: Limits | None = None, metrics: BoardMetr
         shape=BallotShape.of(board.manifest, board.group),
     )
     submit_limiter = anyio.CapacityLimiter(limits.submitters)
+    submit_threads = anyio.CapacityLimiter(limits.submitters)
     read_limiter = anyio.CapacityLimiter(limits.readers)
 
     async def in_thread(func: Any, *args: Any, limiter: anyio.CapacityLimiter = read_limiter) -> Any:
@@ -309,9 +311,11 @@ def create_app(board: BoardApi, limits: Limits | None = None, metrics: BoardMetr
             require_json(request)
             body = await read_body(request, limits.max_body)
             check_body = getattr(board, "check_body", None)
-            if check_body is not None:
-                checked = await asyncio.wrap_future(check_body(body))
-                receipt = await in_thread(board.submit_checked, checked, limiter=submit_limiter)  # type: ignore[attr-defined]
+            submit_checked = getattr(board, "submit_checked", None)
+            if check_body is not None and submit_checked is not None:
+                async with submit_limiter:  # the bodies being checked and waiting for their batch
+                    checked = await asyncio.wrap_future(check_body(body))
+                    receipt = await in_thread(submit_checked, checked, limiter=submit_threads)
             else:
 
                 def parse_and_submit() -> dict[str, Any]:

@@ -38,11 +38,13 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from engine.board.board import Prechecked, contest_data_proof_problems
+from engine.board.entries import canonical_json
 from engine.credentials.did import verify_submission
 from engine.election import ElectionInitialized, EncryptedBallot
 from engine.errors import BallotchainError
 from engine.manifest import Manifest
 from engine.proofs.proof_commitments import BallotCommitments
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.server.app import Submission, parse_submission
 from engine.server.errors import ApiError
 from engine.verify.ballots import BallotContext, ballot_problems, verify_ballot_chunk
@@ -100,15 +102,18 @@ def check_bodies(ctx: BallotContext, dids: Sequence[str], bodies: Sequence[bytes
     for i, submission, signed, eligible in parsed:
         problems: tuple[str, ...] | None = None
         data_problems: tuple[str, ...] | None = None
+        ballot_json = None
         if eligible:
             problems = findings.get(i, (PREENCRYPTED_REFUSED,))
             if not problems:
                 data_problems = tuple(
                     contest_data_proof_problems(ctx.h_e, submission.ballot, submission.contest_data_proofs)
                 )
+            if not problems and not data_problems:
+                ballot_json = canonical_json(encode_encrypted_ballot(submission.ballot))
         out[i] = CheckedSubmission(
             dataclasses.replace(submission, proof_commitments=None),
-            Prechecked(signed, problems, data_problems),
+            Prechecked(signed, problems, data_problems, ballot_json),
         )
     return [o for o in out if o is not None]
 

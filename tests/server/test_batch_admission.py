@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.ballot import encrypt_ballot
-from engine.board.entries import BallotSubmitted, decode_entry, encode_contest_data_proofs
+from engine.board.entries import BallotSubmitted, canonical_json, decode_entry, encode_contest_data_proofs, encode_entry
 from engine.board.sth import BoardKey
 from engine.client.board_client import SignedSubmission
 from engine.election import EncryptedBallot
@@ -145,8 +145,20 @@ def test_one_chunk_refuses_the_bad_ones_alone(election: OnlineElection, service:
         else:
             accepted.append(service.submit_checked(outcome)["ballot_id"])
     assert len(accepted) == VOTERS - len(refused)
-    logged = [decode_entry(data, election.election.group) for data in service.log.entries(before, service.log.size)]
+    entries = service.log.entries(before, service.log.size)
+    logged = [decode_entry(data, election.election.group) for data in entries]  # strict: canonical bytes only
     assert [entry.ballot_id for entry in logged if isinstance(entry, BallotSubmitted)] == accepted
+    assert all(encode_entry(entry) == data for entry, data in zip(logged, entries))
+
+
+def test_an_entry_with_its_ballot_json_made_beforehand_has_the_same_bytes(election: OnlineElection):
+    ballot, _ = encrypted(election, 1)
+    did, proofs = election.credentials[1].did, proofs_for(ballot)
+    plain = BallotSubmitted(ballot.ballot_id, did, ballot.confirmation_code, b"\1" * 64, ballot, 7, proofs)
+    made = canonical_json(encode_encrypted_ballot(ballot))
+    spliced = dataclasses.replace(plain, ballot_json=made)
+    assert spliced == plain and encode_entry(spliced) == encode_entry(plain)
+    assert decode_entry(encode_entry(spliced), election.election.group) == plain
 
 
 def test_a_malformed_body_is_refused_in_its_chunk(election: OnlineElection, service: BoardService):
