@@ -5,11 +5,12 @@ multiplication, powmod and powmod_sec with a 256-bit exponent (powmod_sec at exp
 ElementModP.pow_secret calls it), fixed-base exponentiation for several window sizes (with table
 build time and memory), the same for secret exponents (pow_secret: constant time in C for native,
 gmpy2.powmod_sec for gmpy2, whatever the window, so measured once), with ratios to powmod and
-to powmod_sec, multi-exponentiation per base, prod_mod per element and the batched subgroup
-check per element; every figure also as a ratio to the same backend's powmod measured in the
-same run. On a CPU with AVX-512 IFMA the native
-backend is measured twice: as it runs ("native") and with IFMA switched off ("native-mpn",
-GMP's mpn functions). Then the native table's throughput with one thread and with two (two
+to powmod_sec, multi-exponentiation per base, one base to two exponents (powmod_same_base, per
+exponent), the batch verifier's left side (multi_powmod_residues per base, against one Jacobi
+symbol per base plus multi_powmod), prod_mod per element and the batched subgroup check per
+element; every figure also as a ratio to the same backend's powmod measured in the same run. On a
+CPU with AVX-512 IFMA the native backend is measured twice: as it runs ("native") and with IFMA
+switched off ("native-mpn", GMP's mpn functions). Then the native table's throughput with one thread and with two (two
 Python threads calling it at once, and C threads in pow_many).
 
     python benchmarks/micro.py [--quick] [--json-out FILE]
@@ -33,6 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+import gmpy2  # noqa: E402
 from gmpy2 import mpz  # noqa: E402
 
 from engine.backend.base import Backend  # noqa: E402
@@ -44,6 +46,7 @@ SECRET_WINDOWS = (3, 4, 5, 6, 7, 8)
 MULTI_BASES = (2, 4)
 BATCH_SIZE = 200
 PROD_SIZE = 1000
+RESIDUE_BASES = 1000  # bases with 64-bit weights, as the left side of a batch of range proofs
 THREAD_WINDOW = 8
 
 # Targets from the design brief (ms, or a ratio); reported next to the figures.
@@ -164,6 +167,22 @@ def bench_backend(name: str, backend: Backend, reps: int, quick: bool) -> dict[s
         }
         ratio[f"multi_powmod_{k}_per_base"] = per_base / powmod
     out["multi_powmod"] = multi
+
+    same = [rand_q() for _ in range(2)]
+    out["powmod_same_base_2_per_exp_ms"] = median_ms(lambda: backend.powmod_same_base(x, same, P), 2, reps)
+    ratio["powmod_same_base_2_per_exp"] = out["powmod_same_base_2_per_exp_ms"] / powmod
+
+    residues = [v * v % P for v in values[:RESIDUE_BASES]]
+    weights = [mpz(secrets.randbits(64)) for _ in residues]
+    out["multi_powmod_residues_per_base_ms"] = median_ms(
+        lambda: backend.multi_powmod_residues(residues, weights, P), RESIDUE_BASES, reps
+    )
+    out["jacobi_each_and_multi_powmod_per_base_ms"] = median_ms(
+        lambda: ([gmpy2.jacobi(v, P) for v in residues], backend.multi_powmod(residues, weights, P)),
+        RESIDUE_BASES,
+        reps,
+    )
+    out["residue_bases"] = RESIDUE_BASES
 
     out["prod_mod_per_element_ms"] = median_ms(lambda: backend.prod_mod(values, P), PROD_SIZE, reps)
     ratio["prod_mod_per_element"] = out["prod_mod_per_element_ms"] / powmod
