@@ -262,6 +262,19 @@ static void each_residue(const bc_mod *M, const mp_limb_t *bases, size_t k, int 
  * multiplications and bits symbols, against k symbols for each base. */
 #define JACOBI_MULMODS 8
 
+/* pippenger() with the parity tests: bits * 2^(c-1) more multiplications and bits symbols, so a
+ * narrower window than without them pays. */
+static double parity_cost(size_t bits, size_t k, unsigned c) {
+    return pippenger_cost(bits, k, c) + (double)bits * (double)((1u << (c - 1)) + JACOBI_MULMODS);
+}
+
+static unsigned parity_window(size_t bits, size_t k) {
+    unsigned c, best = 1;
+    for (c = 2; c <= PIPPENGER_MAX_WINDOW; c++)
+        if (parity_cost(bits, k, c) < parity_cost(bits, k, best)) best = c;
+    return best;
+}
+
 int straus_qr(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
               size_t k, mp_limb_t *acc, mp_limb_t *scr, int *qr) {
     size_t start, bits = 0, i;
@@ -279,9 +292,9 @@ int straus_qr(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, si
         unsigned c = pippenger_window(bits, k);
         double cost = pippenger_cost(bits, k, c), straus_total = straus_cost(bits, k);
         if (qr != NULL) {
-            double parity = (double)bits * (double)((1u << (c - 1)) + JACOBI_MULMODS);
-            if (cost + parity < straus_total + (double)k * JACOBI_MULMODS)
-                return pippenger(M, bases, exps, ne, k, bits, c, acc, scr, qr);
+            unsigned cq = parity_window(bits, k);
+            if (parity_cost(bits, k, cq) < straus_total + (double)k * JACOBI_MULMODS)
+                return pippenger(M, bases, exps, ne, k, bits, cq, acc, scr, qr);
             each_residue(M, bases, k, qr, scr);
         } else if (cost < straus_total) {
             return pippenger(M, bases, exps, ne, k, bits, c, acc, scr, NULL);
