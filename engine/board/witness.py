@@ -13,20 +13,24 @@ cosigns a new checkpoint only if, in the spec's order,
 
 and answers a cosignature/v1 (engine.board.note, type 0x04) with the current POSIX time.
 
-Crash safety: the check of old_size against the stored state and the write of the new state happen
-under the state file's lock, and the new state is on the disk (one in-place write and ``fdatasync``,
-engine.board.witness_state) before the cosignature is made. A witness that crashes at any moment
-restarts from a state at least as recent as every cosignature it gave, so it never cosigns a rollback
-or a fork of what it cosigned. Signed checkpoints it refuses for a fork or a bad proof are kept
-(``<state>.evidence``) as proof of the log's misbehaviour, as the spec allows.
+Crash safety: the check of old_size against the stored state and the write of the new state are
+one SQLite ``BEGIN IMMEDIATE`` transaction (WAL, synchronous=FULL), committed before the
+cosignature is made. A witness that crashes at any moment restarts from a state at least as recent
+as every cosignature it gave, so it never cosigns a rollback or a fork of what it cosigned.
+Signed checkpoints it refuses for a fork or a bad proof are kept (table ``evidence``) as proof of
+the log's misbehaviour, as the spec allows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import sqlite3
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.board.checkpoint import Checkpoint, CheckpointError, parse_tree_size
 from engine.board.merkle import verify_consistency
@@ -41,16 +45,17 @@ from engine.board.note import (
     open_note,
     strict_b64decode,
 )
-from engine.board.witness_state import CosignedState, WitnessError, WitnessState
 from engine.errors import BallotchainError
-
-__all__ = ["AddCheckpointRequest", "CosignedState", "Witness", "WitnessError", "WitnessRefusal", "WitnessState"]
 
 BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, UNPROCESSABLE = 400, 403, 404, 409, 422
 MAX_PROOF_LINES = 63
 MAX_REQUEST_BYTES = 1 << 16
 HASH_SIZE = 32
 EMPTY_TREE_ROOT = hashlib.sha256(b"").digest()
+
+
+class WitnessError(BallotchainError):
+    """The witness's state file or configuration cannot be used."""
 
 
 class WitnessRefusal(BallotchainError):
@@ -104,6 +109,116 @@ class AddCheckpointRequest:
             if len(node) != HASH_SIZE:
                 raise WitnessRefusal(BAD_REQUEST, f"proof line {i + 1} is not a {HASH_SIZE}-byte hash")
         return cls(old_size, proof, body[end + 2 :])
+
+
+# ---------------------------------------------------------------- durable state
+
+
+@dataclass(frozen=True)
+class CosignedState:
+    """The latest checkpoint the witness cosigned for a log: its size and root hash."""
+
+    size: int
+    root: bytes
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS logs (
+    origin TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    checkpoint BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    checkpoint BLOB NOT NULL
+);
+"""
+
+
+class WitnessState:
+    """The witness's SQLite state file: per origin, the latest cosigned size and root (and its note)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self._conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise WitnessError(f"{self.path}: cannot open the witness state: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> WitnessState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def latest(self, origin: str) -> CosignedState | None:
+        with self._lock:
+            row = self._conn.execute("SELECT size, root FROM logs WHERE origin = ?", (origin,)).fetchone()
+        return None if row is None else CosignedState(int(row[0]), bytes(row[1]))
+
+    def latest_checkpoint(self, origin: str) -> bytes | None:
+        """The signed checkpoint last cosigned for ``origin``, as the log sent it."""
+        with self._lock:
+            row = self._conn.execute("SELECT checkpoint FROM logs WHERE origin = ?", (origin,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def advance(self, origin: str, decide: Callable[[CosignedState | None], CosignedState], checkpoint: bytes) -> None:
+        """In one transaction: read the state of ``origin``, ask ``decide`` for the next one (it raises
+        to refuse, and nothing changes), write it; durable when this returns."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT size, root FROM logs WHERE origin = ?", (origin,)).fetchone()
+            current = None if row is None else CosignedState(int(row[0]), bytes(row[1]))
+            new = decide(current)
+            conn.execute(
+                "INSERT INTO logs (origin, size, root, checkpoint) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
+                "checkpoint = excluded.checkpoint",
+                (origin, new.size, new.root, checkpoint),
+            )
+
+    def record_evidence(self, origin: str, received: int, reason: str, checkpoint: bytes) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO evidence (origin, received, reason, checkpoint) VALUES (?, ?, ?, ?)",
+                (origin, received, reason, checkpoint),
+            )
+
+    def evidence(self, origin: str) -> list[tuple[str, bytes]]:
+        """The refused signed checkpoints of ``origin``: (reason, checkpoint), oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT reason, checkpoint FROM evidence WHERE origin = ? ORDER BY id", (origin,)
+            ).fetchall()
+        return [(str(r[0]), bytes(r[1])) for r in rows]
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise WitnessError(f"{self.path}: cannot write the witness state: {exc}") from exc
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise WitnessError(f"{self.path}: cannot write the witness state: {exc}") from exc
+                raise
 
 
 # ---------------------------------------------------------------- the witness

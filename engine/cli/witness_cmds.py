@@ -5,7 +5,7 @@
 
 ``keygen`` writes a new Ed25519 witness key (mode 0600) and prints its cosignature verifier key
 (type 0x04), the string an election pins. ``serve`` cosigns the checkpoints of one board (its origin
-and its pinned note key) over HTTP, keeping its state in a file (engine.board.witness_state). Bad input: one line on
+and its pinned note key) over HTTP, keeping its state in an SQLite file. Bad input: one line on
 stderr, exit code 2.
 """
 
@@ -47,7 +47,7 @@ def witness_keygen_command(key_file: Path, name: str) -> None:
 @witness_group.command("serve")
 @click.option("--key", "key_file", type=click.Path(path_type=Path), required=True, help="The witness key file.")
 @click.option("--name", required=True, help="The witness's key name, as given to keygen.")
-@click.option("--state", "state_file", type=click.Path(path_type=Path), required=True, help="The state file.")
+@click.option("--state", "state_file", type=click.Path(path_type=Path), required=True, help="SQLite state file.")
 @click.option("--log-key", "log_vkey", required=True, help="The board's verifier key (name+hash+base64).")
 @click.option("--origin", required=True, help="The board's checkpoint origin.")
 @click.option("--host", default="127.0.0.1", show_default=True)
