@@ -5,7 +5,8 @@ it; a receipt check against a cosigned checkpoint with 3 witnesses <= 2 ms).
 
 A log of ``--log-size`` leaves grows by a batch of 1..64 leaves per checkpoint (random sizes, the
 consistency proofs taken from an in-memory tree); a witness with its state file in a temporary folder
-(engine.board.witness_state: one in-place write and fdatasync per cosignature) takes each add-checkpoint.
+(engine.board.witness: one SQLite transaction, WAL with synchronous=FULL, per cosignature) takes each
+add-checkpoint.
 Medians over the samples:
 
 - ``add_checkpoint_ms``: Witness.handle on the request body: parse, the log's signature, the
@@ -14,7 +15,7 @@ Medians over the samples:
   process on the same state file, sent by the board's link to a witness (engine.server.witness_link,
   one kept-alive connection), request sent to answer read;
 - ``state_fdatasync_ms``: a 4 KiB write and fdatasync in the state's folder, measured just before: the
-  disk's floor under both figures above (the witness makes one such sync per cosignature; on this shared
+  disk's floor under both figures above (the witness's commit makes at least one such sync; on this shared
   machine it ranges from 0.05 ms to over 10 ms with the other processes' writes);
 - ``receipt_checkpoint_ms``: what a receipt check does with the board's checkpoint once fetched: the
   checkpoint with the board's signature and 3 witnesses' cosignatures (quorum 2) checked, the one the
