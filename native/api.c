@@ -1,7 +1,8 @@
 /*
  * Ballotchain native backend: the exported variable-time functions of ballotchain_native.h that
  * take a modulus per call: bc_powmod, bc_powmod_many, bc_powmod_same_base, bc_multi_powmod,
- * bc_multi_powmod_qr, bc_prod_mod, bc_batch_in_subgroup. Their time and memory accesses depend on the exponents.
+ * bc_multi_powmod_qr, bc_prod_mod, bc_batch_in_subgroup. Their time and memory accesses depend on
+ * the exponents.
  */
 #include "bc_internal.h"
 

@@ -1,10 +1,11 @@
 /*
  * Ballotchain native backend: multi-exponentiation by Straus (interleaved windows) or, for many
  * bases, Pippenger's bucket method (multi_powmod, the batched subgroup check, batch verification
- * of range proofs), powmod itself on the IFMA path (one-base Straus), one base to several exponents
- * (Yao's method: the strict check of a range proof raises alpha and beta to every c_j), and fixed-base tables
- * (bc_table_new, bc_table_pow, bc_table_pow_many). Variable time: the exponent decides the windows, the
- * entries read and the multiplications done; secret exponents go to ct_secret.c.
+ * of range proofs), powmod itself on the IFMA path (one-base Straus), one base to several
+ * exponents (Yao's method: the strict check of a range proof raises alpha and beta to every c_j),
+ * and fixed-base tables (bc_table_new, bc_table_pow, bc_table_pow_many). Variable time: the
+ * exponent decides the windows, the entries read and the multiplications done; secret exponents go
+ * to ct_secret.c.
  */
 #include "bc_internal.h"
 
