@@ -163,6 +163,7 @@ class EncryptedBallot:
     state: BallotState
     encrypted_sn: Ciphertext | None = None
     is_preencrypt: bool = False
+    primary_nonce: UInt256 | None = None  # a challenged pre-encrypted ballot's, which opens it (spec 4.5)
 
 
 @dataclass(frozen=True)

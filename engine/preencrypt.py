@@ -10,7 +10,9 @@ option (section 4.1.4).
 
 Recording a marked ballot (section 4.3) multiplies the vectors of the chosen short codes (padded
 with unchosen null vectors up to L) option by option, adds their nonces, and proves every resulting
-selection in 0..1 and the contest in 0..L, as for an ordinary ballot (eq. 46, 56).
+selection in 0..1 and the contest in 0..L, as for an ordinary ballot (eq. 46, 56). A ballot the voter
+challenges instead of casting (uncast, section 4.3) is recorded the same way with state SPOILED and
+its primary nonce published (egk's `primary_nonce`), which opens every encryption of the ballot.
 
 Where egk's vectors differ from the spec text, this module writes what egk writes (docs/PROTOCOL.md,
 "Pre-encrypted ballots"):
@@ -298,10 +300,12 @@ def record_marked_ballot(
     code_baux: bytes = b"",
     timestamp: int | None = None,
     form: IdForm = IdForm.LABEL,
+    challenged: bool = False,
 ) -> EncryptedBallot:
-    """The recording tool for a cast ballot (section 4.3): the ballot regenerated from its primary nonce,
-    the voter's short codes per contest id (a contest not named is an undervote), the encrypted ballot
-    with its proofs and, per contest, the pre-encryption data of section 4.4."""
+    """The recording tool (section 4.3): the ballot regenerated from its primary nonce, the voter's short
+    codes per contest id (a contest not named is an undervote), the encrypted ballot with its proofs and,
+    per contest, the pre-encryption data of section 4.4. Cast, or with ``challenged`` uncast: SPOILED,
+    with the primary nonce that lets anyone open it (section 4.5)."""
     pre = preencrypt_ballot(
         election, manifest, ballot_id, ballot_style_id, primary_nonce, code_baux=code_baux, form=form
     )
@@ -321,6 +325,7 @@ def record_marked_ballot(
         confirmation_code=pre.confirmation_code,
         election_id=election.extended_base_hash,
         contests=contests,
-        state=BallotState.CAST,
+        state=BallotState.SPOILED if challenged else BallotState.CAST,
         is_preencrypt=True,
+        primary_nonce=primary_nonce if challenged else None,
     )

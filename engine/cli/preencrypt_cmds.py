@@ -97,9 +97,17 @@ def make_command(record_dir: Path, count: int, out: Path, style: str | None, pre
 @click.option("--ballot", "ballot_file", type=click.Path(path_type=Path), required=True, help="The ballot's file.")
 @click.option("--device", required=True, help="Name of the recording device.")
 @click.option("--mark", "marks", multiple=True, help="CONTEST=CODE[,CODE...]: the short codes the voter marked.")
+@click.option(
+    "--challenge",
+    is_flag=True,
+    help="The voter challenges the ballot instead of casting it: record it SPOILED with its primary nonce.",
+)
 @one_line_errors
-def record_command(record_dir: Path, ballot_file: Path, device: str, marks: tuple[str, ...]) -> None:
-    """Record a marked pre-encrypted ballot as cast (spec 4.3) and print its id and confirmation code."""
+def record_command(record_dir: Path, ballot_file: Path, device: str, marks: tuple[str, ...], challenge: bool) -> None:
+    """Record a marked pre-encrypted ballot as cast (spec 4.3) and print its id, state and confirmation code.
+
+    With --challenge the ballot is recorded uncast (SPOILED) and its primary nonce is published in the
+    record, so that anyone can open every encryption on it and compare with the paper (spec 4.5)."""
     check_identifier(device, "device")
     record, ctx = _open(record_dir)
     printed = read_printed_ballot(ballot_file)
@@ -115,6 +123,7 @@ def record_command(record_dir: Path, ballot_file: Path, device: str, marks: tupl
         parse_marks(marks),
         device=device,
         code_baux=printed.code_baux,
+        challenged=challenge,
     )
     if ballot.confirmation_code != printed.confirmation_code:
         raise CommandFailed(f"{ballot_file}: the ballot does not regenerate its printed confirmation code")

@@ -80,6 +80,11 @@ SPEC_CHECKS: tuple[tuple[str, str], ...] = (
     ("17.D", "no two pre-encrypted ballots have the same confirmation code"),
     ("18.A", "every published short code is Omega of its selection hash (the first five hex digits, as egk's)"),
     ("18.B", "every pre-encrypted contest's selection vector is the product of its L selected pre-encryption vectors"),
+    (
+        "18.C",
+        "every challenged pre-encrypted ballot publishes its primary nonce, whose m + L regenerated selection vectors "
+        "(eq. 91, 96) hash to its contests' selection hashes and hold its selected vectors; no cast one publishes it",
+    ),
 )
 
 RECORD_CHECKS: tuple[tuple[str, str], ...] = (

@@ -16,18 +16,24 @@ with null vectors). The checks:
 - 17.D: no two pre-encrypted ballots share a confirmation code (7.C covers every ballot);
 - 18.A: each published short code is Omega of its selection hash (egk's Omega, first five hex digits);
 - 18.B: there are L selected vectors of m encryptions, and their product, option by option, is the
-  contest's selection vector (for L = 1 the one vector itself).
+  contest's selection vector (for L = 1 the one vector itself);
+- 18.C (ours: section 4.5's paragraph on uncast ballots, which the spec does not number): a challenged
+  (SPOILED) pre-encrypted ballot publishes its primary nonce (egk's `primary_nonce`), and the m + L
+  vectors it regenerates (nonces of eq. 96, option j's vector a 1 at position j and 0 elsewhere, null
+  vectors all 0) hash (eq. 92) to exactly the contest's published selection hashes and include its
+  selected vectors; with 17.B and 17.C, the confirmation code the voter holds commits to vectors that
+  decrypt to what the manifest says. A cast ballot publishes no primary nonce (it would open its votes).
 
-The eq. 57 contest hash a recorded contest also carries is checked under 7.A in either form. Not checked:
-the decryption of a challenged pre-encrypted ballot's vectors with its primary nonce (section 4.5,
-uncast ballots), which egk's layout publishes and the engine's reader sets aside.
+The eq. 57 contest hash a recorded contest also carries is checked under 7.A in either form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from engine import domains
 from engine.election import (
+    BallotState,
     EncryptedBallot,
     EncryptedContest,
     PreEncryption,
@@ -38,7 +44,8 @@ from engine.election import (
     short_code,
 )
 from engine.elgamal import Ciphertext
-from engine.group import Group
+from engine.group import ElementModP, ElementModQ, Group
+from engine.hash import UInt256, hash_elems
 from engine.proofs import RangeProof, verify_range
 from engine.verify.ballots import TWO_256, BallotContext
 from engine.verify.catalog import PREENCRYPTED_CHECKS
@@ -57,6 +64,7 @@ def verify_preencrypted(
         if not ballot.is_preencrypt:
             continue
         verify_preencrypted_ballot(rec, ctx, label, ballot)
+        verify_opening(rec, ctx, label, ballot)
         first = codes.setdefault(ballot.confirmation_code.data, ballot.ballot_id)
         rec.expect(
             first == ballot.ballot_id,
@@ -211,4 +219,77 @@ def _verify_pre_encryption(
     )
 
 
-__all__ = ["PREENCRYPTED_CHECKS", "verify_preencrypted", "verify_preencrypted_ballot"]
+def verify_opening(rec: Recorder, ctx: BallotContext, label: str, ballot: EncryptedBallot) -> None:
+    """18.C: a challenged pre-encrypted ballot opens with its published primary nonce (section 4.5, uncast
+    ballots); a cast one publishes none."""
+    where = {"file": label, "ballot_id": ballot.ballot_id}
+    nonce = ballot.primary_nonce
+    if ballot.state is BallotState.CAST:
+        rec.expect(nonce is None, "18.C", "the cast ballot publishes its primary nonce, which opens its votes", **where)
+        return
+    if nonce is None:
+        rec.failed(Finding("18.C", "the challenged ballot publishes no primary nonce to open it", **where))
+        return
+    for contest in ballot.contests:
+        contest_where = {**where, "contest_id": contest.contest_id}
+        known = ctx.layout.contest(contest.contest_id)
+        pre = contest.pre_encryption
+        if known is None or pre is None:
+            rec.failed(Finding("18.C", "the contest is not the manifest's or has no pre_encryption", **contest_where))
+            continue
+        options = [sid for _, sid in sorted(zip(known.selection_orders, known.selection_ids))]
+        vectors = regenerated_vectors(ctx, nonce, contest.contest_id, options, known.votes_allowed)
+        hashes_match = sorted(vectors) == [h.data for h in pre.all_selection_hashes]
+        selected_match = all(vectors.get(sv.selection_hash.data) == sv.encryptions for sv in pre.selected_vectors)
+        rec.expect(
+            hashes_match and selected_match,
+            "18.C",
+            "the primary nonce does not regenerate the contest's selection vectors (eq. 91-93, 96)",
+            **contest_where,
+        )
+
+
+def regenerated_vectors(
+    ctx: BallotContext, primary_nonce: UInt256, contest_id: str, options: list[str], limit: int
+) -> dict[bytes, tuple[Ciphertext, ...]]:
+    """A contest's m + L selection vectors (eq. 91) from the primary nonce, by their hashes psi (eq. 92-93).
+
+    Each encryption's nonce is xi_i,j,k = H(H_E; 0x43, xi, ind_c, ind_o(lambda_j), ind_o(lambda_k)) mod q
+    (eq. 96), with the ids' raw UTF-8 bytes and null vectors "null1".."nullL", as egk writes them."""
+    group, k = ctx.group, ctx.joint_key
+    labels = options + [f"null{j}" for j in range(1, limit + 1)]
+    out = {}
+    for vector_label in labels:
+        vector = tuple(
+            _encrypt_public(
+                group, k, int(option == vector_label), _nonce(ctx, primary_nonce, contest_id, vector_label, option)
+            )
+            for option in options
+        )
+        out[selection_hash(ctx.h_e, k, vector).data] = vector
+    return out
+
+
+def _nonce(ctx: BallotContext, primary_nonce: UInt256, contest_id: str, vector_label: str, option: str) -> ElementModQ:
+    return hash_elems(
+        ctx.h_e,
+        domains.PREENCRYPTION_NONCE,
+        primary_nonce,
+        contest_id.encode("utf-8"),
+        vector_label.encode("utf-8"),
+        option.encode("utf-8"),
+    ).to_q(ctx.group)
+
+
+def _encrypt_public(group: Group, k: ElementModP, vote: int, nonce: ElementModQ) -> Ciphertext:
+    """(g^xi, K^(sigma + xi)), eq. 24, with a published nonce (the fixed-base tables' public path)."""
+    return Ciphertext(group.g_pow(nonce), group.k_pow(k, int(nonce.value) + vote))
+
+
+__all__ = [
+    "PREENCRYPTED_CHECKS",
+    "regenerated_vectors",
+    "verify_opening",
+    "verify_preencrypted",
+    "verify_preencrypted_ballot",
+]

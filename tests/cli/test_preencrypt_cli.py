@@ -53,3 +53,18 @@ def test_make_record_verify(election: Path) -> None:
     run("preencrypt", "make", "--record", record, "--count", 1, "--out", election / "again", expect=2)  # pre-0001 used
     run("preencrypt", "make", "--record", record, "--count", 1, "--out", record / "inside", expect=2)
     run("preencrypt", "make", "--record", record, "--count", 1, "--out", printed, "--style", "nope", expect=2)
+
+
+def test_record_challenge_publishes_the_primary_nonce(election: Path) -> None:
+    record, printed = election / "record", election / "printed-ch"
+    run("preencrypt", "make", "--record", record, "--count", 1, "--out", printed, "--prefix", "ch-")
+    ballot_file = printed / "ch-0001.json"
+    recorded = run(
+        "preencrypt", "record", "--record", record, "--ballot", ballot_file, "--device", "scanner", "--challenge"
+    )
+    assert recorded.split()[:2] == ["ch-0001", "SPOILED"]
+    eballot = json.loads((record / "encrypted_ballots" / "scanner" / "eballot-ch-0001.json").read_text())
+    assert eballot["primary_nonce"] == json.loads(ballot_file.read_text())["primary_nonce"]
+    report = verify_record(record, accept_test_group=True)
+    assert report.ok, [str(f) for f in report.findings]
+    assert report.check("18.C").status is Status.PASSED

@@ -274,5 +274,5 @@ def test_a_contest_without_pre_encryption_fails_17b() -> None:
 
 
 def test_every_preencrypted_check_has_a_tamper_case() -> None:
-    covered = {t[0] for t in TAMPERS} | {"17.D"}
+    covered = {t[0] for t in TAMPERS} | {"17.D", "18.C"}  # 18.C: tests/verify/test_preencrypted_challenged.py
     assert covered == set(PREENCRYPTED_CHECKS)

@@ -56,10 +56,6 @@ def decode_encrypted_ballot(
     if state not in BallotState.__members__:
         state_node.fail(f"unknown ballot state {state!r} (expected CAST or SPOILED)")
     nonce = o.opt("primary_nonce")
-    if nonce is not None:
-        nonce.uint256()
-        if notes is not None:
-            notes.append(f"{file}: primary_nonce: published primary nonce skipped (no place in the engine's values)")
     sn = o.opt("encrypted_sn")
     return EncryptedBallot(
         ballot_id=o.get("ballot_id").ident(),
@@ -73,6 +69,7 @@ def decode_encrypted_ballot(
         state=BallotState(state),
         encrypted_sn=None if sn is None else decode_ciphertext(sn, group),
         is_preencrypt=o.get("is_preencrypt").boolean(),
+        primary_nonce=None if nonce is None else nonce.uint256(),
     )
 
 
@@ -136,4 +133,6 @@ def encode_encrypted_ballot(ballot: EncryptedBallot) -> dict[str, Any]:
     if ballot.encrypted_sn is not None:
         out["encrypted_sn"] = encode_ciphertext(ballot.encrypted_sn)
     out["is_preencrypt"] = ballot.is_preencrypt
+    if ballot.primary_nonce is not None:
+        out["primary_nonce"] = ballot.primary_nonce.hex()
     return out
