@@ -9,7 +9,8 @@ their own machines (pinning both keys) and submit concurrently over HTTP, and th
 exported into record/ with its log, which the verifier checks too (B.0-B.9). With --preencrypted the
 election does not chain confirmation codes and about a quarter of the cast ballots are pre-encrypted
 (spec 2.0.0 section 4): printed into private/printed/ before voting, marked with the short codes of the
-voter's choices and recorded by a scanner, so the verifier runs checks 15.A-18.B. Voters' choices are
+voter's choices and recorded by a scanner (a quarter of the challenged voters' too, recorded uncast with
+their primary nonces), so the verifier runs checks 15.A-18.C. Voters' choices are
 random (seeded by --seed, so a run can be repeated); every cryptographic nonce still comes from
 `secrets`.
 """
@@ -114,8 +115,12 @@ def run_demo(
         record = election_dir
         scanned = preencrypted_share(ballots, challenged) if preencrypted else set()
         if scanned:
-            vote_preencrypted(record, private / "printed", [b for b in ballots if b.ballot_id in scanned])
-            step(f"{len(scanned)} pre-encrypted ballots printed, marked with short codes and recorded as cast")
+            vote_preencrypted(record, private / "printed", [b for b in ballots if b.ballot_id in scanned], challenged)
+            spoiled = len(scanned & challenged)
+            step(
+                f"{len(scanned)} pre-encrypted ballots printed, marked with short codes and recorded "
+                f"({spoiled} challenged, with their primary nonces)"
+            )
         plain = [b for b in ballots if b.ballot_id not in scanned]
         with progress_bar("encrypting ballots", len(plain)) as advance:
             for d in range(devices):
@@ -162,7 +167,7 @@ def run_demo(
         step(f"board checks: {passed} of {len(board_checks)} passed (the log, signatures, roster, one vote per DID)")
     if preencrypted:
         passed = sum(1 for c in PREENCRYPTED_CHECKS if report.check(c).status is Status.PASSED)
-        step(f"pre-encrypted ballot checks: {passed} of {len(PREENCRYPTED_CHECKS)} passed (15.A-18.B)")
+        step(f"pre-encrypted ballot checks: {passed} of {len(PREENCRYPTED_CHECKS)} passed (15.A-18.C)")
     console.print(f"public record: {record}\nprivate data:  {private}")
     return 0 if report.ok else 1
 
@@ -208,15 +213,20 @@ SCANNER = "scanner-1"
 
 
 def preencrypted_share(ballots: list[PlaintextBallot], challenged: set[str]) -> set[str]:
-    """The ids of every PREENCRYPTED_EVERY-th cast ballot (at least one): those voters mark a pre-encrypted ballot."""
+    """The ids of every PREENCRYPTED_EVERY-th cast ballot (at least one) and of every PREENCRYPTED_EVERY-th
+    challenged one: those voters mark a pre-encrypted ballot."""
     cast = [b.ballot_id for b in ballots if b.ballot_id not in challenged]
-    return set(cast[PREENCRYPTED_EVERY - 1 :: PREENCRYPTED_EVERY] or cast[:1])
+    spoiled = [b.ballot_id for b in ballots if b.ballot_id in challenged]
+    return set(cast[PREENCRYPTED_EVERY - 1 :: PREENCRYPTED_EVERY] or cast[:1]) | set(
+        spoiled[PREENCRYPTED_EVERY - 1 :: PREENCRYPTED_EVERY]
+    )
 
 
-def vote_preencrypted(record: Path, printed: Path, ballots: list[PlaintextBallot]) -> None:
+def vote_preencrypted(record: Path, printed: Path, ballots: list[PlaintextBallot], challenged: set[str]) -> None:
     """Spec 2.0.0 section 4: the encrypting tool prints a ballot per voter (its file, with the primary nonce,
     under printed/); each voter marks the short codes of the options chosen; the recording tool regenerates
-    the ballot from its file and writes it to the record as cast (section 4.3)."""
+    the ballot from its file and writes it to the record as cast (section 4.3), or, for a voter in
+    ``challenged``, as uncast with its primary nonce (section 4.5)."""
     election = ElectionRecord(record)
     init, manifest = election.initialized, election.manifest
     ctx = EncryptionContext(init.extended_base_hash, init.joint_public_key)
@@ -245,6 +255,7 @@ def vote_preencrypted(record: Path, printed: Path, ballots: list[PlaintextBallot
                 marks,
                 device=SCANNER,
                 code_baux=file.code_baux,
+                challenged=pre.ballot_id in challenged,
             )
             if ballot.confirmation_code != file.confirmation_code:
                 raise CommandFailed(f"{pre.ballot_id}: the ballot does not regenerate its printed confirmation code")
