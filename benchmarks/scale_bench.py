@@ -1,7 +1,7 @@
 """Scale benchmark: records of 10^3 to 10^5 ballots verified strict and batched, and a national projection.
 
     .venv/bin/python benchmarks/scale_bench.py [--ballots 1000 3000] [--jobs 1 2] [--repeats 3]
-        [--sample-ballots 20] [--regenerate]
+        [--sample-ballots 20] [--regenerate] [--dask] [--no-local]
 
 The records are made on the engine's small TEST group (--group test): encrypting 10^4-10^5 ballots on
 the production group would take hours (about 2 ms per selection without IFMA, spec 2.0.0 section 3.3),
@@ -15,6 +15,13 @@ docs/BATCH_VERIFICATION.md), with each number of jobs, --repeats times. Prints o
 record, mode and jobs the median seconds, ms per selection (wall clock, and times jobs per core),
 the speed-ups batch/strict and 2 jobs/1 job, peak RSS of this process and of its largest worker
 process, the backend and whether AVX-512 IFMA is used.
+
+With --dask, each record is also verified on Dask LocalClusters of 1 and 2 single-threaded worker
+processes (engine.verify.distributed), in one fresh process that alternates them with the local process
+pool of 2 jobs, --repeats times, so that the ratios (2 workers over 1, Dask over local processes on the
+same cores) come from one process and one load; and the client's memory is measured in another fresh
+process per record (tracemalloc peak of the verifying client, its peak RSS, and the workers' peak RSS),
+to show that it does not grow with the number of ballots. --no-local skips the local strict/batch rows.
 
 The projection: cores needed to verify a 44-million-voter, 10-selection election in one hour, from
 the per-core cost per selection measured on the largest test-group record with one job, strict and
@@ -82,6 +89,65 @@ def measure(record: Path, jobs: int, strict: bool, repeats: int) -> dict[str, ob
     }
 
 
+def measure_dask(record: Path, workers: list[int], strict: bool, repeats: int) -> dict[str, object]:
+    """In a fresh process: local processes (max(workers) jobs) and Dask LocalClusters of each number of
+    workers (warmed by one verification), alternated ``repeats`` times; medians and the ratios between them."""
+    from engine.dask_cluster import open_cluster
+    from engine.verify import verify_record
+
+    jobs = max(workers)
+    times: dict[str, list[float]] = {}
+    with contextlib.ExitStack() as stack:
+        clients = {n: stack.enter_context(open_cluster(local_workers=n)) for n in workers}
+        for client in clients.values():  # a running cluster's workers have their modules and tables loaded
+            verify_record(record, accept_test_group=True, strict=strict, cluster=client)
+        for _ in range(repeats):
+            for name, client in [("local", None), *((f"dask/{n}", c) for n, c in clients.items())]:
+                started = time.perf_counter()
+                report = verify_record(record, jobs=jobs, accept_test_group=True, strict=strict, cluster=client)
+                times.setdefault(name, []).append(time.perf_counter() - started)
+                if not report.ok:
+                    raise SystemExit(f"the benchmark record does not verify: {report.failed_ids}")
+    medians = {name: statistics.median(runs) for name, runs in times.items()}
+    selections = report.check("5.D").items
+    out: dict[str, object] = {
+        "mode": "strict" if strict else "batch",
+        "local_jobs": jobs,
+        "selections": selections,
+        "median_s": {name: round(m, 3) for name, m in medians.items()},
+        "runs_s": {name: [round(t, 3) for t in runs] for name, runs in times.items()},
+        "ms_per_selection": {name: round(1000 * m / selections, 4) for name, m in medians.items()},
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+    if 1 in workers and 2 in workers:
+        out["dask_2_over_1_workers"] = round(medians["dask/1"] / medians["dask/2"], 2)
+    out[f"dask_{jobs}_workers_over_local_{jobs}_jobs"] = round(medians[f"dask/{jobs}"] / medians["local"], 3)
+    return out
+
+
+def measure_client_memory(record: Path, workers: int) -> dict[str, object]:
+    """In a fresh process: one verification on a Dask LocalCluster, the client's tracemalloc peak during it,
+    its peak RSS and the workers' peak RSS."""
+    import tracemalloc
+
+    from engine.dask_cluster import open_cluster
+    from engine.verify import verify_record
+
+    with open_cluster(local_workers=workers) as client:
+        tracemalloc.start()
+        report = verify_record(record, accept_test_group=True, cluster=client)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        worker_rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return {
+        "ballots": dict(report.summary)["ballots"],
+        "workers": workers,
+        "client_tracemalloc_peak_mib": round(peak / 2**20, 2),
+        "client_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mib": round(max(worker_rss.values()) / 1024, 1),
+    }
+
+
 def native_ifma() -> bool:
     from engine.backend import get_backend
 
@@ -138,9 +204,22 @@ def main() -> None:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure-proofs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dask", action="store_true", help="also on Dask LocalClusters of 1 and 2 workers")
+    parser.add_argument("--no-local", action="store_true", help="skip the local strict/batch rows and projection")
+    parser.add_argument("--measure-dask", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-memory", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure is not None:
         print(json.dumps(measure(args.measure, args.jobs[0], args.strict, args.repeats)))
+        return
+    if args.measure_dask is not None:
+        print(json.dumps(measure_dask(args.measure_dask, args.jobs, args.strict, args.repeats)))
+        return
+    if args.measure_memory is not None:
+        print(json.dumps(measure_client_memory(args.measure_memory, max(args.jobs))))
+        return
+    if args.no_local:
+        print(json.dumps(dask_main(args), indent=2))
         return
     if args.measure_proofs is not None:
         print(json.dumps(measure_proofs(args.measure_proofs, args.repeats)))
@@ -204,9 +283,27 @@ def main() -> None:
             for mode in scaled
         }
     out["projection"] = projection
+    if args.dask:
+        out["dask"] = dask_main(args)
     own = resource.getrusage(resource.RUSAGE_SELF)
     out["peak_rss_mib_driver"] = round(own.ru_maxrss / 1024, 1)
     print(json.dumps(out, indent=2))
+
+
+def dask_main(args: argparse.Namespace) -> dict[str, object]:
+    """The Dask rows: per record and mode, local processes and 1 and 2 Dask workers; the client's memory."""
+    out: dict[str, object] = {}
+    for voters in args.ballots:
+        record, _ = cached_record(voters, args.regenerate, args.group)
+        rows: dict[str, object] = {}
+        for mode in ("strict", "batch"):
+            flags = ["--strict"] if mode == "strict" else []
+            jobs = [str(j) for j in args.jobs]
+            rows[mode] = fresh(["--measure-dask", str(record), "--jobs", *jobs, "--repeats", str(args.repeats), *flags])
+            print(f"{voters} ballots, {mode}, Dask: {rows[mode]}", file=sys.stderr)
+        rows["client_memory"] = fresh(["--measure-memory", str(record), "--jobs", str(max(args.jobs))])
+        out[str(voters)] = rows
+    return out
 
 
 if __name__ == "__main__":

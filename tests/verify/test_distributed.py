@@ -180,3 +180,13 @@ def test_an_electionguard_1_record_on_the_scheduler_gives_the_local_report(sched
     assert (local.exit_code, remote.exit_code) == (0, 0), remote.output
     docs = [without_timings(json.loads(result.stdout)) for result in (local, remote)]
     assert docs[0] == docs[1]
+
+
+def test_an_unreadable_ballot_file_exits_2_on_the_scheduler_as_locally(record: Path, scheduler: str) -> None:
+    ballot_files(record, "device-2")[1].write_text("{ not json")
+    args = ["verify", str(record), "--allow-test-group", "--json"]
+    for where in (["--jobs", "2"], ["--scheduler", scheduler]):
+        result = CliRunner().invoke(cli, [*args, *where])
+        assert result.exit_code == 2, result.output
+        doc = json.loads(result.stdout)
+        assert doc["ok"] is False and "eballot-" in doc["error"]
