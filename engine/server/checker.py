@@ -15,11 +15,12 @@ A submission's body goes to the checking processes whole (``check_body``): a wor
 the voter's signature, and, for a signed submission from a DID on the roster, the verifier's checks and
 the proofs of knowledge of the contest data nonces; the serving process gets back the decoded submission
 and the verdicts (engine.board.board.Prechecked), which the board applies at its rules' places. Bodies
-are sent in chunks: while fewer chunks than workers are being checked, everything queued goes out as one
-chunk (``DrainQueue``), so a worker checks the submissions that arrived while it was busy together: one
-round trip, one subgroup batch, and, for the submissions that carry their range proofs' commitments
-(spec 2.0.0 eq. 46), one randomized batch equation, bisected when it fails so that a bad submission is
-refused alone with the strict check's finding (engine.verify.batch_proofs).
+are sent in chunks: while fewer chunks than workers are being checked, what queued goes out, shared among
+the free workers, at most MAX_CHUNK a chunk (``DrainQueue``), so a worker checks submissions that arrived
+while it was busy together: one round trip, one subgroup batch, and, for the submissions that carry
+their range proofs' commitments (spec 2.0.0 eq. 46), one randomized batch equation, bisected when it
+fails so that a bad submission is refused alone with the strict check's finding
+(engine.verify.batch_proofs).
 
 A worker never outlives the server: each one watches its parent and exits when the parent is gone,
 even if the server was killed (SIGKILL runs no cleanup); a clean stop shuts the pool down first.
@@ -53,7 +54,7 @@ from engine.verify.layout import ManifestLayout
 _CONTEXT: BallotContext | None = None
 _DIDS: tuple[str, ...] = ()
 PARENT_POLL_SECONDS = 0.2
-MAX_CHUNK = 32
+MAX_CHUNK = 8
 PREENCRYPTED_REFUSED = "[R.ballot_manifest] pre-encrypted ballots (spec 4) are not accepted"
 
 T = TypeVar("T")
@@ -189,8 +190,9 @@ def _bodies_in_worker(bodies: list[bytes]) -> list[CheckedSubmission]:
 
 class DrainQueue(Generic[T, R]):
     """Items from many threads run through ``run(chunk) -> results`` on ``executor`` in chunks: while fewer than
-    ``slots`` chunks are running, everything queued (at most ``max_chunk``) goes out as one chunk; a chunk that
-    ends sends the next. ``submit`` never blocks."""
+    ``slots`` chunks are running, what is queued goes out, shared among the free slots, at most ``max_chunk`` a
+    chunk; a chunk that ends sends the next. Small chunks keep the workers and the serving process busy together
+    (a chunk's submissions wait for its last one). ``submit`` never blocks."""
 
     def __init__(
         self, executor: Executor, run: Callable[[list[T]], list[R]], slots: int, max_chunk: int = MAX_CHUNK
@@ -214,8 +216,9 @@ class DrainQueue(Generic[T, R]):
         chunks = []
         with self._lock:
             while self._queue and self._running < self._slots:
-                taken = self._queue[: self._max_chunk]
-                del self._queue[: self._max_chunk]
+                size = min(self._max_chunk, -(-len(self._queue) // (self._slots - self._running)))
+                taken = self._queue[:size]
+                del self._queue[:size]
                 chunk = [(item, future) for item, future in taken if future.set_running_or_notify_cancel()]
                 if chunk:  # those whose waiter gave up are not checked
                     chunks.append(chunk)
