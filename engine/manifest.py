@@ -67,6 +67,7 @@ class Manifest:
     ballot_styles: tuple[BallotStyle, ...]
     candidate_ids: tuple[str, ...] = ()
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    preencrypted_ballots: bool = False  # ours: the election admits pre-encrypted ballots (spec 4); egk has none
 
     def contest(self, contest_id: str) -> ContestDescription:
         for c in self.contests:

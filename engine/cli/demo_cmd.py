@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -44,8 +45,10 @@ from engine.election import PlaintextBallot
 from engine.manifest import Manifest
 from engine.preencrypt import make_preencrypted_ballots, record_marked_ballot
 from engine.record import ElectionRecord, ElectionRecordWriter
+from engine.record.codecs.manifest import decode_manifest, encode_manifest
 from engine.record.codecs.printed_ballot import read_printed_ballot, write_printed_ballot
 from engine.record.exchange import encode_plaintext_ballot_line
+from engine.record.jsonio import dumps, loads
 from engine.record.writer import atomic_write
 from engine.verify import Status
 from engine.verify.catalog import PREENCRYPTED_CHECKS
@@ -92,7 +95,15 @@ def run_demo(
         console.print(f"[bold cyan]{time.perf_counter() - started:6.1f}s[/] {text}")
 
     secret = run_ceremony(
-        election_dir, private, exchange, guardians, quorum, group_name, chain=not (online or preencrypted), step=step
+        election_dir,
+        private,
+        exchange,
+        guardians,
+        quorum,
+        group_name,
+        chain=not (online or preencrypted),
+        step=step,
+        preencrypted=preencrypted,
     )
     ids = list(secret)
 
@@ -182,10 +193,16 @@ def run_ceremony(
     *,
     chain: bool,
     step: Callable[[str], None],
+    preencrypted: bool = False,
 ) -> dict[str, Path]:
-    """Configure the election and run the key ceremony; each guardian's secret file, by guardian id."""
+    """Configure the election and run the key ceremony; each guardian's secret file, by guardian id. With
+    ``preencrypted`` the manifest admits pre-encrypted ballots (its `preencrypted_ballots` option)."""
     manifest_file = private / "manifest.json"
-    atomic_write(manifest_file, demo_manifest_bytes(), label=str(manifest_file), overwrite=False)
+    manifest_bytes = demo_manifest_bytes()
+    if preencrypted:
+        manifest = replace(decode_manifest(loads(manifest_bytes, "demo manifest")), preencrypted_ballots=True)
+        manifest_bytes = dumps(encode_manifest(manifest))
+    atomic_write(manifest_file, manifest_bytes, label=str(manifest_file), overwrite=False)
     election_cmds.init_election(manifest_file, guardians, quorum, record, group_name=group_name, chain=chain)
     step(f"election configured: {guardians} guardians, quorum {quorum}, {group_name} group")
 

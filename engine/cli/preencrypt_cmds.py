@@ -20,6 +20,11 @@ MAX_COUNT = 100_000
 
 def _open(record_dir: Path) -> tuple[ElectionRecord, EncryptionContext]:
     record = ElectionRecord(record_dir)
+    if not record.manifest.preencrypted_ballots:
+        raise CommandFailed(
+            f"{record_dir}: the election's manifest does not admit pre-encrypted ballots "
+            '(set "preencrypted_ballots": true in the manifest before election init)'
+        )
     if record.config.chain_confirmation_codes:
         raise CommandFailed(
             f"{record_dir}: the election chains confirmation codes; a pre-encrypted ballot's code is printed "

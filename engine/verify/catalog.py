@@ -107,6 +107,11 @@ RECORD_CHECKS: tuple[tuple[str, str], ...] = (
     ),
     ("R.challenged", "every challenged ballot is decrypted once, from its own ciphertexts"),
     (
+        "R.preencrypted",
+        "every pre-encrypted ballot is in an election whose manifest admits them (preencrypted_ballots: true, "
+        "bound by H_M)",
+    ),
+    (
         "R.contest_data",
         "the published contest data (status, over-votes, write-ins) is what C1 decrypts to with the proven beta",
     ),

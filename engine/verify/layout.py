@@ -25,6 +25,7 @@ class LayoutContest:
 class ManifestLayout:
     contests: tuple[LayoutContest, ...]
     styles: dict[str, tuple[str, ...]]  # style id -> contest ids, in manifest order
+    preencrypted_ballots: bool = False  # the manifest admits pre-encrypted ballots (spec 4)
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> ManifestLayout:
@@ -45,7 +46,7 @@ class ManifestLayout:
                 styles[style.object_id] = tuple(c.object_id for c in manifest.contests_for_style(style.object_id))
             except ManifestError:
                 styles[style.object_id] = ()
-        return cls(contests, styles)
+        return cls(contests, styles, manifest.preencrypted_ballots)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {c.contest_id: c for c in self.contests})

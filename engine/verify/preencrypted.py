@@ -24,7 +24,9 @@ with null vectors). The checks:
   selected vectors; with 17.B and 17.C, the confirmation code the voter holds commits to vectors that
   decrypt to what the manifest says. A cast ballot publishes no primary nonce (it would open its votes).
 
-The eq. 57 contest hash a recorded contest also carries is checked under 7.A in either form.
+The eq. 57 contest hash a recorded contest also carries is checked under 7.A in either form, and
+R.preencrypted fails every pre-encrypted ballot of an election whose manifest does not admit them
+(`preencrypted_ballots`, ours: egk's manifests have no such option, docs/PROTOCOL.md).
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ def verify_preencrypted(
     for label, ballot in ballots:
         if not ballot.is_preencrypt:
             continue
+        rec.expect(
+            ctx.layout.preencrypted_ballots,
+            "R.preencrypted",
+            "a pre-encrypted ballot in an election whose manifest does not admit them (preencrypted_ballots)",
+            file=label,
+            ballot_id=ballot.ballot_id,
+        )
         verify_preencrypted_ballot(rec, ctx, label, ballot)
         verify_opening(rec, ctx, label, ballot)
         first = codes.setdefault(ballot.confirmation_code.data, ballot.ballot_id)

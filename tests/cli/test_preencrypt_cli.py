@@ -18,7 +18,10 @@ from tests.support.elections import run
 @pytest.fixture(scope="module")
 def election(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("preencrypt-cli")
-    run_ceremony(root / "record", root / "private", root / "exchange", 2, 2, "test", chain=False, step=lambda _: None)
+    run_ceremony(
+        root / "record", root / "private", root / "exchange", 2, 2, "test", chain=False, step=lambda _: None,
+        preencrypted=True,
+    )  # fmt: skip
     return root
 
 
@@ -68,3 +71,12 @@ def test_record_challenge_publishes_the_primary_nonce(election: Path) -> None:
     report = verify_record(record, accept_test_group=True)
     assert report.ok, [str(f) for f in report.findings]
     assert report.check("18.C").status is Status.PASSED
+
+
+def test_an_election_whose_manifest_does_not_admit_them_is_refused(tmp_path: Path) -> None:
+    run_ceremony(
+        tmp_path / "record", tmp_path / "private", tmp_path / "exchange", 2, 2, "test", chain=False,
+        step=lambda _: None,
+    )  # fmt: skip
+    run("preencrypt", "make", "--record", tmp_path / "record", "--count", 1, "--out", tmp_path / "p", expect=2)
+    assert not (tmp_path / "p").exists()

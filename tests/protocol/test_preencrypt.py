@@ -3,6 +3,8 @@ the voter marked, the proofs verify, and bad marks are refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.ballot import BallotError
@@ -15,6 +17,9 @@ from engine.preencrypt import (
     short_codes_unique,
 )
 from engine.proofs import verify_range
+from engine.record.codecs.manifest import decode_manifest, encode_manifest
+from engine.record.errors import RecordError
+from tests.support.egk_data import vector
 from tests.support.small_preencrypt import CTX, KEYS, MANIFEST, contest, manifest_of
 
 NONCE = UInt256(bytes(range(32)))
@@ -107,3 +112,16 @@ def test_unknown_code_and_style_are_refused() -> None:
         preencrypt_ballot(CTX, MANIFEST, "b-1", "nope", NONCE)
     with pytest.raises(BallotError, match="one vote per option"):
         preencrypt_ballot(CTX, manifest_of([contest("q", 1, "d1", [("y", 1), ("n", 2)], 2, r=2)]), "b", "both", NONCE)
+
+
+def test_the_manifest_option_is_written_only_when_true_and_read_back() -> None:
+    """`preencrypted_ballots` (ours; egk's manifests have none, so they read as False and are written unchanged)."""
+    egk = vector("PreEncryptionRecordedTestVector")["manifest"]
+    plain = decode_manifest(egk)
+    assert not plain.preencrypted_ballots
+    assert "preencrypted_ballots" not in encode_manifest(plain)
+    admitted = encode_manifest(replace(plain, preencrypted_ballots=True))
+    assert admitted["preencrypted_ballots"] is True
+    assert decode_manifest(admitted).preencrypted_ballots
+    with pytest.raises(RecordError):
+        decode_manifest({**admitted, "preencrypted_ballots": "yes"})

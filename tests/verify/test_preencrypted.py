@@ -64,14 +64,14 @@ def small_ballots() -> tuple[EncryptedBallot, ...]:
     return record_two(CTX, SMALL_MANIFEST)
 
 
-def context() -> BallotContext:
-    layout = ManifestLayout.from_manifest(SMALL_MANIFEST)
+def context(admitted: bool = True) -> BallotContext:
+    layout = ManifestLayout.from_manifest(replace(SMALL_MANIFEST, preencrypted_ballots=admitted))
     return BallotContext(CTX.group, CTX.joint_public_key, CTX.extended_base_hash, layout, ())
 
 
-def failed_ids(ballots: list[EncryptedBallot]) -> set[str]:
+def failed_ids(ballots: list[EncryptedBallot], admitted: bool = True) -> set[str]:
     rec = Recorder()
-    verify_preencrypted(rec, context(), [(f"eballot-{b.ballot_id}.json", b) for b in ballots])
+    verify_preencrypted(rec, context(admitted), [(f"eballot-{b.ballot_id}.json", b) for b in ballots])
     report = rec.build("rec", 0.0, 1)
     return set(report.failed_ids)
 
@@ -80,7 +80,10 @@ def failed_ids(ballots: list[EncryptedBallot]) -> set[str]:
 def election_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test-group election after its key ceremony (two guardians, not chained), no ballot yet."""
     root = tmp_path_factory.mktemp("preencrypted")
-    run_ceremony(root / "record", root / "private", root / "exchange", 2, 2, "test", chain=False, step=lambda _: None)
+    run_ceremony(
+        root / "record", root / "private", root / "exchange", 2, 2, "test", chain=False, step=lambda _: None,
+        preencrypted=True,
+    )  # fmt: skip
     return root
 
 
@@ -99,12 +102,30 @@ def test_record_with_our_preencrypted_ballots_passes_every_check(election_root: 
     assert dict(report.summary)["preencrypted"] == 2
 
 
+def test_a_record_whose_manifest_does_not_admit_them_fails_r_preencrypted(tmp_path: Path) -> None:
+    run_ceremony(
+        tmp_path / "record", tmp_path / "private", tmp_path / "exchange", 2, 2, "test", chain=False,
+        step=lambda _: None,
+    )  # fmt: skip
+    record = ElectionRecord(tmp_path / "record")
+    assert not record.manifest.preencrypted_ballots
+    init = record.initialized
+    ctx = EncryptionContext(init.extended_base_hash, init.joint_public_key)
+    folder = tmp_path / "record" / "encrypted_ballots" / DEVICE
+    folder.mkdir(parents=True)
+    for ballot in record_two(ctx, record.manifest):
+        (folder / f"eballot-{ballot.ballot_id}.json").write_bytes(dumps(encode_encrypted_ballot(ballot)))
+    report = verify_record(tmp_path / "record", accept_test_group=True)
+    assert report.failed_ids == ("R.preencrypted",), [str(f) for f in report.findings]
+
+
 def test_egks_recorded_preencrypted_ballot_passes() -> None:
     """egk's own recorded ballot (PreEncryptionRecordedTestVector), read through the record codec."""
     v = vector("PreEncryptionRecordedTestVector")
     obj = {**v["expected_recorded_ballot"], "election_id": v["extended_base_hash"]}
     ballot = decode_encrypted_ballot(obj, G)
-    layout = ManifestLayout.from_manifest(manifest_from_json(v["manifest"]))
+    # egk's manifests cannot say that they admit pre-encrypted ballots; the vector's election does.
+    layout = ManifestLayout.from_manifest(replace(manifest_from_json(v["manifest"]), preencrypted_ballots=True))
     k = G.element_p(int(v["joint_public_key"], 16))
     ctx = BallotContext(G, k, UInt256.from_hex(v["extended_base_hash"]), layout, ())
     rec = Recorder()
@@ -265,6 +286,10 @@ def test_duplicate_confirmation_code_fails_17d() -> None:
     p1, p2 = small_ballots()
     copy = replace(p1, ballot_id="p3")
     assert failed_ids([p1, p2, copy]) == {"17.D"}
+
+
+def test_a_preencrypted_ballot_in_an_election_that_does_not_admit_them_fails_r_preencrypted() -> None:
+    assert failed_ids(list(small_ballots()), admitted=False) == {"R.preencrypted"}
 
 
 def test_a_contest_without_pre_encryption_fails_17b() -> None:

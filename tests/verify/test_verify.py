@@ -44,6 +44,7 @@ NOT_APPLICABLE_WITHOUT_CHALLENGED |= {"R.challenged", "R.contest_data"}  # egk's
 ALWAYS_NOT_APPLICABLE = {"11.A", "11.B"} | {c for c, _ in CHECKS if c.split(".")[0] in ("15", "16", "17", "18")}
 ALWAYS_NOT_APPLICABLE |= {f"B.{n}" for n in range(0, 10)}  # egk's records carry no bulletin-board log
 ALWAYS_NOT_APPLICABLE |= {"R.proof_commitments"}  # nor proof commitments (batch verification)
+ALWAYS_NOT_APPLICABLE |= {"R.preencrypted"}  # nor pre-encrypted ballots
 
 
 def _expected_not_applicable(name: str) -> set[str]:

@@ -49,6 +49,7 @@ EXEMPT = {
     **{c: "no pre-encrypted ballot in egk's records: tests/verify/test_preencrypted.py" for c in PREENCRYPTED_CHECKS},
     **{f"B.{n}": "egk's records have no board log: see tests/verify/test_board_verify.py" for n in range(0, 10)},
     "R.proof_commitments": "egk's records publish no proof commitments: see tests/verify/test_batch_verify.py",
+    "R.preencrypted": "no pre-encrypted ballot in egk's records: tests/verify/test_preencrypted.py",
 }
 
 
@@ -108,7 +109,8 @@ def test_an_ordinary_ballot_marked_preencrypted_fails_17(tmp_path: Path, baselin
     root = copy_record(tmp_path)
     set_field(eballot("id-1"), ["is_preencrypt"], lambda _: True)(root)
     report = verify(root)
-    assert set(report.failed_ids) == {"17.B", "17.C"}  # no pre_encryption data, and its code is eq. 58's
+    # no pre_encryption data, its code is eq. 58's, and egk's manifest does not admit pre-encrypted ballots
+    assert set(report.failed_ids) == {"17.B", "17.C", "R.preencrypted"}
     assert all(baseline.check(c).status is Status.NOT_APPLICABLE for c in PREENCRYPTED_CHECKS)
 
 

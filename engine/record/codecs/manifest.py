@@ -53,7 +53,16 @@ MANIFEST_CONTEST_KEYS = (
 MANIFEST_SELECTION_KEYS = ("object_id", "sequence_order", "candidate_id")
 MANIFEST_STYLE_KEYS = ("object_id", "geopolitical_unit_ids", "party_ids", "image_url")
 _MANIFEST_INTERPRETED = frozenset(
-    ("election_scope_id", "spec_version", "type", "start_date", "end_date", "contests", "ballot_styles")
+    (
+        "election_scope_id",
+        "spec_version",
+        "type",
+        "start_date",
+        "end_date",
+        "contests",
+        "ballot_styles",
+        "preencrypted_ballots",  # ours, written only when true; egk's manifests have no such field
+    )
 )
 
 
@@ -74,6 +83,7 @@ def decode_manifest(obj: Any, file: str = MANIFEST) -> Manifest:
             extra.append((_escape_top_level(key), _freeze(value)))
     units = tuple(n.obj(()).get("object_id").ident() for n in o.get("geopolitical_units").items())
     candidate_ids: tuple[str, ...] = ()
+    preencrypted = o.opt("preencrypted_ballots")
     if "candidates" in obj:
         candidate_ids = tuple(n.obj(()).get("object_id").text() for n in o.get("candidates").items())
     manifest = Manifest(
@@ -87,6 +97,7 @@ def decode_manifest(obj: Any, file: str = MANIFEST) -> Manifest:
         ballot_styles=tuple(_ballot_style(n, extra) for n in o.get("ballot_styles").items()),
         candidate_ids=candidate_ids,
         extra=tuple(extra),
+        preencrypted_ballots=preencrypted is not None and preencrypted.boolean(),
     )
     try:
         return validate_manifest(manifest)
@@ -186,6 +197,8 @@ def encode_manifest(manifest: Manifest) -> dict[str, Any]:
         "name": top.pop("name", []),
         "contact_information": top.pop("contact_information", None),
     }
+    if manifest.preencrypted_ballots:
+        out["preencrypted_ballots"] = True
     out.update(top)
     return out
 
