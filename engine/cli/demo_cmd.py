@@ -10,7 +10,7 @@ exported into record/ with its log, which the verifier checks too (B.0-B.9). Wit
 election does not chain confirmation codes and about a quarter of the cast ballots are pre-encrypted
 (spec 2.0.0 section 4): printed into private/printed/ before voting, marked with the short codes of the
 voter's choices and recorded by a scanner (a quarter of the challenged voters' too, recorded uncast with
-their primary nonces), so the verifier runs checks 15.A-18.C. Voters' choices are
+their primary nonces), so the verifier runs checks 15.A-18.D. Voters' choices are
 random (seeded by --seed, so a run can be repeated); every cryptographic nonce still comes from
 `secrets`.
 """
@@ -178,7 +178,7 @@ def run_demo(
         step(f"board checks: {passed} of {len(board_checks)} passed (the log, signatures, roster, one vote per DID)")
     if preencrypted:
         passed = sum(1 for c in PREENCRYPTED_CHECKS if report.check(c).status is Status.PASSED)
-        step(f"pre-encrypted ballot checks: {passed} of {len(PREENCRYPTED_CHECKS)} passed (15.A-18.C)")
+        step(f"pre-encrypted ballot checks: {passed} of {len(PREENCRYPTED_CHECKS)} passed (15.A-18.D)")
     console.print(f"public record: {record}\nprivate data:  {private}")
     return 0 if report.ok else 1
 

@@ -85,6 +85,7 @@ SPEC_CHECKS: tuple[tuple[str, str], ...] = (
         "every challenged pre-encrypted ballot publishes its primary nonce, whose m + L regenerated selection vectors "
         "(eq. 91, 96) hash to its contests' selection hashes and hold its selected vectors; no cast one publishes it",
     ),
+    ("18.D", "no two selection hashes of a pre-encrypted contest have the same short code (section 4.1.4)"),
 )
 
 RECORD_CHECKS: tuple[tuple[str, str], ...] = (

@@ -22,7 +22,9 @@ with null vectors). The checks:
   vectors it regenerates (nonces of eq. 96, option j's vector a 1 at position j and 0 elsewhere, null
   vectors all 0) hash (eq. 92) to exactly the contest's published selection hashes and include its
   selected vectors; with 17.B and 17.C, the confirmation code the voter holds commits to vectors that
-  decrypt to what the manifest says. A cast ballot publishes no primary nonce (it would open its votes).
+  decrypt to what the manifest says. A cast ballot publishes no primary nonce (it would open its votes);
+- 18.D (ours, section 4.1.4): no two selection hashes of a contest have the same short code, so that a
+  mark names one vector.
 
 The eq. 57 contest hash a recorded contest also carries is checked under 7.A in either form, and
 R.preencrypted fails every pre-encrypted ballot of an election whose manifest does not admit them
@@ -207,6 +209,9 @@ def _verify_pre_encryption(
         f"the selection hashes are not {m + limit} distinct values in increasing order holding the selected vectors'",
         **where,
     )
+    codes = [short_code(h) for h in pre.all_selection_hashes]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    rec.expect(not repeated, "18.D", f"the contest shows the short codes {repeated} twice", **where)
     for ind, form in ((_index(ctx, contest), INDEX_FORM), (contest.contest_id, LABEL_FORM)):
         chi = preencryption_contest_hash(ctx.h_e, ind, ctx.joint_key, pre.all_selection_hashes)
         if chi == pre.preencryption_hash:

@@ -1,5 +1,5 @@
 """`ballotchain demo --preencrypted` (spec 2.0.0 section 4): some cast ballots are pre-encrypted, marked by
-short code and recorded (some challenged); the tally check holds and the record passes 15.A-18.C."""
+short code and recorded (some challenged); the tally check holds and the record passes 15.A-18.D."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from gmpy2 import mpz
 
 from engine.ballot import EncryptionContext
 from engine.cli.demo_cmd import run_ceremony
-from engine.election import EncryptedBallot
+from engine.election import EncryptedBallot, preencryption_confirmation_code, preencryption_contest_hash
 from engine.group import PRODUCTION_GROUP as G
 from engine.group import ElementModQ
 from engine.hash import UInt256
@@ -249,6 +249,7 @@ TAMPERS: list[tuple[str, str, Callable[[EncryptedBallot], EncryptedBallot], set[
         {"17.A"},
     ),
     ("18.B", "a null vector missing", in_json(lambda o: _drop_selected_vector(o)), set()),
+    ("18.D", "two selection hashes with one short code, hashes and code recomputed", lambda b: _twin_codes(b), set()),
 ]
 
 
@@ -268,6 +269,25 @@ def _change_unselected_hash(obj: dict[str, Any]) -> None:
 def _swap_selected_encryptions(obj: dict[str, Any]) -> None:
     encryptions = obj["contests"][0]["pre_encryption"]["selected_vectors"][0]["encryptions"]
     encryptions[0], encryptions[1] = encryptions[1], encryptions[0]
+
+
+def _twin_codes(ballot: EncryptedBallot) -> EncryptedBallot:
+    """A tool that printed two options of the first contest with one short code: an unselected hash is
+    moved to just above the one before it (same first five hex digits), and the contest hash (eq. 94,
+    label form) and confirmation code (eq. 95) are recomputed so that 17.B and 17.C still hold."""
+    contest = ballot.contests[0]
+    pre = contest.pre_encryption
+    assert pre is not None
+    selected = {v.selection_hash for v in pre.selected_vectors}
+    hashes = list(pre.all_selection_hashes)
+    i = next(i for i in range(1, len(hashes)) if hashes[i] not in selected)
+    hashes[i] = UInt256((int.from_bytes(hashes[i - 1].data, "big") + 1).to_bytes(32, "big"))
+    chi = preencryption_contest_hash(CTX.extended_base_hash, contest.contest_id, CTX.joint_public_key, hashes)
+    pre = replace(pre, preencryption_hash=chi, all_selection_hashes=tuple(hashes))
+    contests = (replace(contest, pre_encryption=pre), *ballot.contests[1:])
+    chis = [c.pre_encryption.preencryption_hash for c in contests if c.pre_encryption is not None]
+    code = preencryption_confirmation_code(CTX.extended_base_hash, chis, ballot.code_baux)
+    return replace(ballot, contests=contests, confirmation_code=code)
 
 
 def _drop_selected_vector(obj: dict[str, Any]) -> None:
