@@ -266,22 +266,94 @@ def verify_opening(rec: Recorder, ctx: BallotContext, label: str, ballot: Encryp
 def regenerated_vectors(
     ctx: BallotContext, primary_nonce: UInt256, contest_id: str, options: list[str], limit: int
 ) -> dict[bytes, tuple[Ciphertext, ...]]:
-    """A contest's m + L selection vectors (eq. 91) from the primary nonce, by their hashes psi (eq. 92-93).
+    """A contest's m + L selection vectors (eq. 91) from the primary nonce, by their hashes psi (eq. 92-93)."""
+    return {
+        selection_hash(ctx.h_e, ctx.joint_key, vector).data: vector
+        for vector in _vectors_by_label(ctx, primary_nonce, contest_id, options, limit).values()
+    }
+
+
+def _vectors_by_label(
+    ctx: BallotContext, primary_nonce: UInt256, contest_id: str, options: list[str], limit: int
+) -> dict[str, tuple[Ciphertext, ...]]:
+    """Each option's vector and each null vector ("null1".."nullL"), by label, from the primary nonce.
 
     Each encryption's nonce is xi_i,j,k = H(H_E; 0x43, xi, ind_c, ind_o(lambda_j), ind_o(lambda_k)) mod q
     (eq. 96), with the ids' raw UTF-8 bytes and null vectors "null1".."nullL", as egk writes them."""
     group, k = ctx.group, ctx.joint_key
     labels = options + [f"null{j}" for j in range(1, limit + 1)]
-    out = {}
-    for vector_label in labels:
-        vector = tuple(
-            _encrypt_public(
-                group, k, int(option == vector_label), _nonce(ctx, primary_nonce, contest_id, vector_label, option)
-            )
+    return {
+        label: tuple(
+            _encrypt_public(group, k, int(option == label), _nonce(ctx, primary_nonce, contest_id, label, option))
             for option in options
         )
-        out[selection_hash(ctx.h_e, k, vector).data] = vector
+        for label in labels
+    }
+
+
+def opened_short_codes(ctx: BallotContext, ballot: EncryptedBallot) -> dict[str, dict[str, str]]:
+    """The short code (section 4.1.4) of every option and null vector of a ballot that publishes its primary
+    nonce, per contest id and label, from the vectors the nonce regenerates: what its paper must show."""
+    if ballot.primary_nonce is None:
+        return {}
+    out = {}
+    for contest in ballot.contests:
+        known = ctx.layout.contest(contest.contest_id)
+        if known is None:
+            continue
+        options = [sid for _, sid in sorted(zip(known.selection_orders, known.selection_ids))]
+        vectors = _vectors_by_label(ctx, ballot.primary_nonce, contest.contest_id, options, known.votes_allowed)
+        out[contest.contest_id] = {
+            label: short_code(selection_hash(ctx.h_e, ctx.joint_key, v)) for label, v in vectors.items()
+        }
     return out
+
+
+def compare_printed_ballot(
+    ctx: BallotContext,
+    ballot: EncryptedBallot,
+    confirmation_code: UInt256,
+    printed_codes: dict[str, dict[str, str]],
+    marks: dict[str, list[str]] | None,
+) -> list[str]:
+    """What a voter or auditor holding the paper checks against the record (section 4): the recorded
+    ballot has the printed confirmation code, every printed short code is Omega of one of its contest's
+    selection hashes, a cast ballot's selected vectors are the marked codes (when ``marks`` is given),
+    and a challenged ballot's primary nonce gives every option exactly the code printed beside it.
+    The differences found, none when the paper and the record agree."""
+    problems = []
+    if not ballot.is_preencrypt:
+        return [f"ballot {ballot.ballot_id!r} of the record is not a pre-encrypted ballot"]
+    if ballot.confirmation_code != confirmation_code:
+        problems.append(f"the record's confirmation code is {ballot.confirmation_code.hex()}, not the printed one")
+    recorded = {c.contest_id: c for c in ballot.contests}
+    opened = opened_short_codes(ctx, ballot) if ballot.state is BallotState.SPOILED else {}
+    for contest_id, codes in printed_codes.items():
+        contest = recorded.get(contest_id)
+        if contest is None or contest.pre_encryption is None:
+            problems.append(f"contest {contest_id!r}: not on the recorded ballot")
+            continue
+        pre = contest.pre_encryption
+        published = {short_code(h) for h in pre.all_selection_hashes}
+        for label, code in codes.items():
+            if code not in published:
+                problems.append(f"contest {contest_id!r}, {label!r}: the printed code {code} is not in the record")
+            elif contest_id in opened and opened[contest_id].get(label) != code:
+                problems.append(
+                    f"contest {contest_id!r}, {label!r}: printed {code}, the primary nonce gives "
+                    f"{opened[contest_id].get(label)}"
+                )
+        if marks is not None and ballot.state is BallotState.CAST:
+            option_codes = {code for label, code in codes.items() if not label.startswith("null")}
+            chosen = {sv.short_code for sv in pre.selected_vectors} & option_codes
+            if chosen != set(marks.get(contest_id, [])):
+                problems.append(
+                    f"contest {contest_id!r}: the record selects {sorted(chosen)}, the voter marked "
+                    f"{sorted(marks.get(contest_id, []))}"
+                )
+    if ballot.state is BallotState.SPOILED and ballot.primary_nonce is None:
+        problems.append("the challenged ballot publishes no primary nonce to open it")
+    return problems
 
 
 def _nonce(ctx: BallotContext, primary_nonce: UInt256, contest_id: str, vector_label: str, option: str) -> ElementModQ:
@@ -302,6 +374,8 @@ def _encrypt_public(group: Group, k: ElementModP, vote: int, nonce: ElementModQ)
 
 __all__ = [
     "PREENCRYPTED_CHECKS",
+    "compare_printed_ballot",
+    "opened_short_codes",
     "regenerated_vectors",
     "verify_opening",
     "verify_preencrypted",

@@ -80,3 +80,27 @@ def test_an_election_whose_manifest_does_not_admit_them_is_refused(tmp_path: Pat
     )  # fmt: skip
     run("preencrypt", "make", "--record", tmp_path / "record", "--count", 1, "--out", tmp_path / "p", expect=2)
     assert not (tmp_path / "p").exists()
+
+
+def test_check_compares_the_record_with_the_paper(election: Path, tmp_path: Path) -> None:
+    """`preencrypt check`: a cast ballot against its confirmation code and marks, a challenged one opened with
+    its primary nonce against every printed code; a paper that differs exits 1."""
+    record, printed = election / "record", election / "printed-ck"
+    run("preencrypt", "make", "--record", record, "--count", 2, "--out", printed, "--prefix", "ck-")
+    cast, spoiled = printed / "ck-0001.json", printed / "ck-0002.json"
+    contest, short_codes = next(iter(codes(cast).items()))
+    mark = f"{contest}={short_codes[0]}"
+    run("preencrypt", "record", "--record", record, "--ballot", cast, "--device", "scanner", "--mark", mark)
+    run("preencrypt", "record", "--record", record, "--ballot", spoiled, "--device", "scanner", "--challenge")
+
+    assert "matches" in run("preencrypt", "check", "--record", record, "--ballot", cast, "--mark", mark)
+    run("preencrypt", "check", "--record", record, "--ballot", cast, "--mark", f"{contest}={short_codes[1]}", expect=1)
+    assert "opened with its primary nonce" in run("preencrypt", "check", "--record", record, "--ballot", spoiled)
+
+    doc = json.loads(spoiled.read_text())
+    options = doc["contests"][0]["selections"]
+    options[0]["short_code"], options[1]["short_code"] = options[1]["short_code"], options[0]["short_code"]
+    swapped = tmp_path / "swapped.json"
+    swapped.write_text(json.dumps(doc))
+    run("preencrypt", "check", "--record", record, "--ballot", swapped, expect=1)
+    run("preencrypt", "check", "--record", record, "--ballot", tmp_path / "none.json", expect=2)

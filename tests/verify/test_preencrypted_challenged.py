@@ -18,7 +18,12 @@ from engine.manifest import Manifest
 from engine.preencrypt import preencrypt_ballot, record_marked_ballot
 from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot, encode_encrypted_ballot
 from engine.record.jsonio import dumps
-from engine.verify.preencrypted import regenerated_vectors, verify_preencrypted
+from engine.verify.preencrypted import (
+    compare_printed_ballot,
+    opened_short_codes,
+    regenerated_vectors,
+    verify_preencrypted,
+)
 from engine.verify.report import Recorder, Status
 from tests.support.small_preencrypt import CTX, MANIFEST, contest, manifest_of
 from tests.verify.test_preencrypted import context, failed_ids
@@ -96,3 +101,27 @@ def test_vectors_that_do_not_encrypt_the_manifests_options_fail_only_18c() -> No
         ]
     )
     assert failed_ids([challenged(swapped)]) == {"18.C"}
+
+
+def paper(manifest: Manifest, nonce: UInt256 = NONCE) -> dict[str, dict[str, str]]:
+    pre = preencrypt_ballot(CTX, manifest, "c1", manifest.ballot_styles[0].object_id, nonce)
+    return {c.contest_id: {s.selection_id: s.short_code for s in c.selections} for c in pre.contests}
+
+
+def test_the_paper_of_an_honest_challenged_ballot_matches_the_record() -> None:
+    ballot = small_challenged()
+    assert compare_printed_ballot(context(), ballot, ballot.confirmation_code, paper(MANIFEST), None) == []
+    assert opened_short_codes(context(), ballot) == paper(MANIFEST)
+
+
+def test_the_paper_of_a_cheating_tool_does_not_match_once_opened() -> None:
+    """The swapped tool's paper shows, beside ann, the code of a vector that votes for bob."""
+    swapped = manifest_of(
+        [
+            contest("mayor", 2, "d1", [("ann", 0), ("bob", 1), ("cy", 2)], 1),
+            contest("council", 1, "d2", [("dee", 5), ("eve", 3), ("fay", 4)], 2),
+        ]
+    )
+    ballot = challenged(swapped)
+    problems = compare_printed_ballot(context(), ballot, ballot.confirmation_code, paper(swapped), None)
+    assert problems and all("mayor" in p for p in problems)

@@ -44,6 +44,13 @@ class PrintedBallot:
     primary_nonce: UInt256
     code_baux: bytes
     confirmation_code: UInt256
+    short_codes: tuple[tuple[str, str, str], ...] = ()  # (contest id, option id or "nullJ", short code), as printed
+
+    def codes_by_contest(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for contest_id, label, code in self.short_codes:
+            out.setdefault(contest_id, {})[label] = code
+        return out
 
 
 def encode_printed_ballot(h_e: UInt256, ballot: PreEncryptedBallot) -> dict[str, Any]:
@@ -76,10 +83,13 @@ def read_printed_ballot(path: Path) -> PrintedBallot:
     kind = o.get("kind").text()
     if kind != KIND:
         o.get("kind").fail(f"not a pre-encrypted ballot file ({kind!r})")
+    short_codes = []
     for contest in o.get("contests").items():
         contest.obj(CONTEST_KEYS)
+        contest_id = contest.get("contest_id").ident()
         for selection in contest.get("selections").items():
             selection.obj(SELECTION_KEYS)
+            short_codes.append((contest_id, selection.get("selection_id").ident(), selection.get("short_code").text()))
     return PrintedBallot(
         election=o.get("election").uint256(),
         ballot_id=o.get("ballot_id").ident(),
@@ -87,4 +97,5 @@ def read_printed_ballot(path: Path) -> PrintedBallot:
         primary_nonce=o.get("primary_nonce").uint256(),
         code_baux=o.get("code_baux").hex_bytes(),
         confirmation_code=o.get("confirmation_code").uint256(),
+        short_codes=tuple(short_codes),
     )
