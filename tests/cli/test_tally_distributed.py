@@ -17,6 +17,7 @@ from engine.cli.main import cli
 from tests.support.dask_processes import dask_processes
 
 pytest.importorskip("distributed")
+pytestmark = pytest.mark.once  # how the work is spread and combined, not the arithmetic
 
 ENCRYPTED_TALLY = "encrypted_tally.json"
 

@@ -23,6 +23,7 @@ from engine.verify.runner import partition_size
 from tests.support.dask_processes import KILLED_MARKER, dask_processes, verify_partition_killing_its_worker_once
 
 pytest.importorskip("distributed")
+pytestmark = pytest.mark.once  # how the work is spread and combined, not the arithmetic
 
 
 def without_timings(doc: dict[str, Any]) -> dict[str, Any]:
