@@ -2,7 +2,7 @@
 
     ballotchain registrar roster --record DIR --voters N --out-credentials DIR --roster FILE
     ballotchain board serve --election DIR --roster FILE --db FILE --board-key FILE --port N
-                            [--max-submissions-per-did N]
+                            [--max-submissions-per-did N] [--record PUBLISHED_RECORD_DIR]
     ballotchain vote --board URL --credential FILE --ballot FILE [--challenge]
     ballotchain receipt check RECEIPT --board URL
     ballotchain board monitor --board URL [--state FILE]
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import secrets
 import shutil
@@ -68,6 +69,7 @@ from engine.record.reader import read_bytes
 from engine.server.board_witnessing import log_witnessing, stored_cosigned_checkpoint
 from engine.server.logs import LOG_FORMATS
 from engine.server.mirror_service import MirrorService, serve_mirror
+from engine.server.published_record import PublishedRecord, published_record
 from engine.server.run import board_lock, serve
 from engine.server.service import (
     ELECTION_FILES,
@@ -409,6 +411,13 @@ def board_group() -> None:
     show_default=True,
     help="Logs on stderr: text (warnings) or json (one JSON object a line: start, refusals, stop).",
 )
+@click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(path_type=Path),
+    help="After the close: the published record (`board export`, tallied and decrypted), whose results and zip "
+    "the board serves; refused if its tally does not verify or it holds a secret file.",
+)
 @one_line_errors
 def board_serve_command(
     election_dir: Path,
@@ -422,8 +431,12 @@ def board_serve_command(
     max_batch: int,
     log_format: str,
     witness_urls: tuple[str, ...],
+    record_dir: Path | None,
 ) -> None:
-    """Serve the board: publish the election on the log and take ballots until stopped (SIGINT or SIGTERM)."""
+    """Serve the board: publish the election on the log and take ballots until stopped (SIGINT or SIGTERM).
+
+    With --record, a closed board also serves the published record and its results: the operator stops the
+    server to close and export, then serves the decrypted record with the read-only board."""
     election = Election.from_record(election_dir)
     roster = read_roster(roster_file)
     check_online_election(election, roster)
@@ -436,32 +449,52 @@ def board_serve_command(
     check_online_election(election, roster, key.public_key)
     check_witness_urls(election, witness_urls)
     closed = board_is_closed(db)
+    if record_dir is not None and not closed:
+        raise CommandFailed(
+            f"--record {record_dir}: voting on this board is not closed; the record is published after "
+            "`board close`, `board export`, the tally and its decryption"
+        )
+    with contextlib.ExitStack() as stack:
+        published = (
+            None
+            if record_dir is None
+            else stack.enter_context(published_record(record_dir, election.initialized.extended_base_hash))
+        )
+        serve(
+            election,
+            roster,
+            db,
+            key,
+            host=host,
+            port=port,
+            check_workers=check_workers,
+            max_submissions_per_did=max_submissions_per_did,
+            group_commit=GroupCommit(max_batch=max_batch),
+            log_format=log_format,
+            on_ready=functools.partial(print_serving, key=key, closed=closed, published=published),
+            witness_urls=witness_urls,
+            published=published,
+        )
 
-    def ready(url: str) -> None:
-        if closed:
-            click.echo(
-                f"ballotchain board: serving {url} READ-ONLY: voting on this board is closed (`board close`), "
-                "ballots are refused; the log, its signed heads and proofs are served "
-                f"(board key {key.public_key.hex()})"
-            )
-        else:
-            click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
-        sys.stdout.flush()
 
-    serve(
-        election,
-        roster,
-        db,
-        key,
-        host=host,
-        port=port,
-        check_workers=check_workers,
-        max_submissions_per_did=max_submissions_per_did,
-        group_commit=GroupCommit(max_batch=max_batch),
-        log_format=log_format,
-        on_ready=ready,
-        witness_urls=witness_urls,
-    )
+def print_serving(url: str, *, key: BoardKey, closed: bool, published: PublishedRecord | None) -> None:
+    """The startup lines: the board's URL and key, its pages' URLs and the published record's."""
+    if closed:
+        click.echo(
+            f"ballotchain board: serving {url} READ-ONLY: voting on this board is closed (`board close`), "
+            "ballots are refused; the log, its signed heads and proofs are served "
+            f"(board key {key.public_key.hex()})"
+        )
+    else:
+        click.echo(f"ballotchain board: serving {url} (board key {key.public_key.hex()})")
+        click.echo(f"ballotchain board: voting page {url}/web/vote.html")
+    click.echo(f"ballotchain board: board explorer {url}/web/explorer.html")
+    if published is not None:
+        click.echo(
+            f"ballotchain board: published record {published.folder} served at {url}/published/record.zip, "
+            f"results at {url}/published/results.json"
+        )
+    sys.stdout.flush()
 
 
 def check_witness_urls(election: Election, urls: tuple[str, ...]) -> None:

@@ -69,6 +69,7 @@ from engine.server.logs import board_logger, log_event
 from engine.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from engine.server.metrics import BoardMetrics, refusal_reason
 from engine.server.openapi import BallotShape, openapi_document
+from engine.server.published_record import PublishedRecord
 from engine.server.web_routes import web_routes
 
 MAX_BODY_BYTES = 1 << 20
@@ -278,9 +279,15 @@ def parse_submission(body: bytes, group: Group) -> Submission:
 # ---------------------------------------------------------------- the application
 
 
-def create_app(board: BoardApi, limits: Limits | None = None, metrics: BoardMetrics | None = None) -> Starlette:
+def create_app(
+    board: BoardApi,
+    limits: Limits | None = None,
+    metrics: BoardMetrics | None = None,
+    published: PublishedRecord | None = None,
+) -> Starlette:
     """The ASGI application serving ``board``; its metrics are ``metrics``, else the board's own (a
-    ``metrics`` attribute, as BoardService has), else new ones."""
+    ``metrics`` attribute, as BoardService has), else new ones; ``published``, the election's record once
+    decrypted (engine.server.published_record)."""
     limits = limits or Limits()
     counts: BoardMetrics = metrics or getattr(board, "metrics", None) or BoardMetrics()
     api_description = openapi_document(
@@ -413,7 +420,7 @@ def create_app(board: BoardApi, limits: Limits | None = None, metrics: BoardMetr
         Route("/entries", entries, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
-        *web_routes(),
+        *web_routes(published),
     ]
     return Starlette(
         routes=routes,

@@ -36,6 +36,7 @@ from engine.board.sth import BoardKey
 from engine.credentials.roster import SignedRoster
 from engine.server.app import Limits, create_app
 from engine.server.logs import configure_logging, log_event
+from engine.server.published_record import PublishedRecord
 from engine.server.service import BoardService, Election, ServiceError
 from engine.server.witness_link import witness_links
 
@@ -171,9 +172,11 @@ def serve(
     limits: Limits | None = None,
     on_ready: Callable[[str], None] | None = None,
     witness_urls: tuple[str, ...] = (),
+    published: PublishedRecord | None = None,
 ) -> None:
     """Serve the board until interrupted (SIGINT/SIGTERM); ``on_ready(url)`` once it listens. Its checkpoints
-    are cosigned by the witnesses at ``witness_urls`` (engine.server.board_witnessing).
+    are cosigned by the witnesses at ``witness_urls`` (engine.server.board_witnessing); ``published`` is the
+    election's record once decrypted, served with its results (engine.server.published_record).
 
     The port is taken first, before the board's lock or database is opened or made: a busy port leaves
     nothing behind. SIGTERM stops it as SIGINT does (stop_on_sigterm). ``group_commit`` sets the board's
@@ -195,7 +198,7 @@ def serve(
         )
         try:
             service.checker.warm_up()
-            server = uvicorn_server(create_app(service, limits), own_logging=own_logging)
+            server = uvicorn_server(create_app(service, limits, published=published), own_logging=own_logging)
             if on_ready is not None:
                 on_ready(socket_url(sock))
             log_event(
