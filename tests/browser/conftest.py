@@ -1,5 +1,6 @@
 """The browser harness (issue 13, item 4): a board served on loopback in this process, and Playwright driving the
-system's Chromium (Debian's ``chromium``) headless. Without Chromium or Playwright the tests skip, saying which.
+system's Chromium (Debian's ``chromium``) headless. Without Chromium or Playwright the tests skip, saying which;
+in CI (CI=true, set by .ci/run, which installs Chromium) they fail instead.
 
 - ``web_board``: one test-group online election (tests.adversarial.online_board) served by uvicorn in a thread
   (engine.server.run.serving_in_thread) for the session, with ``tamper_proofs``: a switch of a test-only ASGI
@@ -113,6 +114,8 @@ def _playwright_installed() -> bool:
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Any]:
     reason = _browser_missing()
+    if reason and os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
     if reason:
         pytest.skip(f"browser tests skipped: {reason}")
     from playwright.sync_api import sync_playwright
