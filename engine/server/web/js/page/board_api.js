@@ -63,3 +63,13 @@ export async function consistencyProof(oldSize, newSize) {
   const body = await getJson(`proof/consistency?old=${oldSize}&new=${newSize}`);
   return body.consistency_proof.map((h) => fromHex(h, 32));
 }
+
+/** GET published/results.json: the published results, or null while the board serves none (404). */
+export async function publishedResults() {
+  const response = await request("published/results.json");
+  if (response.status === 404) return null;
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(body?.error || `the server answered ${response.status}`);
+  if (!body || !Array.isArray(body.contests)) throw new Error("the server's results are not a results document");
+  return body;
+}

@@ -1,6 +1,6 @@
 // The board explorer (issue 13, item 2): the signed head and checkpoint, a confirmation code looked up and its
 // inclusion proof checked in the page (RFC 9162 2.1.3.2), the log page by page, a saved receipt checked.
-import { entryBytes, getJson, getText, inclusionProof } from "./board_api.js";
+import { entryBytes, getJson, getText, inclusionProof, publishedResults } from "./board_api.js";
 import { fromBase64, toHex } from "./bytes.js";
 import { electionKeys } from "./election_keys.js";
 import { leafHash, verifyInclusion } from "./merkle.js";
@@ -191,12 +191,44 @@ async function checkReceipt(result, file) {
   }
 }
 
+function contestTable(contest) {
+  const total = contest.selections.reduce((sum, s) => sum + s.votes, 0);
+  const table = document.createElement("table");
+  table.className = "results";
+  table.append(Object.assign(document.createElement("caption"), { textContent: contest.name }));
+  const head = table.createTHead().insertRow();
+  for (const title of ["Choice", "Votes", "Share"]) head.append(Object.assign(document.createElement("th"), { textContent: title, scope: "col" }));
+  const body = table.createTBody();
+  for (const s of contest.selections) {
+    const row = body.insertRow();
+    row.append(Object.assign(document.createElement("th"), { textContent: s.name, scope: "row" }));
+    row.insertCell().textContent = String(s.votes);
+    row.insertCell().textContent = total ? `${((100 * s.votes) / total).toFixed(1)}%` : "-";
+  }
+  return table;
+}
+
+function showPublished(results) {
+  if (String(results.election).toUpperCase() !== state.keys.hE) {
+    throw new Error("the results the server publishes are of another election");
+  }
+  $("results").textContent =
+    `The guardians have decrypted the tally: ${results.cast} ballots were cast and counted, ${results.challenged} ` +
+    "were challenged (decrypted, not counted). Contest by contest:";
+  $("contests").replaceChildren(...results.contests.map(contestTable));
+  $("record-hash").textContent = `(SHA-256 ${results.record_sha256})`;
+  $("published").hidden = false;
+}
+
 async function showResults() {
+  const results = await publishedResults();
+  if (results) return showPublished(results);
   const last = decode(await entryBytes(state.head.size - 1));
   $("results").textContent =
     last.type === "voting_closed"
       ? `Voting is closed: ${last.counted_count} ballots are counted. The results are published by the election ` +
-        "officials once the guardians have decrypted the tally; this server does not hold them."
+        "officials once the guardians have decrypted the tally; this server does not hold them yet (they appear " +
+        "here, with the election record to download, once it does)."
       : "Voting is open. The results are published after voting closes and the guardians decrypt the tally.";
 }
 
