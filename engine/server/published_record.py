@@ -113,7 +113,11 @@ def write_zip(folder: Path, files: list[Path], out: Path) -> str:
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return hashlib.sha256(out.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open(out, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def results_document(record: ElectionRecord, cast: int, challenged: int, zip_sha256: str) -> dict[str, Any]:
