@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.board.sth import BoardKey
+from engine.cli.board_cmds import print_serving
 from engine.cli.main import cli
 from engine.credentials.roster import encode_roster
 from engine.hash import UInt256
@@ -169,3 +170,21 @@ def test_serve_refuses_a_secret_in_the_record_in_one_line(decrypted: OnlineRecor
     assert result.exit_code == 2, result.output
     assert "guardian-secret.json is named like a secret file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_open_board_prints_the_voting_page_and_refuses_a_record(
+    decrypted: OnlineRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    print_serving(
+        "http://127.0.0.1:8080", key=BoardKey.load(decrypted.election.board_key_file), closed=False, published=None
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [
+        "ballotchain board: voting page http://127.0.0.1:8080/web/vote.html",
+        "ballotchain board: board explorer http://127.0.0.1:8080/web/explorer.html",
+    ]
+    command = serve_command(decrypted, "--record", decrypted.record)
+    command[command.index("--db") + 1] = str(tmp_path / "open.db")
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2 and "voting on this board is not closed" in result.output, result.output
+    assert not (tmp_path / "open.db").exists()
