@@ -20,7 +20,7 @@ from engine.cli.common import CommandFailed, console, err_console, one_line_erro
 from engine.election import DecryptedTallyOrBallot
 from engine.manifest import Manifest
 from engine.record import ElectionRecord
-from engine.verify.results import (  # noqa: F401 (contest_names, selection_names: imported from here too)
+from engine.verify.results import (
     TallyCheck,
     check_tally,
     contest_names,
