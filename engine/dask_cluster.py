@@ -53,7 +53,7 @@ def open_cluster(scheduler: str | None = None, local_workers: int | None = None)
                 n_workers=local_workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: a second local cluster must not collide on 8787
             ) as cluster,
             distributed.Client(cluster) as client,
         ):

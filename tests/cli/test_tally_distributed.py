@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli.demo_cmd import run_demo
 from engine.cli.main import cli
 from tests.support.dask_processes import dask_processes
+from tests.support.demo_records import two_device_record
 
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.once  # how the work is spread and combined, not the arithmetic
@@ -25,22 +25,7 @@ ENCRYPTED_TALLY = "encrypted_tally.json"
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tallied test-group election of 24 voters on two devices, some ballots challenged."""
-    out = tmp_path_factory.mktemp("tally-demo") / "demo"
-    code = run_demo(
-        out,
-        voters=24,
-        guardians=2,
-        quorum=2,
-        absent=0,
-        challenge_rate=0.1,
-        seed=5,
-        group_name="test",
-        devices=2,
-        jobs=1,
-        preencrypted=False,
-    )
-    assert code == 0
-    return out / "record"
+    return two_device_record(tmp_path_factory, "tally-demo", seed=5)
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.cli.demo_cmd import run_demo
 from engine.cli.main import cli
 from engine.dask_cluster import open_cluster
 from engine.verify import Report, verify_record
 from engine.verify import distributed as verify_distributed
 from engine.verify.runner import partition_size
 from tests.support.dask_processes import KILLED_MARKER, dask_processes, verify_partition_killing_its_worker_once
+from tests.support.demo_records import two_device_record
 
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.once  # how the work is spread and combined, not the arithmetic
@@ -41,22 +41,7 @@ def comparable(report: Report) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete test-group election of 24 voters on two chained devices, some ballots challenged."""
-    out = tmp_path_factory.mktemp("dask-demo") / "demo"
-    code = run_demo(
-        out,
-        voters=24,
-        guardians=2,
-        quorum=2,
-        absent=0,
-        challenge_rate=0.1,
-        seed=11,
-        group_name="test",
-        devices=2,
-        jobs=1,
-        preencrypted=False,
-    )
-    assert code == 0
-    return out / "record"
+    return two_device_record(tmp_path_factory, "dask-demo", seed=11)
 
 
 @pytest.fixture()
