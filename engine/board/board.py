@@ -73,6 +73,7 @@ from engine.board.entries import (
     BallotSuperseded,
     ElectionPublished,
     EntryError,
+    PreparedSubmitted,
     VotingClosed,
     canonical_json,
     check_contest_data_proofs,
@@ -235,7 +236,9 @@ def _lock_for(storage: object) -> threading.RLock:
         return lock
 
 
-def _ballot_bytes(ballot: EncryptedBallot) -> bytes:
+def _ballot_bytes(ballot: BoardBallot) -> bytes:
+    if isinstance(ballot, PreparedBallot):
+        return ballot.ballot_json
     return canonical_json(encode_encrypted_ballot(ballot))
 
 
@@ -255,6 +258,45 @@ def ciphertext_pads(ballot: EncryptedBallot) -> list[tuple[str, ElementModP]]:
 def pad_key(pad: ElementModP) -> str:
     """The index key of a ciphertext pad: SHA-256 of b(alpha, l_p), spec 5.1.1."""
     return PAD_INDEX + hashlib.sha256(pad.to_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreparedBallot:
+    """What the board's rules look at in an encrypted ballot (spec 2.0.0 section 3.3): its ids, election id H_E,
+    confirmation code H(B) (eq. 58), B_aux, state, the index keys of its ciphertext pads (rule 7, with where each
+    is), and its canonical egk JSON for its entry. Made where the ballot is decoded and checked (the server's
+    checking processes), so that the serving process never holds nor unpickles the decoded ballot."""
+
+    ballot_id: str
+    encrypting_device: str
+    election_id: UInt256
+    confirmation_code: UInt256
+    code_baux: bytes
+    state: BallotState
+    pad_keys: tuple[tuple[str, str], ...]
+    ballot_json: bytes
+
+    @classmethod
+    def of(cls, ballot: EncryptedBallot) -> PreparedBallot:
+        return cls(
+            ballot.ballot_id,
+            ballot.encrypting_device,
+            ballot.election_id,
+            ballot.confirmation_code,
+            ballot.code_baux,
+            ballot.state,
+            tuple(_pad_keys(ballot)),
+            _ballot_bytes(ballot),
+        )
+
+
+BoardBallot = EncryptedBallot | PreparedBallot
+
+
+def _pad_keys(ballot: BoardBallot) -> Sequence[tuple[str, str]]:
+    if isinstance(ballot, PreparedBallot):
+        return ballot.pad_keys
+    return [(where, pad_key(pad)) for where, pad in ciphertext_pads(ballot)]
 
 
 def contest_data_proof_problems(
@@ -303,24 +345,56 @@ class Prechecked:
     """The stateless checks of a submission made before it reaches the board (the server's checking processes,
     engine.server.checker): rule 4's signature, rule 9's checker findings, rule 10's proof problems. The board
     applies them at their rules' places, so a submission is refused for the same reason as if the board had
-    made them. ``ballot_problems``/``contest_data_problems`` None: not made (the board makes them).
-    ``ballot_json``: canonical_json of the ballot's egk JSON, for its entry (BallotSubmitted.ballot_json)."""
+    made them. ``ballot_problems``/``contest_data_problems`` None: not made (the board makes them)."""
 
     signature_valid: bool
     ballot_problems: tuple[str, ...] | None
     contest_data_problems: tuple[str, ...] | None
-    ballot_json: bytes | None = None
 
 
 @dataclass(frozen=True)
 class _Submission:
     """A submission that passed the checks and waits for its batch."""
 
-    ballot: EncryptedBallot
+    ballot: BoardBallot
     did: str
     signature: bytes
     proofs: tuple[PadKnowledgeProof, ...]
-    ballot_json: bytes | None = None
+
+
+@dataclass(frozen=True)
+class _LoggedSubmission:
+    """A logged ballot_submitted entry as the board compares replays with it and acknowledges it: its fields,
+    the ballot as its canonical egk JSON."""
+
+    ballot_id: str
+    did: str
+    confirmation_code: UInt256
+    signature: bytes
+    proofs: tuple[PadKnowledgeProof, ...]
+    ballot_json: bytes
+    timestamp: int
+
+    @classmethod
+    def of(cls, entry: BallotSubmitted) -> _LoggedSubmission:
+        return cls(
+            entry.ballot_id,
+            entry.did,
+            entry.confirmation_code,
+            entry.signature,
+            entry.contest_data_proofs,
+            _ballot_bytes(entry.ballot),
+            entry.timestamp,
+        )
+
+    def is_replayed_by(self, s: _Submission) -> bool:
+        """Is ``s`` this very submission again (DID, signature, proofs, ballot bytes)?"""
+        return (
+            self.did == s.did
+            and self.signature == s.signature
+            and self.proofs == s.proofs
+            and self.ballot_json == _ballot_bytes(s.ballot)
+        )
 
 
 @dataclass(frozen=True)
@@ -328,7 +402,7 @@ class _Logged:
     """Where the sequencer logged a submission: its leaf and the signed head of its batch."""
 
     leaf_index: int
-    entry: BallotSubmitted
+    entry: _LoggedSubmission
     head: SignedTreeHead
 
 
@@ -415,21 +489,20 @@ class BallotBoard:
     # -- submissions ----------------------------------------------------------------------
     def submit(
         self,
-        ballot: EncryptedBallot,
+        ballot: BoardBallot,
         did: str,
         signature: bytes,
         contest_data_proofs: tuple[PadKnowledgeProof, ...],
         prechecked: Prechecked | None = None,
     ) -> Receipt:
         """Accept a signed ballot with its contest data proofs and return its receipt once its batch is durable,
-        or raise BoardError (nothing of it logged). ``prechecked``: its stateless checks, already made."""
+        or raise BoardError (nothing of it logged). ``prechecked``: its stateless checks, already made; with a
+        PreparedBallot they must be given (the board cannot check a ballot it does not hold)."""
         with self._sequencer.arriving():
             replay = self._check_submission(ballot, did, signature, contest_data_proofs, prechecked)
         if replay is not None:
             return replay
-        ballot_json = prechecked.ballot_json if prechecked is not None else None
-        submission = _Submission(ballot, did, signature, contest_data_proofs, ballot_json)
-        return self._acknowledge(self._sequencer.run(submission))
+        return self._acknowledge(self._sequencer.run(_Submission(ballot, did, signature, contest_data_proofs)))
 
     def submit_batch(
         self, submissions: Sequence[tuple[EncryptedBallot, str, bytes, tuple[PadKnowledgeProof, ...]]]
@@ -469,7 +542,7 @@ class BallotBoard:
 
     def _check_submission(
         self,
-        ballot: EncryptedBallot,
+        ballot: BoardBallot,
         did: str,
         signature: bytes,
         contest_data_proofs: tuple[PadKnowledgeProof, ...],
@@ -477,6 +550,8 @@ class BallotBoard:
     ) -> Receipt | None:
         """Every check that needs no lock (rules 1-10 against the board as it is now); the receipt of a replay."""
         self._check_input(ballot, did, signature, contest_data_proofs)
+        if isinstance(ballot, PreparedBallot) and prechecked is None:
+            raise BoardError("a prepared ballot comes with its checks (Prechecked)", 400)
         self._check_open()
         if not self.roster.contains(did):
             raise BoardError("the DID is not on the roster of eligible voters", 403)
@@ -485,7 +560,7 @@ class BallotBoard:
         signed = (
             prechecked.signature_valid
             if prechecked is not None
-            else verify_submission(did, self.h_e, ballot, contest_data_proofs, signature)
+            else verify_submission(did, self.h_e, ballot, contest_data_proofs, signature)  # type: ignore[arg-type]
         )
         if not signed:
             raise BoardError(
@@ -498,14 +573,15 @@ class BallotBoard:
                 "ballot's confirmation code uses)",
                 422,
             )
-        replay = self._replay(ballot, did, signature, contest_data_proofs)
+        submission = _Submission(ballot, did, signature, contest_data_proofs)
+        replay = self._replay(submission)
         if replay is not None:
             return replay
         try:
             self._check_new(ballot, did, self.log.storage.get_many)
         except BoardError:
             # The same submission may have been logged by another thread since the replay check.
-            replay = self._replay(ballot, did, signature, contest_data_proofs)
+            replay = self._replay(submission)
             if replay is not None:
                 return replay
             raise
@@ -526,7 +602,7 @@ class BallotBoard:
                     ticket.refuse(exc)
                 return
             batch_index: dict[str, str] = {}
-            batch_entries: dict[int, BallotSubmitted] = {}
+            batch_entries: dict[int, _LoggedSubmission] = {}
 
             def lookup(keys: list[str]) -> dict[str, str]:
                 found = {key: batch_index[key] for key in keys if key in batch_index}
@@ -538,15 +614,12 @@ class BallotBoard:
             def index(key: str) -> str | None:
                 return lookup([key]).get(key)
 
-            def entry_at(leaf: int) -> BallotSubmitted | None:
+            def entry_at(leaf: int) -> _LoggedSubmission | None:
                 found = batch_entries.get(leaf)
-                if found is not None:
-                    return found
-                decoded = decode_entry(self.log.entry(leaf), self.group)
-                return decoded if isinstance(decoded, BallotSubmitted) else None
+                return found if found is not None else self._logged_at(leaf)
 
             size = self.log.size
-            entries: list[BallotSubmitted | BallotSuperseded] = []
+            entries: list[PreparedSubmitted | BallotSuperseded] = []
             logged: list[tuple[Ticket[_Submission, _Logged | Receipt], int]] = []
             for ticket in batch:
                 s = ticket.item
@@ -554,18 +627,20 @@ class BallotBoard:
                     earlier = self._replayed_leaf(s, index, entry_at)
                     if earlier is None:
                         self._check_new(s.ballot, s.did, lookup)
-                        new, updates = self._submission_entries(s, size + len(entries), index)
+                        new, logged_submission, updates = self._submission_entries(s, size + len(entries), index)
                         entries.extend(new)
                         batch_index.update(updates)
                         earlier = size + len(entries) - 1
-                        batch_entries[earlier] = new[-1]  # type: ignore[assignment]
+                        batch_entries[earlier] = logged_submission
                     logged.append((ticket, earlier))
                 except BoardError as exc:
                     ticket.refuse(exc)
             head = None
             if entries:
                 started = time.perf_counter()
-                head = self._append(entries, batch_index)
+                head = self._append(
+                    [e.encode() if isinstance(e, PreparedSubmitted) else e for e in entries], batch_index
+                )
                 committed = BatchCommitted(
                     len(batch), len(logged), len(entries), time.perf_counter() - started, head.tree_size
                 )
@@ -591,7 +666,7 @@ class BallotBoard:
         return head
 
     def _check_input(self, ballot: object, did: object, signature: object, proofs: object) -> None:
-        if not isinstance(ballot, EncryptedBallot):
+        if not isinstance(ballot, (EncryptedBallot, PreparedBallot)):
             raise BoardError("the ballot is not an encrypted ballot", 400)
         try:
             check_contest_data_proofs(proofs)
@@ -610,11 +685,11 @@ class BallotBoard:
         if self.is_closed:
             raise BoardError("voting is closed", 409)
 
-    def _check_new(self, ballot: EncryptedBallot, did: str, lookup: Callable[[list[str]], dict[str, str]]) -> None:
+    def _check_new(self, ballot: BoardBallot, did: str, lookup: Callable[[list[str]], dict[str, str]]) -> None:
         """Refuse a reused confirmation code or ciphertext, and a DID over its number of submissions, per
         ``lookup`` (the board's index, or the board's with the batch so far), read in one query."""
         code_key, made_key = CODE_INDEX + ballot.confirmation_code.hex(), SUBMISSIONS_INDEX + did
-        pads = [(where, pad_key(pad)) for where, pad in ciphertext_pads(ballot)]
+        pads = _pad_keys(ballot)
         found = lookup([code_key, made_key, *(key for _, key in pads)])
         if code_key in found:
             raise BoardError("a ballot with this confirmation code is already on the board", 409)
@@ -638,9 +713,11 @@ class BallotBoard:
         found = index(SUBMISSIONS_INDEX + did)
         return 0 if found is None else int(found)
 
-    def _run_checker(self, ballot: EncryptedBallot, found: Sequence[str] | None = None) -> None:
+    def _run_checker(self, ballot: BoardBallot, found: Sequence[str] | None = None) -> None:
         """Rule 9: the checker's findings (``found``: those it already made)."""
         if found is None:
+            if isinstance(ballot, PreparedBallot):
+                raise BoardError("the ballot is invalid: it was not checked", 422)
             try:
                 found = self._checker(ballot)
             except BallotchainError as exc:
@@ -649,37 +726,33 @@ class BallotBoard:
             raise BoardError("the ballot is invalid: " + "; ".join(str(p) for p in found), 422)
 
     def _check_contest_data_proofs(
-        self, ballot: EncryptedBallot, proofs: tuple[PadKnowledgeProof, ...], found: Sequence[str] | None = None
+        self, ballot: BoardBallot, proofs: tuple[PadKnowledgeProof, ...], found: Sequence[str] | None = None
     ) -> None:
         """Rule 10 (``found``: its problems, already looked for)."""
-        problems = contest_data_proof_problems(self.h_e, ballot, proofs) if found is None else found
+        if found is None and isinstance(ballot, PreparedBallot):
+            raise BoardError("the ballot is invalid: its contest data proofs were not checked", 422)
+        problems = contest_data_proof_problems(self.h_e, ballot, proofs) if found is None else found  # type: ignore[arg-type]
         if problems:
             raise BoardError("the ballot is invalid: " + "; ".join(problems), 422)
 
-    def _replay(
-        self, ballot: EncryptedBallot, did: str, signature: bytes, proofs: tuple[PadKnowledgeProof, ...]
-    ) -> Receipt | None:
+    def _replay(self, s: _Submission) -> Receipt | None:
         """The receipt of an identical accepted submission; BoardError(409) if the id is taken."""
-        found = self._index(BALLOT_INDEX + ballot.ballot_id)
-        if found is None:
+        leaf = self._replayed_leaf(s, self._index, self._logged_at)
+        if leaf is None:
             return None
-        index = int(found)
-        entry = decode_entry(self.log.entry(index), self.group)
-        if (
-            isinstance(entry, BallotSubmitted)
-            and entry.did == did
-            and entry.signature == signature
-            and entry.contest_data_proofs == proofs
-            and _ballot_bytes(entry.ballot) == _ballot_bytes(ballot)
-        ):
-            return self._receipt(index, entry)
-        raise BoardError(f"the ballot id {ballot.ballot_id!r} is already used on the board", 409)
+        logged = self._logged_at(leaf)
+        assert logged is not None
+        return self._receipt(leaf, logged)
+
+    def _logged_at(self, leaf: int) -> _LoggedSubmission | None:
+        decoded = decode_entry(self.log.entry(leaf), self.group)
+        return _LoggedSubmission.of(decoded) if isinstance(decoded, BallotSubmitted) else None
 
     def _replayed_leaf(
         self,
         s: _Submission,
         index: Callable[[str], str | None],
-        entry_at: Callable[[int], BallotSubmitted | None],
+        entry_at: Callable[[int], _LoggedSubmission | None],
     ) -> int | None:
         """The leaf of an identical accepted submission (on the board or earlier in the batch), None if the
         ballot id is new; BoardError(409) if the id is taken by another submission."""
@@ -687,32 +760,28 @@ class BallotBoard:
         if found is None:
             return None
         entry = entry_at(int(found))
-        if (
-            entry is not None
-            and entry.did == s.did
-            and entry.signature == s.signature
-            and entry.contest_data_proofs == s.proofs
-            and _ballot_bytes(entry.ballot) == _ballot_bytes(s.ballot)
-        ):
+        if entry is not None and entry.is_replayed_by(s):
             return int(found)
         raise BoardError(f"the ballot id {s.ballot.ballot_id!r} is already used on the board", 409)
 
     def _submission_entries(
         self, s: _Submission, next_leaf: int, index: Callable[[str], str | None]
-    ) -> tuple[list[BallotSubmitted | BallotSuperseded], dict[str, str]]:
+    ) -> tuple[list[PreparedSubmitted | BallotSuperseded], _LoggedSubmission, dict[str, str]]:
         """The entries an accepted submission appends from leaf ``next_leaf`` on (a ballot_superseded first if
-        a CAST ballot replaces the DID's counted one), and the index updates that describe them."""
+        a CAST ballot replaces the DID's counted one), the submission as logged, and the index updates that
+        describe them."""
         ballot, did = s.ballot, s.did
         timestamp = self.log.timestamp()
-        entry = BallotSubmitted(
-            ballot.ballot_id, did, ballot.confirmation_code, s.signature, ballot, timestamp, s.proofs, s.ballot_json
+        ballot_json = _ballot_bytes(ballot)
+        entry = PreparedSubmitted(
+            ballot.ballot_id, did, ballot.confirmation_code, s.signature, ballot_json, timestamp, s.proofs
         )
-        entries: list[BallotSubmitted | BallotSuperseded] = []
+        entries: list[PreparedSubmitted | BallotSuperseded] = []
         updates: dict[str, str] = {
             CODE_INDEX + ballot.confirmation_code.hex(): ballot.ballot_id,
             SUBMISSIONS_INDEX + did: str(self._submissions(did, index) + 1),
         }
-        updates.update({pad_key(pad): ballot.ballot_id for _, pad in ciphertext_pads(ballot)})
+        updates.update({key: ballot.ballot_id for _, key in _pad_keys(ballot)})
         if ballot.state == BallotState.CAST:
             previous = index(COUNTED_INDEX + did)
             if previous is not None:
@@ -720,9 +789,12 @@ class BallotBoard:
             updates[COUNTED_INDEX + did] = ballot.ballot_id
         entries.append(entry)
         updates[BALLOT_INDEX + ballot.ballot_id] = str(next_leaf + len(entries) - 1)
-        return entries, updates
+        logged = _LoggedSubmission(
+            ballot.ballot_id, did, ballot.confirmation_code, s.signature, s.proofs, ballot_json, timestamp
+        )
+        return entries, logged, updates
 
-    def _receipt(self, index: int, entry: BallotSubmitted) -> Receipt:
+    def _receipt(self, index: int, entry: BallotSubmitted | _LoggedSubmission) -> Receipt:
         """The receipt of a logged submission: its inclusion in the first signed head that covers it (the head
         of its batch)."""
         head = self.log.storage.tree_head_covering(index) or self.log.head_for(index + 1)

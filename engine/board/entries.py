@@ -311,7 +311,7 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
     raise EntryError(f"not a log entry: {type(entry).__name__}")
 
 
-def _submitted_json(entry: BallotSubmitted, ballot: Any) -> dict[str, Any]:
+def _submitted_json(entry: BallotSubmitted | PreparedSubmitted, ballot: Any) -> dict[str, Any]:
     return {
         "type": "ballot_submitted",
         "ballot_id": entry.ballot_id,
@@ -331,11 +331,44 @@ def encode_entry(entry: Entry) -> bytes:
     """The canonical bytes of an entry: the leaf data whose hash goes into the log. A ballot_submitted entry with
     its ``ballot_json`` gets it spliced in ("ballot" is the first of its sorted keys), the same bytes."""
     if isinstance(entry, BallotSubmitted) and entry.ballot_json is not None:
-        rest = canonical_json(_submitted_json(entry, None))
-        if not rest.startswith(_BALLOT_FIRST):
-            raise EntryError("ballot_submitted: the ballot is not the first key of its canonical form")
-        return b'{"ballot":' + entry.ballot_json + b"," + rest[len(_BALLOT_FIRST) :]
+        return _splice_ballot(_submitted_json(entry, None), entry.ballot_json)
     return canonical_json(entry_to_json(entry))
+
+
+@dataclass(frozen=True)
+class PreparedSubmitted:
+    """A ballot_submitted entry whose ballot is held only as ``ballot_json``, canonical_json of its egk JSON
+    (spec 2.0.0 section 3.3): the fields are checked as BallotSubmitted checks them, the ballot is not decoded.
+    ``encode`` gives the bytes ``encode_entry`` gives for the BallotSubmitted of the same ballot."""
+
+    ballot_id: str
+    did: str
+    confirmation_code: UInt256
+    signature: bytes
+    ballot_json: bytes
+    timestamp: int
+    contest_data_proofs: tuple[PadKnowledgeProof, ...]
+
+    def __post_init__(self) -> None:
+        _check_text(self.ballot_id, "the ballot id")
+        _check_text(self.did, "the DID")
+        _check_uint256(self.confirmation_code, "the confirmation code")
+        if not isinstance(self.signature, bytes) or len(self.signature) != SIGNATURE_SIZE:
+            raise EntryError(f"a signature is {SIGNATURE_SIZE} bytes")
+        if not isinstance(self.ballot_json, bytes) or not self.ballot_json.startswith(b"{"):
+            raise EntryError("the ballot must be the canonical JSON of an encrypted ballot")
+        _check_timestamp(self.timestamp)
+        check_contest_data_proofs(self.contest_data_proofs)
+
+    def encode(self) -> bytes:
+        return _splice_ballot(_submitted_json(self, None), self.ballot_json)
+
+
+def _splice_ballot(fields: dict[str, Any], ballot_json: bytes) -> bytes:
+    rest = canonical_json(fields)
+    if not rest.startswith(_BALLOT_FIRST):
+        raise EntryError("ballot_submitted: the ballot is not the first key of its canonical form")
+    return b'{"ballot":' + ballot_json + b"," + rest[len(_BALLOT_FIRST) :]
 
 
 _FIELDS: dict[str, frozenset[str]] = {

@@ -13,8 +13,10 @@ in the calling thread (the native backend releases the GIL, so a thread pool sca
 
 A submission's body goes to the checking processes whole (``check_body``): a worker parses it once, checks
 the voter's signature, and, for a signed submission from a DID on the roster, the verifier's checks and
-the proofs of knowledge of the contest data nonces; the serving process gets back the decoded submission
-and the verdicts (engine.board.board.Prechecked), which the board applies at its rules' places. Bodies
+the proofs of knowledge of the contest data nonces; the serving process gets back only what the board's rules
+look at (engine.board.board.PreparedBallot: ids, H(B), B_aux, state, the pads' index keys, the entry's ballot
+bytes; never the decoded ballot, whose unpickling cost the serving process as much as the HTTP) and the verdicts
+(engine.board.board.Prechecked), which the board applies at its rules' places. Bodies
 are sent in chunks: while fewer chunks than workers are being checked, what queued goes out, shared among
 the free workers, at most MAX_CHUNK a chunk (``DrainQueue``), so a worker checks submissions that arrived
 while it was busy together: one round trip, one subgroup batch, and, for the submissions that carry
@@ -29,7 +31,6 @@ even if the server was killed (SIGKILL runs no cleanup); a clean stop shuts the 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import multiprocessing
 import os
 import threading
@@ -38,14 +39,13 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from engine.board.board import Prechecked, contest_data_proof_problems
-from engine.board.entries import canonical_json
+from engine.board.board import Prechecked, PreparedBallot, contest_data_proof_problems
 from engine.credentials.did import verify_submission
 from engine.election import ElectionInitialized, EncryptedBallot
 from engine.errors import BallotchainError
 from engine.manifest import Manifest
+from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.proofs.proof_commitments import BallotCommitments
-from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.server.app import Submission, parse_submission
 from engine.server.errors import ApiError
 from engine.verify.ballots import BallotContext, ballot_problems, verify_ballot_chunk
@@ -62,11 +62,22 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
+class PreparedSubmission:
+    """A submission as the serving process gets it from a checking process: the ballot as the board's rules
+    see it (PreparedBallot), the voter's DID and signature, the contest data proofs."""
+
+    ballot: PreparedBallot
+    did: str
+    signature: bytes
+    contest_data_proofs: tuple[PadKnowledgeProof, ...]
+
+
+@dataclass(frozen=True)
 class CheckedSubmission:
     """A body as the checking process leaves it: refused (``refusal``: HTTP status and reason, a malformed
-    body), or decoded (its range-proof commitments dropped) with its stateless checks' verdicts."""
+    body), or prepared for the board (PreparedSubmission) with its stateless checks' verdicts."""
 
-    submission: Submission | None
+    submission: PreparedSubmission | None
     prechecked: Prechecked | None
     refusal: tuple[int, str] | None = None
 
@@ -103,19 +114,16 @@ def check_bodies(ctx: BallotContext, dids: Sequence[str], bodies: Sequence[bytes
     for i, submission, signed, eligible in parsed:
         problems: tuple[str, ...] | None = None
         data_problems: tuple[str, ...] | None = None
-        ballot_json = None
         if eligible:
             problems = findings.get(i, (PREENCRYPTED_REFUSED,))
             if not problems:
                 data_problems = tuple(
                     contest_data_proof_problems(ctx.h_e, submission.ballot, submission.contest_data_proofs)
                 )
-            if not problems and not data_problems:
-                ballot_json = canonical_json(encode_encrypted_ballot(submission.ballot))
-        out[i] = CheckedSubmission(
-            dataclasses.replace(submission, proof_commitments=None),
-            Prechecked(signed, problems, data_problems, ballot_json),
+        prepared = PreparedSubmission(
+            PreparedBallot.of(submission.ballot), submission.did, submission.signature, submission.contest_data_proofs
         )
+        out[i] = CheckedSubmission(prepared, Prechecked(signed, problems, data_problems))
     return [o for o in out if o is not None]
 
 

@@ -53,7 +53,7 @@ from engine.record.reader import read_bytes
 from engine.server.app import Submission
 from engine.server.board_witnessing import log_witnessing
 from engine.server.checker import BallotChecker as ProofChecker
-from engine.server.checker import CheckedSubmission
+from engine.server.checker import CheckedSubmission, PreparedSubmission
 from engine.server.errors import ApiError
 from engine.server.metrics import BoardMetrics
 
@@ -299,7 +299,9 @@ class BoardService:
         assert checked.submission is not None
         return self.submit(checked.submission, checked.prechecked)
 
-    def submit(self, submission: Submission, prechecked: Prechecked | None = None) -> dict[str, Any]:
+    def submit(
+        self, submission: Submission | PreparedSubmission, prechecked: Prechecked | None = None
+    ) -> dict[str, Any]:
         ballot = submission.ballot
         try:
             file_id(ballot.ballot_id, "ballot_id")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.ballot import encrypt_ballot
+from engine.board.board import PreparedBallot
 from engine.board.entries import BallotSubmitted, canonical_json, decode_entry, encode_contest_data_proofs, encode_entry
 from engine.board.sth import BoardKey
 from engine.client.board_client import SignedSubmission
@@ -125,7 +126,7 @@ def test_one_chunk_refuses_the_bad_ones_alone(election: OnlineElection, service:
     assert len(checked) == VOTERS
     for i, outcome in enumerate(checked):
         assert outcome.refusal is None and outcome.prechecked is not None and outcome.submission is not None
-        assert outcome.submission.proof_commitments is None  # not sent back: they are neither logged nor signed
+        assert isinstance(outcome.submission.ballot, PreparedBallot)  # not the decoded ballot, nor its commitments
         assert outcome.prechecked.signature_valid == (i != BAD_SIGNATURE)
         if i == BAD_SIGNATURE:
             assert outcome.prechecked.ballot_problems is None  # never checked: the board refuses it before
