@@ -51,13 +51,13 @@ from engine.client import (
     fetch_election,
     load_json,
     monitor,
-    parse_public_key,
     prepare_submission,
     save_json,
     submit_signed,
 )
 from engine.client.mirror import MirrorProgress, mirror_board
 from engine.credentials.did import VoterCredential
+from engine.credentials.keys import parse_public_key
 from engine.credentials.roster import RegistrarKey, SignedRoster, decode_roster, encode_roster, make_roster
 from engine.election import BallotState, PlaintextBallot
 from engine.errors import BallotchainError
@@ -582,7 +582,7 @@ def board_monitor_command(
     state = None
     if state_file is not None and state_file.exists():
         state = MonitorState.from_json(load_json(state_file))
-    pinned = parse_public_key(board_key_pin, "board") if board_key_pin else None
+    pinned = parse_public_key(board_key_pin, "--board-key") if board_key_pin else None
     witness_pins = parse_witness_pins(witness_key_pins)
     with BoardClient(board_url) as client:
 
@@ -661,8 +661,8 @@ def board_key_pins(func: Callable[..., None]) -> Callable[..., None]:
 
 def parse_key_pins(board: str | None, registrar: str | None) -> tuple[bytes | None, bytes | None]:
     return (
-        parse_public_key(board, "board") if board else None,
-        parse_public_key(registrar, "registrar") if registrar else None,
+        parse_public_key(board, "--board-key") if board else None,
+        parse_public_key(registrar, "--registrar-key") if registrar else None,
     )
 
 

@@ -14,7 +14,7 @@ from engine.board.election_keys import ELECTION_KEYS_FILE, ElectionKeys, decode_
 from engine.board.note import VerifierKey
 from engine.cli.board_cmds import load_or_make_board_key, read_roster
 from engine.cli.common import CommandFailed, console, fresh_directory, group_option, one_line_errors
-from engine.client import parse_public_key
+from engine.credentials.keys import parse_public_key
 from engine.credentials.roster import roster_problems
 from engine.election import ElectionConfig, make_election_config
 from engine.errors import BallotchainError
@@ -211,7 +211,7 @@ def keys_command(
     if roster_file is not None:
         registrar = registrar_key_of_roster(roster_file, record_dir)
     else:
-        registrar = parse_public_key(registrar_key_pub or "", "registrar")
+        registrar = parse_public_key(registrar_key_pub or "", "--registrar-key-pub")
     if board_key_file is not None:
         if not board_key_file.exists() and (Path(record_dir) / ELECTION_KEYS_FILE).exists():
             raise CommandFailed(
@@ -222,7 +222,7 @@ def keys_command(
             click.echo(f"ballotchain election keys: new board key written to {board_key_file}", err=True)
         board = board_key.public_key
     else:
-        board = parse_public_key(board_key_pub or "", "board")
+        board = parse_public_key(board_key_pub or "", "--board-key-pub")
     keys, written = fix_election_keys(record_dir, board, registrar, witnesses, quorum)
     path = Path(record_dir) / ELECTION_KEYS_FILE
     console.print(f"{'keys fixed in' if written else 'the same keys are already fixed in'} {path}")

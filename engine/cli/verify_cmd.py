@@ -27,23 +27,22 @@ from engine.cli.cluster_opts import chosen_cluster, cluster_options
 from engine.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, CommandFailed, console
 from engine.cli.pins import parse_witness_pins, witness_key_pins
 from engine.cli.progress import progress_bar
+from engine.credentials.keys import PublicKeyError, parse_public_key
 from engine.dask_cluster import ClusterError
 from engine.errors import BallotchainError
 from engine.record.version import V1, record_version
 from engine.verify import Report, Status, verify_record
 from engine.verify.v1 import verify_v1_record
 
-KEY_HEX_DIGITS = 64
-
 
 def parse_pinned_key(text: str | None, option: str) -> bytes | None:
-    """A pinned Ed25519 public key: 64 hex digits (either case); CommandFailed (exit 2) otherwise."""
+    """A pinned Ed25519 public key (credentials.keys.parse_public_key), None if the option is not given."""
     if text is None:
         return None
-    value = text.strip()
-    if len(value) != KEY_HEX_DIGITS or any(c not in "0123456789abcdefABCDEF" for c in value):
-        raise CommandFailed(f"{option}: a public key is {KEY_HEX_DIGITS} hex digits")
-    return bytes.fromhex(value)
+    try:
+        return parse_public_key(text, option)
+    except PublicKeyError as exc:
+        raise CommandFailed(str(exc)) from None
 
 
 def run_verifier(

@@ -803,14 +803,3 @@ def save_json(path: Path, document: dict[str, Any], *, overwrite: bool, secret: 
 
 def load_json(path: Path) -> Any:
     return loads(read_bytes(path, str(path)), str(path))
-
-
-def parse_public_key(text: str, what: str = "board") -> bytes:
-    """An Ed25519 public key (the board's, the registrar's) given as 64 hex digits; BoardClientError if not."""
-    try:
-        key = bytes.fromhex(text.strip())
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise BoardClientError(f"the {what} key must be an Ed25519 public key of 64 hex digits, not {text[:70]!r}")
-    return key

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import string
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -24,11 +25,32 @@ from engine.record.writer import atomic_write
 
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
+PUBLIC_KEY_HEX_DIGITS = 2 * PUBLIC_KEY_SIZE
 KEY_FILE_FIELDS = frozenset({"kind", "public_key", "private_key"})
 
 
 class KeyFileError(BallotchainError, ValueError):
     """A key file that cannot be read, written or trusted."""
+
+
+class PublicKeyError(BallotchainError, ValueError):
+    """A public key given as text (an option, a pin) that is not 64 hex digits."""
+
+
+def parse_public_key(text: str, what: str) -> bytes:
+    """A raw Ed25519 public key (RFC 8032 section 5.1.5) written as exactly 64 hex digits of either case, blanks
+    around them ignored; PublicKeyError naming ``what`` (the option or whose key) and what is wrong otherwise."""
+    value = text.strip()
+    if len(value) != PUBLIC_KEY_HEX_DIGITS:
+        raise PublicKeyError(
+            f"{what}: an Ed25519 public key is {PUBLIC_KEY_HEX_DIGITS} hex digits, not {len(value)} characters"
+        )
+    wrong = next((c for c in value if c not in string.hexdigits), None)
+    if wrong is not None:
+        raise PublicKeyError(
+            f"{what}: an Ed25519 public key is {PUBLIC_KEY_HEX_DIGITS} hex digits; {wrong!r} is not a hex digit"
+        )
+    return bytes.fromhex(value)
 
 
 def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:

@@ -13,8 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine.credentials.keys import (
     KeyFileError,
+    PublicKeyError,
     ed25519_verify,
     load_key,
+    parse_public_key,
     private_key_bytes,
     public_key_bytes,
     save_key,
@@ -70,3 +72,27 @@ def test_ed25519_verify_answers_false_for_malformed_input() -> None:
     assert not ed25519_verify(public[:31], b"message", signature)
     assert not ed25519_verify(public, b"message", signature[:63])
     assert not ed25519_verify("not bytes", b"message", signature)  # type: ignore[arg-type]
+
+
+def test_a_public_key_is_parsed_from_exactly_64_hex_digits_of_either_case() -> None:
+    public = public_key_bytes(Ed25519PrivateKey.generate())
+    assert parse_public_key(public.hex(), "--board-key") == public
+    assert parse_public_key(f" {public.hex().upper()}\n", "--board-key") == public
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("12", "not 2 characters"),
+        ("ab" * 32 + "00", "not 66 characters"),
+        ("", "not 0 characters"),
+        ("zz" * 32, "'z' is not a hex digit"),
+        ("ab " * 21 + "a", "' ' is not a hex digit"),  # bytes.fromhex would take the spaces
+        ("0x" + "ab" * 31, "'x' is not a hex digit"),
+    ],
+)
+def test_a_malformed_public_key_is_refused_saying_what_is_wrong(text: str, wrong: str) -> None:
+    with pytest.raises(PublicKeyError) as refused:
+        parse_public_key(text, "--board-key")
+    assert str(refused.value).startswith("--board-key: an Ed25519 public key is 64 hex digits")
+    assert wrong in str(refused.value)
