@@ -13,15 +13,15 @@ from engine.verify.catalog import PREENCRYPTED_CHECKS
 from tests.support.elections import run
 
 
-def test_demo_preencrypted_verifies_with_checks_15_to_18_passed(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
+def _run_preencrypted_demo(out: Path, *, voters: int, challenge_rate: float) -> None:
+    """An offline demo on the test group, two guardians, one device, some ballots pre-encrypted."""
     code = run_demo(
         out,
-        voters=8,
+        voters=voters,
         guardians=2,
         quorum=2,
         absent=0,
-        challenge_rate=0.0,
+        challenge_rate=challenge_rate,
         seed=7,
         group_name="test",
         devices=1,
@@ -29,6 +29,11 @@ def test_demo_preencrypted_verifies_with_checks_15_to_18_passed(tmp_path: Path) 
         preencrypted=True,
     )
     assert code == 0
+
+
+def test_demo_preencrypted_verifies_with_checks_15_to_18_passed(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    _run_preencrypted_demo(out, voters=8, challenge_rate=0.0)
     record = out / "record"
     assert not ElectionRecord(record).config.chain_confirmation_codes
     assert sorted(p.name for p in (out / "private" / "printed").iterdir()) == ["voter-00004.json", "voter-00008.json"]
@@ -45,20 +50,7 @@ def test_demo_challenges_preencrypted_ballots_which_open_and_decrypt(tmp_path: P
     """Every fourth challenged voter marks a pre-encrypted ballot too: it is recorded SPOILED with its primary
     nonce (18.C) and, like every challenged ballot, decrypted by the guardians (12-14, R.challenged)."""
     out = tmp_path / "demo"
-    code = run_demo(
-        out,
-        voters=10,
-        guardians=2,
-        quorum=2,
-        absent=0,
-        challenge_rate=0.6,
-        seed=7,
-        group_name="test",
-        devices=1,
-        jobs=1,
-        preencrypted=True,
-    )
-    assert code == 0
+    _run_preencrypted_demo(out, voters=10, challenge_rate=0.6)
     record = ElectionRecord(out / "record")
     spoiled = [
         b
