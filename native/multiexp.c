@@ -9,6 +9,42 @@
  */
 #include "bc_internal.h"
 
+/* acc = x when nothing has been multiplied into acc yet, else acc *= x (representation). */
+static inline void multiply_or_copy(const bc_mod *M, mp_limb_t *acc, const mp_limb_t *x,
+                                    int started, mp_limb_t *scr) {
+    if (started)
+        mulmod(M, acc, acc, x, scr);
+    else
+        memcpy(acc, x, M->w * LIMB_BYTES);
+}
+
+/* Bucket digit (1 <= digit <= 2^c - 1) of Pippenger's method *= x. */
+static inline void add_to_bucket(const bc_mod *M, mp_limb_t *buckets, uint8_t *used,
+                                 unsigned digit, const mp_limb_t *x, mp_limb_t *scr) {
+    multiply_or_copy(M, buckets + (digit - 1) * M->w, x, used[digit - 1], scr);
+    used[digit - 1] = 1;
+}
+
+/*
+ * out = prod_d bucket_d^d over the nb buckets by running products from the top digit down
+ * (Pippenger's bucket method). Returns 0, leaving out untouched, when every bucket is empty.
+ */
+static int sum_buckets(const bc_mod *M, const mp_limb_t *buckets, const uint8_t *used, size_t nb,
+                       mp_limb_t *running, mp_limb_t *out, mp_limb_t *scr) {
+    size_t w = M->w, d;
+    int run_started = 0, sum_started = 0;
+    for (d = nb; d > 0; d--) {
+        if (used[d - 1]) {
+            multiply_or_copy(M, running, buckets + (d - 1) * w, run_started, scr);
+            run_started = 1;
+        }
+        if (!run_started) continue;
+        multiply_or_copy(M, out, running, sum_started, scr);
+        sum_started = 1;
+    }
+    return sum_started;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Simultaneous exponentiation (Straus, interleaved sliding windows)                          */
 /* ------------------------------------------------------------------------------------------ */
@@ -97,12 +133,8 @@ int straus_chunk(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps,
             const mp_limb_t *entry;
             if (v == 0) continue;
             entry = pre + (i * npre + (v >> 1)) * w;
-            if (started) {
-                mulmod(M, res, res, entry, scr);
-            } else {
-                memcpy(res, entry, w * LIMB_BYTES);
-                started = 1;
-            }
+            multiply_or_copy(M, res, entry, started, scr);
+            started = 1;
         }
     }
     if (started) mulmod(M, acc, acc, res, scr);
@@ -164,12 +196,8 @@ static void window_parities(const bc_mod *M, const mp_limb_t *buckets, const uin
         int started = 0;
         for (d = 1; d <= nb; d++) {
             if (!((d >> b) & 1) || !used[d - 1]) continue;
-            if (started) {
-                mulmod(M, par, par, buckets + (d - 1) * w, scr);
-            } else {
-                memcpy(par, buckets + (d - 1) * w, w * LIMB_BYTES);
-                started = 1;
-            }
+            multiply_or_copy(M, par, buckets + (d - 1) * w, started, scr);
+            started = 1;
         }
         if (started && repr_jacobi(M, par, scr) != 1) *qr = 0;
     }
@@ -178,7 +206,7 @@ static void window_parities(const bc_mod *M, const mp_limb_t *buckets, const uin
 static int pippenger(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
                      size_t k, size_t bits, unsigned c, mp_limb_t *acc, mp_limb_t *scr,
                      int *qr) {
-    size_t w = M->w, nb = ((size_t)1 << c) - 1, i, d, windows = (bits + c - 1) / c, win;
+    size_t w = M->w, nb = ((size_t)1 << c) - 1, i, windows = (bits + c - 1) / c, win;
     int ok = 1, started = 0;
     mp_limb_t *buckets = alloc_limbs(mul_size(nb, w, &ok));
     mp_limb_t *running = alloc_limbs(w), *sum = alloc_limbs(w), *res = alloc_limbs(w);
@@ -192,48 +220,18 @@ static int pippenger(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *e
         return BC_ENOMEM;
     }
     for (win = windows; win-- > 0;) {
-        int run_started = 0, sum_started = 0;
         unsigned t;
         if (started)
             for (t = 0; t < c; t++) mulmod(M, res, res, res, scr);
         memset(used, 0, nb);
         for (i = 0; i < k; i++) {
             unsigned digit = get_bits(exps + i * ne, ne, win * c, c);
-            mp_limb_t *bucket;
-            if (digit == 0) continue;
-            bucket = buckets + (digit - 1) * w;
-            if (used[digit - 1]) {
-                mulmod(M, bucket, bucket, bases + i * w, scr);
-            } else {
-                memcpy(bucket, bases + i * w, w * LIMB_BYTES);
-                used[digit - 1] = 1;
-            }
+            if (digit != 0) add_to_bucket(M, buckets, used, digit, bases + i * w, scr);
         }
         if (qr != NULL) window_parities(M, buckets, used, c, running, qr, scr);
-        for (d = nb; d > 0; d--) {
-            if (used[d - 1]) {
-                if (run_started) {
-                    mulmod(M, running, running, buckets + (d - 1) * w, scr);
-                } else {
-                    memcpy(running, buckets + (d - 1) * w, w * LIMB_BYTES);
-                    run_started = 1;
-                }
-            }
-            if (!run_started) continue;
-            if (sum_started) {
-                mulmod(M, sum, sum, running, scr);
-            } else {
-                memcpy(sum, running, w * LIMB_BYTES);
-                sum_started = 1;
-            }
-        }
-        if (!sum_started) continue;
-        if (started) {
-            mulmod(M, res, res, sum, scr);
-        } else {
-            memcpy(res, sum, w * LIMB_BYTES);
-            started = 1;
-        }
+        if (!sum_buckets(M, buckets, used, nb, running, sum, scr)) continue;
+        multiply_or_copy(M, res, sum, started, scr);
+        started = 1;
     }
     if (started) mulmod(M, acc, acc, res, scr);
     free(buckets);
@@ -430,12 +428,8 @@ static void table_pow_limbs(const bc_table *t, const mp_limb_t *e, size_t ne, mp
         const mp_limb_t *entry;
         if (digit == 0) continue;
         entry = t->entries + (i * t->per + digit - 1) * w;
-        if (started) {
-            mulmod(&t->M, acc, acc, entry, scr);
-        } else {
-            memcpy(acc, entry, w * LIMB_BYTES);
-            started = 1;
-        }
+        multiply_or_copy(&t->M, acc, entry, started, scr);
+        started = 1;
     }
     if (!started) memcpy(acc, t->M.one, w * LIMB_BYTES);
 }
@@ -529,7 +523,7 @@ static unsigned yao_window(size_t bits, size_t k) {
 /* outs (k representation elements at stride w) = x^exps[i], x a representation element. */
 int same_base_pow(const bc_mod *M, const mp_limb_t *x, const mp_limb_t *exps, size_t ne,
                   size_t k, mp_limb_t *outs, mp_limb_t *scr) {
-    size_t w = M->w, bits = 0, i, j, d, nwin, nb;
+    size_t w = M->w, bits = 0, i, j, nwin, nb;
     unsigned c, t;
     int ok = 1;
     mp_limb_t *powers, *buckets, *running;
@@ -562,38 +556,12 @@ int same_base_pow(const bc_mod *M, const mp_limb_t *x, const mp_limb_t *exps, si
     }
     for (i = 0; i < k; i++) {
         const mp_limb_t *e = exps + i * ne;
-        mp_limb_t *out = outs + i * w;
-        int run_started = 0, sum_started = 0;
         memset(used, 0, nb);
         for (j = 0; j < nwin; j++) {
             unsigned digit = get_bits(e, ne, j * c, c);
-            mp_limb_t *bucket;
-            if (digit == 0) continue;
-            bucket = buckets + (digit - 1) * w;
-            if (used[digit - 1]) {
-                mulmod(M, bucket, bucket, powers + j * w, scr);
-            } else {
-                memcpy(bucket, powers + j * w, w * LIMB_BYTES);
-                used[digit - 1] = 1;
-            }
+            if (digit != 0) add_to_bucket(M, buckets, used, digit, powers + j * w, scr);
         }
-        for (d = nb; d > 0; d--) {
-            if (used[d - 1]) {
-                if (run_started) {
-                    mulmod(M, running, running, buckets + (d - 1) * w, scr);
-                } else {
-                    memcpy(running, buckets + (d - 1) * w, w * LIMB_BYTES);
-                    run_started = 1;
-                }
-            }
-            if (!run_started) continue;
-            if (sum_started) {
-                mulmod(M, out, out, running, scr);
-            } else {
-                memcpy(out, running, w * LIMB_BYTES);
-                sum_started = 1;
-            }
-        }
+        sum_buckets(M, buckets, used, nb, running, outs + i * w, scr);
     }
     free(powers);
     free(buckets);
