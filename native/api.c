@@ -176,36 +176,43 @@ int bc_powmod_same_base(const uint8_t *base, size_t base_len, const uint8_t *exp
     return status;
 }
 
-int bc_multi_powmod(const uint8_t *bases, size_t base_len, const uint8_t *exps, size_t exp_len,
-                    size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
-    bc_mod M;
-    mp_limb_t *scr = NULL, *b = NULL, *e = NULL, *acc = NULL;
+/*
+ * out = prod bases[i]^exps[i] mod M (already initialised); with all_qr, *all_qr = 1 when every base
+ * is a quadratic residue as well (straus_qr).
+ */
+static int multi_powmod_with(const bc_mod *M, const uint8_t *bases, size_t base_len,
+                             const uint8_t *exps, size_t exp_len, size_t count, uint8_t *out,
+                             size_t out_len, int *all_qr) {
+    mp_limb_t *scr = alloc_limbs(scratch_limbs(M)), *acc = alloc_limbs(M->w);
+    mp_limb_t *b = NULL, *e = NULL;
     size_t ne = 0;
-    int status;
-    if (!packed_ok(bases, base_len, count) || !packed_ok(exps, exp_len, count) ||
-        !packed_ok(out, out_len, 1))
-        return BC_EINVAL;
-    status = mod_init(&M, mod, mod_len);
-    if (status != BC_OK) {
-        mod_clear(&M);
-        return status;
-    }
-    scr = alloc_limbs(scratch_limbs(&M));
-    acc = alloc_limbs(M.w);
-    status = BC_ENOMEM;
+    int status = BC_ENOMEM;
     if (scr != NULL && acc != NULL) {
-        b = load_bases(&M, bases, base_len, count, scr);
+        b = load_bases(M, bases, base_len, count, scr);
         e = load_exps(exps, exp_len, count, &ne);
     }
     if (b != NULL && e != NULL) {
-        memcpy(acc, M.one, M.w * LIMB_BYTES);
-        status = straus(&M, b, e, ne, count, acc, scr);
-        if (status == BC_OK) status = store_repr(&M, out, out_len, acc, scr);
+        memcpy(acc, M->one, M->w * LIMB_BYTES);
+        status = straus_qr(M, b, e, ne, count, acc, scr, all_qr);
+        if (status == BC_OK) status = store_repr(M, out, out_len, acc, scr);
     }
     free(scr);
     free(acc);
     free(b);
     free(e);
+    return status;
+}
+
+int bc_multi_powmod(const uint8_t *bases, size_t base_len, const uint8_t *exps, size_t exp_len,
+                    size_t count, const uint8_t *mod, size_t mod_len, uint8_t *out, size_t out_len) {
+    bc_mod M;
+    int status;
+    if (!packed_ok(bases, base_len, count) || !packed_ok(exps, exp_len, count) ||
+        !packed_ok(out, out_len, 1))
+        return BC_EINVAL;
+    status = mod_init(&M, mod, mod_len);
+    if (status == BC_OK)
+        status = multi_powmod_with(&M, bases, base_len, exps, exp_len, count, out, out_len, NULL);
     mod_clear(&M);
     return status;
 }
@@ -214,8 +221,6 @@ int bc_multi_powmod_qr(const uint8_t *bases, size_t base_len, const uint8_t *exp
                        size_t exp_len, size_t count, const uint8_t *mod, size_t mod_len,
                        uint8_t *out, size_t out_len, int *all_qr) {
     bc_mod M;
-    mp_limb_t *scr = NULL, *b = NULL, *e = NULL, *acc = NULL;
-    size_t ne = 0;
     int status;
     if (all_qr == NULL) return BC_EINVAL;
     *all_qr = 0;
@@ -224,26 +229,9 @@ int bc_multi_powmod_qr(const uint8_t *bases, size_t base_len, const uint8_t *exp
         return BC_EINVAL;
     status = mod_init(&M, mod, mod_len);
     if (status == BC_OK && (M.kind == BC_DIV || mpz_cmp_ui(M.mz, 1) == 0)) status = BC_EINVAL;
-    if (status != BC_OK) {
-        mod_clear(&M);
-        return status;
-    }
-    scr = alloc_limbs(scratch_limbs(&M));
-    acc = alloc_limbs(M.w);
-    status = BC_ENOMEM;
-    if (scr != NULL && acc != NULL) {
-        b = load_bases(&M, bases, base_len, count, scr);
-        e = load_exps(exps, exp_len, count, &ne);
-    }
-    if (b != NULL && e != NULL) {
-        memcpy(acc, M.one, M.w * LIMB_BYTES);
-        status = straus_qr(&M, b, e, ne, count, acc, scr, all_qr);
-        if (status == BC_OK) status = store_repr(&M, out, out_len, acc, scr);
-    }
-    free(scr);
-    free(acc);
-    free(b);
-    free(e);
+    if (status == BC_OK)
+        status =
+            multi_powmod_with(&M, bases, base_len, exps, exp_len, count, out, out_len, all_qr);
     mod_clear(&M);
     return status;
 }
