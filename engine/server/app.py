@@ -43,8 +43,9 @@ import binascii
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -82,6 +83,7 @@ MAX_DID_LENGTH = 200
 _INTEGER = re.compile(r"[0-9]{1,18}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
+_Decoded = TypeVar("_Decoded")
 JSON_TYPES = ("application/json",)
 
 
@@ -255,25 +257,28 @@ def parse_submission(body: bytes, group: Group) -> Submission:
     if not isinstance(did, str) or not did or len(did) > MAX_DID_LENGTH:
         raise ApiError(400, f"did: expected a DID string of at most {MAX_DID_LENGTH} characters")
     signature = decode_signature(obj["signature"])
+    ballot = _strictly_decoded(lambda notes: decode_encrypted_ballot(obj["ballot"], group, "ballot", notes))
+    proofs = decode_contest_data_proofs(obj["contest_data_proofs"], ballot, group)
+    commitments = None
+    if "proof_commitments" in obj:
+        commitments = _strictly_decoded(
+            lambda notes: decode_ballot_commitments(obj["proof_commitments"], group, "proof_commitments", notes)
+        )
+    return Submission(ballot, did, signature, proofs, commitments)
+
+
+def _strictly_decoded(decode: Callable[[list[str]], _Decoded]) -> _Decoded:
+    """A part of the body read by its record codec, strictly: what the codec refuses, or an unknown field it
+    would skip in a record, is a 400 naming where."""
     notes: list[str] = []
     try:
-        ballot = decode_encrypted_ballot(obj["ballot"], group, "ballot", notes)
+        value = decode(notes)
     except RecordError as exc:
         where = f"{exc.file}.{exc.field}" if exc.field else exc.file
         raise ApiError(400, f"{where}: {exc.problem}") from None
     if notes:
         raise ApiError(400, notes[0].replace("unknown field skipped", "unknown field"))
-    proofs = decode_contest_data_proofs(obj["contest_data_proofs"], ballot, group)
-    commitments = None
-    if "proof_commitments" in obj:
-        try:
-            commitments = decode_ballot_commitments(obj["proof_commitments"], group, "proof_commitments", notes)
-        except RecordError as exc:
-            where = f"{exc.file}.{exc.field}" if exc.field else exc.file
-            raise ApiError(400, f"{where}: {exc.problem}") from None
-        if notes:
-            raise ApiError(400, notes[0].replace("unknown field skipped", "unknown field"))
-    return Submission(ballot, did, signature, proofs, commitments)
+    return value
 
 
 # ---------------------------------------------------------------- the application
