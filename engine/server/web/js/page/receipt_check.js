@@ -48,6 +48,15 @@ async function signedHead(obj, keys, message) {
   return head;
 }
 
+/** The receipt's inclusion proof as 32-byte hashes; else the problem `message`. */
+function receiptProof(receipt, message) {
+  try {
+    return receipt.inclusion_proof.map((h) => fromHex(h, 32));
+  } catch {
+    throw problem(message, "the receipt's inclusion proof is not a list of 32-byte hashes");
+  }
+}
+
 /** The log entry at `index`, proven by `proof` to be a leaf of `head`; its bytes' JSON. */
 async function provenEntry(index, head, proof, message) {
   const bytes = await entryBytes(index);
@@ -86,12 +95,7 @@ async function witnessedCheckpoint(keys, head) {
  */
 export async function checkNewReceipt(keys, election, submission, receipt, verifySigned) {
   const head = await signedHead(receipt?.sth, keys, BAD_HEAD);
-  let proof;
-  try {
-    proof = receipt.inclusion_proof.map((h) => fromHex(h, 32));
-  } catch {
-    throw problem(WRONG_PROOF, "the receipt's inclusion proof is not a list of 32-byte hashes");
-  }
+  const proof = receiptProof(receipt, WRONG_PROOF);
   const entry = await provenEntry(receipt.leaf_index, head, proof, WRONG_PROOF);
   const signature = submission.signature.toUpperCase();
   if (
@@ -151,12 +155,7 @@ export async function checkSavedReceipt(keys, saved) {
   }
   const receipt = saved.receipt;
   const head = await signedHead(receipt?.sth, keys, TAMPERED);
-  let proof;
-  try {
-    proof = receipt.inclusion_proof.map((h) => fromHex(h, 32));
-  } catch {
-    throw problem(TAMPERED, "the receipt's inclusion proof is not a list of 32-byte hashes");
-  }
+  const proof = receiptProof(receipt, TAMPERED);
   const entry = await provenEntry(receipt.leaf_index, head, proof, TAMPERED);
   const same =
     entry.type === "ballot_submitted" &&
