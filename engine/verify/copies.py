@@ -13,17 +13,21 @@ twice in a record (on two ballots, cast or challenged, or twice on one) is a cop
 refuses such ballots; the verifier checks that the record holds none.
 
 Memory stays small while the ballots stream past: 8 bytes per ciphertext (the first 64 bits of its
-SHA-256), sorted once at the end. Only when two digests meet are the ballots read again, to compare
-the full values and name the ballots; a chance or contrived meeting of digests costs that second
-reading and nothing else.
+SHA-256), sorted once at the end; past ``spill_at`` digests they go to temporary files, one per value
+of their top SPILL_BITS bits, and each file is sorted on its own. Only when two digests meet are the
+ballots read again, to compare the full values and name the ballots; a chance or contrived meeting of
+digests costs that second reading and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +36,8 @@ from engine.verify.report import Recorder
 
 CHECK = "R.unique_ciphertexts"
 _DIGEST_BYTES = 8
+SPILL_BITS = 8
+SPILL_BUCKETS = 1 << SPILL_BITS
 
 
 @dataclass(frozen=True)
@@ -66,22 +72,74 @@ def _key(value: bytes) -> int:
 
 @dataclass
 class CiphertextIndex:
-    """The 64-bit digest of every ciphertext seen so far, in one flat array."""
+    """The 64-bit digest of every ciphertext seen so far: in one flat array, or, given ``spill_at``, at most that
+    many in memory, the others in SPILL_BUCKETS temporary files by their top bits (so that the verifying client's
+    memory does not grow with the ballots; ``repeated`` then reads one bucket at a time)."""
 
     digests: array[int] = field(default_factory=lambda: array("Q"))
+    spill_at: int | None = None
+    spilled: int = 0
+    _folder: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     def add(self, ballot: EncryptedBallot) -> None:
         self.digests.extend(_key(value) for value, _contest, _selection, _what in _values(ballot))
+        self._maybe_spill()
+
+    def extend(self, digests: bytes) -> None:
+        """Digests computed elsewhere (a partition's, as bytes of native 64-bit words)."""
+        self.digests.frombytes(digests)
+        self._maybe_spill()
 
     @property
     def count(self) -> int:
-        return len(self.digests)
+        return self.spilled + len(self.digests)
 
     def repeated(self) -> set[int]:
         """The digests that occur more than once."""
-        ordered = np.sort(np.frombuffer(self.digests, dtype=np.uint64))
-        twice = ordered[1:][ordered[1:] == ordered[:-1]]
-        return {int(d) for d in np.unique(twice)}
+        if self._folder is None:
+            return _repeated(np.frombuffer(self.digests, dtype=np.uint64))
+        self._spill()
+        found: set[int] = set()
+        for bucket in range(SPILL_BUCKETS):
+            path = self._bucket_path(bucket)
+            if os.path.exists(path):
+                found |= _repeated(np.fromfile(path, dtype=np.uint64))
+        return found
+
+    def close(self) -> None:
+        """Remove the spilled files."""
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def _maybe_spill(self) -> None:
+        if self.spill_at is not None and len(self.digests) >= self.spill_at:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="ballotchain-digests-")
+        words = np.frombuffer(self.digests, dtype=np.uint64)
+        buckets = (words >> np.uint64(64 - SPILL_BITS)).astype(np.intp)
+        order = np.argsort(buckets, kind="stable")
+        words, buckets = words[order], buckets[order]
+        starts = np.searchsorted(buckets, np.arange(SPILL_BUCKETS + 1))
+        for bucket in range(SPILL_BUCKETS):
+            if starts[bucket] < starts[bucket + 1]:
+                with open(self._bucket_path(bucket), "ab") as out:
+                    words[starts[bucket] : starts[bucket + 1]].tofile(out)
+        self.spilled += len(self.digests)
+        self.digests = array("Q")
+
+    def _bucket_path(self, bucket: int) -> str:
+        assert self._folder is not None
+        return os.path.join(self._folder.name, f"{bucket:03d}")
+
+
+def _repeated(words: np.ndarray[Any, Any]) -> set[int]:
+    ordered = np.sort(words)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    return {int(d) for d in np.unique(twice)}
 
 
 def verify_unique_ciphertexts(

@@ -22,10 +22,10 @@ from engine.election import BallotState, EncryptedBallot
 from engine.group import group_by_name
 from engine.hash import UInt256
 from engine.record import ElectionRecord, RecordError
-from engine.record.layout import EBALLOT_PREFIX, id_from_name, proof_commitments_label
+from engine.record.layout import EBALLOT_PREFIX, id_from_name
 from engine.verify.ballots import BallotContext, verify_ballot_chunk
 from engine.verify.challenged import BallotFingerprint
-from engine.verify.commitments import CommitmentSource
+from engine.verify.commitments import MAX_NAMED, CommitmentSource
 from engine.verify.copies import CiphertextIndex
 from engine.verify.ranges import range_check_of, range_finding
 from engine.verify.report import Recorder
@@ -82,8 +82,8 @@ class PartitionResult:
     cast: int
     digests: bytes
     contests: frozenset[str]
-    commitments_seen: frozenset[tuple[str, str]]
-    without_commitments: tuple[str, ...]
+    without_commitments: int
+    without_commitments_named: tuple[str, ...]
     reader_notes: tuple[str, ...] = field(default=())
 
 
@@ -105,7 +105,7 @@ def verify_partition(ctx: BallotContext, root: str, labels: Sequence[str], batch
     record = ElectionRecord(root)
     notes_before = len(record.notes)
     rec = Recorder()
-    source = CommitmentSource(Path(root), ctx.group, set()) if batch else None
+    source = CommitmentSource(Path(root), ctx.group) if batch else None
     agg = Aggregator(ctx.group)
     ciphertexts = CiphertextIndex()
     contests: set[str] = set()
@@ -130,9 +130,6 @@ def verify_partition(ctx: BallotContext, root: str, labels: Sequence[str], batch
         if ballot.state is BallotState.CAST:
             agg.add(ballot)
         if source is not None:
-            key = (ballot.encrypting_device, ballot.ballot_id)
-            if (record.root / proof_commitments_label(*key)).is_file():
-                source.files.add(key)
             committed.append(source.for_ballot(label, ballot, rec))
         chunk.append((label, ballot))
     for snap in verify_ballot_chunk(ctx, chunk, committed if source is not None else None):
@@ -147,8 +144,8 @@ def verify_partition(ctx: BallotContext, root: str, labels: Sequence[str], batch
         cast=agg.ballots,
         digests=ciphertexts.digests.tobytes(),
         contests=frozenset(contests),
-        commitments_seen=frozenset(source.seen) if source is not None else frozenset(),
-        without_commitments=tuple(source.without) if source is not None else (),
+        without_commitments=source.without if source is not None else 0,
+        without_commitments_named=tuple(source.without_named) if source is not None else (),
         reader_notes=tuple(record.notes[notes_before:]),
     )
 
@@ -173,8 +170,8 @@ def combine(*results: PartitionResult) -> PartitionResult:
         cast=agg.ballots,
         digests=digests.tobytes(),
         contests=frozenset().union(*(r.contests for r in results)),
-        commitments_seen=frozenset().union(*(r.commitments_seen for r in results)),
-        without_commitments=tuple(label for r in results for label in r.without_commitments),
+        without_commitments=sum(r.without_commitments for r in results),
+        without_commitments_named=tuple(label for r in results for label in r.without_commitments_named)[:MAX_NAMED],
         reader_notes=tuple(note for r in results for note in r.reader_notes),
     )
 

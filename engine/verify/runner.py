@@ -7,7 +7,10 @@ cluster (engine.verify.distributed), with at most a few partitions in flight so 
 The parent only lists the files, and absorbs the results in the partitions' order: per ballot what the
 cross-ballot checks need (its id and state, its confirmation code (7.C), its chain link if its device
 chains (7.D-7.G), a fingerprint if it is SPOILED (R.challenged)), and per partition the counts, the
-bounded findings and the products of the cast ballots (8). Given a ``cache``, the parent reads the
+bounded findings and the products of the cast ballots (8). What the parent keeps does not grow with the
+proof commitments files (engine.verify.commitments) and holds at most DIGESTS_IN_MEMORY ciphertext digests
+(the others wait in temporary files, engine.verify.copies); the ids, states, codes and chain links still
+grow with the ballots (issue 11, item 4). Given a ``cache``, the parent reads the
 ballots itself (and workers verify the ones not cached), so that a ballot verified before is not again.
 
 Values flow downstream as the record states them: the ballots are verified against the record's
@@ -45,6 +48,7 @@ from engine.record.layout import (
     BALLOT_CHAIN,
     DBALLOT_PREFIX,
     EBALLOT_PREFIX,
+    ENCRYPTED_BALLOTS,
     ENCRYPTED_TALLY,
     INITIALIZED,
     JSON_SUFFIX,
@@ -85,6 +89,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 DEFAULT_CHUNK_SELECTIONS = 400
 TASKS_PER_WORKER = 4  # a small record's partitions per process, so that none waits idle
+DIGESTS_IN_MEMORY = 1 << 17  # ciphertext digests held by the parent; the others wait on disk (R.unique_ciphertexts)
 MAX_REPORT_NOTES = 100  # the reader's notes (fields it skipped) carried into the report
 TALLY_CHECKS = (
     "8.A",
@@ -121,7 +126,7 @@ class _BallotIndex:
     fingerprints: dict[str, BallotFingerprint] = field(default_factory=dict)
     contests: set[str] = field(default_factory=set)
     devices: dict[str, int] = field(default_factory=dict)
-    ciphertexts: CiphertextIndex = field(default_factory=CiphertextIndex)
+    ciphertexts: CiphertextIndex = field(default_factory=lambda: CiphertextIndex(spill_at=DIGESTS_IN_MEMORY))
     preencrypted: int = 0
     left_out: int = 0
 
@@ -219,7 +224,7 @@ def verify_record(
 
     index = _BallotIndex(links={device: {} for device in chains})
     agg = Aggregator(group)
-    total = sum(1 for _ in record.encrypted_ballot_paths())
+    total = sum(1 for _ in _ballot_labels(record))
     workers = jobs if cluster is None else cluster_workers(cluster)
     if chunk_ballots is None:
         chunk_ballots = partition_size(total, workers, _selections_per_ballot(layout))
@@ -254,6 +259,7 @@ def verify_record(
 
     _cross_ballot_checks(rec, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
     verify_unique_ciphertexts(rec, index.ciphertexts, _reread_ballots(record))
+    index.ciphertexts.close()
     not_checked = set(verify_preencrypted(rec, ctx, _reread_ballots(record) if index.preencrypted else ()))
     phase = record_phase(record)
     not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
@@ -399,13 +405,28 @@ def partition_size(ballots: int, workers: int, selections_per_ballot: int) -> in
 def _partitions(record: ElectionRecord, size: int) -> Iterator[list[str]]:
     """The record's ballot file labels, in the order of encrypted_ballot_paths, ``size`` at a time."""
     chunk: list[str] = []
-    for path in record.encrypted_ballot_paths():
-        chunk.append(path.relative_to(record.root).as_posix())
+    for label in _ballot_labels(record):
+        chunk.append(label)
         if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
+
+
+def _ballot_labels(record: ElectionRecord) -> Iterator[str]:
+    """The labels of encrypted_ballot_paths, as strings, one device's names held at a time (a Path per file
+    would intern its parts, and the interpreter's table of interned strings keeps the size it grew to)."""
+    for device in record.devices():
+        try:
+            with os.scandir(os.path.join(record.root, ENCRYPTED_BALLOTS, device)) as entries:
+                names = sorted(e.name for e in entries if id_from_name(e.name, EBALLOT_PREFIX) and e.is_file())
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise RecordError(device, "", f"cannot list: {exc.strerror or exc}") from None
+        for name in names:
+            yield f"{ENCRYPTED_BALLOTS}/{device}/{name}"
 
 
 def _local_results(
@@ -443,12 +464,11 @@ def _absorb(
     rec.merge(result.snapshot)
     record.notes.extend(result.reader_notes)
     index.left_out += result.left_out
-    index.ciphertexts.digests.frombytes(result.digests)
+    index.ciphertexts.extend(result.digests)
     index.contests.update(result.contests)
     agg.merge(result.cast_products, result.cast)
     if source is not None:
-        source.seen.update(result.commitments_seen)
-        source.without.extend(result.without_commitments)
+        source.count_without(result.without_commitments, list(result.without_commitments_named))
     return [e.label for e in result.entries if _note(rec, index, e, chains) and e.state is BallotState.CAST]
 
 
