@@ -59,6 +59,17 @@ def record_two(ctx: EncryptionContext, manifest: Manifest) -> tuple[EncryptedBal
     return tuple(out)
 
 
+def add_two_to_record(record_dir: Path) -> None:
+    """record_two's ballots, encrypted for the election in record_dir, written into its encrypted_ballots/DEVICE."""
+    record = ElectionRecord(record_dir)
+    init = record.initialized
+    ctx = EncryptionContext(init.extended_base_hash, init.joint_public_key)
+    folder = record_dir / "encrypted_ballots" / DEVICE
+    folder.mkdir(parents=True)
+    for ballot in record_two(ctx, record.manifest):
+        (folder / f"eballot-{ballot.ballot_id}.json").write_bytes(dumps(encode_encrypted_ballot(ballot)))
+
+
 @cache
 def small_ballots() -> tuple[EncryptedBallot, ...]:
     return record_two(CTX, SMALL_MANIFEST)
@@ -88,13 +99,7 @@ def election_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_record_with_our_preencrypted_ballots_passes_every_check(election_root: Path) -> None:
-    record = ElectionRecord(election_root / "record")
-    init = record.initialized
-    ctx = EncryptionContext(init.extended_base_hash, init.joint_public_key)
-    folder = election_root / "record" / "encrypted_ballots" / DEVICE
-    folder.mkdir(parents=True)
-    for ballot in record_two(ctx, record.manifest):
-        (folder / f"eballot-{ballot.ballot_id}.json").write_bytes(dumps(encode_encrypted_ballot(ballot)))
+    add_two_to_record(election_root / "record")
     report = verify_record(election_root / "record", accept_test_group=True)
     assert report.failed_ids == (), [str(f) for f in report.findings]
     assert report.ok
@@ -107,14 +112,8 @@ def test_a_record_whose_manifest_does_not_admit_them_fails_r_preencrypted(tmp_pa
         tmp_path / "record", tmp_path / "private", tmp_path / "exchange", 2, 2, "test", chain=False,
         step=lambda _: None,
     )  # fmt: skip
-    record = ElectionRecord(tmp_path / "record")
-    assert not record.manifest.preencrypted_ballots
-    init = record.initialized
-    ctx = EncryptionContext(init.extended_base_hash, init.joint_public_key)
-    folder = tmp_path / "record" / "encrypted_ballots" / DEVICE
-    folder.mkdir(parents=True)
-    for ballot in record_two(ctx, record.manifest):
-        (folder / f"eballot-{ballot.ballot_id}.json").write_bytes(dumps(encode_encrypted_ballot(ballot)))
+    assert not ElectionRecord(tmp_path / "record").manifest.preencrypted_ballots
+    add_two_to_record(tmp_path / "record")
     report = verify_record(tmp_path / "record", accept_test_group=True)
     assert report.failed_ids == ("R.preencrypted",), [str(f) for f in report.findings]
 
