@@ -157,11 +157,17 @@ static double pippenger_cost(size_t bits, size_t k, unsigned c) {
     return windows * ((double)k + (double)(2u << c)) + (double)bits;
 }
 
-static unsigned pippenger_window(size_t bits, size_t k) {
+/* The window width 1 <= c <= max_window of smallest cost(bits, k, c), the narrowest of equals. */
+static unsigned cheapest_window(double (*cost)(size_t, size_t, unsigned), size_t bits, size_t k,
+                                unsigned max_window) {
     unsigned c, best = 1;
-    for (c = 2; c <= PIPPENGER_MAX_WINDOW; c++)
-        if (pippenger_cost(bits, k, c) < pippenger_cost(bits, k, best)) best = c;
+    for (c = 2; c <= max_window; c++)
+        if (cost(bits, k, c) < cost(bits, k, best)) best = c;
     return best;
+}
+
+static unsigned pippenger_window(size_t bits, size_t k) {
+    return cheapest_window(pippenger_cost, bits, k, PIPPENGER_MAX_WINDOW);
 }
 
 static double straus_cost(size_t bits, size_t k) {
@@ -268,10 +274,7 @@ static double parity_cost(size_t bits, size_t k, unsigned c) {
 }
 
 static unsigned parity_window(size_t bits, size_t k) {
-    unsigned c, best = 1;
-    for (c = 2; c <= PIPPENGER_MAX_WINDOW; c++)
-        if (parity_cost(bits, k, c) < parity_cost(bits, k, best)) best = c;
-    return best;
+    return cheapest_window(parity_cost, bits, k, PIPPENGER_MAX_WINDOW);
 }
 
 int straus_qr(const bc_mod *M, const mp_limb_t *bases, const mp_limb_t *exps, size_t ne,
@@ -514,10 +517,7 @@ static double yao_cost(size_t bits, size_t k, unsigned c) {
 }
 
 static unsigned yao_window(size_t bits, size_t k) {
-    unsigned c, best = 1;
-    for (c = 2; c <= YAO_MAX_WINDOW; c++)
-        if (yao_cost(bits, k, c) < yao_cost(bits, k, best)) best = c;
-    return best;
+    return cheapest_window(yao_cost, bits, k, YAO_MAX_WINDOW);
 }
 
 /* outs (k representation elements at stride w) = x^exps[i], x a representation element. */
