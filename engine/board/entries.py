@@ -129,6 +129,15 @@ def _check_uint256(value: object, what: str) -> None:
         raise EntryError(f"{what} must be a UInt256, not {type(value).__name__}")
 
 
+def _check_signed_submission(ballot_id: object, did: object, code: object, signature: object) -> None:
+    """The fields every logged submission has, whichever form its ballot takes."""
+    _check_text(ballot_id, "the ballot id")
+    _check_text(did, "the DID")
+    _check_uint256(code, "the confirmation code")
+    if not isinstance(signature, bytes) or len(signature) != SIGNATURE_SIZE:
+        raise EntryError(f"a signature is {SIGNATURE_SIZE} bytes")
+
+
 def _check_hash(value: object, what: str) -> None:
     if not isinstance(value, bytes) or len(value) != 32:
         raise EntryError(f"{what} must be 32 bytes")
@@ -174,11 +183,7 @@ class BallotSubmitted:
     ballot_json: bytes | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _check_text(self.ballot_id, "the ballot id")
-        _check_text(self.did, "the DID")
-        _check_uint256(self.confirmation_code, "the confirmation code")
-        if not isinstance(self.signature, bytes) or len(self.signature) != SIGNATURE_SIZE:
-            raise EntryError(f"a signature is {SIGNATURE_SIZE} bytes")
+        _check_signed_submission(self.ballot_id, self.did, self.confirmation_code, self.signature)
         if not isinstance(self.ballot, EncryptedBallot):
             raise EntryError("the ballot must be an EncryptedBallot")
         if self.ballot.ballot_id != self.ballot_id:
@@ -350,11 +355,7 @@ class PreparedSubmitted:
     contest_data_proofs: tuple[PadKnowledgeProof, ...]
 
     def __post_init__(self) -> None:
-        _check_text(self.ballot_id, "the ballot id")
-        _check_text(self.did, "the DID")
-        _check_uint256(self.confirmation_code, "the confirmation code")
-        if not isinstance(self.signature, bytes) or len(self.signature) != SIGNATURE_SIZE:
-            raise EntryError(f"a signature is {SIGNATURE_SIZE} bytes")
+        _check_signed_submission(self.ballot_id, self.did, self.confirmation_code, self.signature)
         if not isinstance(self.ballot_json, bytes) or not self.ballot_json.startswith(b"{"):
             raise EntryError("the ballot must be the canonical JSON of an encrypted ballot")
         _check_timestamp(self.timestamp)
