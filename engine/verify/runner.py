@@ -89,7 +89,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 DEFAULT_CHUNK_SELECTIONS = 400
 TASKS_PER_WORKER = 4  # a small record's partitions per process, so that none waits idle
-DIGESTS_IN_MEMORY = 1 << 17  # ciphertext digests held by the parent; the others wait on disk (R.unique_ciphertexts)
+DIGESTS_IN_MEMORY = 1 << 16  # ciphertext digests held by the parent; the others wait on disk (R.unique_ciphertexts)
 MAX_REPORT_NOTES = 100  # the reader's notes (fields it skipped) carried into the report
 TALLY_CHECKS = (
     "8.A",
