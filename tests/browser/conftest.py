@@ -111,8 +111,11 @@ def _playwright_installed() -> bool:
     return True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's synchronous API keeps an event loop running in the
+    test's thread while it is open, so it must be closed before the worker runs another module's tests
+    (an asyncio.run() there would fail)."""
     reason = _browser_missing()
     if reason and os.environ.get("CI") == "true":
         pytest.fail(f"browser tests cannot run in CI: {reason}")
@@ -128,7 +131,7 @@ def chromium_browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def web_board(chromium_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBoard]:
     root = tmp_path_factory.mktemp("web-board")
     election = make_online_election(root, voters=VOTERS)

@@ -48,6 +48,7 @@ def manifest_with_a_write_in() -> bytes:
 def vote_with_a_write_in(page: Any, url: str, credential: Path, name: str, button: str) -> None:
     """Open the page, load the credential, mark the council's write-in with ``name``, encrypt, press ``button``."""
     page.goto(f"{url}/web/vote.html")
+    page.wait_for_selector("#credential-step:not([hidden])")  # the election is loaded: the file can be read
     page.set_input_files("#credential-file", str(credential))
     page.wait_for_selector("#ballot-step:not([hidden])")
     box = page.locator(f"#ballot-form input[type=checkbox][value='{WRITE_IN_OPTION}']")
