@@ -21,13 +21,12 @@ from typing import Any
 from engine.election import BallotState, EncryptedBallot
 from engine.group import group_by_name
 from engine.hash import UInt256
-from engine.record import ElectionRecord, RecordError
-from engine.record.layout import EBALLOT_PREFIX, id_from_name
+from engine.record import ElectionRecord
 from engine.verify.ballots import BallotContext, verify_ballot_chunk
 from engine.verify.challenged import BallotFingerprint
 from engine.verify.commitments import MAX_NAMED, CommitmentSource
 from engine.verify.copies import CiphertextIndex
-from engine.verify.ranges import range_check_of, range_finding
+from engine.verify.ranges import read_ballot_or_finding
 from engine.verify.report import Recorder
 from engine.verify.tally import Aggregator
 
@@ -114,14 +113,8 @@ def verify_partition(ctx: BallotContext, root: str, labels: Sequence[str], batch
     entries: list[BallotEntry] = []
     left_out = 0
     for label in labels:
-        path = record.root / label
-        try:
-            ballot = record.read_encrypted_ballot(path)
-        except RecordError as error:
-            check_id = range_check_of(error, EBALLOT_PREFIX)
-            if check_id is None:
-                raise
-            rec.failed(range_finding(check_id, error, id_from_name(path.name, EBALLOT_PREFIX) or ""))
+        ballot = read_ballot_or_finding(record, record.root / label, rec)
+        if ballot is None:
             left_out += 1
             continue
         entries.append(BallotEntry.of(label, ballot))

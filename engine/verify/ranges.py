@@ -7,11 +7,14 @@ and the field path as data; ``range_check_of`` maps it to its check without read
 
 from __future__ import annotations
 
-from engine.record import RangeViolation, RecordError, ValueKind
-from engine.record.layout import DBALLOT_PREFIX, EBALLOT_PREFIX, INITIALIZED, TALLY
-from engine.verify.report import Finding
+from pathlib import Path
 
-__all__ = ["range_check_of", "range_finding"]
+from engine.election import EncryptedBallot
+from engine.record import ElectionRecord, RangeViolation, RecordError, ValueKind
+from engine.record.layout import DBALLOT_PREFIX, EBALLOT_PREFIX, INITIALIZED, TALLY, id_from_name
+from engine.verify.report import Finding, Recorder
+
+__all__ = ["range_check_of", "range_finding", "read_ballot_or_finding"]
 
 # Range violations the reader reports that are the spec's range checks:
 # (document, field path without indices, value kind) -> check id. A document is the file name of
@@ -64,3 +67,16 @@ def range_finding(check_id: str, error: RecordError, ballot_id: str = "") -> Fin
         file=error.file,
         ballot_id=ballot_id,
     )
+
+
+def read_ballot_or_finding(record: ElectionRecord, path: Path, rec: Recorder) -> EncryptedBallot | None:
+    """The encrypted ballot in ``path``; None, with its range check failed in ``rec``, where a value is out of
+    its range. Any other reading error is raised."""
+    try:
+        return record.read_encrypted_ballot(path)
+    except RecordError as error:
+        check_id = range_check_of(error, EBALLOT_PREFIX)
+        if check_id is None:
+            raise
+        rec.failed(range_finding(check_id, error, id_from_name(path.name, EBALLOT_PREFIX) or ""))
+        return None

@@ -35,7 +35,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
-from pathlib import Path
 from typing import Any
 
 from gmpy2 import invert
@@ -77,7 +76,7 @@ from engine.verify.partition import (
     verify_partition_in_worker,
 )
 from engine.verify.preencrypted import verify_preencrypted
-from engine.verify.ranges import range_check_of, range_finding
+from engine.verify.ranges import range_check_of, range_finding, read_ballot_or_finding
 from engine.verify.report import PHASE_DECRYPTED, PHASE_TALLIED, PHASE_VOTING, Finding, Recorder, Report
 from engine.verify.subgroup import SubgroupBatch
 from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set, verify_tally
@@ -324,17 +323,11 @@ def _selections_per_ballot(layout: ManifestLayout) -> int:
 
 def _read_ballots(record: ElectionRecord, rec: Recorder, index: _BallotIndex) -> Iterator[tuple[str, EncryptedBallot]]:
     for path in record.encrypted_ballot_paths():
-        label = path.relative_to(record.root).as_posix()
-        try:
-            ballot = record.read_encrypted_ballot(path)
-        except RecordError as error:
-            check_id = range_check_of(error, EBALLOT_PREFIX)
-            if check_id is None:
-                raise
-            rec.failed(range_finding(check_id, error, _id_from_label(path)))
+        ballot = read_ballot_or_finding(record, path, rec)
+        if ballot is None:
             index.left_out += 1
             continue
-        yield label, ballot
+        yield path.relative_to(record.root).as_posix(), ballot
 
 
 def _reread_ballots(record: ElectionRecord) -> Iterator[tuple[str, EncryptedBallot]]:
@@ -344,10 +337,6 @@ def _reread_ballots(record: ElectionRecord) -> Iterator[tuple[str, EncryptedBall
             yield path.relative_to(record.root).as_posix(), record.read_encrypted_ballot(path)
         except RecordError:
             continue
-
-
-def _id_from_label(path: Path) -> str:
-    return id_from_name(path.name, EBALLOT_PREFIX) or ""
 
 
 def _indexed(
