@@ -28,7 +28,8 @@ def test_held_checkpoints_need_the_board_signature_and_quorum_checks_every_cosig
     keys = ElectionKeys(UInt256(H_E), public_key_bytes(board), registrar, tuple(w.verifier_key for w in witnesses), 2)
     note = sign_checkpoint(Checkpoint(log.name, 5, os.urandom(32)), log)
     cosignatures = [w.cosign(note.text, 1_800_000_000) for w in witnesses]
-    broken = NoteSignature(cosignatures[0].name, cosignatures[0].key_id, cosignatures[0].signature[:-1] + b"\0")
+    signature = cosignatures[0].signature
+    broken = NoteSignature(cosignatures[0].name, cosignatures[0].key_id, signature[:-1] + bytes([signature[-1] ^ 1]))
     with_broken = note.with_signatures([broken, *cosignatures[1:]]).to_bytes()
 
     held = open_held(with_broken, keys)
