@@ -69,8 +69,11 @@ def parse_contest_spec(text: str) -> ContestSpec:
     return ContestSpec(contest_id.strip(), int(limit) if colon else 1, options)
 
 
-def starting_manifest(scope: str, district: str, style: str, contests: list[ContestSpec]) -> Manifest:
-    """A manifest with one district, one ballot style and the given contests; candidates named by their ids."""
+def starting_manifest(
+    scope: str, district: str, style: str, contests: list[ContestSpec], *, preencrypted: bool = False
+) -> Manifest:
+    """A manifest with one district, one ballot style and the given contests; candidates named by their ids.
+    ``preencrypted``: the election uses pre-encrypted ballots (spec 2.0.0 section 4; bound by H_M)."""
     descriptions = tuple(
         ContestDescription(
             object_id=c.contest_id,
@@ -105,6 +108,7 @@ def starting_manifest(scope: str, district: str, style: str, contests: list[Cont
         ballot_styles=(BallotStyle(style, (district,)),),
         candidate_ids=candidates,
         extra=(("geopolitical_units", (unit,)), ("candidates", people)),
+        preencrypted_ballots=preencrypted,
     )
 
 
@@ -132,8 +136,15 @@ def manifest_group() -> None:
 @click.option("--scope", default="my-election", show_default=True, help="election_scope_id: the election's name.")
 @click.option("--district", default="district-1", show_default=True, help="The one geopolitical unit's id.")
 @click.option("--style", default="ballot-style-1", show_default=True, help="The one ballot style's id.")
+@click.option(
+    "--preencrypted",
+    is_flag=True,
+    help='Voters mark pre-encrypted ballots (writes "preencrypted_ballots": true; `ballotchain preencrypt`).',
+)
 @one_line_errors
-def manifest_new_command(out: Path, contests: tuple[str, ...], scope: str, district: str, style: str) -> None:
+def manifest_new_command(
+    out: Path, contests: tuple[str, ...], scope: str, district: str, style: str, preencrypted: bool
+) -> None:
     """Write a valid manifest with one district, one ballot style and the given contests.
 
     Edit it afterwards (names, dates, more districts and styles): docs/FORMATS.md describes every
@@ -144,7 +155,7 @@ def manifest_new_command(out: Path, contests: tuple[str, ...], scope: str, distr
         if problem is not None:
             raise CommandFailed(f"{option} {shown_identifier(value)}: {problem}")
     specs = [parse_contest_spec(c) for c in contests or DEFAULT_CONTESTS]
-    data = dumps(encode_manifest(starting_manifest(scope, district, style, specs)))
+    data = dumps(encode_manifest(starting_manifest(scope, district, style, specs, preencrypted=preencrypted)))
     decode_manifest(loads(data, str(out)), str(out))  # what election init will accept
     write_new_file(out, data, "--out")
     click.echo(f"manifest with {len(specs)} contests and ballot style {style!r} written to {out}")

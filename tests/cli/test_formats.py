@@ -145,6 +145,18 @@ def test_manifest_new_and_ballot_template_pass_election_init_and_encrypt(tmp_pat
     run("tally", "--record", record)
 
 
+def test_manifest_new_preencrypted_starts_an_election_that_takes_pre_encrypted_ballots(tmp_path: Path) -> None:
+    plain, pre = tmp_path / "plain.json", tmp_path / "pre.json"
+    run("manifest", "new", "--out", plain, "--contest", "mayor=kim,lee")
+    run("manifest", "new", "--out", pre, "--contest", "mayor=kim,lee", "--preencrypted")
+    assert "preencrypted_ballots" not in json.loads(plain.read_text())  # egk's layout unless asked
+    assert json.loads(pre.read_text())["preencrypted_ballots"] is True
+    assert problems("manifest", json.loads(pre.read_text())) == []
+    record = one_guardian_election(tmp_path / "pre-election", pre)
+    out = run("preencrypt", "make", "--record", record, "--count", 1, "--out", tmp_path / "printed")
+    assert out.startswith("pre-0001\t")
+
+
 def test_a_ballot_template_has_exactly_its_styles_contests(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     run("manifest", "new", "--out", manifest, "--contest", "mayor=kim,lee", "--district", "city")
