@@ -52,6 +52,19 @@ def spoil_response(root: Path, responses: Path, guardian: str) -> None:
     edit_json(responses / f"response-{guardian}.json", wrong)
 
 
+def folders(root: Path) -> tuple[Path, Path, Path, Path]:
+    """The election's record and the folders of a decryption round: partials, challenges, responses."""
+    return root / "record", root / "partials", root / "challenges", root / "responses"
+
+
+def answered_round(root: Path, decrypting: tuple[str, ...], answering: tuple[str, ...]) -> None:
+    """``decrypting`` send partial decryptions, the challenges are issued, ``answering`` respond."""
+    record, partials, challenges, responses = folders(root)
+    guardians_decrypt(root, decrypting, partials)
+    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
+    guardians_respond(root, answering, challenges, responses)
+
+
 def snapshot(*folders: Path) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -112,15 +125,8 @@ def test_a_challenged_ballot_with_corrupted_contest_data_does_not_stop_the_tally
 
 
 def test_a_wrong_response_with_three_present_is_left_out_and_the_other_two_finish(tallied_election: Path) -> None:
-    record = tallied_election / "record"
-    partials, challenges, responses = (
-        tallied_election / "partials",
-        tallied_election / "challenges",
-        tallied_election / "responses",
-    )
-    guardians_decrypt(tallied_election, GUARDIANS, partials)
-    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(tallied_election, GUARDIANS, challenges, responses)
+    record, partials, challenges, responses = folders(tallied_election)
+    answered_round(tallied_election, GUARDIANS, GUARDIANS)
     spoil_response(tallied_election, responses, "guardian-3")
 
     failed = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
@@ -135,16 +141,9 @@ def test_a_wrong_response_with_three_present_is_left_out_and_the_other_two_finis
 
 
 def test_a_wrong_response_with_exactly_k_present_fails_clearly_and_leaves_the_files(tallied_election: Path) -> None:
-    record = tallied_election / "record"
-    partials, challenges, responses = (
-        tallied_election / "partials",
-        tallied_election / "challenges",
-        tallied_election / "responses",
-    )
+    record, partials, challenges, responses = folders(tallied_election)
     present = ("guardian-1", "guardian-3")
-    guardians_decrypt(tallied_election, present, partials)
-    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(tallied_election, present, challenges, responses)
+    answered_round(tallied_election, present, present)
     spoil_response(tallied_election, responses, "guardian-3")
     before = snapshot(record, partials, challenges, responses)
 
@@ -160,15 +159,8 @@ def test_a_wrong_response_with_exactly_k_present_fails_clearly_and_leaves_the_fi
 
 
 def test_a_guardian_that_never_answers_does_not_stop_the_others(tallied_election: Path) -> None:
-    record = tallied_election / "record"
-    partials, challenges, responses = (
-        tallied_election / "partials",
-        tallied_election / "challenges",
-        tallied_election / "responses",
-    )
-    guardians_decrypt(tallied_election, GUARDIANS, partials)
-    run("decrypt", "challenge", "--record", record, "--partials", partials, "--out", challenges)
-    guardians_respond(tallied_election, ("guardian-1", "guardian-3"), challenges, responses)  # guardian-2 goes silent
+    record, partials, challenges, responses = folders(tallied_election)
+    answered_round(tallied_election, GUARDIANS, ("guardian-1", "guardian-3"))  # guardian-2 goes silent
 
     waiting = invoke("decrypt", "combine", "--record", record, "--partials", partials, "--responses", responses)
     assert waiting.exit_code == 1, waiting.output
@@ -192,12 +184,7 @@ def wrong_items(root: Path, partials: Path, guardian: str) -> None:
 
 
 def test_partial_decryptions_for_other_items_are_left_out_before_any_challenge(tallied_election: Path) -> None:
-    record = tallied_election / "record"
-    partials, challenges, responses = (
-        tallied_election / "partials",
-        tallied_election / "challenges",
-        tallied_election / "responses",
-    )
+    record, partials, challenges, responses = folders(tallied_election)
     guardians_decrypt(tallied_election, GUARDIANS, partials)
     wrong_items(tallied_election, partials, "guardian-2")
 
@@ -215,12 +202,7 @@ def test_partial_decryptions_for_other_items_are_left_out_before_any_challenge(t
 
 
 def test_partial_decryptions_for_other_items_with_exactly_k_wait_for_another_guardian(tallied_election: Path) -> None:
-    record = tallied_election / "record"
-    partials, challenges, responses = (
-        tallied_election / "partials",
-        tallied_election / "challenges",
-        tallied_election / "responses",
-    )
+    record, partials, challenges, responses = folders(tallied_election)
     guardians_decrypt(tallied_election, ("guardian-1", "guardian-3"), partials)
     wrong_items(tallied_election, partials, "guardian-3")
 
