@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from engine.ballot import (
     BallotChainer,
     BallotError,
-    EncryptionContext,
     IdForm,
     cast,
     chain_closing_hash,
@@ -36,35 +35,18 @@ from engine.election import (
     PlaintextContest,
     PlaintextSelection,
 )
-from engine.elgamal import Ciphertext, KeyPair, decrypt_with_secret
-from engine.group import PRODUCTION_GROUP, TEST_GROUP
+from engine.elgamal import Ciphertext, decrypt_with_secret
+from engine.group import PRODUCTION_GROUP
 from engine.hash import UInt256, hash_bytes
-from engine.manifest import BallotStyle, ContestDescription, Manifest, SelectionDescription, validate_manifest
+from engine.manifest import BallotStyle, Manifest, validate_manifest
 from engine.proofs import verify_range
 from engine.proofs.pad_knowledge import verify_pad_knowledge
+from tests.support.small_election import CTX, H_E, KEYS, G, contest
 
-G = TEST_GROUP
-KEYS = KeyPair.from_secret(G.element_q(0x0FED_CBA9_8765_4321))
-H_E = UInt256(bytes(range(100, 132)))
-CTX = EncryptionContext(H_E, KEYS.public)
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---------------------------------------------------------------- manifests and ballots
-
-
-def contest(cid: str, seq: int, district: str, options: list[tuple[str, int]], limit: int, r: int = 1):
-    return ContestDescription(
-        object_id=cid,
-        sequence_order=seq,
-        electoral_district_id=district,
-        vote_variation="n_of_m",
-        number_elected=limit,
-        votes_allowed=limit,
-        name=cid,
-        ballot_selections=tuple(SelectionDescription(sid, so, f"cand-{sid}") for sid, so in options),
-        option_limit=r,
-    )
 
 
 def manifest_of(contests) -> Manifest:
