@@ -6,6 +6,8 @@ ceremony uses on every public record it receives; this module batches the subgro
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from engine.election import ElectionInitialized
 from engine.group import ElementModP
 from engine.hash import UInt256, extended_base_hash
@@ -61,35 +63,17 @@ def verify_guardians(rec: Recorder, init: ElectionInitialized, h_p: UInt256) -> 
             for gi, g in enumerate(init.guardians)
         ]
 
-    with rec.timed("2.A"):
-        for g, guardian_checks in zip(init.guardians, checks):
-            for c in guardian_checks:
-                rec.expect(
-                    c.in_subgroup,
-                    "2.A",
-                    f"guardian {g.guardian_id}: commitment K_{g.x_coordinate},{c.j} is not in Z_p^r",
-                    **where,
-                )
-
-    with rec.timed("2.B"):
-        for g, guardian_checks in zip(init.guardians, checks):
-            for c in guardian_checks:
-                rec.expect(
-                    c.response_in_range,
-                    "2.B",
-                    f"guardian {g.guardian_id}: response v_{g.x_coordinate},{c.j} is not in Z_q",
-                    **where,
-                )
-
-    with rec.timed("2.C"):
-        for g, guardian_checks in zip(init.guardians, checks):
-            for c in guardian_checks:
-                rec.expect(
-                    c.proof_verifies,
-                    "2.C",
-                    f"guardian {g.guardian_id}: the proof of K_{g.x_coordinate},{c.j} does not recompute",
-                    **where,
-                )
+    per_commitment = (
+        ("2.A", attrgetter("in_subgroup"), "commitment K_{i},{j} is not in Z_p^r"),
+        ("2.B", attrgetter("response_in_range"), "response v_{i},{j} is not in Z_q"),
+        ("2.C", attrgetter("proof_verifies"), "the proof of K_{i},{j} does not recompute"),
+    )
+    for check, holds, fault in per_commitment:
+        with rec.timed(check):
+            for g, guardian_checks in zip(init.guardians, checks):
+                for c in guardian_checks:
+                    says = fault.format(i=g.x_coordinate, j=c.j)
+                    rec.expect(holds(c), check, f"guardian {g.guardian_id}: {says}", **where)
 
     with rec.timed("3.A"):
         for g, guardian_checks in zip(init.guardians, checks):
