@@ -277,7 +277,8 @@ class PreparedBallot:
     ballot_json: bytes
 
     @classmethod
-    def of(cls, ballot: EncryptedBallot) -> PreparedBallot:
+    def of(cls, ballot: EncryptedBallot, ballot_json: bytes | None = None) -> PreparedBallot:
+        """``ballot_json``: the ballot's canonical egk JSON when the caller has already encoded it."""
         return cls(
             ballot.ballot_id,
             ballot.encrypting_device,
@@ -286,7 +287,7 @@ class PreparedBallot:
             ballot.code_baux,
             ballot.state,
             tuple(_pad_keys(ballot)),
-            _ballot_bytes(ballot),
+            _ballot_bytes(ballot) if ballot_json is None else ballot_json,
         )
 
 
@@ -441,6 +442,7 @@ class BallotBoard:
         self._checker = ballot_checker
         self._lock = _lock_for(log.storage)
         self._published = False
+        self._open_as_of: int | None = None
         self._sequencer: Sequencer[_Submission, _Logged | Receipt] = Sequencer(self._commit_batch, group_commit)
         self.head_listeners: list[Callable[[SignedTreeHead], None]] = []
         self.batch_listeners: list[Callable[[BatchCommitted], None]] = []
@@ -552,7 +554,7 @@ class BallotBoard:
         self._check_input(ballot, did, signature, contest_data_proofs)
         if isinstance(ballot, PreparedBallot) and prechecked is None:
             raise BoardError("a prepared ballot comes with its checks (Prechecked)", 400)
-        self._check_open()
+        self._check_open(fresh=False)
         if not self.roster.contains(did):
             raise BoardError("the DID is not on the roster of eligible voters", 403)
         if ballot.election_id != self.h_e:
@@ -679,11 +681,17 @@ class BallotBoard:
         except CredentialError as exc:
             raise BoardError(f"malformed DID: {exc}", 400) from exc
 
-    def _check_open(self) -> None:
+    def _check_open(self, *, fresh: bool = True) -> None:
+        """Rule 1. ``fresh`` False: the board may be taken as open when it was open at the storage's last write
+        (only an append closes it; each batch checks again, from the database, before it appends)."""
         if not self.is_published:
             raise BoardError("the election is not published on the board yet", 409)
+        writes = self.log.storage.writes
+        if not fresh and self._open_as_of == writes:
+            return
         if self.is_closed:
             raise BoardError("voting is closed", 409)
+        self._open_as_of = writes
 
     def _check_new(self, ballot: BoardBallot, did: str, lookup: Callable[[list[str]], dict[str, str]]) -> None:
         """Refuse a reused confirmation code or ciphertext, and a DID over its number of submissions, per

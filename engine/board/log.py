@@ -20,7 +20,7 @@ from engine.board.entries import Entry, encode_entry
 from engine.board.merkle import (
     MemoryTree,
     consistency_proof,
-    inclusion_proof,
+    inclusion_path,
     leaf_hash,
     tree_root,
     verify_consistency,
@@ -70,6 +70,8 @@ class TransparencyLog:
         return self.storage.size()
 
     def _size_arg(self, size: int | None) -> int:
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 0 and self.storage.holds(size):
+            return size
         current = self.storage.size()
         if size is None:
             return current
@@ -93,7 +95,7 @@ class TransparencyLog:
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """PATH(index, D[0:size]), RFC 9162 2.1.3.1."""
-        return inclusion_proof(self.storage, index, self._size_arg(size))
+        return inclusion_path(self.storage, index, self._size_arg(size))
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """PROOF(old_size, D[0:new_size]), RFC 9162 2.1.4.1."""

@@ -203,6 +203,11 @@ def inclusion_proof(tree: Sequence[bytes] | NodeSource, index: int, size: int) -
     """PATH(index, D[0:size]), RFC 9162 2.1.3.1: the siblings from the leaf up to the root."""
     source = _source(tree)
     _check_size(source, size)
+    return inclusion_path(source, index, size)
+
+
+def inclusion_path(source: NodeSource, index: int, size: int) -> list[bytes]:
+    """PATH(index, D[0:size]) from a source its caller knows to hold ``size`` leaves (no read of its size)."""
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
         raise MerkleError(f"leaf index {index!r} is outside a tree of {size} leaves")
     outermost_first: list[bytes] = []

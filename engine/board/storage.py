@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -45,6 +46,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
 )
 _CACHED_LEVEL = 6
+RECENT_APPENDS = 4
 
 
 class StorageError(BallotchainError):
@@ -56,6 +58,11 @@ class LogStorage(Protocol):
     """What the transparency log needs from a store (also an engine.board.merkle.NodeSource)."""
 
     def size(self) -> int: ...
+
+    def holds(self, size: int) -> bool: ...
+
+    @property
+    def writes(self) -> int: ...
 
     def entry(self, index: int) -> bytes: ...
 
@@ -110,6 +117,10 @@ class SQLiteLogStorage:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._node_cache: dict[tuple[int, int], bytes] = {}
+        self._recent_nodes: dict[tuple[int, int], bytes] = {}
+        self._recent_batches: deque[list[tuple[int, int]]] = deque()
+        self._size_floor = 0
+        self._writes = 0
         self._frontier: IncrementalRoot | None = None
         self._closed = False
         self._writer = self._connect()
@@ -169,7 +180,19 @@ class SQLiteLogStorage:
     # -- reads --------------------------------------------------------------------------
     def size(self) -> int:
         (value,) = self._query("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries")[0]
+        self._size_floor = max(self._size_floor, int(value))
         return int(value)
+
+    def holds(self, size: int) -> bool:
+        """Does the log hold at least ``size`` entries? Read only when no earlier read or append of this object
+        showed it (the log only grows)."""
+        return size <= self._size_floor or size <= self.size()
+
+    @property
+    def writes(self) -> int:
+        """How many transactions this object has committed: what it wrote (the index among it) is unchanged while
+        this stays the same, as far as this object's writes go."""
+        return self._writes
 
     def entry(self, index: int) -> bytes:
         rows = self._query("SELECT data FROM entries WHERE idx = ?", (_index(index),))
@@ -193,7 +216,7 @@ class SQLiteLogStorage:
     def subtree_hash(self, level: int, index: int) -> bytes:
         """The hash of the complete subtree (level, index); MerkleError if it is not complete yet."""
         key = (level, index)
-        cached = self._node_cache.get(key)
+        cached = self._node_cache.get(key) or self._recent_nodes.get(key)
         if cached is not None:
             return cached
         rows = self._query("SELECT hash FROM nodes WHERE level = ? AND idx = ?", (_index(level), _index(index)))
@@ -299,7 +322,19 @@ class SQLiteLogStorage:
                     raise StorageError(f"{self.path}: append failed: {exc}") from exc
                 raise
             self._frontier = tree
+            self._writes += 1
+            self._size_floor = max(self._size_floor, new_size)
+            self._remember_nodes(node_rows)
             return first
+
+    def _remember_nodes(self, rows: list[tuple[int, int, bytes]]) -> None:
+        """Keep the subtree hashes of the last RECENT_APPENDS appends in memory: the receipts of a batch read
+        them (its inclusion proofs) right after the append."""
+        self._recent_nodes.update(((level, idx), value) for level, idx, value in rows)
+        self._recent_batches.append([(level, idx) for level, idx, _ in rows])
+        while len(self._recent_batches) > RECENT_APPENDS:
+            for key in self._recent_batches.popleft():
+                self._recent_nodes.pop(key, None)
 
     def store_tree_head(self, sth: SignedTreeHead) -> SignedTreeHead:
         """Keep a signed head (the first one stored for its size wins); the head now stored."""
@@ -315,6 +350,7 @@ class SQLiteLogStorage:
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
+                self._writes += 1
             except sqlite3.Error as exc:
                 raise StorageError(f"{self.path}: cannot store a tree head: {exc}") from exc
         stored = self.tree_head(sth.tree_size)

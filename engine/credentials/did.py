@@ -107,29 +107,34 @@ def is_did_key(did: object) -> bool:
     return True
 
 
-def submission_digest(ballot: EncryptedBallot, contest_data_proofs: tuple[PadKnowledgeProof, ...]) -> bytes:
+def submission_digest(
+    ballot: EncryptedBallot, contest_data_proofs: tuple[PadKnowledgeProof, ...], ballot_json: bytes | None = None
+) -> bytes:
     """SHA-256 of the canonical JSON of {"ballot", "contest_data_proofs"}: the fields of the ballot_submitted
-    entry that the voter supplies, as the log holds them."""
+    entry that the voter supplies, as the log holds them. ``ballot_json``: the ballot's canonical JSON when the
+    caller has already encoded it (the board's checking processes keep it for the entry)."""
     if not isinstance(ballot, EncryptedBallot):
         raise CredentialError(f"a submission signs an encrypted ballot, not {type(ballot).__name__}")
     try:
-        fields = {
-            "ballot": encode_encrypted_ballot(ballot),
-            "contest_data_proofs": encode_contest_data_proofs(contest_data_proofs),
-        }
-        encoded = canonical_json(fields)
+        if ballot_json is None:
+            ballot_json = canonical_json(encode_encrypted_ballot(ballot))
+        proofs_json = canonical_json(encode_contest_data_proofs(contest_data_proofs))
     except (AttributeError, TypeError, ValueError, EntryError) as exc:
         raise CredentialError(f"the submission cannot be encoded: {exc}") from exc
-    return hashlib.sha256(encoded).digest()
+    # canonical_json({"ballot": ..., "contest_data_proofs": ...}): sorted keys, compact, the values' own canonical JSON
+    return hashlib.sha256(b'{"ballot":' + ballot_json + b',"contest_data_proofs":' + proofs_json + b"}").digest()
 
 
 def submission_message(
-    h_e: UInt256, ballot: EncryptedBallot, contest_data_proofs: tuple[PadKnowledgeProof, ...]
+    h_e: UInt256,
+    ballot: EncryptedBallot,
+    contest_data_proofs: tuple[PadKnowledgeProof, ...],
+    ballot_json: bytes | None = None,
 ) -> bytes:
     """The bytes a voter signs: b"ballotchain-submission-v3" || H_E (eq. 23) || submission_digest(...)."""
     if not isinstance(h_e, UInt256):
         raise CredentialError("H_E is a UInt256 value")
-    return SUBMISSION_DOMAIN + h_e.data + submission_digest(ballot, contest_data_proofs)
+    return SUBMISSION_DOMAIN + h_e.data + submission_digest(ballot, contest_data_proofs, ballot_json)
 
 
 _K = TypeVar("_K", bound="Ed25519KeyHolder")
@@ -209,12 +214,13 @@ def verify_submission(
     ballot: EncryptedBallot,
     contest_data_proofs: tuple[PadKnowledgeProof, ...],
     signature: bytes,
+    ballot_json: bytes | None = None,
 ) -> bool:
     """Does ``signature`` by the key of ``did`` sign (H_E, the whole ballot, its contest data proofs)? False
-    for any malformed input."""
+    for any malformed input. ``ballot_json``: the ballot's canonical JSON, when the caller has it."""
     try:
         public_key = public_key_from_did(did)
-        message = submission_message(h_e, ballot, contest_data_proofs)
+        message = submission_message(h_e, ballot, contest_data_proofs, ballot_json)
     except CredentialError:
         return False
     return ed25519_verify(public_key, message, signature)

@@ -182,6 +182,31 @@ class JsonCursor:
         return tuple((k, self._child(v, k).text()) for k, v in self.value.items())
 
 
+def plain_element_p(value: Any, group: Group) -> ElementModP | None:
+    """``value`` as an element mod p when it plainly is one (hex digits, at most 2 l_p of them, below p), else
+    None: the lean path of the codecs, which read the value through a cursor only when it is not plain, so that
+    the cursor's accessor says what is wrong exactly as it always did."""
+    if type(value) is str and len(value) <= 2 * group.p_bytes and _HEX.fullmatch(value):
+        x = int(value, 16)
+        if x < group.p:
+            return group.element_p(x)
+    return None
+
+
+def plain_element_q(value: Any, group: Group) -> ElementModQ | None:
+    """``value`` as an element mod q when it plainly is one (at most 2 l_q hex digits, below q), else None."""
+    if type(value) is str and len(value) <= 2 * group.q_bytes and _HEX.fullmatch(value):
+        x = int(value, 16)
+        if x < group.q:
+            return group.element_q(x)
+    return None
+
+
+def plain_object(value: Any, keys: frozenset[str]) -> bool:
+    """Is ``value`` an object with exactly ``keys`` (nothing to note, nothing missing)?"""
+    return type(value) is dict and len(value) == len(keys) and keys.issuperset(value)
+
+
 def kind_of(value: Any) -> str:
     """A JSON value's type, as messages name it ("an array", "null", ...)."""
     if value is None:

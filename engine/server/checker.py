@@ -40,12 +40,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from engine.board.board import Prechecked, PreparedBallot, contest_data_proof_problems
+from engine.board.entries import canonical_json
 from engine.credentials.did import verify_submission
 from engine.election import ElectionInitialized, EncryptedBallot
 from engine.errors import BallotchainError
 from engine.manifest import Manifest
 from engine.proofs.pad_knowledge import PadKnowledgeProof
 from engine.proofs.proof_commitments import BallotCommitments
+from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.server.app import Submission, parse_submission
 from engine.server.errors import ApiError
 from engine.verify.ballots import BallotContext, ballot_problems, verify_ballot_chunk
@@ -88,7 +90,7 @@ def check_bodies(ctx: BallotContext, dids: Sequence[str], bodies: Sequence[bytes
     The proofs are checked only for a signed submission of a DID in ``dids`` (sorted) for this election: the
     board refuses the others before it would check them."""
     out: list[CheckedSubmission | None] = [None] * len(bodies)
-    parsed: list[tuple[int, Submission, bool, bool]] = []
+    parsed: list[tuple[int, Submission, bytes, bool, bool]] = []
     for i, body in enumerate(bodies):
         try:
             submission = parse_submission(body, ctx.group)
@@ -96,12 +98,13 @@ def check_bodies(ctx: BallotContext, dids: Sequence[str], bodies: Sequence[bytes
             out[i] = CheckedSubmission(None, None, (exc.status, exc.reason))
             continue
         ballot = submission.ballot
+        ballot_json = canonical_json(encode_encrypted_ballot(ballot))  # once: for the signature and the entry
         signed = verify_submission(
-            submission.did, ctx.h_e, ballot, submission.contest_data_proofs, submission.signature
+            submission.did, ctx.h_e, ballot, submission.contest_data_proofs, submission.signature, ballot_json
         )
         eligible = signed and ballot.election_id == ctx.h_e and _listed(dids, submission.did)
-        parsed.append((i, submission, signed, eligible))
-    chunk = [(i, s) for i, s, _, eligible in parsed if eligible and not s.ballot.is_preencrypt]
+        parsed.append((i, submission, ballot_json, signed, eligible))
+    chunk = [(i, s) for i, s, _, _, eligible in parsed if eligible and not s.ballot.is_preencrypt]
     try:
         findings = chunk_findings(ctx, chunk)
     except BallotchainError:  # a ballot the checks cannot go through: each alone, so that only it is refused
@@ -111,7 +114,7 @@ def check_bodies(ctx: BallotContext, dids: Sequence[str], bodies: Sequence[bytes
                 findings.update(chunk_findings(ctx, [item]))
             except BallotchainError as exc:
                 findings[item[0]] = (str(exc),)
-    for i, submission, signed, eligible in parsed:
+    for i, submission, ballot_json, signed, eligible in parsed:
         problems: tuple[str, ...] | None = None
         data_problems: tuple[str, ...] | None = None
         if eligible:
@@ -121,7 +124,10 @@ def check_bodies(ctx: BallotContext, dids: Sequence[str], bodies: Sequence[bytes
                     contest_data_proof_problems(ctx.h_e, submission.ballot, submission.contest_data_proofs)
                 )
         prepared = PreparedSubmission(
-            PreparedBallot.of(submission.ballot), submission.did, submission.signature, submission.contest_data_proofs
+            PreparedBallot.of(submission.ballot, ballot_json),
+            submission.did,
+            submission.signature,
+            submission.contest_data_proofs,
         )
         out[i] = CheckedSubmission(prepared, Prechecked(signed, problems, data_problems))
     return [o for o in out if o is not None]

@@ -14,7 +14,7 @@ from typing import Any
 from engine.group import ElementModP, Group
 from engine.proofs.proof_commitments import BallotCommitments, Commitments, ContestCommitments
 from engine.record.codecs.values import hex_p
-from engine.record.cursor import JsonCursor
+from engine.record.cursor import JsonCursor, plain_element_p, plain_object
 from engine.record.errors import RecordError
 from engine.record.jsonio import dumps, loads
 from engine.record.layout import COMMITMENTS_PREFIX, PROOF_COMMITMENTS, file_id, id_from_name, proof_commitments_label
@@ -25,6 +25,7 @@ BALLOT_KEYS = ("ballot_id", "contests")
 CONTEST_KEYS = ("contest_id", "selections", "limit_commitments")
 SELECTION_KEYS = ("selection_id", "commitments")
 PAIR_KEYS = ("a", "b")
+_PAIR = frozenset(PAIR_KEYS)
 
 
 def encode_ballot_commitments(commitments: BallotCommitments) -> dict[str, Any]:
@@ -69,11 +70,31 @@ def _encode_pairs(values: Commitments) -> list[dict[str, str]]:
 
 
 def _decode_pairs(n: JsonCursor, group: Group) -> tuple[ElementModP, ...]:
+    plain = _plain_pairs(n.value, group)
+    if plain is not None:
+        return plain
     out: list[ElementModP] = []
     for pair in n.items(nonempty=True):
         po = pair.obj(PAIR_KEYS)
         out.append(po.get("a").element_p(group))
         out.append(po.get("b").element_p(group))
+    return tuple(out)
+
+
+def _plain_pairs(value: Any, group: Group) -> tuple[ElementModP, ...] | None:
+    """The lean path of _decode_pairs: the commitments when every pair is plainly well formed, else None (the
+    cursor's path then names what is wrong)."""
+    if type(value) is not list or not value:
+        return None
+    out: list[ElementModP] = []
+    for pair in value:
+        if not plain_object(pair, _PAIR):
+            return None
+        a, b = plain_element_p(pair["a"], group), plain_element_p(pair["b"], group)
+        if a is None or b is None:
+            return None
+        out.append(a)
+        out.append(b)
     return tuple(out)
 
 

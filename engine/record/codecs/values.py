@@ -12,11 +12,14 @@ from engine.election import HashedCiphertext
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, ElementModQ, Group
 from engine.proofs import DecryptionProof, RangeProof
-from engine.record.cursor import JsonCursor
+from engine.record.cursor import JsonCursor, plain_element_p, plain_element_q, plain_object
 
 CIPHERTEXT_KEYS = ("pad", "data")
 CHAUM_PEDERSEN_KEYS = ("challenge", "response")
 HASHED_CIPHERTEXT_KEYS = ("c0", "c1", "c2", "numBytes")
+_CIPHERTEXT = frozenset(CIPHERTEXT_KEYS)
+_CHAUM_PEDERSEN = frozenset(CHAUM_PEDERSEN_KEYS)
+_RANGE_PROOF = frozenset(("proofs",))
 
 
 def hex_p(x: ElementModP) -> str:
@@ -39,6 +42,11 @@ def encode_ciphertext(c: Ciphertext) -> dict[str, Any]:
 
 
 def decode_ciphertext(n: JsonCursor, group: Group) -> Ciphertext:
+    v = n.value
+    if plain_object(v, _CIPHERTEXT):
+        pad, data = plain_element_p(v["pad"], group), plain_element_p(v["data"], group)
+        if pad is not None and data is not None:
+            return Ciphertext(pad, data)
     o = n.obj(CIPHERTEXT_KEYS)
     return Ciphertext(o.get("pad").element_p(group), o.get("data").element_p(group))
 
@@ -49,6 +57,11 @@ def encode_decryption_proof(p: DecryptionProof) -> dict[str, Any]:
 
 
 def decode_decryption_proof(n: JsonCursor, group: Group) -> DecryptionProof:
+    v = n.value
+    if plain_object(v, _CHAUM_PEDERSEN):
+        c, r = plain_element_q(v["challenge"], group), plain_element_q(v["response"], group)
+        if c is not None and r is not None:
+            return DecryptionProof(c, r)
     o = n.obj(CHAUM_PEDERSEN_KEYS)
     return DecryptionProof(o.get("challenge").element_q(group), o.get("response").element_q(group))
 
@@ -61,8 +74,27 @@ def encode_range_proof(p: RangeProof) -> dict[str, Any]:
 
 
 def decode_range_proof(n: JsonCursor, group: Group) -> RangeProof:
+    plain = _plain_range_proof(n.value, group)
+    if plain is not None:
+        return plain
     steps = [decode_decryption_proof(s, group) for s in n.obj(("proofs",)).get("proofs").items(nonempty=True)]
     return RangeProof(tuple(s.challenge for s in steps), tuple(s.response for s in steps))
+
+
+def _plain_range_proof(value: Any, group: Group) -> RangeProof | None:
+    """The lean path of decode_range_proof: the proof when every part of it is plainly well formed, else None."""
+    if not plain_object(value, _RANGE_PROOF) or type(value["proofs"]) is not list or not value["proofs"]:
+        return None
+    challenges, responses = [], []
+    for step in value["proofs"]:
+        if not plain_object(step, _CHAUM_PEDERSEN):
+            return None
+        c, r = plain_element_q(step["challenge"], group), plain_element_q(step["response"], group)
+        if c is None or r is None:
+            return None
+        challenges.append(c)
+        responses.append(r)
+    return RangeProof(tuple(challenges), tuple(responses))
 
 
 def encode_hashed_ciphertext(h: HashedCiphertext) -> dict[str, Any]:
