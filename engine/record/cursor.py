@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
+from gmpy2 import mpz
+
 from engine.errors import GroupError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256
@@ -185,20 +187,21 @@ class JsonCursor:
 def plain_element_p(value: Any, group: Group) -> ElementModP | None:
     """``value`` as an element mod p when it plainly is one (hex digits, at most 2 l_p of them, below p), else
     None: the lean path of the codecs, which read the value through a cursor only when it is not plain, so that
-    the cursor's accessor says what is wrong exactly as it always did."""
+    the cursor's accessor says what is wrong exactly as it always did. The element is made as Group.element_p
+    makes it, from the digits at once (they are hex digits, so 0 <= x, and x < p is checked here)."""
     if type(value) is str and len(value) <= 2 * group.p_bytes and _HEX.fullmatch(value):
-        x = int(value, 16)
+        x = mpz(value, 16)
         if x < group.p:
-            return group.element_p(x)
+            return ElementModP(x, group)
     return None
 
 
 def plain_element_q(value: Any, group: Group) -> ElementModQ | None:
     """``value`` as an element mod q when it plainly is one (at most 2 l_q hex digits, below q), else None."""
     if type(value) is str and len(value) <= 2 * group.q_bytes and _HEX.fullmatch(value):
-        x = int(value, 16)
+        x = mpz(value, 16)
         if x < group.q:
-            return group.element_q(x)
+            return ElementModQ(x, group)
     return None
 
 
