@@ -5,12 +5,13 @@ small record so that every process gets TASKS_PER_WORKER of them); each partitio
 where it runs (engine.verify.partition): in this process, in ``jobs`` worker processes, or on a Dask
 cluster (engine.verify.distributed), with at most a few partitions in flight so that memory stays flat.
 The parent only lists the files, and absorbs the results in the partitions' order: per ballot what the
-cross-ballot checks need (its id and state, its confirmation code (7.C), its chain link if its device
-chains (7.D-7.G), a fingerprint if it is SPOILED (R.challenged)), and per partition the counts, the
-bounded findings and the products of the cast ballots (8). What the parent keeps does not grow with the
-proof commitments files (engine.verify.commitments) and holds at most DIGESTS_IN_MEMORY ciphertext digests
-(the others wait in temporary files, engine.verify.copies); the ids, states, codes and chain links still
-grow with the ballots (issue 11, item 4). Given a ``cache``, the parent reads the
+cross-ballot checks need (its id and state, its confirmation code (7.C), its chain link (7.D-7.G), a
+fingerprint if it is SPOILED (R.challenged)), and per partition the counts, the bounded findings and the
+products of the cast ballots (8). The parent's memory does not grow with the ballots (issue 11, item 4):
+nothing is kept per proof commitments file (engine.verify.commitments), at most DIGESTS_IN_MEMORY ciphertext
+digests are held (the others wait in temporary files, engine.verify.copies), and the per-ballot rows live in
+a temporary SQLite table with a bounded page cache (engine.verify.ballot_table), of which one device's chain
+links at a time are read back. Given a ``cache``, the parent reads the
 ballots itself (and workers verify the ones not cached), so that a ballot verified before is not again.
 
 Values flow downstream as the record states them: the ballots are verified against the record's
@@ -32,6 +33,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
@@ -40,7 +42,7 @@ from typing import Any
 from gmpy2 import invert
 
 from engine.board.note import VerifierKey
-from engine.election import BallotChain, BallotState, EncryptedBallot
+from engine.election import BallotState, EncryptedBallot
 from engine.group import TEST_GROUP
 from engine.record import ElectionRecord, RecordError, UnknownGroupError
 from engine.record.layout import (
@@ -56,11 +58,12 @@ from engine.record.layout import (
     challenged_ballot_label,
     id_from_name,
 )
+from engine.verify.ballot_table import BallotTable
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
 from engine.verify.board import PinnedKeys, verify_board
 from engine.verify.catalog import CHECKS
-from engine.verify.chains import ChainLink, verify_chain, verify_unique_codes
-from engine.verify.challenged import BallotFingerprint, verify_challenged_ballot
+from engine.verify.chains import verify_chain, verify_unique_codes
+from engine.verify.challenged import verify_challenged_ballot
 from engine.verify.commitments import CommitmentSource
 from engine.verify.copies import CiphertextIndex, verify_unique_ciphertexts
 from engine.verify.decryption import Memo, settle_contest_data_subgroup
@@ -115,19 +118,17 @@ TEST_GROUP_HINT = (
 
 @dataclass
 class _BallotIndex:
-    """What the cross-ballot checks keep of each ballot while the ballots stream past."""
+    """What the cross-ballot checks keep while the ballots stream past: per ballot a row of ``ballots`` (on
+    disk) and its ciphertexts' digests (spilled to disk past DIGESTS_IN_MEMORY); counts and the contests."""
 
-    states: dict[str, BallotState] = field(default_factory=dict)
-    codes: dict[bytes, str] = field(default_factory=dict)
-    duplicate_codes: dict[bytes, list[str]] = field(default_factory=dict)
-    duplicate_ids: int = 0
-    links: dict[str, dict[str, ChainLink]] = field(default_factory=dict)
-    fingerprints: dict[str, BallotFingerprint] = field(default_factory=dict)
+    ballots: BallotTable
     contests: set[str] = field(default_factory=set)
-    devices: dict[str, int] = field(default_factory=dict)
     ciphertexts: CiphertextIndex = field(default_factory=lambda: CiphertextIndex(spill_at=DIGESTS_IN_MEMORY))
-    preencrypted: int = 0
     left_out: int = 0
+
+    def close(self) -> None:
+        self.ciphertexts.close()
+        self.ballots.close()
 
 
 def record_phase(record: ElectionRecord) -> str:
@@ -219,79 +220,84 @@ def verify_record(
             tuple(sorted(layout.styles.items())),
         ),
     )
-    chains = {device: chain for device in record.devices() if (chain := record.ballot_chain(device)) is not None}
+    chains = _chained_devices(record)
+    with closing(_BallotIndex(BallotTable())) as index:
+        agg = Aggregator(group)
+        total = sum(1 for _ in _ballot_labels(record))
+        workers = jobs if cluster is None else cluster_workers(cluster)
+        if chunk_ballots is None:
+            chunk_ballots = partition_size(total, workers, _selections_per_ballot(layout))
+        done = 0
 
-    index = _BallotIndex(links={device: {} for device in chains})
-    agg = Aggregator(group)
-    total = sum(1 for _ in _ballot_labels(record))
-    workers = jobs if cluster is None else cluster_workers(cluster)
-    if chunk_ballots is None:
-        chunk_ballots = partition_size(total, workers, _selections_per_ballot(layout))
-    done = 0
+        def on_ballot_done(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress("ballots", done, total)
 
-    def on_ballot_done(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress("ballots", done, total)
-
-    source = None if strict else CommitmentSource.open(record.root, group)
-    if cache is not None and cluster is None:
-        ballots = _read_ballots(record, rec, index)
-        work = _indexed(ballots, rec, index, agg, chains)
-        _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done, source)
-    else:
-        partitions = _partitions(record, chunk_ballots)
-        batch = source is not None
-        if cluster is None:
-            results = _local_results(ctx, str(record.root), batch, jobs, partitions)
+        source = None if strict else CommitmentSource.open(record.root, group)
+        if cache is not None and cluster is None:
+            ballots = _read_ballots(record, rec, index)
+            work = _indexed(ballots, rec, index, agg)
+            _verify_ballots(ctx, work, rec, jobs, chunk_ballots, cache, on_ballot_done, source)
         else:
-            results = cluster_results(cluster, ctx, str(record.root.absolute()), batch, partitions)
-        uncount: list[str] = []
-        for result in results:
-            uncount += _absorb(result, record, rec, index, agg, chains, source)
-            on_ballot_done(result.files)
-        _uncount(record, agg, uncount)
-        jobs = workers
-    if source is not None:
-        source.settle(rec)
+            partitions = _partitions(record, chunk_ballots)
+            batch = source is not None
+            if cluster is None:
+                results = _local_results(ctx, str(record.root), batch, jobs, partitions)
+            else:
+                results = cluster_results(cluster, ctx, str(record.root.absolute()), batch, partitions)
+            uncount: list[str] = []
+            for result in results:
+                uncount += _absorb(result, record, rec, index, agg, source)
+                on_ballot_done(result.files)
+            _uncount(record, agg, uncount)
+            jobs = workers
+        if source is not None:
+            source.settle(rec)
 
-    _cross_ballot_checks(rec, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
-    verify_unique_ciphertexts(rec, index.ciphertexts, _reread_ballots(record))
-    index.ciphertexts.close()
-    not_checked = set(verify_preencrypted(rec, ctx, _reread_ballots(record) if index.preencrypted else ()))
-    phase = record_phase(record)
-    not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
-    not_yet = _awaited(phase, not_checked)
-    decrypted_ids = _challenged_checks(record, rec, ctx, index, progress, cache)
-    awaiting = set() if phase == PHASE_DECRYPTED else _awaiting_decryption(rec, index, decrypted_ids)
-    keys = verify_board(record, rec, ctx, PinnedKeys(board_key, registrar_key, witness_keys), decrypted_ids | awaiting)
-    if awaiting:
-        not_yet |= {"R.challenged"} | ({"B.3"} if rec.items("B.3") else set())
-        rec.note("B.3", f"{len(awaiting)} challenged ballot(s) of the log not yet decrypted ({phase} phase)")
+        _cross_ballot_checks(rec, record, index, chains, config.baux0, ctx, config.chain_confirmation_codes)
+        verify_unique_ciphertexts(rec, index.ciphertexts, _reread_ballots(record))
+        not_checked = set(verify_preencrypted(rec, ctx, _reread_ballots(record) if index.ballots.preencrypted else ()))
+        phase = record_phase(record)
+        not_checked |= _tally_checks(record, rec, ctx, index, agg, progress, cache)
+        not_yet = _awaited(phase, not_checked)
+        decrypted_ids = _challenged_checks(record, rec, ctx, index, progress, cache)
+        awaiting = set() if phase == PHASE_DECRYPTED else _awaiting_decryption(rec, index, decrypted_ids)
+        keys = verify_board(
+            record, rec, ctx, PinnedKeys(board_key, registrar_key, witness_keys), decrypted_ids | awaiting
+        )
+        if awaiting:
+            not_yet |= {"R.challenged"} | ({"B.3"} if rec.items("B.3") else set())
+            rec.note("B.3", f"{len(awaiting)} challenged ballot(s) of the log not yet decrypted ({phase} phase)")
 
-    summary = (
-        ("ballots", len(index.states) + index.duplicate_ids),
-        ("cast", sum(1 for s in index.states.values() if s is BallotState.CAST)),
-        ("challenged", sum(1 for s in index.states.values() if s is BallotState.SPOILED)),
-        ("devices", len(index.devices)),
-        ("guardians", len(init.guardians)),
-        ("files_left_out", index.left_out),
-        ("preencrypted", index.preencrypted),
-        ("reader_notes", len(record.notes)),
-    )
-    return rec.build(
-        str(record_dir),
-        time.perf_counter() - started,
-        jobs,
-        not_checked=frozenset(not_checked),
-        summary=summary,
-        notes=tuple(record.notes[:MAX_REPORT_NOTES]),
-        keys=keys,
-        not_yet=frozenset(not_yet),
-        phase=phase,
-        hints=hints,
-    )
+        summary = (
+            ("ballots", index.ballots.ballots),
+            ("cast", index.ballots.count(BallotState.CAST)),
+            ("challenged", index.ballots.count(BallotState.SPOILED)),
+            ("devices", len(index.ballots.devices)),
+            ("guardians", len(init.guardians)),
+            ("files_left_out", index.left_out),
+            ("preencrypted", index.ballots.preencrypted),
+            ("reader_notes", len(record.notes)),
+        )
+        return rec.build(
+            str(record_dir),
+            time.perf_counter() - started,
+            jobs,
+            not_checked=frozenset(not_checked),
+            summary=summary,
+            notes=tuple(record.notes[:MAX_REPORT_NOTES]),
+            keys=keys,
+            not_yet=frozenset(not_yet),
+            phase=phase,
+            hints=hints,
+        )
+
+
+def _chained_devices(record: ElectionRecord) -> list[str]:
+    """The devices with a ballot chain file (each read once here, so that a malformed one fails early)."""
+    return [device for device in record.devices() if record.ballot_chain(device) is not None]
 
 
 def _awaited(phase: str, not_checked: set[str]) -> set[str]:
@@ -306,7 +312,7 @@ def _awaited(phase: str, not_checked: set[str]) -> set[str]:
 def _awaiting_decryption(rec: Recorder, index: _BallotIndex, decrypted_ids: set[str]) -> set[str]:
     """Before the decryption, the challenged ballots whose decryptions are not published yet (R.challenged
     notes them instead of failing them)."""
-    awaiting = {bid for bid in index.fingerprints if bid not in decrypted_ids}
+    awaiting = {bid for bid in index.ballots.fingerprinted_ids() if bid not in decrypted_ids}
     if awaiting:
         rec.note("R.challenged", f"{len(awaiting)} challenged ballot(s) not yet decrypted (published with the tally)")
     return awaiting
@@ -344,41 +350,22 @@ def _indexed(
     rec: Recorder,
     index: _BallotIndex,
     agg: Aggregator,
-    chains: dict[str, BallotChain],
 ) -> Iterator[tuple[str, EncryptedBallot]]:
     """Note each ballot in the index (ids, codes, chain links, fingerprints, ciphertexts, sums), pass it on."""
     for label, ballot in ballots:
         index.ciphertexts.add(ballot)
         index.contests.update(c.contest_id for c in ballot.contests)
-        if not _note(rec, index, BallotEntry.of(label, ballot), chains) and ballot.state is BallotState.CAST:
+        if not _note(rec, index, BallotEntry.of(label, ballot)) and ballot.state is BallotState.CAST:
             agg.add(ballot)
         yield label, ballot
 
 
-def _note(rec: Recorder, index: _BallotIndex, entry: BallotEntry, chains: dict[str, BallotChain]) -> bool:
+def _note(rec: Recorder, index: _BallotIndex, entry: BallotEntry) -> bool:
     """Note one ballot in the index; True when another ballot of the record has its id already (R.ballot_ids)."""
-    bid = entry.ballot_id
-    link = ChainLink(entry.confirmation_code, entry.code_baux)
-    if bid in index.states:
-        index.duplicate_ids += 1
-        rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=entry.label, ballot_id=bid))
-        links = index.links.get(entry.device)
-        if links is not None:
-            links.setdefault(bid, link)
+    if index.ballots.add(entry):
+        rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=entry.label, ballot_id=entry.ballot_id))
         return True
     rec.passed("R.ballot_ids")
-    index.states[bid] = entry.state
-    index.devices[entry.device] = index.devices.get(entry.device, 0) + 1
-    code = entry.confirmation_code.data
-    first = index.codes.setdefault(code, bid)
-    if first != bid:
-        index.duplicate_codes.setdefault(code, [first]).append(bid)
-    if entry.preencrypted:
-        index.preencrypted += 1
-    if entry.device in chains:
-        index.links[entry.device][bid] = link
-    if entry.state is not BallotState.CAST and entry.fingerprint is not None:
-        index.fingerprints[bid] = entry.fingerprint
     return False
 
 
@@ -445,7 +432,6 @@ def _absorb(
     rec: Recorder,
     index: _BallotIndex,
     agg: Aggregator,
-    chains: dict[str, BallotChain],
     source: CommitmentSource | None,
 ) -> list[str]:
     """Merge one partition's result, in order; the labels of its CAST ballots whose id came before (they are
@@ -458,7 +444,7 @@ def _absorb(
     agg.merge(result.cast_products, result.cast)
     if source is not None:
         source.count_without(result.without_commitments, list(result.without_commitments_named))
-    return [e.label for e in result.entries if _note(rec, index, e, chains) and e.state is BallotState.CAST]
+    return [e.label for e in result.entries if _note(rec, index, e) and e.state is BallotState.CAST]
 
 
 def _uncount(record: ElectionRecord, agg: Aggregator, labels: list[str]) -> None:
@@ -551,15 +537,20 @@ def _process_context() -> BaseContext:
 
 def _cross_ballot_checks(
     rec: Recorder,
+    record: ElectionRecord,
     index: _BallotIndex,
-    chains: dict[str, BallotChain],
+    chains: list[str],
     b_aux_0: bytes,
     ctx: BallotContext,
     chaining_configured: bool,
 ) -> None:
-    verify_unique_codes(rec, len(index.codes) - len(index.duplicate_codes), index.duplicate_codes)
-    for device, chain in chains.items():
-        verify_chain(rec, ctx.h_e, b_aux_0, chain, index.links[device], chaining_configured=chaining_configured)
+    verify_unique_codes(rec, *index.ballots.repeated_codes())
+    for device in chains:
+        chain = record.ballot_chain(device)
+        assert chain is not None
+        links = index.ballots.chain_links(device)
+        verify_chain(rec, ctx.h_e, b_aux_0, chain, links, chaining_configured=chaining_configured)
+        del chain, links
     if len(chains) > 1:
         rec.note(
             "7.D",
@@ -567,7 +558,7 @@ def _cross_ballot_checks(
             "apart (spec 3.4.3 asks for unique device information)",
         )
     if chaining_configured:
-        for device in sorted(index.devices):
+        for device in sorted(index.ballots.devices):
             rec.expect(
                 device in chains,
                 "R.chain_cover",
@@ -596,8 +587,7 @@ def _tally_checks(
             "the encrypted tally names another H_E",
             file=ENCRYPTED_TALLY,
         )
-        cast = [bid for bid, state in index.states.items() if state is BallotState.CAST]
-        verify_cast_set(rec, encrypted, cast)
+        verify_cast_set(rec, encrypted, index.ballots.cast_ids())
         verify_aggregation(rec, ctx.layout, encrypted, agg)
     else:
         not_checked |= {"8.A", "8.B", "R.cast_set"}
@@ -649,9 +639,9 @@ def _challenged_checks(
             decrypted_ids.add(path.name[len(DBALLOT_PREFIX) : -len(JSON_SUFFIX)])
             continue
         decrypted_ids.add(decrypted.id)
-        fingerprint = index.fingerprints.get(decrypted.id)
+        fingerprint = index.ballots.fingerprint(decrypted.id)
         if fingerprint is None:
-            state = index.states.get(decrypted.id)
+            state = index.ballots.state(decrypted.id)
             rec.failed(
                 Finding(
                     "R.challenged",
@@ -668,7 +658,7 @@ def _challenged_checks(
     with rec.timed("R.subgroup"):
         settle_contest_data_subgroup(rec, batch)
     before_decryption = record_phase(record) != PHASE_DECRYPTED
-    for bid in sorted(index.fingerprints):
+    for bid in index.ballots.fingerprinted_ids():
         if bid not in decrypted_ids and before_decryption:
             continue  # not yet: noted by _awaiting_decryption
         if bid not in decrypted_ids:

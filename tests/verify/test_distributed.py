@@ -82,10 +82,49 @@ def repeat_a_cast_ballot_on_the_other_device(root: Path) -> None:
     raise AssertionError("no cast ballot")
 
 
+def repeat_a_confirmation_code(root: Path) -> None:
+    """7.C fails (and 7.B for the copier): two ballots of different devices have one confirmation code."""
+    source, target = ballot_files(root, "device-1")[2], ballot_files(root, "device-2")[4]
+    doc = json.loads(target.read_text())
+    doc["confirmation_code"] = json.loads(source.read_text())["confirmation_code"]
+    target.write_text(json.dumps(doc))
+
+
+def break_a_chain(root: Path) -> None:
+    """7.E and R.chain_cover fail: a ballot of device-1's chain is gone, and the chain's order is swapped."""
+    ballot_files(root, "device-1")[5].unlink()
+    path = root / "encrypted_ballots" / "device-2" / "ballot_chain.json"
+    doc = json.loads(path.read_text())
+    ids = doc["ballot_ids"]
+    ids[1], ids[2] = ids[2], ids[1]
+    path.write_text(json.dumps(doc))
+
+
+def copy_a_ciphertext(root: Path) -> None:
+    """R.unique_ciphertexts fails: a selection's ciphertext and proof of a device-1 ballot copied into a device-2
+    ballot (another partition)."""
+    source, target = ballot_files(root, "device-1")[1], ballot_files(root, "device-2")[6]
+    copied = json.loads(source.read_text())["contests"][0]["selections"][0]
+    doc = json.loads(target.read_text())
+    selection = doc["contests"][0]["selections"][0]
+    selection["encrypted_vote"], selection["proof"] = copied["encrypted_vote"], copied["proof"]
+    target.write_text(json.dumps(doc))
+
+
 TAMPERS: dict[str, Callable[[Path], None]] = {
     "valid": lambda _root: None,
     "bad-proof": bump_a_response,
     "repeated-id": repeat_a_cast_ballot_on_the_other_device,
+    "repeated-code": repeat_a_confirmation_code,
+    "broken-chain": break_a_chain,
+    "copied-ciphertext": copy_a_ciphertext,
+}
+EXPECTED_FAILURE = {
+    "bad-proof": "5.D",
+    "repeated-id": "R.ballot_ids",
+    "repeated-code": "7.C",
+    "broken-chain": "7.E",
+    "copied-ciphertext": "R.unique_ciphertexts",
 }
 
 
@@ -97,11 +136,13 @@ def test_a_scheduler_and_two_worker_processes_give_the_local_report(record: Path
         distributed = verify_record(record, accept_test_group=True, cluster=client)
     assert comparable(distributed) == comparable(local)
     assert local.ok is (tamper == "valid")
+    if tamper != "valid":
+        assert EXPECTED_FAILURE[tamper] in local.failed_ids
     if tamper == "repeated-id":
         assert "R.ballot_ids" in local.failed_ids and local.check("8.A").failed == 0
 
 
-@pytest.mark.parametrize("tamper", ["bad-proof", "repeated-id"])
+@pytest.mark.parametrize("tamper", [t for t in TAMPERS if t != "valid"])
 def test_workers_reading_their_own_ballots_give_the_parents_report(record: Path, tamper: str) -> None:
     """The partitions read by workers (no cache) and the ballots read by the parent (a cache) agree."""
     TAMPERS[tamper](record)
