@@ -5,7 +5,7 @@ c = H(H_E; 0x21, K, alpha, beta, a_0, b_0, ..., a_R, b_R) = c_0 + ... + c_R mod 
 must be a quadratic residue mod p (tested with the batch: Backend.multi_powmod_residues, one Jacobi
 symbol per bit of the weights rather than one per commitment). Then the equations a_j = g^v_j alpha^c_j and
 b_j = K^w_j beta^c_j (w_j = v_j - j c_j, verification 5.1-5.2) of all the proofs of a chunk are
-checked at once, each raised to its own random 64-bit weight from ``secrets``:
+checked at once, each raised to its own random 64-bit weight from ``secrets`` (one draw for a batch):
 
     prod a_j^r_j b_j^s_j = g^(sum r_j v_j) K^(sum s_j w_j) prod alpha^(sum r_j c_j) beta^(sum s_j c_j)
 
@@ -19,17 +19,20 @@ published commitments were wrong, an R.proof_commitments finding.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
+from engine import domains
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
 from engine.hash import UInt256
 from engine.proofs import RangeProof
 from engine.proofs.proof_commitments import Commitments
-from engine.proofs.range_proof import range_challenge
 from engine.verify.report import Finding, Recorder
 
 WEIGHT_BITS = 64
@@ -138,8 +141,19 @@ class RangeProofBatch:
             return False
         if any(x.value == 0 for x in commitments):
             return False
-        c = range_challenge(self.h_e, self.joint_key, item.ciphertext, commitments)
-        return c.value == sum(x.value for x in proof.challenges) % self.group.q
+        return self._challenge(item.ciphertext, commitments) == sum(x.value for x in proof.challenges) % self.group.q
+
+    @cached_property
+    def _hash_prefix(self) -> bytes:
+        return bytes([domains.RANGE_PROOF]) + self.joint_key.to_bytes()
+
+    def _challenge(self, ciphertext: Ciphertext, commitments: Commitments) -> int:
+        """engine.proofs.range_challenge, c = H(H_E; 0x21, K, alpha, beta, a_0, b_0, ..., a_R, b_R) mod q (eq. 46 /
+        56), with the hash input (spec 5.1: each element as b(x, l_p)) built in one join, K's bytes made once."""
+        width = self.group.p_bytes
+        elements = (ciphertext.pad, ciphertext.data, *commitments)
+        data = b"".join([self._hash_prefix, *(int(x.value).to_bytes(width, "big") for x in elements)])
+        return int.from_bytes(hmac.new(self.h_e.data, data, hashlib.sha256).digest(), "big") % self.group.q
 
     def _failing(self, pool: list[PendingProof]) -> list[PendingProof]:
         """The proofs of the pool that are in no batch that held: bisect the batches that fail."""
@@ -159,6 +173,9 @@ def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[P
     rhs: dict[int, int] = {}
     e_g = 0
     e_k = 0
+    weight_bytes = WEIGHT_BITS // 8
+    weights = secrets.token_bytes(2 * weight_bytes * sum(len(item.proof.challenges) for item in items))
+    at = 0
     for item in items:
         commitments = item.commitments
         if commitments is None:
@@ -166,8 +183,9 @@ def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[P
         pad_exp = 0
         data_exp = 0
         for j, (c, v) in enumerate(zip(item.proof.challenges, item.proof.responses)):
-            r = secrets.randbits(WEIGHT_BITS)
-            s = secrets.randbits(WEIGHT_BITS)
+            r = int.from_bytes(weights[at : at + weight_bytes], "big")
+            s = int.from_bytes(weights[at + weight_bytes : at + 2 * weight_bytes], "big")
+            at += 2 * weight_bytes
             a, b = int(commitments[2 * j].value), int(commitments[2 * j + 1].value)
             lhs[a] = lhs.get(a, 0) + r
             lhs[b] = lhs.get(b, 0) + s

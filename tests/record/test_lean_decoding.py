@@ -9,10 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.election import EncryptedSelection
 from engine.elgamal import Ciphertext
 from engine.group import Group, group_by_name
 from engine.proofs import DecryptionProof, RangeProof
-from engine.record.codecs.proof_commitments import _decode_pairs
+from engine.record.codecs.encrypted_ballot import BALLOT_SELECTION_KEYS, _ballot_selection
+from engine.record.codecs.proof_commitments import _decode_pairs, decode_ballot_commitments
 from engine.record.codecs.values import (
     CHAUM_PEDERSEN_KEYS,
     CIPHERTEXT_KEYS,
@@ -102,3 +104,64 @@ def test_range_proofs_decode_as_through_the_cursor(value: Any) -> None:
 @given(st.one_of(st.lists(obj(("a", "b"), P_TEXT), max_size=3), st.just({}), st.just("x")))
 def test_commitment_pairs_decode_as_through_the_cursor(value: Any) -> None:
     assert outcome(_decode_pairs, value) == outcome(cursor_pairs, value)
+
+
+def cursor_selection(n: JsonCursor, group: Group) -> EncryptedSelection:
+    n.obj(BALLOT_SELECTION_KEYS)
+    return EncryptedSelection(
+        selection_id=n.get("selection_id").ident(),
+        sequence_order=n.get("sequence_order").integer(),
+        ciphertext=cursor_ciphertext(n.get("encrypted_vote"), group),
+        proof=cursor_range_proof(n.get("proof"), group),
+    )
+
+
+RANGE_PROOF = st.lists(obj(CHAUM_PEDERSEN_KEYS, Q_TEXT), min_size=1, max_size=2).map(lambda s: {"proofs": s})
+SELECTION = st.fixed_dictionaries(
+    {
+        "selection_id": st.sampled_from(["kim", "option-2", "", "a b", 7, "x" * 300, None]),
+        "sequence_order": st.sampled_from([0, 3, -1, 2**31 - 1, 2**31, True, "1", 1.0]),
+        "encrypted_vote": obj(CIPHERTEXT_KEYS, P_TEXT),
+        "proof": st.one_of(RANGE_PROOF, st.just({"proofs": []})),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(SELECTION, SELECTION.map(lambda d: {**d, "extra": 1}), SELECTION.map(lambda d: dict(list(d.items())[1:])))
+)
+def test_selections_decode_as_through_the_cursor(value: Any) -> None:
+    assert outcome(_ballot_selection, value) == outcome(cursor_selection, value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["kim", 5, None]),
+    st.lists(obj(("a", "b"), P_TEXT), max_size=2),
+    st.sampled_from([{}, {"extra": 1}]),
+)
+def test_commitment_selections_decode_as_through_the_cursor(selection_id: Any, pairs: Any, more: Any) -> None:
+    document = {
+        "ballot_id": "b",
+        "contests": [{"contest_id": "c", "selections": [{"selection_id": selection_id, "commitments": pairs, **more}],
+                      "limit_commitments": [{"a": "1", "b": "2"}]}],
+    }  # fmt: skip
+
+    def cursor_read(value: Any) -> tuple[str, Any, list[str]]:
+        notes: list[str] = []
+        try:
+            o = JsonCursor(value, (), "f.json", notes).obj(("ballot_id", "contests"))
+            c = o.get("contests").items()[0].obj(("contest_id", "selections", "limit_commitments"))
+            so = c.get("selections").items()[0].obj(("selection_id", "commitments"))
+            result: Any = (so.get("selection_id").text(), cursor_pairs(so.get("commitments"), G))
+        except RecordError as exc:
+            return type(exc).__name__, (exc.file, exc.field, exc.problem), notes
+        return "ok", result, notes
+
+    notes: list[str] = []
+    try:
+        decoded: Any = ("ok", decode_ballot_commitments(document, G, "f.json", notes).contests[0].selections[0], notes)
+    except RecordError as exc:
+        decoded = (type(exc).__name__, (exc.file, exc.field, exc.problem), notes)
+    assert decoded == cursor_read(document)

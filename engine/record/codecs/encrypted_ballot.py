@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.election import BallotState, EncryptedBallot, EncryptedContest, EncryptedSelection
 from engine.group import Group
+from engine.ids import identifier_problem
 from engine.record.codecs.pre_encryption import decode_pre_encryption, encode_pre_encryption
 from engine.record.codecs.values import (
     decode_ciphertext,
@@ -15,8 +16,10 @@ from engine.record.codecs.values import (
     encode_hashed_ciphertext,
     encode_range_proof,
     hex_bytes,
+    plain_ciphertext,
+    plain_range_proof,
 )
-from engine.record.cursor import LONG_MAX, LONG_MIN, JsonCursor
+from engine.record.cursor import LONG_MAX, LONG_MIN, SMALL_INT_MAX, JsonCursor, plain_object
 
 BALLOT_KEYS = (
     "ballot_id",
@@ -43,6 +46,7 @@ BALLOT_CONTEST_KEYS = (
     "pre_encryption",
 )
 BALLOT_SELECTION_KEYS = ("selection_id", "sequence_order", "encrypted_vote", "proof")
+_SELECTION = frozenset(BALLOT_SELECTION_KEYS)
 
 
 def decode_encrypted_ballot(
@@ -89,6 +93,9 @@ def _ballot_contest(n: JsonCursor, group: Group) -> EncryptedContest:
 
 
 def _ballot_selection(n: JsonCursor, group: Group) -> EncryptedSelection:
+    plain = _plain_selection(n.value, group)
+    if plain is not None:
+        return plain
     n.obj(BALLOT_SELECTION_KEYS)
     return EncryptedSelection(
         selection_id=n.get("selection_id").ident(),
@@ -96,6 +103,23 @@ def _ballot_selection(n: JsonCursor, group: Group) -> EncryptedSelection:
         ciphertext=decode_ciphertext(n.get("encrypted_vote"), group),
         proof=decode_range_proof(n.get("proof"), group),
     )
+
+
+def _plain_selection(value: Any, group: Group) -> EncryptedSelection | None:
+    """The lean path of _ballot_selection: the selection when every part of it is plainly well formed (its id
+    one of engine.ids, its sequence order a 4-byte integer), else None (the cursor's path names what is wrong)."""
+    if not plain_object(value, _SELECTION):
+        return None
+    selection_id, order = value["selection_id"], value["sequence_order"]
+    if type(selection_id) is not str or identifier_problem(selection_id) is not None:
+        return None
+    if type(order) is not int or not 0 <= order <= SMALL_INT_MAX:
+        return None
+    ciphertext = plain_ciphertext(value["encrypted_vote"], group)
+    proof = plain_range_proof(value["proof"], group)
+    if ciphertext is None or proof is None:
+        return None
+    return EncryptedSelection(selection_id, order, ciphertext, proof)
 
 
 def encode_encrypted_ballot(ballot: EncryptedBallot) -> dict[str, Any]:

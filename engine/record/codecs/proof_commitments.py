@@ -26,6 +26,7 @@ CONTEST_KEYS = ("contest_id", "selections", "limit_commitments")
 SELECTION_KEYS = ("selection_id", "commitments")
 PAIR_KEYS = ("a", "b")
 _PAIR = frozenset(PAIR_KEYS)
+_SELECTION = frozenset(SELECTION_KEYS)
 
 
 def encode_ballot_commitments(commitments: BallotCommitments) -> dict[str, Any]:
@@ -53,6 +54,10 @@ def decode_ballot_commitments(
         co = c.obj(CONTEST_KEYS)
         selections = []
         for s in co.get("selections").items():
+            plain = _plain_selection(s.value, group)
+            if plain is not None:
+                selections.append(plain)
+                continue
             so = s.obj(SELECTION_KEYS)
             selections.append((so.get("selection_id").text(), _decode_pairs(so.get("commitments"), group)))
         contests.append(
@@ -79,6 +84,14 @@ def _decode_pairs(n: JsonCursor, group: Group) -> tuple[ElementModP, ...]:
         out.append(po.get("a").element_p(group))
         out.append(po.get("b").element_p(group))
     return tuple(out)
+
+
+def _plain_selection(value: Any, group: Group) -> tuple[str, tuple[ElementModP, ...]] | None:
+    """A selection's (id, commitments) when plainly well formed, else None (the cursor's path then reads it)."""
+    if not plain_object(value, _SELECTION) or type(value["selection_id"]) is not str:
+        return None
+    pairs = _plain_pairs(value["commitments"], group)
+    return None if pairs is None else (value["selection_id"], pairs)
 
 
 def _plain_pairs(value: Any, group: Group) -> tuple[ElementModP, ...] | None:

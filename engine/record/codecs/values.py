@@ -41,12 +41,19 @@ def encode_ciphertext(c: Ciphertext) -> dict[str, Any]:
     return {"pad": hex_p(c.pad), "data": hex_p(c.data)}
 
 
-def decode_ciphertext(n: JsonCursor, group: Group) -> Ciphertext:
-    v = n.value
-    if plain_object(v, _CIPHERTEXT):
-        pad, data = plain_element_p(v["pad"], group), plain_element_p(v["data"], group)
+def plain_ciphertext(value: Any, group: Group) -> Ciphertext | None:
+    """The lean path of decode_ciphertext: the ciphertext when it is plainly well formed, else None."""
+    if plain_object(value, _CIPHERTEXT):
+        pad, data = plain_element_p(value["pad"], group), plain_element_p(value["data"], group)
         if pad is not None and data is not None:
             return Ciphertext(pad, data)
+    return None
+
+
+def decode_ciphertext(n: JsonCursor, group: Group) -> Ciphertext:
+    plain = plain_ciphertext(n.value, group)
+    if plain is not None:
+        return plain
     o = n.obj(CIPHERTEXT_KEYS)
     return Ciphertext(o.get("pad").element_p(group), o.get("data").element_p(group))
 
@@ -74,14 +81,14 @@ def encode_range_proof(p: RangeProof) -> dict[str, Any]:
 
 
 def decode_range_proof(n: JsonCursor, group: Group) -> RangeProof:
-    plain = _plain_range_proof(n.value, group)
+    plain = plain_range_proof(n.value, group)
     if plain is not None:
         return plain
     steps = [decode_decryption_proof(s, group) for s in n.obj(("proofs",)).get("proofs").items(nonempty=True)]
     return RangeProof(tuple(s.challenge for s in steps), tuple(s.response for s in steps))
 
 
-def _plain_range_proof(value: Any, group: Group) -> RangeProof | None:
+def plain_range_proof(value: Any, group: Group) -> RangeProof | None:
     """The lean path of decode_range_proof: the proof when every part of it is plainly well formed, else None."""
     if not plain_object(value, _RANGE_PROOF) or type(value["proofs"]) is not list or not value["proofs"]:
         return None
