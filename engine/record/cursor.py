@@ -189,20 +189,28 @@ def plain_element_p(value: Any, group: Group) -> ElementModP | None:
     None: the lean path of the codecs, which read the value through a cursor only when it is not plain, so that
     the cursor's accessor says what is wrong exactly as it always did. The element is made as Group.element_p
     makes it, from the digits at once (they are hex digits, so 0 <= x, and x < p is checked here)."""
-    if type(value) is str and len(value) <= 2 * group.p_bytes and _HEX.fullmatch(value):
-        x = mpz(value, 16)
-        if x < group.p:
-            return ElementModP(x, group)
-    return None
+    x = _plain_hex(value, 2 * group.p_bytes)
+    return ElementModP(x, group) if x is not None and x < group.p else None
 
 
 def plain_element_q(value: Any, group: Group) -> ElementModQ | None:
     """``value`` as an element mod q when it plainly is one (at most 2 l_q hex digits, below q), else None."""
-    if type(value) is str and len(value) <= 2 * group.q_bytes and _HEX.fullmatch(value):
-        x = mpz(value, 16)
-        if x < group.q:
-            return ElementModQ(x, group)
-    return None
+    x = _plain_hex(value, 2 * group.q_bytes)
+    return ElementModQ(x, group) if x is not None and x < group.q else None
+
+
+def _plain_hex(value: Any, max_digits: int) -> mpz | None:
+    """The integer of 1..max_digits hex digits (either case), else None. ASCII letters and digits only leave out
+    the whitespace, sign and underscores that mpz(text, 16) would skip, and a second character x or X its
+    "0x" prefix; any other letter than a-f and A-F is mpz's ValueError."""
+    if type(value) is not str or not 0 < len(value) <= max_digits or not value.isascii() or not value.isalnum():
+        return None
+    if value[1:2] in ("x", "X"):
+        return None
+    try:
+        return mpz(value, 16)
+    except ValueError:
+        return None
 
 
 def plain_object(value: Any, keys: frozenset[str]) -> bool:

@@ -65,7 +65,29 @@ def hex_text(bound: int, digits: int) -> st.SearchStrategy[Any]:
     number = st.one_of(st.integers(0, bound - 1), st.integers(bound, 16**digits - 1), st.just(0))
     plain = st.builds(lambda x, upper, width: format(x, f"0{width}{'X' if upper else 'x'}"), number, st.booleans(),
                       st.sampled_from([0, digits]))  # fmt: skip
-    odd = st.sampled_from(["", "0x1F", " 1F", "1_F", "G1", "+1", "1" * (digits + 1), "٣"])
+    odd = st.sampled_from(
+        [
+            "",
+            "0x1F",
+            "0X1f",
+            "x1",
+            "1x",
+            "ff_",
+            "g",
+            "Z",
+            "0b1",
+            "0o7",
+            " 1F",
+            "1_F",
+            "G1",
+            "+1",
+            "-1",
+            "1" * (digits + 1),
+            "٣",
+            "ｆ",
+            "1\n",
+        ]
+    )
     return st.one_of(plain, plain, odd, st.integers(0, 9), st.none(), st.lists(st.just("1"), max_size=1))
 
 
