@@ -50,7 +50,7 @@ from engine.proofs.proof_commitments import BallotCommitments
 from engine.record.codecs.encrypted_ballot import encode_encrypted_ballot
 from engine.server.app import Submission, parse_submission
 from engine.server.errors import ApiError
-from engine.verify.ballots import BallotContext, ballot_problems, verify_ballot_chunk
+from engine.verify.ballots import BallotContext, ballot_problems, chunk_finding_lines
 from engine.verify.layout import ManifestLayout
 
 _CONTEXT: BallotContext | None = None
@@ -137,13 +137,10 @@ def chunk_findings(ctx: BallotContext, chunk: Sequence[tuple[int, Submission]]) 
     """The verifier's findings (5.A-7.B, R.*) for each (position, submission), as ``ballot_problems`` words them;
     the range proofs of those that carry commitments in one randomized batch (engine.verify.batch_proofs)."""
     commitments: list[BallotCommitments | None] = [s.proof_commitments for _, s in chunk]
-    snapshots = verify_ballot_chunk(
+    lines = chunk_finding_lines(
         ctx, [("", s.ballot) for _, s in chunk], commitments if any(c is not None for c in commitments) else None
     )
-    return {
-        i: tuple(str(f) for found in snapshot["findings"].values() for f in found)
-        for (i, _), snapshot in zip(chunk, snapshots, strict=True)
-    }
+    return {i: tuple(found) for (i, _), found in zip(chunk, lines, strict=True)}
 
 
 def _listed(dids: Sequence[str], did: str) -> bool:

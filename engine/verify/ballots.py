@@ -14,8 +14,10 @@ Cross-ballot checks (7.C-7.G, aggregation) are the runner's.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.election import EncryptedBallot, EncryptedContest, contest_hash
 from engine.elgamal import Ciphertext
@@ -35,6 +37,7 @@ TWO_256 = 1 << 256
 # selection index CONTEST_DATA for a contest's C0, contest index SERIAL for the encrypted sn.
 CONTEST_DATA = -1
 SERIAL = -1
+R = TypeVar("R", bound=Recorder)
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,46 @@ def verify_ballot_chunk(
     commitments: per ballot, its published proof commitments (batch mode) or None (strict mode);
     None for the whole chunk: strict mode.
     """
+    return [rec.snapshot() for rec in _verified_chunk(ctx, chunk, commitments, Recorder)]
+
+
+class DoorRecorder(Recorder):
+    """A Recorder for a board's door check, which keeps a ballot's findings only: nothing is timed (a clock read
+    of the process's CPU time is a system call, several a ballot)."""
+
+    @contextmanager
+    def timed(self, check_id: str) -> Iterator[None]:
+        yield
+
+    def add_seconds(self, check_id: str, seconds: float) -> None:
+        return None
+
+    def finding_lines(self) -> list[str]:
+        """The findings, one line each, in the order a snapshot lists them."""
+        return [str(f) for found in self._findings.values() for f in found]
+
+
+def chunk_finding_lines(
+    ctx: BallotContext,
+    chunk: list[tuple[str, EncryptedBallot]],
+    commitments: list[BallotCommitments | None] | None = None,
+) -> list[list[str]]:
+    """``verify_ballot_chunk``'s findings of each ballot, one line each (as ``ballot_problems`` words them),
+    without its counts and timings: the board's door check of the ballots queued together."""
+    return [rec.finding_lines() for rec in _verified_chunk(ctx, chunk, commitments, DoorRecorder)]
+
+
+def _verified_chunk(
+    ctx: BallotContext,
+    chunk: list[tuple[str, EncryptedBallot]],
+    commitments: list[BallotCommitments | None] | None,
+    recorder: type[R],
+) -> list[R]:
     batch: SubgroupBatch[tuple[int, int, int]] = SubgroupBatch(ctx.group)
     proofs = RangeProofBatch.new(ctx.group, ctx.joint_key, ctx.h_e)
-    recorders = []
+    recorders: list[R] = []
     for slot, (label, ballot) in enumerate(chunk):
-        rec = Recorder()
+        rec = recorder()
         committed = commitments[slot] if commitments is not None else None
         verify_ballot(ctx, label, ballot, rec, batch, slot, proofs if committed is not None else None, committed)
         recorders.append(rec)
@@ -96,7 +134,7 @@ def verify_ballot_chunk(
         if not ballot.is_preencrypt:
             settle_subgroup(rec, label, ballot, slot, offenders)
     proofs.settle(recorders, offenders, lambda item, rec: verify_range_proof(rec, item.check_id, ctx, item))
-    return [rec.snapshot() for rec in recorders]
+    return recorders
 
 
 def ballot_problems(ctx: BallotContext, ballot: EncryptedBallot, label: str = "") -> list[str]:
