@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from gmpy2 import mpz
+
 from engine import domains
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
@@ -156,7 +158,7 @@ class RangeProofBatch:
         56), with the hash input (spec 5.1: each element as b(x, l_p)) built in one join, K's bytes made once."""
         width = self.group.p_bytes
         elements = (ciphertext.pad, ciphertext.data, *commitments)
-        data = b"".join([self._hash_prefix, *(int(x.value).to_bytes(width, "big") for x in elements)])
+        data = b"".join([self._hash_prefix, *(_fixed_bytes(x.value, width) for x in elements)])
         return int.from_bytes(hmac.new(self.h_e.data, data, hashlib.sha256).digest(), "big") % self.group.q
 
     def _failing(self, pool: list[PendingProof]) -> list[PendingProof]:
@@ -167,6 +169,18 @@ class RangeProofBatch:
             return pool
         half = len(pool) // 2
         return self._failing(pool[:half]) + self._failing(pool[half:])
+
+
+if hasattr(mpz(0), "to_bytes"):
+
+    def _fixed_bytes(value: mpz, width: int) -> bytes:
+        """b(value, width), spec 5.1.1 (ElementModP.to_bytes without its conversion to a Python int)."""
+        return value.to_bytes(width, "big")
+
+else:  # gmpy2 < 2.2
+
+    def _fixed_bytes(value: mpz, width: int) -> bytes:
+        return int(value).to_bytes(width, "big")
 
 
 def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[PendingProof]) -> bool:

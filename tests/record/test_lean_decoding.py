@@ -187,3 +187,15 @@ def test_commitment_selections_decode_as_through_the_cursor(selection_id: Any, p
     except RecordError as exc:
         decoded = (type(exc).__name__, (exc.file, exc.field, exc.problem), notes)
     assert decoded == cursor_read(document)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["test", "production"]), st.integers(min_value=0), st.sampled_from([0, 1, -1]))
+def test_fixed_width_hex_is_the_formatted_integer(name: str, n: int, edge: int) -> None:
+    from engine.record.codecs.values import hex_p, hex_q
+
+    group = group_by_name(name)
+    p = edge % int(group.p) if edge else n % int(group.p)
+    q = edge % int(group.q) if edge else n % int(group.q)
+    assert hex_p(group.element_p(p)) == format(p, f"0{2 * group.p_bytes}X")
+    assert hex_q(group.element_q(q)) == format(q, f"0{2 * group.q_bytes}X")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gmpy2 import mpz
+
 from engine.election import HashedCiphertext
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, ElementModQ, Group
@@ -24,12 +26,24 @@ _RANGE_PROOF = frozenset(("proofs",))
 
 def hex_p(x: ElementModP) -> str:
     """b(x, l_p) as upper-case hex: 2 l_p digits, leading zeros kept."""
-    return format(int(x.value), f"0{2 * x.group.p_bytes}X")
+    return _fixed_hex(x.value, x.group.p_bytes)
 
 
 def hex_q(x: ElementModQ) -> str:
     """b(x, l_q) as upper-case hex: 2 l_q digits, leading zeros kept."""
-    return format(int(x.value), f"0{2 * x.group.q_bytes}X")
+    return _fixed_hex(x.value, x.group.q_bytes)
+
+
+if hasattr(mpz(0), "to_bytes"):
+
+    def _fixed_hex(value: mpz, width: int) -> str:
+        """b(value, width) in upper-case hex (the bytes' hex: a few times quicker than formatting the integer)."""
+        return value.to_bytes(width, "big").hex().upper()
+
+else:  # gmpy2 < 2.2
+
+    def _fixed_hex(value: mpz, width: int) -> str:
+        return int(value).to_bytes(width, "big").hex().upper()
 
 
 def hex_bytes(data: bytes) -> str:
