@@ -126,14 +126,21 @@ def measure_dask(record: Path, workers: list[int], strict: bool, repeats: int) -
 
 
 def measure_client_memory(record: Path, workers: int) -> dict[str, object]:
-    """In a fresh process: one verification on a Dask LocalCluster, the client's tracemalloc peak during it,
-    its peak RSS and the workers' peak RSS."""
+    """In a fresh process: one verification on a `dask scheduler` and ``workers`` `dask worker` processes
+    started for it (so that the scheduler's own state is not counted as the client's, as a LocalCluster's
+    would be), the client's tracemalloc peak during it, its peak RSS and the workers' peak RSS."""
+    import tempfile
     import tracemalloc
 
     from engine.dask_cluster import open_cluster
     from engine.verify import verify_record
+    from tests.support.dask_processes import dask_processes
 
-    with open_cluster(local_workers=workers) as client:
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        dask_processes(Path(logs), workers) as address,
+        open_cluster(scheduler=address) as client,
+    ):
         tracemalloc.start()
         report = verify_record(record, accept_test_group=True, cluster=client)
         _, peak = tracemalloc.get_traced_memory()

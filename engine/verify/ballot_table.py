@@ -5,8 +5,8 @@ The verifying client sees every ballot once, in the record's order (engine.verif
 state, its confirmation code, its chain link and, if it is SPOILED, the fingerprint of its ciphertexts. Held in
 dicts these grow with the ballots (about 600 bytes each, 60 GB for 10^8 ballots); here they are rows of a
 table whose pages SQLite keeps in a bounded cache (CACHE_KIB), sorting and grouping on disk, so that the
-client's memory stays flat in the number of ballots (issue 11, item 4). Only the rows of one device's chain are
-in memory at a time, for verify_chain.
+client's memory stays flat in the number of ballots (issue 11, item 4); a device's chain links too are looked
+up one at a time.
 
 The first ballot (in the record's order) with an id is the ballot of that id; a later one is a duplicate: it
 fails R.ballot_ids and counts nowhere else, except in its own device's chain links when no ballot of that device
@@ -19,7 +19,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from engine.election import BallotState
@@ -135,20 +135,44 @@ class BallotTable:
         return distinct - len(groups), {code: ids for _, code, ids in groups}
 
     # -- 7.D-7.G --------------------------------------------------------------------------
-    def chain_links(self, device: str) -> dict[str, ChainLink]:
+    def chain_links(self, device: str) -> DeviceLinks:
         """The links of the ballots that name ``device``, by id, in order: the first ballot with each id."""
         if not self._indexed:
-            self._db.execute("CREATE INDEX ballot_devices ON ballots (device, ordinal)")
+            self._db.execute("CREATE INDEX ballot_devices ON ballots (device, id, ordinal)")
             self._indexed = True
-        links: dict[str, ChainLink] = {}
-        rows = self._db.execute("SELECT id, code, baux FROM ballots WHERE device = ? ORDER BY ordinal", (device,))
-        for bid, code, baux in rows:
-            links.setdefault(bid, ChainLink(UInt256(bytes(code)), bytes(baux)))
-        return links
+        return DeviceLinks(self._db, device)
 
     def close(self) -> None:
         self._db.close()
         self._folder.cleanup()
+
+
+class DeviceLinks(Mapping[str, ChainLink]):
+    """One device's chain links by ballot id (7.D-7.G), looked up in the table instead of held."""
+
+    def __init__(self, db: sqlite3.Connection, device: str) -> None:
+        self._db = db
+        self._device = device
+
+    def __getitem__(self, ballot_id: str) -> ChainLink:
+        row = self._db.execute(
+            "SELECT code, baux FROM ballots WHERE device = ? AND id = ? ORDER BY ordinal LIMIT 1",
+            (self._device, ballot_id),
+        ).fetchone()
+        if row is None:
+            raise KeyError(ballot_id)
+        return ChainLink(UInt256(bytes(row[0])), bytes(row[1]))
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self._db.execute(
+            "SELECT id FROM ballots WHERE device = ? GROUP BY id ORDER BY MIN(ordinal)", (self._device,)
+        )
+        for (bid,) in rows:
+            yield bid
+
+    def __len__(self) -> int:
+        row = self._db.execute("SELECT COUNT(DISTINCT id) FROM ballots WHERE device = ?", (self._device,)).fetchone()
+        return int(row[0])
 
 
 class CastIds(Collection[str]):

@@ -120,10 +120,9 @@ class CiphertextIndex:
         if self._folder is None:
             self._folder = tempfile.TemporaryDirectory(prefix="ballotchain-digests-")
         words = np.frombuffer(self.digests, dtype=np.uint64)
-        buckets = (words >> np.uint64(64 - SPILL_BITS)).astype(np.intp)
-        order = np.argsort(buckets, kind="stable")
-        words, buckets = words[order], buckets[order]
-        starts = np.searchsorted(buckets, np.arange(SPILL_BUCKETS + 1))
+        words.sort()  # in place: each bucket (the top SPILL_BITS bits) is then one run, and nothing is copied
+        firsts = np.arange(SPILL_BUCKETS, dtype=np.uint64) << np.uint64(64 - SPILL_BITS)
+        starts = [*np.searchsorted(words, firsts).tolist(), len(words)]
         for bucket in range(SPILL_BUCKETS):
             if starts[bucket] < starts[bucket + 1]:
                 with open(self._bucket_path(bucket), "ab") as out:

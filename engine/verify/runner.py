@@ -10,8 +10,8 @@ fingerprint if it is SPOILED (R.challenged)), and per partition the counts, the 
 products of the cast ballots (8). The parent's memory does not grow with the ballots (issue 11, item 4):
 nothing is kept per proof commitments file (engine.verify.commitments), at most DIGESTS_IN_MEMORY ciphertext
 digests are held (the others wait in temporary files, engine.verify.copies), and the per-ballot rows live in
-a temporary SQLite table with a bounded page cache (engine.verify.ballot_table), of which one device's chain
-links at a time are read back. Given a ``cache``, the parent reads the
+a temporary SQLite table with a bounded page cache (engine.verify.ballot_table), looked up there, chain
+links included. Given a ``cache``, the parent reads the
 ballots itself (and workers verify the ones not cached), so that a ballot verified before is not again.
 
 Values flow downstream as the record states them: the ballots are verified against the record's
