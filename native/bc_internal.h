@@ -12,7 +12,8 @@
  *               fixed-base tables (variable time);
  *   api.c       the exported variable-time functions: powmod, powmod_many, powmod_same_base,
  *               multi_powmod, prod_mod, batch_in_subgroup;
- *   ct_secret.c everything that takes a secret: bc_table_pow_secret*, bc_powmod_sec*, bc_range_*.
+ *   ct_secret.c everything that takes a secret: bc_table_pow_secret*, bc_powmod_sec*, bc_range_*;
+ *   ct_karatsuba.c the products of secret numbers on the mpn path (constant-time Karatsuba).
  *
  * Thread safety: no global mutable state (the CPU feature flag is written once, when the library
  * is loaded). Tables are written only while they are built and are read-only afterwards; every
@@ -114,12 +115,30 @@ static inline unsigned get_bits(const mp_limb_t *x, size_t nx, size_t pos, unsig
     return (unsigned)(v & (((mp_limb_t)1 << w) - 1));
 }
 
+/* Opaque to the optimiser: keeps a mask from being turned back into a branch. */
+static inline mp_limb_t ct_opaque(mp_limb_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(x));
+#endif
+    return x;
+}
+
+/* ---- ct_karatsuba.c ----------------------------------------------------------------------- */
+
+/* Limbs of scratch for ct_mul and ct_sqr of n limbs. */
+BC_HIDDEN size_t ct_mul_itch(size_t n);
+/* r (2n limbs) = a * b, or a^2, of n-limb numbers, with no value-dependent branch or address. */
+BC_HIDDEN void ct_mul(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, size_t n,
+                      mp_limb_t *tp);
+BC_HIDDEN void ct_sqr(mp_limb_t *r, const mp_limb_t *a, size_t n, mp_limb_t *tp);
+
 /* ---- ifma.c ------------------------------------------------------------------------------- */
 
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
 #define BC_HAVE_IFMA 1
 #include <immintrin.h>
 #define BC_IFMA_TARGET __attribute__((target("avx512f,avx512ifma")))
+#define BC_AVX2_TARGET __attribute__((target("avx2")))
 #if defined(__clang__)
 #define BC_UNROLL _Pragma("unroll")
 #else
@@ -136,6 +155,8 @@ typedef void (*bc_amm_fn)(uint64_t *, const uint64_t *, const uint64_t *, const 
                           uint64_t);
 /* The multiplication specialised for `vecs` vectors (1..BC_MAX_VECS), else NULL. */
 BC_HIDDEN bc_amm_fn amm_for(unsigned vecs);
+/* 1 when the CPU and OS support AVX2 (set when the library is loaded). */
+BC_HIDDEN extern int bc_cpu_avx2;
 #endif
 
 /* ---- modulus.c ---------------------------------------------------------------------------- */

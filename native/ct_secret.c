@@ -1,6 +1,7 @@
 /*
  * Ballotchain native backend: every computation that takes a secret, in one file an auditor can
- * read on its own (with the helpers it calls: bc_internal.h, limbs.c, modulus.c, ifma.c).
+ * read on its own (with the helpers it calls: bc_internal.h, limbs.c, modulus.c, ifma.c,
+ * ct_karatsuba.c).
  *
  *   bc_table_pow_secret, bc_table_pow_secret_many, bc_table_pow_secret_traced: base^e from a
  *       fixed-base table (multiexp.c builds it) for a secret e;
@@ -39,24 +40,19 @@
  *     the wanted entry (1 for digit 0) is kept by AND with a mask made without a branch;
  *   - one multiplication per window, always, by the selected entry (1 included);
  *   - the multiplication: the IFMA one has no branch and no address that depends on the values
- *     (its results stay below 2m, with no final subtraction); on mpn it is mpn_sec_mul or
- *     mpn_sec_sqr (GMP's side-channel silent schoolbook products: mpn_mul_n would switch to
- *     Toom-Cook, whose sign tests branch on the values) followed by a REDC whose final
- *     subtraction is masked;
+ *     (its results stay below 2m, with no final subtraction); on mpn it is ct_mul or ct_sqr
+ *     (ct_karatsuba.c: Karatsuba with its signs and carries chosen by masks, down to GMP's
+ *     side-channel silent schoolbook products mpn_sec_mul and mpn_sec_sqr; mpn_mul_n would
+ *     switch to Toom-Cook, whose sign tests branch on the values) followed by a REDC whose
+ *     final subtraction is masked;
+ *   - the row scans: AVX-512 for IFMA elements, AVX2 (when the CPU has it) or plain words for
+ *     mpn elements; every entry is loaded and masked whatever the digit;
  *   - the conversion out of Montgomery form and the final reduction below m (masked).
  * What remains: the compiler is asked (an empty asm) not to turn masks back into branches, but
  * nothing checks the generated code; the CPU's own timing of the instructions used (integer
  * multiply, IFMA, vector logic) is assumed to be independent of the operands. The out-of-range
  * check of the exponent answers with an error, which of course depends on it.
  */
-
-/* Opaque to the optimiser: keeps a mask from being turned back into a branch. */
-static inline mp_limb_t ct_opaque(mp_limb_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__("" : "+r"(x));
-#endif
-    return x;
-}
 
 /* All ones when a == b, else 0, without a branch. */
 static inline mp_limb_t ct_eq_mask(mp_limb_t a, mp_limb_t b) {
@@ -82,18 +78,15 @@ typedef struct {
     mp_limb_t *prod;      /* 2n limbs: the product before reduction */
     mp_limb_t *low;       /* n+1 limbs: plain value of the result */
     mp_limb_t *tmp;       /* n limbs: value - m */
-    mp_limb_t *itch;      /* GMP's scratch for mpn_sec_mul and mpn_sec_sqr */
+    mp_limb_t *itch;      /* scratch for ct_mul and ct_sqr */
     mp_limb_t *e;         /* the exponent, ne limbs */
     mp_limb_t *block;     /* the one allocation the others point into */
     size_t limbs;
 } ct_space;
 
 static int ct_space_init(ct_space *s, const bc_mod *M, size_t ne) {
-    size_t n = M->n, w = M->w, itch;
-    mp_size_t mul_itch = mpn_sec_mul_itch((mp_size_t)n, (mp_size_t)n);
-    mp_size_t sqr_itch = mpn_sec_sqr_itch((mp_size_t)n);
+    size_t n = M->n, w = M->w, itch = ct_mul_itch(n);
     memset(s, 0, sizeof(*s));
-    itch = (size_t)(mul_itch > sqr_itch ? mul_itch : sqr_itch) + 1;
     /* n <= w, and a table of w-word entries exists, so these sums cannot overflow; check anyway */
     if (w > ((size_t)-1) / 16 || itch > ((size_t)-1) / 4 || ne > ((size_t)-1) / 4) return BC_ENOMEM;
     s->limbs = 2 * w + 2 * n + (n + 1) + n + itch + ne;
@@ -139,9 +132,9 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
     {
         mp_limb_t *T = s->prod, carry;
         if (a == b) {
-            mpn_sec_sqr(T, a, (mp_size_t)n, s->itch);
+            ct_sqr(T, a, n, s->itch);
         } else {
-            mpn_sec_mul(T, a, (mp_size_t)n, b, (mp_size_t)n, s->itch);
+            ct_mul(T, a, b, n, s->itch);
         }
         /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction */
         for (i = 0; i < n; i++) T[i] = mpn_addmul_1(T + i, M->m, (mp_size_t)n, T[i] * M->minv);
@@ -175,6 +168,46 @@ static void ct_select_generic(mp_limb_t *restrict dst, const mp_limb_t *restrict
 }
 
 #ifdef BC_HAVE_IFMA
+/* The same with AVX2 (mpn elements, where AVX-512 may be missing): 32 words (eight registers) at a
+ * time, then 4, then word by word. */
+static BC_AVX2_TARGET void ct_select_avx2(mp_limb_t *restrict dst, const mp_limb_t *restrict one,
+                                          const mp_limb_t *restrict row, size_t per, size_t w,
+                                          mp_limb_t digit) {
+    size_t k0 = 0, d;
+    int j;
+    for (; k0 + 32 <= w; k0 += 32) {
+        __m256i acc[8];
+        __m256i mask = _mm256_set1_epi64x((long long)ct_eq_mask(0, digit));
+        for (j = 0; j < 8; j++) {
+            acc[j] = _mm256_and_si256(_mm256_loadu_si256((const void *)(one + k0 + 4 * j)), mask);
+        }
+        for (d = 1; d <= per; d++) {
+            const mp_limb_t *entry = row + (d - 1) * w + k0;
+            mask = _mm256_set1_epi64x((long long)ct_eq_mask((mp_limb_t)d, digit));
+            for (j = 0; j < 8; j++) {
+                __m256i v = _mm256_loadu_si256((const void *)(entry + 4 * j));
+                acc[j] = _mm256_or_si256(acc[j], _mm256_and_si256(v, mask));
+            }
+        }
+        for (j = 0; j < 8; j++) _mm256_storeu_si256((void *)(dst + k0 + 4 * j), acc[j]);
+    }
+    for (; k0 + 4 <= w; k0 += 4) {
+        __m256i acc = _mm256_and_si256(_mm256_loadu_si256((const void *)(one + k0)),
+                                       _mm256_set1_epi64x((long long)ct_eq_mask(0, digit)));
+        for (d = 1; d <= per; d++) {
+            __m256i mask = _mm256_set1_epi64x((long long)ct_eq_mask((mp_limb_t)d, digit));
+            __m256i v = _mm256_loadu_si256((const void *)(row + (d - 1) * w + k0));
+            acc = _mm256_or_si256(acc, _mm256_and_si256(v, mask));
+        }
+        _mm256_storeu_si256((void *)(dst + k0), acc);
+    }
+    for (; k0 < w; k0++) {
+        mp_limb_t acc = one[k0] & ct_eq_mask(0, digit);
+        for (d = 1; d <= per; d++) acc |= row[(d - 1) * w + k0] & ct_eq_mask((mp_limb_t)d, digit);
+        dst[k0] = acc;
+    }
+}
+
 /* The same with AVX-512 for IFMA elements of V vectors (w = 8V): the selection accumulates in
  * V registers while the row streams past. */
 static inline __attribute__((always_inline)) BC_IFMA_TARGET void ct_select_body(
@@ -231,6 +264,10 @@ static void ct_select(const bc_mod *M, mp_limb_t *dst, const mp_limb_t *row, siz
     if (M->kind == BC_IFMA) {
         select_for(M->vecs)((uint64_t *)dst, (const uint64_t *)M->one, (const uint64_t *)row, per,
                             digit);
+        return;
+    }
+    if (bc_cpu_avx2) {
+        ct_select_avx2(dst, M->one, row, per, M->w, digit);
         return;
     }
 #endif

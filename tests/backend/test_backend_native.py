@@ -348,6 +348,53 @@ def test_group_pow_secret(group: str, window: int) -> None:
     assert [results[i] for i in range(3)] == [want[i::3] for i in range(3)]
 
 
+def _halves(limbs: int, low: int, high: int) -> int:
+    """An n-limb number whose low and high halves (as Karatsuba cuts it) are low and high."""
+    return low | high << (64 * (limbs // 2))
+
+
+def _karatsuba_shapes(limbs: int) -> list[int]:
+    """Values of n limbs whose halves are equal, differ by one either way, are all ones or zero."""
+    half = 2 ** (64 * (limbs // 2)) - 1
+    shapes = [
+        _halves(limbs, half, half),
+        _halves(limbs, half, 0),
+        _halves(limbs, 0, half),
+        _halves(limbs, half - 1, half),
+        _halves(limbs, half, half - 1),
+        _halves(limbs, 1, 0),
+        _halves(limbs, 0, 1),
+        _halves(limbs, 2**63, 2**63 + 1),
+        _halves(limbs, half >> 1, half >> 1),
+        1,
+    ]
+    quarter = 2 ** (64 * (limbs // 4)) - 1  # the second level's halves too
+    shapes += [_halves(limbs, quarter, quarter << (64 * (limbs // 4))), _halves(limbs, quarter << 1, quarter)]
+    return shapes
+
+
+@SLOW
+@given(data=st.data())
+@pytest.mark.parametrize(
+    "modulus",
+    [P, 2**4096 - 1, 2**4096 - 2**4032 + 1, 2**2048 - 159, 2**4224 - 2**64 + 1],
+    ids=["production", "all-ones", "sparse", "32-limbs", "66-limbs"],
+)
+def test_pow_secret_exact_on_karatsuba_edge_operands(modulus: int, data: st.DataObject) -> None:
+    """The mpn path multiplies Montgomery forms by Karatsuba (native/ct_karatsuba.c): secret signs
+    and carries are chosen by masks. Bases are picked so that their Montgomery forms x R mod m
+    (R = 2^(64 n)) have the shapes where those masks matter; results must equal pow()."""
+    limbs = -(-modulus.bit_length() // 64)
+    r_inv = pow(2 ** (64 * limbs), -1, modulus)
+    form = data.draw(st.sampled_from(_karatsuba_shapes(limbs))) % modulus
+    base = form * r_inv % modulus
+    exps = [0, 1, 2, 3, 2**256 - 1, data.draw(st.integers(min_value=0, max_value=2**256 - 1))]
+    want = [pow(base, e, modulus) for e in exps]
+    assert [NATIVE.powmod_sec(base, e, modulus, 256) for e in exps] == want
+    table = NATIVE.fixed_base_table(base, modulus, 256, 6)
+    assert table.pow_secret_many(exps) == want
+
+
 @pytest.mark.parametrize("group", ["test", "production"])
 @pytest.mark.parametrize("window", [1, 5, 6])
 def test_pow_secret_does_the_same_work_for_every_exponent(group: str, window: int) -> None:
