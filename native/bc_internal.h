@@ -13,7 +13,8 @@
  *   api.c       the exported variable-time functions: powmod, powmod_many, powmod_same_base,
  *               multi_powmod, prod_mod, batch_in_subgroup;
  *   ct_secret.c everything that takes a secret: bc_table_pow_secret*, bc_powmod_sec*, bc_range_*;
- *   ct_karatsuba.c the products of secret numbers on the mpn path (constant-time Karatsuba).
+ *   ct_karatsuba.c the products of secret numbers on the mpn path (constant-time Karatsuba);
+ *   ct_rows.c   one row of such a product, rp += up * v (mulx and adcx/adox where the CPU has them).
  *
  * Thread safety: no global mutable state (the CPU feature flag is written once, when the library
  * is loaded). Tables are written only while they are built and are read-only afterwards; every
@@ -123,6 +124,13 @@ static inline mp_limb_t ct_opaque(mp_limb_t x) {
     return x;
 }
 
+/* ---- ct_rows.c ---------------------------------------------------------------------------- */
+
+/* rp (n limbs) += up (n limbs) * v; returns the carry limb. */
+BC_HIDDEN mp_limb_t ct_addmul_1(mp_limb_t *rp, const mp_limb_t *up, size_t n, mp_limb_t v);
+/* 1 when ct_addmul_1 of n limbs runs the mulx/adcx/adox loop. */
+BC_HIDDEN int ct_rows_fast(size_t n);
+
 /* ---- ct_karatsuba.c ----------------------------------------------------------------------- */
 
 /* Limbs of scratch for ct_mul and ct_sqr of n limbs. */
@@ -155,8 +163,10 @@ typedef void (*bc_amm_fn)(uint64_t *, const uint64_t *, const uint64_t *, const 
                           uint64_t);
 /* The multiplication specialised for `vecs` vectors (1..BC_MAX_VECS), else NULL. */
 BC_HIDDEN bc_amm_fn amm_for(unsigned vecs);
-/* 1 when the CPU and OS support AVX2 (set when the library is loaded). */
+/* 1 when the CPU and OS support AVX2; 1 when the CPU has BMI2 and ADX (mulx, adcx, adox). Set
+ * when the library is loaded. */
 BC_HIDDEN extern int bc_cpu_avx2;
+BC_HIDDEN extern int bc_cpu_mulx_adx;
 #endif
 
 /* ---- modulus.c ---------------------------------------------------------------------------- */

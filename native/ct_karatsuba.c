@@ -1,7 +1,7 @@
 /*
  * Ballotchain native backend: products of secret numbers for the mpn path of ct_secret.c, by
- * Karatsuba's method over GMP's side-channel silent schoolbook products (mpn_sec_mul,
- * mpn_sec_sqr).
+ * Karatsuba's method over schoolbook products: rows of ct_addmul_1 (ct_rows.c) where the CPU has
+ * mulx and adcx/adox, else GMP's side-channel silent mpn_sec_mul; squares by mpn_sec_sqr.
  *
  * n limbs, n even and at least 2 * CT_KARATSUBA_MIN, are cut in halves a = a0 + B^h a1; then
  *   a b = a0 b0 + B^h (a0 b0 + a1 b1 - (a0 - a1)(b0 - b1)) + B^2h a1 b1
@@ -69,6 +69,10 @@ static void ct_product(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, siz
     if (!ct_karatsuba_splits(n)) {
         if (b == NULL) {
             mpn_sec_sqr(r, a, (mp_size_t)n, tp);
+        } else if (ct_rows_fast(n)) {
+            size_t i;
+            memset(r, 0, n * LIMB_BYTES);
+            for (i = 0; i < n; i++) r[n + i] = ct_addmul_1(r + i, a, n, b[i]);
         } else {
             mpn_sec_mul(r, a, (mp_size_t)n, b, (mp_size_t)n, tp);
         }

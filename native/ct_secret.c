@@ -1,7 +1,7 @@
 /*
  * Ballotchain native backend: every computation that takes a secret, in one file an auditor can
  * read on its own (with the helpers it calls: bc_internal.h, limbs.c, modulus.c, ifma.c,
- * ct_karatsuba.c).
+ * ct_karatsuba.c, ct_rows.c).
  *
  *   bc_table_pow_secret, bc_table_pow_secret_many, bc_table_pow_secret_traced: base^e from a
  *       fixed-base table (multiexp.c builds it) for a secret e;
@@ -44,7 +44,7 @@
  *     (ct_karatsuba.c: Karatsuba with its signs and carries chosen by masks, down to GMP's
  *     side-channel silent schoolbook products mpn_sec_mul and mpn_sec_sqr; mpn_mul_n would
  *     switch to Toom-Cook, whose sign tests branch on the values) followed by a REDC whose
- *     final subtraction is masked;
+ *     rows are ct_addmul_1 (ct_rows.c) and whose final subtraction is masked;
  *   - the row scans: AVX-512 for IFMA elements, AVX2 (when the CPU has it) or plain words for
  *     mpn elements; every entry is loaded and masked whatever the digit;
  *   - the conversion out of Montgomery form and the final reduction below m (masked).
@@ -137,7 +137,7 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
             ct_mul(T, a, b, n, s->itch);
         }
         /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction */
-        for (i = 0; i < n; i++) T[i] = mpn_addmul_1(T + i, M->m, (mp_size_t)n, T[i] * M->minv);
+        for (i = 0; i < n; i++) T[i] = ct_addmul_1(T + i, M->m, n, T[i] * M->minv);
         carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
         ct_reduce_once(r, carry, M->m, s->tmp, n);
     }

@@ -1,7 +1,7 @@
 /*
  * Ballotchain native backend: AVX-512 IFMA Montgomery multiplication (x86-64, chosen at run time;
  * BALLOTCHAIN_NATIVE_IFMA=0 turns it off), and the detection of the CPU features used (IFMA, and
- * AVX2 for ct_secret.c's row scans on the mpn path).
+ * AVX2 for ct_secret.c's row scans and BMI2 with ADX for ct_rows.c, on the mpn path).
  */
 #include "bc_internal.h"
 
@@ -21,17 +21,19 @@
 /* Set once when the library is loaded, read-only afterwards. */
 static int bc_cpu_ifma = 0;
 int bc_cpu_avx2 = 0;
+int bc_cpu_mulx_adx = 0;
 
 __attribute__((constructor)) static void bc_detect_cpu(void) {
-    unsigned a, b, c, d, lo, hi;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return; /* OSXSAVE */
+    unsigned a, b, c, d, b7, lo, hi;
     if (__get_cpuid_max(0, NULL) < 7) return;
+    __cpuid_count(7, 0, a, b7, c, d);
+    bc_cpu_mulx_adx = (b7 & (1u << 8)) != 0 && (b7 & (1u << 19)) != 0; /* BMI2, ADX */
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return; /* OSXSAVE */
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     (void)hi;
     if ((lo & 0x6u) != 0x6u) return; /* the OS saves SSE and AVX state */
-    __cpuid_count(7, 0, a, b, c, d);
-    bc_cpu_avx2 = (b & (1u << 5)) != 0;
-    if (!(b & (1u << 16)) || !(b & (1u << 21))) return; /* AVX512F, AVX512IFMA */
+    bc_cpu_avx2 = (b7 & (1u << 5)) != 0;
+    if (!(b7 & (1u << 16)) || !(b7 & (1u << 21))) return; /* AVX512F, AVX512IFMA */
     if ((lo & 0xE6u) != 0xE6u) return; /* the OS saves all AVX-512 state too */
     bc_cpu_ifma = 1;
 }
