@@ -295,14 +295,26 @@ static int ct_load_exp(const bc_table *t, mp_limb_t *e, size_t ne, const uint8_t
     return excess == 0 ? BC_OK : BC_EINVAL;
 }
 
-/* s->acc (representation) = base^e: a selection per window, a multiplication per window. */
-static void table_pow_secret_limbs(const bc_table *t, ct_space *s, size_t ne, ct_trace *tr) {
-    size_t w = t->M.w, i;
-    ct_select(&t->M, s->acc, t->entries, t->per, get_bits(s->e, ne, 0, t->window), tr);
+/* Exponents of one table computed side by side, window by window: the row that the first one
+ * scans (from memory, the table being larger than a core's cache) is then in the cache for the
+ * others. How many: a number of the call's count only. */
+#define CT_GROUP 4
+
+/* s[k].acc (representation) = base^e_k for k < count: a selection and a multiplication per
+ * window for each. */
+static void table_pow_secret_limbs(const bc_table *t, ct_space *s, size_t count, size_t ne,
+                                   ct_trace *tr) {
+    size_t w = t->M.w, i, k;
+    for (k = 0; k < count; k++) {
+        ct_select(&t->M, s[k].acc, t->entries, t->per, get_bits(s[k].e, ne, 0, t->window), tr);
+    }
     for (i = 1; i < t->nwin; i++) {
         const mp_limb_t *row = t->entries + i * t->per * w;
-        ct_select(&t->M, s->sel, row, t->per, get_bits(s->e, ne, i * t->window, t->window), tr);
-        mulmod_ct(&t->M, s->acc, s->acc, s->sel, s, tr);
+        for (k = 0; k < count; k++) {
+            unsigned digit = get_bits(s[k].e, ne, i * t->window, t->window);
+            ct_select(&t->M, s[k].sel, row, t->per, digit, tr);
+            mulmod_ct(&t->M, s[k].acc, s[k].acc, s[k].sel, &s[k], tr);
+        }
     }
 }
 
@@ -331,16 +343,25 @@ typedef struct {
 static int secret_many_job(void *arg, size_t start, size_t end) {
     secret_many_ctx *c = (secret_many_ctx *)arg;
     const bc_table *t = c->t;
-    size_t ne = table_exp_limbs(t), i;
-    ct_space s;
-    int status = ct_space_init(&s, &t->M, ne);
-    for (i = start; i < end && status == BC_OK; i++) {
-        status = ct_load_exp(t, s.e, ne, c->exps + i * c->exp_len, c->exp_len);
+    size_t ne = table_exp_limbs(t), spaces = end - start < CT_GROUP ? end - start : CT_GROUP;
+    size_t i, k, count;
+    ct_space s[CT_GROUP];
+    int status = BC_OK, st;
+    memset(s, 0, sizeof(s));
+    for (k = 0; k < spaces && status == BC_OK; k++) status = ct_space_init(&s[k], &t->M, ne);
+    for (i = start; i < end && status == BC_OK; i += count) {
+        count = end - i < CT_GROUP ? end - i : CT_GROUP;
+        for (k = 0; k < count && status == BC_OK; k++) {
+            status = ct_load_exp(t, s[k].e, ne, c->exps + (i + k) * c->exp_len, c->exp_len);
+        }
         if (status != BC_OK) break;
-        table_pow_secret_limbs(t, &s, ne, c->trace);
-        status = store_secret(&t->M, &s, c->out + i * c->out_len, c->out_len, c->trace);
+        table_pow_secret_limbs(t, s, count, ne, c->trace);
+        for (k = 0; k < count; k++) {
+            st = store_secret(&t->M, &s[k], c->out + (i + k) * c->out_len, c->out_len, c->trace);
+            if (st != BC_OK) status = st;
+        }
     }
-    ct_space_free(&s);
+    for (k = 0; k < spaces; k++) ct_space_free(&s[k]);
     return status;
 }
 
