@@ -191,6 +191,8 @@ typedef struct {
     mp_limb_t *one;    /* representation of 1 (w words) */
     mp_limb_t *unit;   /* plain 1 (w words) */
     mp_limb_t *r2;     /* plain R^2 mod m (w words); to_repr multiplies by it */
+    size_t skip;       /* BC_MONT: k words of m are all ones at the bottom (0 if none) ... */
+    mp_limb_t *mtail;  /* ... and then (m + 1) / 2^(64k), n - k limbs: see ct_secret.c's REDC */
     uint64_t *m52;     /* modulus in 52-bit digits (BC_IFMA) */
     uint64_t k0;       /* -m^{-1} mod 2^52 (BC_IFMA) */
     unsigned vecs;     /* L / 8 (BC_IFMA) */

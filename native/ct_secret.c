@@ -136,8 +136,15 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
         } else {
             ct_mul(T, a, b, n, s->itch);
         }
-        /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction */
-        for (i = 0; i < n; i++) T[i] = ct_addmul_1(T + i, M->m, n, T[i] * M->minv);
+        /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction;
+         * with M->skip = k > 0 each row adds u (m + 1) / 2^(64k) from word i + k, which is u m
+         * plus u: word i becomes 0 as in the full row (u = T[i], -1/m = 1 mod 2^64) */
+        if (M->skip > 0) {
+            size_t k = M->skip;
+            for (i = 0; i < n; i++) T[i] = ct_addmul_1(T + i + k, M->mtail, n - k, T[i]);
+        } else {
+            for (i = 0; i < n; i++) T[i] = ct_addmul_1(T + i, M->m, n, T[i] * M->minv);
+        }
         carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
         ct_reduce_once(r, carry, M->m, s->tmp, n);
     }

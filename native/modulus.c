@@ -51,6 +51,8 @@ void mod_clear(bc_mod *M) {
     free(M->unit);
     free(M->r2);
     free(M->m52);
+    free(M->mtail);
+    M->mtail = NULL;
     M->m = M->one = M->unit = M->r2 = NULL;
     M->m52 = NULL;
     mpz_clear(M->mz);
@@ -65,6 +67,33 @@ void elem_from_mpz(const bc_mod *M, mp_limb_t *dst, const mpz_t z, mp_limb_t *li
 }
 
 /* Set up a modulus from big-endian bytes. BC_EINVAL when it is zero. */
+/*
+ * For a modulus whose k lowest words are all ones (m = -1 mod 2^(64k), as the production p of
+ * spec 3.1.1 with k = 4), the REDC's rows need only n - k words: -1/m = 1 mod 2^64, so u is the
+ * word itself, and u m = -u + 2^(64k) u (m + 1) / 2^(64k). k is rounded down so that n - k is a
+ * multiple of 4 (ct_rows.c's fast rows), and kept below n (m = 2^(64n) - 1 has no such tail).
+ */
+static int mont_tail(bc_mod *M) {
+    size_t n = M->n, k = 0, rest;
+    mpz_t tail;
+    while (k < n && M->m[k] == ~(mp_limb_t)0) k++;
+    if (k == n) k = 0;
+    while (k > 0 && (n - k) % 4 != 0) k--;
+    if (k == 0) return BC_OK;
+    rest = n - k;
+    M->mtail = alloc_limbs(rest);
+    if (M->mtail == NULL) return BC_ENOMEM;
+    mpz_init(tail);
+    mpz_add_ui(tail, M->mz, 1);
+    mpz_tdiv_q_2exp(tail, tail, k * LIMB_BITS);
+    /* m's word k.. are not all ones up to the top (k < n), so m + 1 carries no further */
+    memset(M->mtail, 0, rest * LIMB_BYTES);
+    memcpy(M->mtail, mpz_limbs_read(tail), mpz_size(tail) * LIMB_BYTES);
+    mpz_clear(tail);
+    M->skip = k;
+    return BC_OK;
+}
+
 int mod_init(bc_mod *M, const uint8_t *mod, size_t mod_len) {
     size_t n, bits;
     mpz_t t;
@@ -119,6 +148,11 @@ int mod_init(bc_mod *M, const uint8_t *mod, size_t mod_len) {
         elem_from_mpz(M, M->r2, t, limbs);
         if (M->kind == BC_MONT) {
             M->minv = limb_neg_inverse(M->m[0]);
+            if (mont_tail(M) != BC_OK) {
+                mpz_clear(t);
+                free(limbs);
+                return BC_ENOMEM;
+            }
         } else {
             M->m52 = malloc(M->w * sizeof(uint64_t));
             if (M->m52 == NULL) {

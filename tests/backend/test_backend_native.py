@@ -377,13 +377,23 @@ def _karatsuba_shapes(limbs: int) -> list[int]:
 @given(data=st.data())
 @pytest.mark.parametrize(
     "modulus",
-    [P, 2**4096 - 1, 2**4096 - 2**4032 + 1, 2**2048 - 159, 2**4224 - 2**64 + 1],
-    ids=["production", "all-ones", "sparse", "32-limbs", "66-limbs"],
+    [
+        P,
+        2**4096 - 1,
+        2**4096 - 2**4032 + 1,
+        2**2048 - 159,
+        2**4224 - 2**64 + 1,
+        2**4096 - 2**384 - 1,
+        2**4096 - 2**4032 - 1,
+    ],
+    ids=["production", "all-ones", "sparse", "32-limbs", "66-limbs", "6-low-ones", "63-low-ones"],
 )
 def test_pow_secret_exact_on_karatsuba_edge_operands(modulus: int, data: st.DataObject) -> None:
     """The mpn path multiplies Montgomery forms by Karatsuba (native/ct_karatsuba.c): secret signs
     and carries are chosen by masks. Bases are picked so that their Montgomery forms x R mod m
-    (R = 2^(64 n)) have the shapes where those masks matter; results must equal pow()."""
+    (R = 2^(64 n)) have the shapes where those masks matter; results must equal pow(). The moduli
+    include ones whose low words are all ones, whose reduction rows are shortened (modulus.c's
+    mont_tail: 4 words for p, 4 of 6, 60 of 63, none for 2^4096 - 1)."""
     limbs = -(-modulus.bit_length() // 64)
     r_inv = pow(2 ** (64 * limbs), -1, modulus)
     form = data.draw(st.sampled_from(_karatsuba_shapes(limbs))) % modulus
