@@ -117,10 +117,18 @@ static void ct_reduce_once(mp_limb_t *x, mp_limb_t top, const mp_limb_t *m, mp_l
     for (k = 0; k < n; k++) x[k] = (tmp[k] & take) | (x[k] & ~take);
 }
 
-/* r = a * b / R mod m (odd m) with no value-dependent branch or address; a == b (the same
- * pointer, which is no secret) squares. r may alias a and b. */
-static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
-                      ct_space *s, ct_trace *tr) {
+/* Cache lines of the next row asked for during each row of the reduction. */
+#define CT_LINE 64
+
+/*
+ * r = a * b / R mod m (odd m) with no value-dependent branch or address; a == b (the same
+ * pointer, which is no secret) squares. r may alias a and b. On the mpn path, `next` (next_bytes
+ * bytes, or NULL) is the table row scanned after this multiplication: its cache lines are
+ * prefetched a few per row of the reduction, so that the row comes from memory while the
+ * multiplication computes. Its address depends on the window's index only.
+ */
+static void mulmod_ct_next(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
+                           ct_space *s, ct_trace *tr, const void *next, size_t next_bytes) {
     size_t n = M->n, i;
     if (tr != NULL) tr->mulmods++;
 #ifdef BC_HAVE_IFMA
@@ -131,6 +139,9 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
 #endif
     {
         mp_limb_t *T = s->prod, carry;
+        const char *pf = (const char *)next;
+        size_t lines = next == NULL ? 0 : (next_bytes + CT_LINE - 1) / CT_LINE;
+        size_t per_row = (lines + n - 1) / n, line = 0, j;
         if (a == b) {
             ct_sqr(T, a, n, s->itch);
         } else {
@@ -139,15 +150,24 @@ static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const m
         /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction;
          * with M->skip = k > 0 each row adds u (m + 1) / 2^(64k) from word i + k, which is u m
          * plus u: word i becomes 0 as in the full row (u = T[i], -1/m = 1 mod 2^64) */
-        if (M->skip > 0) {
-            size_t k = M->skip;
-            for (i = 0; i < n; i++) T[i] = ct_addmul_1(T + i + k, M->mtail, n - k, T[i]);
-        } else {
-            for (i = 0; i < n; i++) T[i] = ct_addmul_1(T + i, M->m, n, T[i] * M->minv);
+        for (i = 0; i < n; i++) {
+            for (j = 0; j < per_row && line < lines; j++, line++) {
+                __builtin_prefetch(pf + line * CT_LINE, 0, 2);
+            }
+            if (M->skip > 0) {
+                T[i] = ct_addmul_1(T + i + M->skip, M->mtail, n - M->skip, T[i]);
+            } else {
+                T[i] = ct_addmul_1(T + i, M->m, n, T[i] * M->minv);
+            }
         }
         carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
         ct_reduce_once(r, carry, M->m, s->tmp, n);
     }
+}
+
+static void mulmod_ct(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
+                      ct_space *s, ct_trace *tr) {
+    mulmod_ct_next(M, r, a, b, s, tr, NULL, 0);
 }
 
 /* dst = row entry `digit` (M's 1 for digit 0), reading all of 1 and the row's `per` entries.
@@ -317,10 +337,12 @@ static void table_pow_secret_limbs(const bc_table *t, ct_space *s, size_t count,
     }
     for (i = 1; i < t->nwin; i++) {
         const mp_limb_t *row = t->entries + i * t->per * w;
+        const mp_limb_t *next = i + 1 < t->nwin ? row + t->per * w : NULL;
         for (k = 0; k < count; k++) {
             unsigned digit = get_bits(s[k].e, ne, i * t->window, t->window);
             ct_select(&t->M, s[k].sel, row, t->per, digit, tr);
-            mulmod_ct(&t->M, s[k].acc, s[k].acc, s[k].sel, &s[k], tr);
+            mulmod_ct_next(&t->M, s[k].acc, s[k].acc, s[k].sel, &s[k], tr, k == 0 ? next : NULL,
+                           t->per * w * LIMB_BYTES);
         }
     }
 }
