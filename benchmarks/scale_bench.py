@@ -20,8 +20,9 @@ With --dask, each record is also verified on Dask LocalClusters of 1 and 2 singl
 processes (engine.verify.distributed), in one fresh process that alternates them with the local process
 pool of 2 jobs, --repeats times, so that the ratios (2 workers over 1, Dask over local processes on the
 same cores) come from one process and one load; and the client's memory is measured in another fresh
-process per record (tracemalloc peak of the verifying client, its peak RSS, and the workers' peak RSS),
-to show that it does not grow with the number of ballots. --no-local skips the local strict/batch rows.
+process per record, against a `dask scheduler` and `dask worker` processes (tracemalloc peak of the
+verifying client while the ballots stream past and over the whole run, its peak RSS, and the workers' peak
+RSS), to show that it does not grow with the number of ballots. --no-local skips the local strict/batch rows.
 
 The projection: cores needed to verify a 44-million-voter, 10-selection election in one hour, from
 the per-core cost per selection measured on the largest test-group record with one job, strict and
@@ -128,7 +129,9 @@ def measure_dask(record: Path, workers: list[int], strict: bool, repeats: int) -
 def measure_client_memory(record: Path, workers: int) -> dict[str, object]:
     """In a fresh process: one verification on a `dask scheduler` and ``workers`` `dask worker` processes
     started for it (so that the scheduler's own state is not counted as the client's, as a LocalCluster's
-    would be), the client's tracemalloc peak during it, its peak RSS and the workers' peak RSS."""
+    would be), the client's tracemalloc peak while the ballots stream past and during the whole run (which
+    adds the files the reader parses whole: encrypted_tally.json's cast_ballot_ids, each device's
+    ballot_chain.json), its peak RSS and the workers' peak RSS."""
     import tempfile
     import tracemalloc
 
@@ -141,14 +144,21 @@ def measure_client_memory(record: Path, workers: int) -> dict[str, object]:
         dask_processes(Path(logs), workers) as address,
         open_cluster(scheduler=address) as client,
     ):
+        stream_peak = [0]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase == "ballots" and done == total:
+                stream_peak[0] = tracemalloc.get_traced_memory()[1]
+
         tracemalloc.start()
-        report = verify_record(record, accept_test_group=True, cluster=client)
+        report = verify_record(record, accept_test_group=True, cluster=client, progress=progress)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         worker_rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return {
         "ballots": dict(report.summary)["ballots"],
         "workers": workers,
+        "client_tracemalloc_peak_ballots_mib": round(stream_peak[0] / 2**20, 2),
         "client_tracemalloc_peak_mib": round(peak / 2**20, 2),
         "client_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "worker_peak_rss_mib": round(max(worker_rss.values()) / 1024, 1),

@@ -217,3 +217,12 @@ def test_an_unreadable_ballot_file_exits_2_on_the_scheduler_as_locally(record: P
         assert result.exit_code == 2, result.output
         doc = json.loads(result.stdout)
         assert doc["ok"] is False and "eballot-" in doc["error"]
+
+
+def test_the_client_keeps_a_short_log_of_the_messages_it_sends(scheduler: str) -> None:
+    """Dask's connections log their last 1000 messages by default: one per window of tasks, so the client grew
+    with the ballots; ours keep MESSAGE_LOG_LENGTH."""
+    from engine.dask_cluster import MESSAGE_LOG_LENGTH
+
+    with open_cluster(scheduler=scheduler) as client:
+        assert client.scheduler_comm.recent_message_log.maxlen == MESSAGE_LOG_LENGTH
