@@ -14,7 +14,7 @@
  *               multi_powmod, prod_mod, batch_in_subgroup;
  *   ct_secret.c everything that takes a secret: bc_table_pow_secret*, bc_powmod_sec*, bc_range_*;
  *   ct_karatsuba.c the products of secret numbers on the mpn path (constant-time Karatsuba);
- *   ct_rows.c   one row of such a product, rp += up * v (mulx and adcx/adox where the CPU has them).
+ *   ct_rows.c   the rows of such products, rp += up * v (mulx and adcx/adox where the CPU has them).
  *
  * Thread safety: no global mutable state (the CPU feature flag is written once, when the library
  * is loaded). Tables are written only while they are built and are read-only afterwards; every
@@ -126,10 +126,17 @@ static inline mp_limb_t ct_opaque(mp_limb_t x) {
 
 /* ---- ct_rows.c ---------------------------------------------------------------------------- */
 
-/* rp (n limbs) += up (n limbs) * v; returns the carry limb. */
-BC_HIDDEN mp_limb_t ct_addmul_1(mp_limb_t *rp, const mp_limb_t *up, size_t n, mp_limb_t v);
-/* 1 when ct_addmul_1 of n limbs runs the mulx/adcx/adox loop. */
+/* 1 when rows of n limbs run the mulx/adcx/adox loop. */
 BC_HIDDEN int ct_rows_fast(size_t n);
+/* r (2n limbs) = a * b, schoolbook, row by row. */
+BC_HIDDEN void ct_mul_rows(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, size_t n);
+/* Cache lines of the bytes prefetched by ct_redc_rows. */
+#define CT_LINE 64
+/* The n rows of a word-by-word Montgomery reduction of T (2n limbs): row i adds u mrow (len
+ * limbs) at word i + off, u = T[i] minv, and parks its carry in T[i]. Meanwhile the cache lines
+ * of next (next_bytes bytes, or NULL) are prefetched, a few per row. */
+BC_HIDDEN void ct_redc_rows(mp_limb_t *T, size_t n, const mp_limb_t *mrow, size_t len, size_t off,
+                            mp_limb_t minv, const void *next, size_t next_bytes);
 
 /* ---- ct_karatsuba.c ----------------------------------------------------------------------- */
 

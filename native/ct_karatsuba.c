@@ -1,6 +1,6 @@
 /*
  * Ballotchain native backend: products of secret numbers for the mpn path of ct_secret.c, by
- * Karatsuba's method over schoolbook products: rows of ct_addmul_1 (ct_rows.c) where the CPU has
+ * Karatsuba's method over schoolbook products: ct_mul_rows (ct_rows.c) where the CPU has
  * mulx and adcx/adox, else GMP's side-channel silent mpn_sec_mul; squares by mpn_sec_sqr.
  *
  * n limbs, n even and at least 2 * CT_KARATSUBA_MIN, are cut in halves a = a0 + B^h a1; then
@@ -70,9 +70,7 @@ static void ct_product(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, siz
         if (b == NULL) {
             mpn_sec_sqr(r, a, (mp_size_t)n, tp);
         } else if (ct_rows_fast(n)) {
-            size_t i;
-            memset(r, 0, n * LIMB_BYTES);
-            for (i = 0; i < n; i++) r[n + i] = ct_addmul_1(r + i, a, n, b[i]);
+            ct_mul_rows(r, a, b, n);
         } else {
             mpn_sec_mul(r, a, (mp_size_t)n, b, (mp_size_t)n, tp);
         }

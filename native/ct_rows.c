@@ -1,6 +1,7 @@
 /*
- * Ballotchain native backend: one row of a product of secret numbers, rp += up * v, for the mpn
- * path of ct_secret.c (its Montgomery reduction) and ct_karatsuba.c (its schoolbook products).
+ * Ballotchain native backend: the rows of products of secret numbers, rp += up * v, for the mpn
+ * path: ct_secret.c's Montgomery reduction (ct_redc_rows) and ct_karatsuba.c's schoolbook
+ * products (ct_mul_rows). The loops over the rows are here, so that the row inlines into them.
  *
  * On x86-64 CPUs with BMI2 and ADX (detected when the library is loaded, ifma.c) and n a
  * multiple of 4: mulx with two carry chains (adcx, adox), four words per turn of a loop counted
@@ -11,7 +12,7 @@
 #include "bc_internal.h"
 
 #ifdef BC_HAVE_IFMA
-static mp_limb_t addmul_1_mulx(mp_limb_t *rp, const mp_limb_t *up, size_t n, mp_limb_t v) {
+static inline mp_limb_t addmul_1_mulx(mp_limb_t *rp, const mp_limb_t *up, size_t n, mp_limb_t v) {
     mp_limb_t carry, lo0, lo1, hi0, hi1, zero;
     size_t turns = n / 4;
     /* word j: rp[j] + lo(up[j] v) + hi(up[j-1] v) + the two chains' carries; CF carries the
@@ -61,9 +62,38 @@ int ct_rows_fast(size_t n) {
 #endif
 }
 
-mp_limb_t ct_addmul_1(mp_limb_t *rp, const mp_limb_t *up, size_t n, mp_limb_t v) {
+void ct_mul_rows(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, size_t n) {
+    size_t i;
+    memset(r, 0, n * LIMB_BYTES);
 #ifdef BC_HAVE_IFMA
-    if (ct_rows_fast(n)) return addmul_1_mulx(rp, up, n, v);
+    if (ct_rows_fast(n)) {
+        for (i = 0; i < n; i++) r[n + i] = addmul_1_mulx(r + i, a, n, b[i]);
+        return;
+    }
 #endif
-    return mpn_addmul_1(rp, up, (mp_size_t)n, v);
+    for (i = 0; i < n; i++) r[n + i] = mpn_addmul_1(r + i, a, (mp_size_t)n, b[i]);
+}
+
+void ct_redc_rows(mp_limb_t *T, size_t n, const mp_limb_t *mrow, size_t len, size_t off,
+                  mp_limb_t minv, const void *next, size_t next_bytes) {
+    const char *pf = (const char *)next;
+    size_t lines = next == NULL ? 0 : (next_bytes + CT_LINE - 1) / CT_LINE;
+    size_t per_row = (lines + n - 1) / n, line = 0, i, j;
+#ifdef BC_HAVE_IFMA
+    if (ct_rows_fast(len)) {
+        for (i = 0; i < n; i++) {
+            for (j = 0; j < per_row && line < lines; j++, line++) {
+                __builtin_prefetch(pf + line * CT_LINE, 0, 2);
+            }
+            T[i] = addmul_1_mulx(T + i + off, mrow, len, T[i] * minv);
+        }
+        return;
+    }
+#endif
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < per_row && line < lines; j++, line++) {
+            __builtin_prefetch(pf + line * CT_LINE, 0, 2);
+        }
+        T[i] = mpn_addmul_1(T + i + off, mrow, (mp_size_t)len, T[i] * minv);
+    }
 }

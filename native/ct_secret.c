@@ -44,7 +44,7 @@
  *     (ct_karatsuba.c: Karatsuba with its signs and carries chosen by masks, down to GMP's
  *     side-channel silent schoolbook products mpn_sec_mul and mpn_sec_sqr; mpn_mul_n would
  *     switch to Toom-Cook, whose sign tests branch on the values) followed by a REDC whose
- *     rows are ct_addmul_1 (ct_rows.c) and whose final subtraction is masked;
+ *     rows are ct_redc_rows (ct_rows.c) and whose final subtraction is masked;
  *   - the row scans: AVX-512 for IFMA elements, AVX2 (when the CPU has it) or plain words for
  *     mpn elements; every entry is loaded and masked whatever the digit;
  *   - the conversion out of Montgomery form and the final reduction below m (masked).
@@ -117,9 +117,6 @@ static void ct_reduce_once(mp_limb_t *x, mp_limb_t top, const mp_limb_t *m, mp_l
     for (k = 0; k < n; k++) x[k] = (tmp[k] & take) | (x[k] & ~take);
 }
 
-/* Cache lines of the next row asked for during each row of the reduction. */
-#define CT_LINE 64
-
 /*
  * r = a * b / R mod m (odd m) with no value-dependent branch or address; a == b (the same
  * pointer, which is no secret) squares. r may alias a and b. On the mpn path, `next` (next_bytes
@@ -129,7 +126,7 @@ static void ct_reduce_once(mp_limb_t *x, mp_limb_t top, const mp_limb_t *m, mp_l
  */
 static void mulmod_ct_next(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
                            ct_space *s, ct_trace *tr, const void *next, size_t next_bytes) {
-    size_t n = M->n, i;
+    size_t n = M->n;
     if (tr != NULL) tr->mulmods++;
 #ifdef BC_HAVE_IFMA
     if (M->kind == BC_IFMA) {
@@ -139,9 +136,6 @@ static void mulmod_ct_next(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, co
 #endif
     {
         mp_limb_t *T = s->prod, carry;
-        const char *pf = (const char *)next;
-        size_t lines = next == NULL ? 0 : (next_bytes + CT_LINE - 1) / CT_LINE;
-        size_t per_row = (lines + n - 1) / n, line = 0, j;
         if (a == b) {
             ct_sqr(T, a, n, s->itch);
         } else {
@@ -150,15 +144,10 @@ static void mulmod_ct_next(const bc_mod *M, mp_limb_t *r, const mp_limb_t *a, co
         /* REDC as redc() in modulus.c, T[i] parking the carries, then a masked final subtraction;
          * with M->skip = k > 0 each row adds u (m + 1) / 2^(64k) from word i + k, which is u m
          * plus u: word i becomes 0 as in the full row (u = T[i], -1/m = 1 mod 2^64) */
-        for (i = 0; i < n; i++) {
-            for (j = 0; j < per_row && line < lines; j++, line++) {
-                __builtin_prefetch(pf + line * CT_LINE, 0, 2);
-            }
-            if (M->skip > 0) {
-                T[i] = ct_addmul_1(T + i + M->skip, M->mtail, n - M->skip, T[i]);
-            } else {
-                T[i] = ct_addmul_1(T + i, M->m, n, T[i] * M->minv);
-            }
+        if (M->skip > 0) {
+            ct_redc_rows(T, n, M->mtail, n - M->skip, M->skip, 1, next, next_bytes);
+        } else {
+            ct_redc_rows(T, n, M->m, n, 0, M->minv, next, next_bytes);
         }
         carry = mpn_add_n(r, T + n, T, (mp_size_t)n);
         ct_reduce_once(r, carry, M->m, s->tmp, n);
