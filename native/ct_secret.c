@@ -64,6 +64,12 @@ static inline mp_limb_t ct_eq_mask(mp_limb_t a, mp_limb_t b) {
 static void wipe(void *ptr, size_t bytes) {
     volatile unsigned char *p = (volatile unsigned char *)ptr;
     if (ptr == NULL) return;
+    if ((uintptr_t)ptr % LIMB_BYTES == 0 && bytes % LIMB_BYTES == 0) {
+        volatile mp_limb_t *w = (volatile mp_limb_t *)ptr; /* limb blocks: a word at a time */
+        size_t k;
+        for (k = 0; k < bytes / LIMB_BYTES; k++) w[k] = 0;
+        return;
+    }
     while (bytes-- > 0) *p++ = 0;
 }
 
