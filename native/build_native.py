@@ -32,7 +32,17 @@ import setuptools  # noqa: F401  (before distutils: provides it on Python 3.12+)
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 HEADER = os.path.join(HERE, "ballotchain_native.h")
-SOURCES = ("limbs.c", "ifma.c", "modulus.c", "threads.c", "multiexp.c", "api.c", "ct_secret.c", "ct_karatsuba.c", "ct_rows.c")
+SOURCES = (
+    "limbs.c",
+    "ifma.c",
+    "modulus.c",
+    "threads.c",
+    "multiexp.c",
+    "api.c",
+    "ct_secret.c",
+    "ct_karatsuba.c",
+    "ct_rows.c",
+)
 COMPILE_ARGS = ("-O3",)
 GMP_CHOICES = ("auto", "system", "gmpy2")
 
