@@ -111,6 +111,7 @@ TALLY_CHECKS = (
 # the decryptions' before any is published.
 _AWAITING_TALLY = frozenset({"8.A", "8.B", "R.cast_set"})
 _AWAITING_DECRYPTION = frozenset({"9.A", "9.B", "10.A", "10.B", "10.C", "10.D", "10.E", "R.tally_copy"})
+CAST = BallotState.CAST
 TEST_GROUP_HINT = (
     "the record uses the engine's small insecure test group: for tests and demos, verify it with --allow-test-group"
 )
@@ -362,11 +363,16 @@ def _indexed(
 
 def _note(rec: Recorder, index: _BallotIndex, entry: BallotEntry) -> bool:
     """Note one ballot in the index; True when another ballot of the record has its id already (R.ballot_ids)."""
-    if index.ballots.add(entry):
+    return _noted(rec, entry, index.ballots.add(entry))
+
+
+def _noted(rec: Recorder, entry: BallotEntry, repeated: bool) -> bool:
+    """R.ballot_ids for one ballot noted in the index; returns ``repeated``."""
+    if repeated:
         rec.failed(Finding("R.ballot_ids", "a second ballot has this id", file=entry.label, ballot_id=entry.ballot_id))
-        return True
-    rec.passed("R.ballot_ids")
-    return False
+    else:
+        rec.passed("R.ballot_ids")
+    return repeated
 
 
 def partition_size(ballots: int, workers: int, selections_per_ballot: int) -> int:
@@ -444,7 +450,8 @@ def _absorb(
     agg.merge(result.cast_products, result.cast)
     if source is not None:
         source.count_without(result.without_commitments, list(result.without_commitments_named))
-    return [e.label for e in result.entries if _note(rec, index, e) and e.state is BallotState.CAST]
+    duplicates = index.ballots.add_all(result.entries)
+    return [e.label for e, repeated in zip(result.entries, duplicates) if _noted(rec, e, repeated) and e.state is CAST]
 
 
 def _uncount(record: ElectionRecord, agg: Aggregator, labels: list[str]) -> None:

@@ -82,3 +82,18 @@ def test_the_table_holds_nothing_per_ballot_in_python_memory() -> None:
         assert table.ballots == MANY and table.repeated_codes()[0] == MANY
     finally:
         table.close()
+
+
+def test_ballots_added_together_find_their_duplicates_within_and_before_the_batch() -> None:
+    table = BallotTable()
+    try:
+        assert table.add_all([entry("a"), entry("b")]) == [False, False]
+        assert table.add_all([entry("c"), entry("b", device="d2"), entry("c", device="d2"), entry("d")]) == [
+            False,
+            True,
+            True,
+            False,
+        ]
+        assert (table.ballots, table.duplicates) == (6, 2) and list(table.chain_links("d2")) == ["b", "c"]
+    finally:
+        table.close()
