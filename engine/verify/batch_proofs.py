@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from gmpy2 import mpz
 
@@ -187,10 +188,10 @@ def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[P
     """The randomized equation over the items' commitments, with fresh 64-bit weights (module docstring),
     and every commitment a quadratic residue mod p (multi_powmod_residues over the same weights)."""
     q, p = group.q, group.p
-    lhs: dict[int, int] = {}
-    rhs: dict[int, int] = {}
-    e_g = 0
-    e_k = 0
+    lhs: dict[mpz, int] = {}  # the elements' own mpz values: equal values are equal keys, no conversion to int
+    rhs: dict[mpz, Any] = {}
+    e_g: Any = 0
+    e_k: Any = 0
     weight_bytes = WEIGHT_BITS // 8
     weights = secrets.token_bytes(2 * weight_bytes * sum(len(item.proof.challenges) for item in items))
     at = 0
@@ -198,26 +199,24 @@ def batch_equation_holds(group: Group, joint_key: ElementModP, items: Sequence[P
         commitments = item.commitments
         if commitments is None:
             raise ValueError("a proof without commitments cannot be batched")
-        pad_exp = 0
-        data_exp = 0
+        pad_exp: Any = 0
+        data_exp: Any = 0
         for j, (c, v) in enumerate(zip(item.proof.challenges, item.proof.responses)):
             r = int.from_bytes(weights[at : at + weight_bytes], "big")
             s = int.from_bytes(weights[at + weight_bytes : at + 2 * weight_bytes], "big")
             at += 2 * weight_bytes
-            a, b = int(commitments[2 * j].value), int(commitments[2 * j + 1].value)
+            a, b = commitments[2 * j].value, commitments[2 * j + 1].value
             lhs[a] = lhs.get(a, 0) + r
             lhs[b] = lhs.get(b, 0) + s
-            cv, vv = int(c.value), int(v.value)
+            cv, vv = c.value, v.value
             e_g += r * vv
             e_k += s * (vv - j * cv)
             pad_exp += r * cv
             data_exp += s * cv
         for alpha in item.pads:
-            key = int(alpha.value)
-            rhs[key] = rhs.get(key, 0) + pad_exp
+            rhs[alpha.value] = rhs.get(alpha.value, 0) + pad_exp
         for beta in item.datas:
-            key = int(beta.value)
-            rhs[key] = rhs.get(key, 0) + data_exp
+            rhs[beta.value] = rhs.get(beta.value, 0) + data_exp
     backend = group.backend
     left, residues = backend.multi_powmod_residues(list(lhs), list(lhs.values()), p)
     if not residues:
