@@ -48,7 +48,9 @@ database (several processes would need their own coordination).
 Group commit: the submissions that passed every check go to a sequencer (``engine.board.sequencer``)
 that appends them in batches, one transaction, one fsync and one signed head per batch. Under the
 lock it checks each submission of the batch again, in arrival order, against the board *and the
-batch so far* (rules 1, 6, 7, 8): a copy of a ballot earlier in the batch is refused 409, an exact
+batch so far* (rules 1, 6, 7, 8; a submission whose stateless checks, rules 9 and 10, were made before
+and passed, has rules 6-8 checked there only, which words their refusals the same): a copy of a
+ballot earlier in the batch is refused 409, an exact
 replay gets the earlier one's receipt, a DID's later CAST ballot supersedes its earlier one, the cap
 counts the batch's submissions. A submission is acknowledged only once its batch is durable; a
 crash before that loses the whole batch, none of it acknowledged. ``_append`` is the one place the
@@ -576,6 +578,10 @@ class BallotBoard:
                 "ballot's confirmation code uses)",
                 422,
             )
+        if prechecked is not None and prechecked.ballot_problems == () and prechecked.contest_data_problems == ():
+            # Rules 9 and 10 hold, so rules 6-8 decide: its batch checks them (a replay, a reused id, code or
+            # ciphertext, the cap), in the same order and words, against the board and the batch (_commit_batch).
+            return None
         submission = _Submission(ballot, did, signature, contest_data_proofs)
         replay = self._replay(submission)
         if replay is not None:
