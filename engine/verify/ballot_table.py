@@ -20,19 +20,34 @@ import pickle
 import sqlite3
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from engine.election import BallotState
+from engine.errors import BallotchainError
 from engine.hash import UInt256
 from engine.verify.chains import ChainLink
 from engine.verify.challenged import BallotFingerprint
 from engine.verify.partition import BallotEntry
 
-__all__ = ["BallotTable"]
+__all__ = ["BallotTable", "BallotTableError", "table_errors"]
 
 CACHE_KIB = 4096
 LOOKUP_BATCH = 64  # ids per lookup query
 _CAST = BallotState.CAST.value
+
+
+class BallotTableError(BallotchainError):
+    """The temporary table failed (e.g. its disk is full): the verification cannot go on."""
+
+
+@contextmanager
+def table_errors() -> Iterator[None]:
+    """SQLite's errors as BallotTableError, one line for the CLI."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise BallotTableError(f"the verifier's temporary table of ballots failed: {exc}") from None
 
 
 class BallotTable:

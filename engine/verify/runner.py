@@ -58,7 +58,7 @@ from engine.record.layout import (
     challenged_ballot_label,
     id_from_name,
 )
-from engine.verify.ballot_table import BallotTable
+from engine.verify.ballot_table import BallotTable, table_errors
 from engine.verify.ballots import BallotContext, init_worker, verify_ballot_chunk, verify_chunk_in_worker
 from engine.verify.board import PinnedKeys, verify_board
 from engine.verify.catalog import CHECKS
@@ -222,7 +222,7 @@ def verify_record(
         ),
     )
     chains = _chained_devices(record)
-    with closing(_BallotIndex(BallotTable())) as index:
+    with table_errors(), closing(_BallotIndex(BallotTable())) as index:
         agg = Aggregator(group)
         total = sum(1 for _ in _ballot_labels(record))
         workers = jobs if cluster is None else cluster_workers(cluster)

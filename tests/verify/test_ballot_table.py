@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
+
 from engine.election import BallotState
 from engine.hash import UInt256
-from engine.verify.ballot_table import BallotTable
+from engine.verify.ballot_table import BallotTable, BallotTableError, table_errors
 from engine.verify.challenged import BallotFingerprint
 from engine.verify.partition import BallotEntry
 
@@ -97,3 +99,10 @@ def test_ballots_added_together_find_their_duplicates_within_and_before_the_batc
         assert (table.ballots, table.duplicates) == (6, 2) and list(table.chain_links("d2")) == ["b", "c"]
     finally:
         table.close()
+
+
+def test_a_failing_table_is_one_error_of_the_engine() -> None:
+    table = BallotTable()
+    table.close()
+    with pytest.raises(BallotTableError, match="temporary table of ballots failed"), table_errors():
+        table.add(entry("a"))
