@@ -1,7 +1,7 @@
 """--scheduler and --cluster: where `verify` and `tally` run their per-ballot work (engine.dask_cluster).
 
 Neither: local worker processes (--jobs), as before. ``--scheduler tcp://HOST:PORT``: an existing Dask
-cluster, whose workers must see the record's path. ``--cluster local``: a Dask LocalCluster of --jobs
+cluster, whose workers must see the record's path (or fsspec URL). ``--cluster local``: a Dask LocalCluster of --jobs
 single-threaded worker processes on this machine, started and stopped by the command.
 """
 
@@ -30,7 +30,7 @@ def cluster_options(command: F) -> F:
     return click.option(
         "--scheduler",
         metavar="ADDRESS",
-        help="Run on the Dask cluster of this scheduler (tcp://HOST:PORT); its workers must see the record's path.",
+        help="Run on the Dask cluster of this scheduler (tcp://HOST:PORT); its workers must read the record there.",
     )(command)
 
 

@@ -30,6 +30,7 @@ from engine.cli.progress import progress_bar
 from engine.credentials.keys import PublicKeyError, parse_public_key
 from engine.dask_cluster import ClusterError
 from engine.errors import BallotchainError
+from engine.record.files import is_url
 from engine.record.version import V1, record_version
 from engine.verify import Report, Status, verify_record
 from engine.verify.v1 import verify_v1_record
@@ -46,7 +47,7 @@ def parse_pinned_key(text: str | None, option: str) -> bytes | None:
 
 
 def run_verifier(
-    record_dir: Path,
+    record_dir: str | Path,
     jobs: int,
     allow_test_group: bool,
     board_key: bytes | None = None,
@@ -183,7 +184,7 @@ def count_of_the_others(report: Report) -> str:
     return ", ".join(parts) + "; --verbose lists every check"
 
 
-def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
+def unreadable(record_dir: str | Path, message: str, as_json: bool) -> NoReturn:
     """Exit 2: the record (or an option) cannot be used; with --json, one JSON object says so."""
     line = " ".join(message.split())
     if as_json:  # one line, and nothing on stderr: the output is exactly one JSON object
@@ -194,7 +195,7 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
 
 
 @click.command("verify")
-@click.argument("record_dir", type=click.Path(path_type=Path))
+@click.argument("record_dir")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 @click.option("--verbose", is_flag=True, help="Print the table of every check, not only the summary.")
 @click.option("--jobs", type=click.IntRange(0, 256), default=1, show_default=True, help="Processes (0: all CPUs).")
@@ -220,7 +221,7 @@ def unreadable(record_dir: Path, message: str, as_json: bool) -> NoReturn:
 )
 @cluster_options
 def verify_command(
-    record_dir: Path,
+    record_dir: str,
     as_json: bool,
     verbose: bool,
     jobs: int,
@@ -235,15 +236,17 @@ def verify_command(
 ) -> None:
     """Check every proof and hash of an election record (spec 2.0.0 section 6), and of an online
     election's board log against the board's, the registrar's and the witnesses' keys (pin them with
-    --board-key, --registrar-key and --witness-key)."""
+    --board-key, --registrar-key and --witness-key). RECORD_DIR may be an fsspec URL (s3://..., file://...;
+    the 'fsspec' extra): a 2.0 record is then read from there, by the Dask workers too."""
+    record: str | Path = record_dir if is_url(record_dir) else Path(record_dir)
     try:
         board_key = parse_pinned_key(board_key_hex, "--board-key")
         registrar_key = parse_pinned_key(registrar_key_hex, "--registrar-key")
         witness_keys = parse_witness_pins(witness_key_pins)
     except CommandFailed as exc:
-        unreadable(record_dir, exc.format_message(), as_json)
+        unreadable(record, exc.format_message(), as_json)
     try:
-        if record_version(record_dir) == V1:
+        if not is_url(record) and record_version(record) == V1:
             if board_key or registrar_key or witness_keys:
                 raise CommandFailed(
                     "an ElectionGuard 1.0 record has no board: --board-key, --registrar-key and --witness-key "
@@ -251,19 +254,19 @@ def verify_command(
                 )
             with chosen_cluster(scheduler, cluster, jobs) as client:
                 report = verify_v1_record(
-                    record_dir, jobs=jobs, strict=strict, accept_test_group=allow_test_group, client=client
+                    record, jobs=jobs, strict=strict, accept_test_group=allow_test_group, client=client
                 )
         else:
             with chosen_cluster(scheduler, cluster, jobs) as client:
                 report = run_verifier(
-                    record_dir, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys, client
+                    record, jobs, allow_test_group, board_key, registrar_key, strict, witness_keys, client
                 )
     except CommandFailed as exc:
-        unreadable(record_dir, exc.format_message(), as_json)
+        unreadable(record, exc.format_message(), as_json)
     except ClusterError as exc:
-        unreadable(record_dir, str(exc), as_json)
+        unreadable(record, str(exc), as_json)
     except (BallotchainError, OSError) as exc:
-        unreadable(record_dir, f"the record cannot be read: {exc}", as_json)
+        unreadable(record, f"the record cannot be read: {exc}", as_json)
     if as_json:
         click.echo(json.dumps(report.to_json_dict(), indent=2))
     elif verbose:

@@ -44,6 +44,7 @@ from engine.record.codecs.encrypted_tally import decode_encrypted_tally
 from engine.record.codecs.manifest import decode_manifest
 from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
 from engine.record.errors import RecordError
+from engine.record.files import file_names, folder_names, is_url, remote_root
 from engine.record.jsonio import loads
 from engine.record.layout import (
     BALLOT_CHAIN,
@@ -124,8 +125,7 @@ def _check_named(filename: str, prefix: str, value: str, label: str, field: str)
 def _sorted_files(directory: Path, prefix: str) -> list[Path]:
     """Files named <prefix><id>.json in a directory, by name (names only are held in memory)."""
     try:
-        with os.scandir(directory) as entries:
-            names = [e.name for e in entries if id_from_name(e.name, prefix) is not None and e.is_file()]
+        names = [name for name in file_names(directory) if id_from_name(name, prefix) is not None]
     except FileNotFoundError:
         return []
     except OSError as exc:
@@ -138,10 +138,23 @@ class ElectionRecord:
 
     ``notes`` collects (up to MAX_NOTES) the fields that were skipped because this engine does
     not know them, so that a verifier can report them.
+
+    With ``allow_url``, ``directory`` may also be an fsspec URL (engine.record.files), for a reader
+    that only reads (the verifier); without it a URL is refused, so that nothing writes beside one.
+    ``location`` is what another process opens the same record by: the URL, or the absolute path.
     """
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
-        self.root = Path(directory)
+    def __init__(self, directory: str | os.PathLike[str], *, allow_url: bool = False) -> None:
+        if is_url(directory):
+            if not allow_url:
+                raise RecordError(
+                    str(directory), "", "a URL; this command needs a local folder (only verify reads URLs)"
+                )
+            self.root: Path = remote_root(str(directory))
+            self.location = str(directory)
+        else:
+            self.root = Path(directory)
+            self.location = str(self.root.absolute())
         if not self.root.is_dir():
             raise RecordError(str(directory), "", "not a directory")
         self.notes: list[str] = []
@@ -211,8 +224,7 @@ class ElectionRecord:
         """The encrypting devices: the sub-folders of encrypted_ballots/, by name."""
         folder = self.root / ENCRYPTED_BALLOTS
         try:
-            with os.scandir(folder) as entries:
-                return sorted(e.name for e in entries if e.is_dir())
+            return sorted(folder_names(folder))
         except FileNotFoundError:
             return []
         except OSError as exc:

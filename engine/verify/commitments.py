@@ -13,7 +13,6 @@ MAX_NAMED named), and ``settle`` walks the folder once, file by file, keeping on
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from engine.group import Group
 from engine.proofs.proof_commitments import BallotCommitments
 from engine.record import RecordError
 from engine.record.codecs.proof_commitments import has_proof_commitments, read_ballot_commitments
+from engine.record.files import file_names, folder_names, is_file_at, record_path
 from engine.record.layout import (
     COMMITMENTS_PREFIX,
     PROOF_COMMITMENTS,
@@ -50,14 +50,14 @@ class CommitmentSource:
         """The record's commitments, or None when it publishes none (then every proof is verified strictly)."""
         if not has_proof_commitments(root):
             return None
-        return cls(Path(root), group)
+        return cls(record_path(root), group)
 
     def for_ballot(self, label: str, ballot: EncryptedBallot, rec: Recorder) -> BallotCommitments | None:
         """The ballot's commitments, or None (with a finding) when there are none to use."""
         if ballot.is_preencrypt:
             return None
         key = (ballot.encrypting_device, ballot.ballot_id)
-        if not os.path.isfile(os.path.join(self.root, proof_commitments_label(*key))):
+        if not is_file_at(self.root, proof_commitments_label(*key)):
             self.count_without(1, [label])
             return None
         try:
@@ -99,20 +99,15 @@ class CommitmentSource:
             )
 
     def _has_ballot_file(self, device: str, ballot_id: str) -> bool:
-        # os.path, not pathlib: a Path interns its parts, and the interpreter's table of interned strings
-        # keeps the size it grew to
-        return os.path.isfile(os.path.join(self.root, encrypted_ballot_label(device, ballot_id)))
+        return is_file_at(self.root, encrypted_ballot_label(device, ballot_id))
 
 
 def _commitments_files(root: Path) -> Iterator[tuple[str, str]]:
     """(device, ballot id) of every commitments-<id>.json under proof_commitments/, one at a time, unsorted
     (the reader's proof_commitments_files lists them all at once)."""
-    with os.scandir(root / PROOF_COMMITMENTS) as devices:
-        for device in devices:
-            if not device.is_dir():
-                continue
-            with os.scandir(device.path) as files:
-                for f in files:
-                    ballot_id = id_from_name(f.name, COMMITMENTS_PREFIX)
-                    if ballot_id is not None and f.is_file():
-                        yield device.name, ballot_id
+    folder = root / PROOF_COMMITMENTS
+    for device in folder_names(folder):
+        for name in file_names(folder / device):
+            ballot_id = id_from_name(name, COMMITMENTS_PREFIX)
+            if ballot_id is not None:
+                yield device, ballot_id

@@ -2,7 +2,7 @@
 
 The runner cuts the record's ballot files into partitions of bounded size; each is a task that a
 worker runs (engine.verify.partition.verify_partition): it reads its ballots and their proof
-commitments from the record's path and returns counts, bounded findings, what the cross-ballot checks
+commitments from the record's path or fsspec URL and returns counts, bounded findings, what the cross-ballot checks
 need and the partial products of the cast ballots (spec 2.0.0 eq. 62). The results of a window of
 consecutive partitions are combined on the workers in a tree (engine.dask_cluster.reduced_windows),
 and the client absorbs the windows in order, so that it never holds more than two windows' results.
@@ -25,7 +25,7 @@ __all__ = ["PARTITIONS_PER_WORKER_IN_WINDOW", "cluster_results", "cluster_worker
 
 PARTITIONS_PER_WORKER_IN_WINDOW = 8
 
-PartitionTask = tuple[str, list[str], bool]  # the record's path, the partition's ballot file labels, batch mode
+PartitionTask = tuple[str, list[str], bool]  # the record's path or URL, the partition's ballot file labels, batch mode
 
 
 def verify_partition_task(ctx: BallotContext, task: PartitionTask) -> PartitionResult:

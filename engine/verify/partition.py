@@ -1,7 +1,8 @@
 """One partition of a record's ballot files, verified where it runs: a worker process or a Dask worker.
 
 A partition is a list of ballot file labels (encrypted_ballots/<device>/eballot-<id>.json). The task
-that verifies it reads the ballots and their proof commitments itself, from the record's path, runs
+that verifies it reads the ballots and their proof commitments itself, from the record's path or fsspec
+URL (ElectionRecord.location), runs
 every per-ballot check (5-7.B, R.*; engine.verify.ballots) and hands back a ``PartitionResult``: the
 merged counts and bounded findings, the entries that the cross-ballot checks need (ids, states,
 confirmation codes, chain links, fingerprints of challenged ballots), the partial products of the
@@ -15,7 +16,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from engine.election import BallotState, EncryptedBallot
@@ -101,10 +101,10 @@ def verify_partition(ctx: BallotContext, root: str, labels: Sequence[str], batch
     """Read and verify the ballot files ``labels`` of the record at ``root``; with their published proof
     commitments when ``batch`` (the record has proof_commitments/), each range proof strictly otherwise."""
     _warm(ctx)
-    record = ElectionRecord(root)
+    record = ElectionRecord(root, allow_url=True)
     notes_before = len(record.notes)
     rec = Recorder()
-    source = CommitmentSource(Path(root), ctx.group) if batch else None
+    source = CommitmentSource(record.root, ctx.group) if batch else None
     agg = Aggregator(ctx.group)
     ciphertexts = CiphertextIndex()
     contests: set[str] = set()

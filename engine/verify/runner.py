@@ -45,6 +45,7 @@ from engine.board.note import VerifierKey
 from engine.election import BallotState, EncryptedBallot
 from engine.group import TEST_GROUP
 from engine.record import ElectionRecord, RecordError, UnknownGroupError
+from engine.record.files import file_names
 from engine.record.layout import (
     BALLOT_CHAIN,
     DBALLOT_PREFIX,
@@ -170,8 +171,9 @@ def verify_record(
     these (B.0), and B.9 then counts their cosignatures.
     strict: verify every range proof on its own even where the record publishes its commitments
     (proof_commitments/, otherwise batch mode: engine.verify.batch_proofs).
+    record_dir may be an fsspec URL (s3://..., file://...; engine.record.files), read the same way.
     cluster: a dask.distributed Client; the ballots are then verified by its workers, which read them
-    from record_dir (a path every worker sees), and the report is the one a local run gives
+    from record_dir (a path or URL every worker sees), and the report is the one a local run gives
     (engine.verify.distributed). Without it, ``jobs`` local processes read and verify them.
 
     Raises RecordError when the record cannot be read (a missing or malformed file).
@@ -180,7 +182,7 @@ def verify_record(
         raise ValueError("jobs must be 0 (all CPUs) or a positive number")
     jobs = jobs or os.cpu_count() or 1
     started = time.perf_counter()
-    record = ElectionRecord(record_dir)
+    record = ElectionRecord(record_dir, allow_url=True)
     rec = Recorder()
 
     try:
@@ -245,9 +247,9 @@ def verify_record(
             partitions = _partitions(record, chunk_ballots)
             batch = source is not None
             if cluster is None:
-                results = _local_results(ctx, str(record.root), batch, jobs, partitions)
+                results = _local_results(ctx, record.location, batch, jobs, partitions)
             else:
-                results = cluster_results(cluster, ctx, str(record.root.absolute()), batch, partitions)
+                results = cluster_results(cluster, ctx, record.location, batch, partitions)
             uncount: list[str] = []
             for result in results:
                 uncount += _absorb(result, record, rec, index, agg, source)
@@ -401,8 +403,11 @@ def _ballot_labels(record: ElectionRecord) -> Iterator[str]:
     would intern its parts, and the interpreter's table of interned strings keeps the size it grew to)."""
     for device in record.devices():
         try:
-            with os.scandir(os.path.join(record.root, ENCRYPTED_BALLOTS, device)) as entries:
-                names = sorted(e.name for e in entries if id_from_name(e.name, EBALLOT_PREFIX) and e.is_file())
+            names = sorted(
+                name
+                for name in file_names(record.root / ENCRYPTED_BALLOTS / device)
+                if id_from_name(name, EBALLOT_PREFIX)
+            )
         except FileNotFoundError:
             continue
         except OSError as exc:

@@ -16,6 +16,7 @@ from engine.proofs.proof_commitments import BallotCommitments, Commitments, Cont
 from engine.record.codecs.values import hex_p
 from engine.record.cursor import JsonCursor, plain_element_p, plain_object
 from engine.record.errors import RecordError
+from engine.record.files import record_path
 from engine.record.jsonio import dumps, loads
 from engine.record.layout import COMMITMENTS_PREFIX, PROOF_COMMITMENTS, file_id, id_from_name, proof_commitments_label
 from engine.record.reader import read_bytes
@@ -127,7 +128,7 @@ def read_ballot_commitments(root: str | Path, device: str, ballot_id: str, group
     Raises RecordError when the file is unreadable or malformed, or names another ballot.
     """
     label = proof_commitments_label(file_id(device, "encrypting device"), file_id(ballot_id, "ballot id"))
-    path = Path(root) / label
+    path = record_path(root) / label
     if not path.is_file():
         return None
     commitments = decode_ballot_commitments(loads(read_bytes(path, label), label), group, label)
@@ -137,7 +138,7 @@ def read_ballot_commitments(root: str | Path, device: str, ballot_id: str, group
 
 
 def has_proof_commitments(root: str | Path) -> bool:
-    return (Path(root) / PROOF_COMMITMENTS).is_dir()
+    return (record_path(root) / PROOF_COMMITMENTS).is_dir()
 
 
 def proof_commitments_files(root: str | Path) -> list[tuple[str, str]]:
