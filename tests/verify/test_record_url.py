@@ -1,6 +1,7 @@
 """`verify` of a record given as an fsspec URL (issue 11, item 4): file:///abs/record gives the report of
 /abs/record, in this process, in local worker processes, and on a real `dask scheduler` with two `dask worker`
-processes (which read the record from the URL themselves), for a valid record and for tampered ones; a URL
+processes (which read the record from the URL themselves), for a valid record and for tampered ones, and an online
+election's board checks; a URL
 that cannot be opened is one line and exit 2, and a command that writes into a record refuses a URL."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from engine.dask_cluster import open_cluster
 from engine.verify import Report, verify_record
 from tests.support.dask_processes import dask_processes
 from tests.support.demo_records import two_device_record
+from tests.support.online_record import make_online_record
 from tests.verify.test_distributed import TAMPERS, without_timings
 
 pytest.importorskip("fsspec")
@@ -112,3 +114,12 @@ def test_a_command_that_writes_a_record_refuses_a_url(
     assert not (tmp_path / "file:").exists()
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and not (record / "encrypted_tally.json").exists()
+
+
+def test_an_online_elections_board_is_checked_from_a_url(tmp_path: Path) -> None:
+    """The board's log, keys and checkpoint (B.0-B.9) are read through the URL too."""
+    online = make_online_record(tmp_path / "online")
+    by_path = verify_record(online.record, jobs=1, accept_test_group=True)
+    by_url = verify_record(online.record.as_uri(), jobs=1, accept_test_group=True)
+    assert by_path.ok and by_path.check("B.2").passed > 0
+    assert comparable(by_url) == comparable(by_path)
