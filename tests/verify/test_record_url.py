@@ -1,8 +1,8 @@
 """`verify` of a record given as an fsspec URL (issue 11, item 4): file:///abs/record gives the report of
 /abs/record, in this process, in local worker processes, and on a real `dask scheduler` with two `dask worker`
-processes (which read the record from the URL themselves), for a valid record and for tampered ones, and an online
-election's board checks; a URL
-that cannot be opened is one line and exit 2, and a command that writes into a record refuses a URL."""
+processes (which read the record from the URL themselves), for a valid record, tampered ones and an online
+election's board; a URL that cannot be opened is one line and exit 2, and a command that writes into a record
+refuses a URL."""
 
 from __future__ import annotations
 
