@@ -1,7 +1,8 @@
 """The election record, spec 2.0.0 section 3.7: value types <-> egk's JSON layout, on disk.
 
-The only part of the engine that knows JSON. ``ElectionRecord`` reads a record directory (and
-``PrivateData`` the trustees' secrets and plaintext ballots), validating every value;
+The only part of the engine that knows JSON. ``ElectionRecord`` reads a record directory, or for
+the verifier one at an fsspec URL (engine.record.files), and ``PrivateData`` the trustees' secrets
+and plaintext ballots, validating every value;
 ``ElectionRecordWriter`` and ``PrivateDataWriter`` write them atomically in egk's format.
 engine.record.codecs holds one codec module per record file, over engine.record.cursor's
 JsonCursor; engine.record.layout the file names.
