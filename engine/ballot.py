@@ -30,13 +30,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
+from gmpy2 import mpz
+
 from engine import domains
 from engine.contest_data import (
     IdForm,
     contest_data_nonce,
     contest_data_status,
     decrypt_contest_data_with_nonce,
-    encrypt_contest_data,
+    seal_contest_data,
 )
 from engine.election import (
     BallotChain,
@@ -52,14 +54,19 @@ from engine.election import (
     contest_hash,
     indicator_bytes,
 )
-from engine.elgamal import add_all, decrypt_with_nonce, encrypt
+from engine.elgamal import Ciphertext, add_all, decrypt_with_nonce, encrypt
 from engine.errors import BallotchainError, DecryptionError
 from engine.group import ElementModP, ElementModQ, Group
 from engine.hash import UInt256, hash_bytes, hash_elems
 from engine.manifest import ContestDescription, Manifest, ManifestError
 from engine.proofs.pad_knowledge import PadKnowledgeProof, prove_pad_knowledge
 from engine.proofs.proof_commitments import BallotCommitments, ContestCommitments
-from engine.proofs.range_proof import prove_range_committed
+from engine.proofs.range_proof import (
+    encryption_commitment_exponents,
+    finish_range_proof,
+    range_commitment_exponents,
+    range_randomness,
+)
 
 __all__ = [
     "BallotChainer",
@@ -415,27 +422,55 @@ def _encrypt_contest(
     over_votes = tuple(s.sequence_order for s in contest.selections if s.vote > 0) if overvoted else ()
     contest_data = ContestData(over_votes, contest.write_ins, status)
     contest_ind = _contest_ind(desc, form)
+    option_limit = desc.option_limit
+    votes = [0 if overvoted else s.vote for s in contest.selections]
+    nonces = [
+        selection_nonce(
+            h_e, ballot_nonce, contest_ind, s.sequence_order if form is IdForm.INDEX else s.selection_id, group
+        )
+        for s in contest.selections
+    ]
+    witnesses = [
+        range_randomness(
+            group, option_limit, *randomness.selections.get((desc.object_id, s.selection_id), (None, None))
+        )
+        for s in contest.selections
+    ]
+    ell = 0 if overvoted else total
+    contest_us, contest_cs = range_randomness(group, limit, *randomness.contests.get(desc.object_id, (None, None)))
+    aggregate_nonce = group.reduce_q(sum(int(x) for x in nonces))
+    data_nonce = contest_data_nonce(h_e, ballot_nonce, contest_ind, group)
+    g_powers, k_powers = _contest_powers(
+        k, nonces, votes, witnesses, contest_us, contest_cs, ell, aggregate_nonce, data_nonce
+    )
     selections: list[EncryptedSelection] = []
-    nonces: list[ElementModQ] = []
     committed: list[tuple[str, tuple[ElementModP, ...]]] = []
-    for sel in contest.selections:
-        vote = 0 if overvoted else sel.vote
-        selection_ind = sel.sequence_order if form is IdForm.INDEX else sel.selection_id
-        xi = selection_nonce(h_e, ballot_nonce, contest_ind, selection_ind, group)
-        ciphertext = encrypt(vote, xi, k)
-        u, c = randomness.selections.get((desc.object_id, sel.selection_id), (None, None))
-        proof, commitments = prove_range_committed(h_e, k, ciphertext, xi, vote, desc.option_limit, u=u, c=c)
+    step = option_limit + 2
+    for i, (sel, xi, vote, (us, cs)) in enumerate(zip(contest.selections, nonces, votes, witnesses)):
+        at = i * step
+        ciphertext = Ciphertext(ElementModP(g_powers[at], group), ElementModP(k_powers[at], group))
+        proof, commitments = finish_range_proof(
+            h_e, k, ciphertext, xi, vote, us, cs, g_powers[at + 1 : at + step], k_powers[at + 1 : at + step]
+        )
         committed.append((sel.selection_id, commitments))
         selections.append(EncryptedSelection(sel.selection_id, sel.sequence_order, ciphertext, proof))
-        nonces.append(xi)
     ciphertexts = [s.ciphertext for s in selections]
     aggregate = add_all(ciphertexts, group)
-    aggregate_nonce = group.reduce_q(sum(int(x) for x in nonces))
-    ell = 0 if overvoted else total
-    u, c = randomness.contests.get(desc.object_id, (None, None))
-    limit_proof, limit_commitments = prove_range_committed(h_e, k, aggregate, aggregate_nonce, ell, limit, u=u, c=c)
-    data_nonce = contest_data_nonce(h_e, ballot_nonce, contest_ind, group)
-    encrypted_data = encrypt_contest_data(contest_data, limit, data_nonce, h_e, k, desc.object_id)
+    at = len(nonces) * step
+    limit_proof, limit_commitments = finish_range_proof(
+        h_e,
+        k,
+        aggregate,
+        aggregate_nonce,
+        ell,
+        contest_us,
+        contest_cs,
+        g_powers[at : at + limit + 1],
+        k_powers[at : at + limit + 1],
+    )
+    at += limit + 1
+    c0, data_beta = ElementModP(g_powers[at], group), ElementModP(k_powers[at], group)
+    encrypted_data = seal_contest_data(contest_data, limit, c0, data_beta, h_e, k, desc.object_id)
     encrypted = EncryptedContest(
         contest_id=desc.object_id,
         sequence_order=desc.sequence_order,
@@ -446,6 +481,41 @@ def _encrypt_contest(
         contest_data=encrypted_data,
     )
     return encrypted, contest_data, data_nonce, ContestCommitments(desc.object_id, tuple(committed), limit_commitments)
+
+
+def _contest_powers(
+    k: ElementModP,
+    nonces: Sequence[ElementModQ],
+    votes: Sequence[int],
+    witnesses: Sequence[tuple[Sequence[ElementModQ], Sequence[ElementModQ]]],
+    contest_us: Sequence[ElementModQ],
+    contest_cs: Sequence[ElementModQ],
+    ell: int,
+    aggregate_nonce: ElementModQ,
+    data_nonce: ElementModQ,
+) -> tuple[list[mpz], list[mpz]]:
+    """Every power of g and of K one contest's encryption needs, by one constant-time batch per base.
+
+    None of the exponents depends on a ciphertext or a challenge. In both lists, per selection:
+    alpha = g^xi and beta = K^(sigma + xi) (eq. 24), then a_j = g^u_j and b_j = K^t_j of its range
+    proof (eq. 44-45); then the contest proof's a_j and b_j (eq. 56); last C0 = g^xi and K^xi of the
+    contest data (eq. 50-51). The exponents with the vote come from the backend's fixed-width
+    range_exponents (encryption_commitment_exponents); the others are nonces and u_j as drawn.
+    """
+    group = k.group
+    g_exponents: list[mpz] = []
+    k_exponents: list[mpz] = []
+    for xi, vote, (us, cs) in zip(nonces, votes, witnesses):
+        g_exponents.append(xi.value)
+        g_exponents.extend(u.value for u in us)
+        k_exponents.extend(encryption_commitment_exponents(xi, vote, us, cs))
+    g_exponents.extend(u.value for u in contest_us)
+    k_exponents.extend(range_commitment_exponents(contest_us, contest_cs, ell))
+    g_exponents.append(data_nonce.value)
+    k_exponents.append(data_nonce.value)
+    if not all(x.group is group for x in (*nonces, aggregate_nonce, data_nonce)):
+        raise BallotError("the nonces must be elements mod q of the joint key's group")
+    return group.g_secret_table.pow_secret_many(g_exponents), group.secret_table_for(k).pow_secret_many(k_exponents)
 
 
 def prove_contest_data_knowledge(result: BallotEncryptionResult) -> tuple[PadKnowledgeProof, ...]:

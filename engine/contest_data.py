@@ -316,6 +316,14 @@ def encrypt_contest_data_bytes(
     group = nonce.group
     c0 = group.g_pow_secret(nonce)
     beta = group.k_pow_secret(public_key, nonce)
+    return seal_contest_data_bytes(plaintext, c0, beta, h_e, public_key, contest_id)
+
+
+def seal_contest_data_bytes(
+    plaintext: bytes, c0: ElementModP, beta: ElementModP, h_e: UInt256, public_key: ElementModP, contest_id: str
+) -> HashedCiphertext:
+    """(C0, C1, C2) of eq. 53-55 for D = plaintext, given C0 = g^xi and beta = K^xi (eq. 50-51)
+    already computed, e.g. with the rest of a contest's exponentiations (encrypt_ballot)."""
     keys = derive_contest_data_keys(h_e, public_key, c0, beta, contest_id, len(plaintext))
     return seal(c0, plaintext, keys.mac_key, keys.encryption_keys)
 
@@ -330,6 +338,19 @@ def encrypt_contest_data(
 ) -> HashedCiphertext:
     """Encrypt a contest's data (section 3.3.6): D = pad_contest_data(data, L), then eq. 53-55."""
     return encrypt_contest_data_bytes(pad_contest_data(data, contest_limit), nonce, h_e, public_key, contest_id)
+
+
+def seal_contest_data(
+    data: ContestData,
+    contest_limit: int,
+    c0: ElementModP,
+    beta: ElementModP,
+    h_e: UInt256,
+    public_key: ElementModP,
+    contest_id: str,
+) -> HashedCiphertext:
+    """encrypt_contest_data with C0 = g^xi and beta = K^xi already computed (seal_contest_data_bytes)."""
+    return seal_contest_data_bytes(pad_contest_data(data, contest_limit), c0, beta, h_e, public_key, contest_id)
 
 
 def decrypt_contest_data_bytes(

@@ -114,20 +114,20 @@ class Group:
     # -- construction and validation ------------------------------------------------------
     def element_p(self, value: int, *, check_subgroup: bool = False) -> ElementModP:
         """An element of Z_p; with check_subgroup, of Z_p^r (x^q = 1 mod p), spec 6 (2.A)."""
-        x = _as_int(value, "element mod p")
+        x = _as_mpz(value, "element mod p")
         if not 0 <= x < self.p:
             raise GroupError(f"value is not an integer mod p of group {self.name}")
-        e = ElementModP(mpz(x), self)
+        e = ElementModP(x, self)
         if check_subgroup and not self.in_subgroup(e):
             raise GroupError(f"value is not in the order-q subgroup of group {self.name}")
         return e
 
     def element_q(self, value: int) -> ElementModQ:
         """An element of Z_q: 0 <= x < q."""
-        x = _as_int(value, "element mod q")
+        x = _as_mpz(value, "element mod q")
         if not 0 <= x < self.q:
             raise GroupError(f"value is not an integer mod q of group {self.name}")
-        return ElementModQ(mpz(x), self)
+        return ElementModQ(x, self)
 
     def reduce_q(self, value: int) -> ElementModQ:
         return ElementModQ(mpz(value) % self.q, self)
@@ -210,10 +210,29 @@ class Group:
         return ElementModP(self.backend.prod_mod([x.value for x in xs], self.p), self)
 
 
-def _as_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, type(mpz(0)))):
+_MPZ = type(mpz(0))
+
+
+def _as_mpz(value: object, what: str) -> mpz:
+    """value as an mpz; an int or mpz (not a bool), else GroupError."""
+    if type(value) is _MPZ:
+        return value  # type: ignore[return-value]
+    if isinstance(value, bool) or not isinstance(value, (int, _MPZ)):
         raise GroupError(f"{what} must be an integer, not {type(value).__name__}")
-    return value  # type: ignore[return-value]
+    return mpz(value)
+
+
+if hasattr(_MPZ, "to_bytes"):
+
+    def _to_bytes(x: mpz, length: int) -> bytes:
+        """b(x, length), big-endian; OverflowError for a negative or too long x."""
+        return x.to_bytes(length, "big")  # type: ignore[no-any-return]
+
+else:  # gmpy2 < 2.2
+
+    def _to_bytes(x: mpz, length: int) -> bytes:
+        """b(x, length), big-endian; OverflowError for a negative or too long x."""
+        return int(x).to_bytes(length, "big")
 
 
 def _exponent(e: ElementModQ | int, q: mpz | None) -> mpz:
@@ -281,7 +300,7 @@ class ElementModP:
 
     def to_bytes(self) -> bytes:
         """b(x, l_p), spec 5.1.1."""
-        return int(self.value).to_bytes(self.group.p_bytes, "big")
+        return _to_bytes(self.value, self.group.p_bytes)
 
     def __int__(self) -> int:
         return int(self.value)
@@ -319,7 +338,7 @@ class ElementModQ:
 
     def to_bytes(self) -> bytes:
         """b(x, l_q), spec 5.1.2."""
-        return int(self.value).to_bytes(self.group.q_bytes, "big")
+        return _to_bytes(self.value, self.group.q_bytes)
 
     def __int__(self) -> int:
         return int(self.value)

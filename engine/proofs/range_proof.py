@@ -72,19 +72,49 @@ def prove_range_committed(
     c[value] is ignored. Every exponentiation is to base g or K with a secret exponent (u_j, and
     t_j, which is u_j shifted), so all of them use the constant-time tables; the arithmetic mod q
     that involves the vote works on operands whose sizes do not depend on it
-    (range_commitment_exponents, range_responses).
+    (range_commitment_exponents, range_responses). The steps are range_randomness, the
+    exponentiations, finish_range_proof; encrypt_ballot runs them with one batch of
+    exponentiations per contest.
     """
     group = nonce.group
     if not 0 <= value <= limit:
         raise ProofError(f"cannot prove that {value} is in 0..{limit}")
+    us, cs = range_randomness(group, limit, u, c)
+    a = group.g_secret_table.pow_secret_many([x.value for x in us])
+    b = group.secret_table_for(public_key).pow_secret_many(range_commitment_exponents(us, cs, value))
+    return finish_range_proof(h_e, public_key, ciphertext, nonce, value, us, cs, a, b)
+
+
+def range_randomness(
+    group: Group, limit: int, u: Sequence[ElementModQ] | None = None, c: Sequence[ElementModQ] | None = None
+) -> tuple[list[ElementModQ], list[ElementModQ]]:
+    """The u_j and the simulated c_j, j = 0..R, of eq. 44-45: the given ones (known-answer tests) after
+    checks, else fresh from the `secrets` generator."""
     us = list(u) if u is not None else [group.random_q() for _ in range(limit + 1)]
     cs = list(c) if c is not None else [group.random_q() for _ in range(limit + 1)]
     if len(us) != limit + 1 or len(cs) != limit + 1:
         raise ProofError("need limit + 1 values of u and of c")
     if any(x.group is not group for x in (*us, *cs)):
         raise ProofError("u and c must be elements mod q of the nonce's group")
-    a = group.g_secret_table.pow_secret_many([x.value for x in us])
-    b = group.secret_table_for(public_key).pow_secret_many(range_commitment_exponents(us, cs, value))
+    return us, cs
+
+
+def finish_range_proof(
+    h_e: UInt256,
+    public_key: ElementModP,
+    ciphertext: Ciphertext,
+    nonce: ElementModQ,
+    value: int,
+    us: Sequence[ElementModQ],
+    cs: Sequence[ElementModQ],
+    a: Sequence[mpz],
+    b: Sequence[mpz],
+) -> tuple[RangeProof, tuple[ElementModP, ...]]:
+    """The proof from its commitments a_j = g^u_j and b_j = K^t_j (eq. 44-45, computed by the caller):
+    the challenge c (eq. 46) and the responses (eq. 47-48); with the commitments as elements."""
+    group = nonce.group
+    if not 0 <= value < len(us) or not len(us) == len(cs) == len(a) == len(b):
+        raise ProofError("a range proof needs one u_j, c_j, a_j and b_j for each j = 0..R, with the value in 0..R")
     commitments: list[ElementModP] = []
     for a_j, b_j in zip(a, b):
         commitments.append(ElementModP(a_j, group))
@@ -92,6 +122,23 @@ def prove_range_committed(
     challenge = range_challenge(h_e, public_key, ciphertext, commitments)
     challenges, responses = range_responses(us, cs, value, challenge, nonce)
     return RangeProof(challenges, responses), tuple(commitments)
+
+
+def encryption_commitment_exponents(
+    nonce: ElementModQ, value: int, us: Sequence[ElementModQ], cs: Sequence[ElementModQ]
+) -> list[mpz]:
+    """[sigma + xi, t_0, ..., t_R]: the exponent of beta = K^(sigma + xi) (eq. 24) and those of the
+    range proof's b_j = K^t_j (eq. 44-45), by one call of the backend's range_exponents.
+
+    The vote sigma is secret, so sigma + xi is computed like the t_j: as entry 0 of a list whose
+    entries j + 1 are the proof's, with the vote shifted to sigma + 1, u = xi - 1 and c = 1, entry 0
+    is xi - 1 + (sigma + 1) = xi + sigma and entry j + 1 is u_j + (sigma - j) c_j.
+    """
+    group = nonce.group
+    shifted = [group.reduce_q(nonce.value - 1), *us]
+    return group.backend.range_exponents(
+        [x.value for x in shifted], [mpz(1), *(x.value for x in cs)], value + 1, group.q
+    )
 
 
 def range_commitment_exponents(us: Sequence[ElementModQ], cs: Sequence[ElementModQ], value: int) -> list[mpz]:
