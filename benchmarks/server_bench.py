@@ -1,12 +1,13 @@
 """Ballot-casting server benchmark: submissions accepted per second, proof checks included.
 
     .venv/bin/python benchmarks/server_bench.py [--group production|test] [--ballots 80] [--check-workers 2 0]
-        [--max-batch 1 256] [--repeats 1] [--commitments both|with|without] [--baseline-root DIR]
+        [--max-batch 1 256] [--repeats 1] [--commitments both|with|without] [--baseline-root DIR] [--concurrency 128]
 
 An election of the demo manifest (3 contests, 14 selections a ballot) is set up with the engine's
 own roles (3 guardians, quorum 2); its ballots are encrypted and signed by their voters beforehand
 (on every core). Then, for each --check-workers value, a fresh `ballotchain board serve` runs in a
-child process on loopback, and every ballot is submitted at once (32 keep-alive connections; the client is a
+child process on loopback, and every ballot is submitted at once (--concurrency keep-alive connections, 128 by
+default, enough to keep the board's checking chunks full (engine.server.checker.MAX_CHUNK); the client is a
 lean raw-asyncio HTTP/1.1 one whose requests are built beforehand, so that the load generator, which shares the
 machine's cores with the server, takes as little CPU as it can: httpx took about as much CPU per submission as
 the server did): each submission
@@ -24,7 +25,8 @@ settings interleaved; a run's figure is the median, and ``batch_ratio`` compares
 field: the board checks the proofs of the submissions queued together in one randomized batch), or
 not, or both (interleaved). --baseline-root DIR also runs, interleaved, the server of another checkout
 (e.g. `git archive <commit> | tar -x -C DIR`, with engine/_native.abi3.so copied in) on the bodies without
-commitments: ``speedup`` is each setting's median over the baseline's. ``server_cpu_ms_per_submission``
+commitments (with them when --commitments is "with"): ``speedup`` is each setting's median over the baseline's.
+``server_cpu_ms_per_submission``
 is the CPU time (user + system) of the server and its checking processes per accepted submission, read
 from /proc: on a shared machine it moves less with the load than the rate does.
 
@@ -64,7 +66,7 @@ from engine.server.checker import ballot_context  # noqa: E402
 from engine.server.service import Election  # noqa: E402
 from engine.verify.ballots import ballot_problems  # noqa: E402
 
-CONCURRENCY = 32
+CONCURRENCY = 128
 
 
 def _encrypt_and_sign(election_dir: str, plaintext: PlaintextBallot, seed: bytes) -> tuple[bytes, bytes]:
@@ -168,27 +170,33 @@ async def _read_status(reader: asyncio.StreamReader) -> int:
     return int(lines[0].split(" ", 2)[1])
 
 
-async def submit_all(url: str, bodies: list[bytes]) -> tuple[float, list[int]]:
-    """Every body POSTed over CONCURRENCY keep-alive connections (raw asyncio HTTP/1.1, requests built
-    beforehand: the load generator shares the server's cores and should take as little of them as it can)."""
+async def submit_all(
+    url: str, bodies: list[bytes], concurrency: int = CONCURRENCY
+) -> tuple[float, list[int], list[float]]:
+    """Every body POSTed over ``concurrency`` keep-alive connections (raw asyncio HTTP/1.1, requests built
+        beforehand: the load generator shares the server's cores and should take as little of them as it can); the
+    run's seconds, each body's status and each request's latency (seconds from its write to its response)."""
     address = urlsplit(url)
     host, port = address.hostname or "127.0.0.1", address.port or 80
     requests = [post_request(f"{host}:{port}", body) for body in bodies]
     codes: list[int] = [0] * len(requests)
+    latencies: list[float] = [0.0] * len(requests)
     todo = iter(range(len(requests)))
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
             for i in todo:
+                sent = time.perf_counter()
                 writer.write(requests[i])
                 codes[i] = await _read_status(reader)
+                latencies[i] = time.perf_counter() - sent
         finally:
             writer.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(CONCURRENCY)))
-    return time.perf_counter() - start, codes
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return time.perf_counter() - start, codes, latencies
 
 
 def run_server(
@@ -202,6 +210,7 @@ def run_server(
     *,
     setting: str = "strict",
     server_root: Path = ROOT,
+    concurrency: int = CONCURRENCY,
 ) -> dict[str, Any]:
     db = root / f"board-{setting}-{workers}-{max_batch}-{run}.sqlite"
     command = [
@@ -215,7 +224,7 @@ def run_server(
     try:
         url = wait_for_url(process, 300, log)
         cpu_before = tree_cpu_seconds(process.pid)
-        seconds, codes = asyncio.run(submit_all(url, bodies))
+        seconds, codes, latencies = asyncio.run(submit_all(url, bodies, concurrency))
         cpu = tree_cpu_seconds(process.pid) - cpu_before
     finally:
         stop_process(process)
@@ -231,6 +240,8 @@ def run_server(
         "submissions_per_second": round(accepted / seconds, 2),
         "wall_ms_per_submission": round(seconds / accepted * 1000, 2),
         "server_cpu_ms_per_submission": round(cpu / accepted * 1000, 2),
+        "latency_ms_median": round(sorted(latencies)[len(latencies) // 2] * 1000, 1),
+        "latency_ms_p95": round(sorted(latencies)[int(len(latencies) * 0.95)] * 1000, 1),
     }
 
 
@@ -253,6 +264,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--commitments", choices=["both", "with", "without"], default="both")
     parser.add_argument("--baseline-root", type=Path, default=None)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     args = parser.parse_args()
     kinds = settings(args)
     with tempfile.TemporaryDirectory(prefix="ballotchain-server-bench-") as tmp:
@@ -269,11 +281,21 @@ def main() -> None:
             }
             for r in range(args.repeats):  # interleaved: a change of the machine's load hits every setting alike
                 for kind, batch in by_setting:
-                    bodies = [pair[1] for pair in pairs] if kind == "commitments" else plain
+                    with_commitments = kind == "commitments" or (kind == "baseline" and args.commitments == "with")
+                    bodies = [pair[1] for pair in pairs] if with_commitments else plain
                     server_root = args.baseline_root if kind == "baseline" else ROOT
                     by_setting[(kind, batch)].append(
                         run_server(
-                            root, election_dir, roster, w, bodies, batch, r, setting=kind, server_root=server_root
+                            root,
+                            election_dir,
+                            roster,
+                            w,
+                            bodies,
+                            batch,
+                            r,
+                            setting=kind,
+                            server_root=server_root,
+                            concurrency=args.concurrency,
                         )
                     )
             for samples in by_setting.values():
@@ -310,7 +332,7 @@ def main() -> None:
         "load_average": os.getloadavg()[0],
         "ballots": args.ballots,
         "selections_per_ballot": 14,
-        "concurrent_requests": CONCURRENCY,
+        "concurrent_requests": args.concurrency,
         "body_kib": round(sum(len(b) for b in plain) / len(plain) / 1024, 1),
         "body_with_commitments_kib": round(sum(len(p[1]) for p in pairs) / len(pairs) / 1024, 1),
         "check_ms_per_ballot_one_core": round(check_ms, 2),

@@ -18,11 +18,13 @@ look at (engine.board.board.PreparedBallot: ids, H(B), B_aux, state, the pads' i
 bytes; never the decoded ballot, whose unpickling cost the serving process as much as the HTTP) and the verdicts
 (engine.board.board.Prechecked), which the board applies at its rules' places. Bodies
 are sent in chunks: while fewer chunks than workers are being checked, what queued goes out, shared among
-the free workers, at most MAX_CHUNK a chunk (``DrainQueue``), so a worker checks submissions that arrived
+the free workers, at most MAX_CHUNK (32) a chunk (``DrainQueue``), so a worker checks submissions that arrived
 while it was busy together: one round trip, one subgroup batch, and, for the submissions that carry
 their range proofs' commitments (spec 2.0.0 eq. 46), one randomized batch equation, bisected when it
 fails so that a bad submission is refused alone with the strict check's finding
-(engine.verify.batch_proofs).
+(engine.verify.batch_proofs). Chunks of 32 took ~3% less of a checking process's CPU a submission than chunks of 8
+(the per-chunk native calls and round trip shared by more); under a light load the chunks stay small, so only a
+loaded board's submissions wait longer (for their chunk's last check).
 
 A worker never outlives the server: each one watches its parent and exits when the parent is gone,
 even if the server was killed (SIGKILL runs no cleanup); a clean stop shuts the pool down first.
@@ -56,7 +58,7 @@ from engine.verify.layout import ManifestLayout
 _CONTEXT: BallotContext | None = None
 _DIDS: tuple[str, ...] = ()
 PARENT_POLL_SECONDS = 0.2
-MAX_CHUNK = 8
+MAX_CHUNK = 32
 PREENCRYPTED_REFUSED = "[R.ballot_manifest] pre-encrypted ballots (spec 4) are not accepted"
 
 T = TypeVar("T")
