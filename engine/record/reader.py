@@ -8,16 +8,21 @@
 
 egk keeps PRIVATE as RECORD/private_data; this engine writes it to a folder of its own outside the
 public record. Both are read. Ballots are streamed from disk one file at a time, so memory stays
-flat however many there are; each file is checked against its name (ballot id, device).
+flat however many there are; each file is checked against its name (ballot id, device). The two files that
+grow with the ballots, encrypted_tally.json (cast_ballot_ids) and each ballot_chain.json (ballot_ids), can be
+read without their ids, which are then streamed from the file (engine.record.jsonstream).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
+
+import ijson
 
 from engine.election import (
     BallotChain,
@@ -33,19 +38,21 @@ from engine.election import (
 from engine.group import Group
 from engine.ids import identifier_problem, shown_identifier
 from engine.manifest import Manifest
-from engine.record.codecs.ballot_chain import decode_ballot_chain
+from engine.record.codecs.ballot_chain import decode_ballot_chain, decode_ballot_chain_without_ids
 from engine.record.codecs.constants import ElectionConstants, decode_constant_values, decode_constants
 from engine.record.codecs.decrypted import decode_decrypted
 from engine.record.codecs.decrypting_trustee import decode_trustee
 from engine.record.codecs.election_config import decode_config
 from engine.record.codecs.election_initialized import decode_initialized
 from engine.record.codecs.encrypted_ballot import decode_encrypted_ballot
-from engine.record.codecs.encrypted_tally import decode_encrypted_tally
+from engine.record.codecs.encrypted_tally import decode_encrypted_tally, decode_encrypted_tally_without_ids
 from engine.record.codecs.manifest import decode_manifest
 from engine.record.codecs.plaintext_ballot import decode_plaintext_ballot
+from engine.record.cursor import JsonCursor
 from engine.record.errors import RecordError
 from engine.record.files import file_names, folder_names, is_url, remote_root
 from engine.record.jsonio import loads
+from engine.record.jsonstream import NotStreamable, stream_json
 from engine.record.layout import (
     BALLOT_CHAIN,
     CHALLENGED_BALLOTS,
@@ -69,6 +76,8 @@ from engine.record.layout import (
 )
 
 MAX_NOTES = 1000
+CAST_BALLOT_IDS = "cast_ballot_ids"
+CHAIN_BALLOT_IDS = "ballot_ids"
 
 T = TypeVar("T")
 
@@ -122,6 +131,35 @@ def _check_named(filename: str, prefix: str, value: str, label: str, field: str)
         raise RecordError(label, field, f"{value!r} does not match the file name {filename!r}")
 
 
+class _IdChecker:
+    """Checks each streamed id as JsonCursor.idents would, keeping the first problem for the decoder to raise."""
+
+    def __init__(self, label: str, key: str) -> None:
+        self.label = label
+        self.key = key
+        self.problem: RecordError | None = None
+
+    def __call__(self, index: int, value: Any) -> None:
+        if self.problem is None:
+            try:
+                JsonCursor(value, (self.key, index), self.label, None).ident()
+            except RecordError as problem:
+                self.problem = problem
+
+
+def _streamed_ids(path: Path, label: str, key: str) -> Iterator[str]:
+    """The ids of the array under the top-level ``key``, parsed from the file as they are taken (each checked
+    again: the file was read whole, once, before)."""
+    try:
+        with path.open("rb") as file:
+            for index, value in enumerate(ijson.items(file, f"{key}.item", use_float=True)):
+                yield JsonCursor(value, (key, index), label, None).ident()
+    except RecordError:
+        raise
+    except (ijson.JSONError, ValueError, OSError) as exc:
+        raise RecordError(label, "", f"cannot be read again: {exc}") from None
+
+
 def _sorted_files(directory: Path, prefix: str) -> list[Path]:
     """Files named <prefix><id>.json in a directory, by name (names only are held in memory)."""
     try:
@@ -158,6 +196,7 @@ class ElectionRecord:
         if not self.root.is_dir():
             raise RecordError(str(directory), "", "not a directory")
         self.notes: list[str] = []
+        self._ids_read: dict[Path, tuple[str, ...] | None] = {}
 
     def __repr__(self) -> str:
         return f"ElectionRecord({str(self.root)!r})"
@@ -174,6 +213,35 @@ class ElectionRecord:
         value = decode(read_json(path, label), label, self.notes)
         del self.notes[MAX_NOTES:]
         return value
+
+    def _decode_without_ids(
+        self,
+        path: Path,
+        key: str,
+        streamed: Callable[[Any, str, list[str], RecordError | None], T],
+        whole: Callable[[Any, str, list[str]], T],
+    ) -> T:
+        """The file decoded with the array of ids under ``key`` (also the value's field) left empty, read in one
+        streamed pass that checks every id; a file that does not stream is read whole by the strict reader, whose
+        error it raises or whose ids are kept for ``_ids``."""
+        label = self._label(path)
+        check = _IdChecker(label, key)
+        try:
+            with path.open("rb") as file:
+                document, _ = stream_json(file, key, check)
+        except (NotStreamable, OSError):
+            value = self._decode(path, whole)
+            self._ids_read[path] = getattr(value, key)
+            return replace(value, **{key: ()})  # type: ignore[type-var]
+        value = streamed(document, label, self.notes, check.problem)
+        del self.notes[MAX_NOTES:]
+        self._ids_read[path] = None
+        return value
+
+    def _ids(self, path: Path, key: str) -> Iterator[str]:
+        """The ids of a file read by _decode_without_ids: from the file, or those kept when it was read whole."""
+        kept = self._ids_read[path]
+        return iter(kept) if kept is not None else _streamed_ids(path, self._label(path), key)
 
     def has(self, relative_path: str) -> bool:
         """Whether the record holds this file (stage files may be absent, egk layout doc)."""
@@ -214,6 +282,22 @@ class ElectionRecord:
     @cached_property
     def encrypted_tally(self) -> EncryptedTally:
         return self._decode(self.root / ENCRYPTED_TALLY, lambda o, f, n: decode_encrypted_tally(o, self.group, f, n))
+
+    @cached_property
+    def encrypted_tally_without_ids(self) -> EncryptedTally:
+        """encrypted_tally.json with cast_ballot_ids () (``cast_ballot_ids`` streams them), checked as
+        ``encrypted_tally`` is, in memory that does not grow with the ballots (issue 11, item 4)."""
+        return self._decode_without_ids(
+            self.root / ENCRYPTED_TALLY,
+            CAST_BALLOT_IDS,
+            lambda o, f, n, p: decode_encrypted_tally_without_ids(o, self.group, f, n, p),
+            lambda o, f, n: decode_encrypted_tally(o, self.group, f, n),
+        )
+
+    def cast_ballot_ids(self) -> Iterator[str]:
+        """encrypted_tally.json's cast_ballot_ids in order, parsed from the file as they are taken."""
+        _ = self.encrypted_tally_without_ids
+        return self._ids(self.root / ENCRYPTED_TALLY, CAST_BALLOT_IDS)
 
     @cached_property
     def tally(self) -> DecryptedTallyOrBallot:
@@ -277,6 +361,33 @@ class ElectionRecord:
                 f"{chain.encrypting_device!r} does not match the folder {device!r}",
             )
         return chain
+
+    def ballot_chain_without_ids(self, device: str) -> BallotChain | None:
+        """``ballot_chain`` with ballot_ids () (``chain_ballot_ids`` streams them), checked as ``ballot_chain`` is,
+        in memory that does not grow with the device's ballots (issue 11, item 4)."""
+        path = self.root / ENCRYPTED_BALLOTS / file_id(device, "device") / BALLOT_CHAIN
+        if not path.exists():
+            return None
+        chain = self._decode_without_ids(
+            path,
+            CHAIN_BALLOT_IDS,
+            decode_ballot_chain_without_ids,
+            lambda o, f, n: decode_ballot_chain(o, f, n),
+        )
+        if chain.encrypting_device != device:
+            raise RecordError(
+                self._label(path),
+                "encrypting_device",
+                f"{chain.encrypting_device!r} does not match the folder {device!r}",
+            )
+        return chain
+
+    def chain_ballot_ids(self, device: str) -> Iterator[str]:
+        """The device's ballot_chain.json's ballot_ids in order, parsed from the file as they are taken."""
+        path = self.root / ENCRYPTED_BALLOTS / file_id(device, "device") / BALLOT_CHAIN
+        if path not in self._ids_read and self.ballot_chain_without_ids(device) is None:
+            return iter(())
+        return self._ids(path, CHAIN_BALLOT_IDS)
 
     def ballot_chains(self) -> Iterator[BallotChain]:
         for device in self.devices():

@@ -71,6 +71,7 @@ class BallotTable:
                 code BLOB NOT NULL, baux BLOB NOT NULL, duplicate INTEGER NOT NULL, fingerprint BLOB
             );
             CREATE INDEX ballot_ids ON ballots (id, duplicate);
+            CREATE TABLE listed (listing TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (listing, id)) WITHOUT ROWID;
             """
         )
         self._indexed = False
@@ -170,6 +171,12 @@ class BallotTable:
             self._indexed = True
         return DeviceLinks(self._db, device)
 
+    # -- R.cast_set, R.chain_cover ----------------------------------------------------------
+    def listing(self, name: str) -> TableListedIds:
+        """An empty set of the ids a listing of the record names (encrypted_tally.json's, a chain's), kept here."""
+        self._db.execute("DELETE FROM listed WHERE listing = ?", (name,))
+        return TableListedIds(self._db, name)
+
     def close(self) -> None:
         self._db.close()
         self._folder.cleanup()
@@ -201,6 +208,21 @@ class DeviceLinks(Mapping[str, ChainLink]):
     def __len__(self) -> int:
         row = self._db.execute("SELECT COUNT(DISTINCT id) FROM ballots WHERE device = ?", (self._device,)).fetchone()
         return int(row[0])
+
+
+class TableListedIds:
+    """The ids a listing named so far (engine.verify.listed.ListedIds), rows of the table instead of a set."""
+
+    def __init__(self, db: sqlite3.Connection, name: str) -> None:
+        self._db = db
+        self._name = name
+
+    def __contains__(self, ballot_id: object) -> bool:
+        row = self._db.execute("SELECT 1 FROM listed WHERE listing = ? AND id = ?", (self._name, ballot_id)).fetchone()
+        return row is not None
+
+    def add(self, ballot_id: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO listed (listing, id) VALUES (?, ?)", (self._name, ballot_id))
 
 
 class CastIds(Collection[str]):

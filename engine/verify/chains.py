@@ -7,13 +7,14 @@ length prefix. Both forms are accepted; the report counts which one each chain u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from engine.election import BallotChain
 from engine.hash import UInt256
 from engine.record.layout import ballot_chain_label, encrypted_ballot_label
 from engine.verify.hashes import CODE_FORMS, EGK, SPEC, chain_aux, chain_closing_hash, chain_initial_hash
+from engine.verify.listed import ListedIds
 from engine.verify.report import Finding, Recorder
 
 
@@ -33,8 +34,13 @@ def verify_chain(
     links: Mapping[str, ChainLink],
     *,
     chaining_configured: bool,
+    ballot_ids: Callable[[], Iterable[str]] | None = None,
+    listed: ListedIds | None = None,
 ) -> None:
     """7.D-7.G and R.chain_cover for one device; ``links`` are the device's ballots by id.
+
+    The chain's ids are ``chain.ballot_ids``, or those ``ballot_ids()`` streams (twice) from the chain file, with
+    ``listed`` (empty) to keep the ids met: then nothing held grows with the device's ballots (issue 11, item 4).
 
     Whether codes are chained is the configuration's word (election_config.json,
     chain_confirmation_codes, spec 3.4.3), never the chain file's: a device that drops a ballot
@@ -43,8 +49,8 @@ def verify_chain(
     """
     device = chain.encrypting_device
     where = {"file": ballot_chain_label(device)}
-    ids = list(chain.ballot_ids)
-    _verify_cover(rec, device, ids, links)
+    ids = ballot_ids if ballot_ids is not None else lambda: chain.ballot_ids
+    last_id = _verify_cover(rec, device, ids(), links, set() if listed is None else listed)
     rec.expect(
         chain.chaining == chaining_configured,
         "7.D",
@@ -77,7 +83,7 @@ def verify_chain(
     with rec.timed("7.E"):
         forms_seen: set[str] = set()
         previous = dict(h0)
-        for position, ballot_id in enumerate(ids, start=1):
+        for position, ballot_id in enumerate(ids(), start=1):
             link = links.get(ballot_id)
             if link is None:
                 previous = {}
@@ -103,7 +109,7 @@ def verify_chain(
             rec.form("7.E", form)
 
     with rec.timed("7.F"):
-        last = links.get(ids[-1]) if ids else None
+        last = links.get(last_id) if last_id is not None else None
         rec.expect(
             last is not None and last.confirmation_code == chain.last_confirmation_code,
             "7.F",
@@ -132,9 +138,12 @@ def _json_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _verify_cover(rec: Recorder, device: str, ids: list[str], links: Mapping[str, ChainLink]) -> None:
+def _verify_cover(
+    rec: Recorder, device: str, ids: Iterable[str], links: Mapping[str, ChainLink], seen: ListedIds
+) -> str | None:
+    """R.chain_cover; the chain's last id."""
     where = {"file": ballot_chain_label(device)}
-    seen: set[str] = set()
+    last_id = None
     for ballot_id in ids:
         rec.expect(ballot_id not in seen, "R.chain_cover", f"ballot {ballot_id} is in the chain twice", **where)
         rec.expect(
@@ -145,6 +154,7 @@ def _verify_cover(rec: Recorder, device: str, ids: list[str], links: Mapping[str
             **where,
         )
         seen.add(ballot_id)
+        last_id = ballot_id
     for ballot_id in links:
         if ballot_id not in seen:
             rec.failed(
@@ -155,6 +165,7 @@ def _verify_cover(rec: Recorder, device: str, ids: list[str], links: Mapping[str
                     **where,
                 )
             )
+    return last_id
 
 
 def verify_unique_codes(rec: Recorder, unique: int, duplicates: Mapping[bytes, list[str]]) -> None:

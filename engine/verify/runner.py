@@ -35,6 +35,7 @@ from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -83,7 +84,7 @@ from engine.verify.preencrypted import verify_preencrypted
 from engine.verify.ranges import range_check_of, range_finding, read_ballot_or_finding
 from engine.verify.report import PHASE_DECRYPTED, PHASE_TALLIED, PHASE_VOTING, Finding, Recorder, Report
 from engine.verify.subgroup import SubgroupBatch
-from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_set, verify_tally
+from engine.verify.tally import Aggregator, verify_aggregation, verify_cast_list, verify_tally
 
 __all__ = ["ProgressCallback", "range_check_of", "verify_record"]
 
@@ -300,7 +301,7 @@ def verify_record(
 
 def _chained_devices(record: ElectionRecord) -> list[str]:
     """The devices with a ballot chain file (each read once here, so that a malformed one fails early)."""
-    return [device for device in record.devices() if record.ballot_chain(device) is not None]
+    return [device for device in record.devices() if record.ballot_chain_without_ids(device) is not None]
 
 
 def _awaited(phase: str, not_checked: set[str]) -> set[str]:
@@ -558,10 +559,19 @@ def _cross_ballot_checks(
 ) -> None:
     verify_unique_codes(rec, *index.ballots.repeated_codes())
     for device in chains:
-        chain = record.ballot_chain(device)
+        chain = record.ballot_chain_without_ids(device)
         assert chain is not None
         links = index.ballots.chain_links(device)
-        verify_chain(rec, ctx.h_e, b_aux_0, chain, links, chaining_configured=chaining_configured)
+        verify_chain(
+            rec,
+            ctx.h_e,
+            b_aux_0,
+            chain,
+            links,
+            chaining_configured=chaining_configured,
+            ballot_ids=partial(record.chain_ballot_ids, device),
+            listed=index.ballots.listing(f"chain {device}"),
+        )
         del chain, links
     if len(chains) > 1:
         rec.note(
@@ -592,14 +602,14 @@ def _tally_checks(
     not_checked: set[str] = set()
     encrypted = None
     if record.has(ENCRYPTED_TALLY):
-        encrypted = record.encrypted_tally
+        encrypted = record.encrypted_tally_without_ids
         rec.expect(
             encrypted.election_id == ctx.h_e,
             "R.election_id",
             "the encrypted tally names another H_E",
             file=ENCRYPTED_TALLY,
         )
-        verify_cast_set(rec, encrypted, index.ballots.cast_ids())
+        verify_cast_list(rec, record.cast_ballot_ids(), index.ballots.cast_ids(), index.ballots.listing("cast"))
         verify_aggregation(rec, ctx.layout, encrypted, agg)
     else:
         not_checked |= {"8.A", "8.B", "R.cast_set"}

@@ -106,3 +106,34 @@ def test_a_failing_table_is_one_error_of_the_engine() -> None:
     table.close()
     with pytest.raises(BallotTableError, match="temporary table of ballots failed"), table_errors():
         table.add(entry("a"))
+
+
+def test_listed_ids_give_the_cast_set_and_chain_cover_findings_a_set_gives() -> None:
+    """R.cast_set and R.chain_cover keep the ids a listing named in the table (issue 11, item 4), finding what a
+    Python set finds, in the same order; each listing starts empty."""
+    from engine.verify.chains import _verify_cover
+    from engine.verify.report import Recorder
+    from engine.verify.tally import verify_cast_list
+
+    table = BallotTable()
+    try:
+        table.add_all([entry("a"), entry("b"), entry("c", state=BallotState.SPOILED), entry("d")])
+        listed = ["b", "x", "b", "c", "a", "x"]
+
+        def findings(check: str, use_table: bool) -> list[tuple[str, str]]:
+            rec = Recorder()
+            if check == "R.cast_set":
+                seen = table.listing("cast") if use_table else set()
+                verify_cast_list(rec, iter(listed), table.cast_ids(), seen)
+            else:
+                seen = table.listing("chain d1") if use_table else set()
+                assert _verify_cover(rec, "d1", iter(listed), table.chain_links("d1"), seen) == "x"
+            return [(f.message, f.ballot_id) for f in rec.snapshot()["findings"].get(check, [])]
+
+        for check in ("R.cast_set", "R.chain_cover"):
+            expected = findings(check, use_table=False)
+            assert len(expected) >= 3
+            assert findings(check, use_table=True) == expected
+            assert findings(check, use_table=True) == expected
+    finally:
+        table.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.election import EncryptedTally, EncryptedTallyContest, EncryptedTallySelection
 from engine.group import Group
 from engine.record.codecs.values import decode_ciphertext, encode_ciphertext
 from engine.record.cursor import JsonCursor
+from engine.record.errors import RecordError
 from engine.record.layout import ENCRYPTED_TALLY
 
 TALLY_KEYS = ("tally_id", "contests", "cast_ballot_ids", "election_id")
@@ -19,6 +21,28 @@ def decode_encrypted_tally(
     obj: Any, group: Group, file: str = ENCRYPTED_TALLY, notes: list[str] | None = None
 ) -> EncryptedTally:
     """The products of the cast ballots' ciphertexts per selection, spec 3.5 (eq. 60)."""
+    return _decode(obj, group, file, notes, lambda ids: ids.idents())
+
+
+def decode_encrypted_tally_without_ids(
+    obj: Any, group: Group, file: str, notes: list[str] | None, ids_problem: RecordError | None
+) -> EncryptedTally:
+    """encrypted_tally.json as engine.record.jsonstream leaves it, cast_ballot_ids empty (spec 3.5): each id was
+    checked as it streamed past; the first bad one, ``ids_problem``, is raised where decode_encrypted_tally
+    would have raised it. The tally's cast_ballot_ids are then ()."""
+
+    def checked(ids: JsonCursor) -> tuple[str, ...]:
+        ids.items()
+        if ids_problem is not None:
+            raise ids_problem
+        return ()
+
+    return _decode(obj, group, file, notes, checked)
+
+
+def _decode(
+    obj: Any, group: Group, file: str, notes: list[str] | None, cast_ids: Callable[[JsonCursor], tuple[str, ...]]
+) -> EncryptedTally:
     o = JsonCursor.root(obj, file, notes, TALLY_KEYS)
     contests = []
     for c in o.get("contests").items():
@@ -39,7 +63,7 @@ def decode_encrypted_tally(
     return EncryptedTally(
         tally_id=o.get("tally_id").text(),
         contests=tuple(contests),
-        cast_ballot_ids=o.get("cast_ballot_ids").idents(),
+        cast_ballot_ids=cast_ids(o.get("cast_ballot_ids")),
         election_id=o.get("election_id").uint256(),
     )
 
