@@ -19,13 +19,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from engine.election import EncryptedBallot, EncryptedContest, contest_hash
+from gmpy2 import mpz
+
+from engine import domains
+from engine.election import EncryptedBallot, EncryptedContest, indicator_bytes
 from engine.elgamal import Ciphertext
 from engine.group import ElementModP, Group
-from engine.hash import UInt256
+from engine.hash import UInt256, hash_bytes
 from engine.proofs import RangeProof, verify_range
 from engine.proofs.proof_commitments import BallotCommitments, ContestCommitments
-from engine.verify.batch_proofs import COMMITMENTS_CHECK, STRICT, PendingProof, RangeProofBatch
+from engine.verify.batch_proofs import COMMITMENTS_CHECK, STRICT, PendingProof, RangeProofBatch, fixed_bytes
 from engine.verify.hashes import CODE_FORMS, confirmation_code
 from engine.verify.layout import LayoutContest, ManifestLayout
 from engine.verify.report import Finding, Recorder
@@ -245,10 +248,9 @@ def verify_contest(
     where = {"file": label, "ballot_id": ballot_id, "contest_id": contest.contest_id}
     verify_proof_ranges(rec, "6.B", "6.C", contest.proof, where)
     with rec.timed("6.D"):
-        group = ctx.group
         total = Ciphertext(
-            group.product([s.ciphertext.pad for s in contest.selections]),
-            group.product([s.ciphertext.data for s in contest.selections]),
+            _product(ctx.group, [s.ciphertext.pad for s in contest.selections]),
+            _product(ctx.group, [s.ciphertext.data for s in contest.selections]),
         )
     item = PendingProof(
         "6.D",
@@ -272,13 +274,34 @@ def verify_contest(
             verify_range_proof(rec, "6.D", ctx, item)
     with rec.timed("7.A"):
         index = known.index if known is not None else contest.sequence_order
-        chi = contest_hash(ctx.h_e, index, ctx.joint_key, [s.ciphertext for s in contest.selections])
+        chi = _contest_hash(ctx, index, [s.ciphertext for s in contest.selections])
         rec.expect(
             chi == contest.contest_hash,
             "7.A",
             f"the contest hash is {contest.contest_hash.hex()}, eq. 57 gives {chi.hex()}",
             **where,
         )
+
+
+def _product(group: Group, xs: list[ElementModP]) -> ElementModP:
+    """Group.product of a contest's few elements (the aggregate ciphertext of 6.D), multiplied as mpz values: the
+    backend's prod_mod packs its inputs to bytes, about four times as long for five elements."""
+    p = group.p
+    value = xs[0].value if xs else mpz(1)
+    for x in xs[1:]:
+        value = value * x.value % p
+    return ElementModP(value, group)
+
+
+def _contest_hash(ctx: BallotContext, index: int | str, ciphertexts: list[Ciphertext]) -> UInt256:
+    """engine.election.contest_hash, chi_l = H(H_E; 0x23, ind_c(Lambda_l), K, alpha_1, beta_1, ..., alpha_m, beta_m)
+    (eq. 57), with the hash input (spec 5.1: each element as b(x, l_p)) built in one join from the mpz values."""
+    width = ctx.group.p_bytes
+    elements = [ctx.joint_key.value]
+    for ct in ciphertexts:
+        elements += (ct.pad.value, ct.data.value)
+    data = b"".join([bytes([domains.CONTEST_HASH]), indicator_bytes(index), *(fixed_bytes(v, width) for v in elements)])
+    return hash_bytes(ctx.h_e, data)
 
 
 def verify_proof_ranges(rec: Recorder, c_id: str, v_id: str, proof: RangeProof, where: dict[str, str]) -> None:

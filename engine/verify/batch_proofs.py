@@ -159,7 +159,7 @@ class RangeProofBatch:
         56), with the hash input (spec 5.1: each element as b(x, l_p)) built in one join, K's bytes made once."""
         width = self.group.p_bytes
         elements = (ciphertext.pad, ciphertext.data, *commitments)
-        data = b"".join([self._hash_prefix, *(_fixed_bytes(x.value, width) for x in elements)])
+        data = b"".join([self._hash_prefix, *(fixed_bytes(x.value, width) for x in elements)])
         return int.from_bytes(hmac.new(self.h_e.data, data, hashlib.sha256).digest(), "big") % self.group.q
 
     def _failing(self, pool: list[PendingProof]) -> list[PendingProof]:
@@ -174,13 +174,13 @@ class RangeProofBatch:
 
 if hasattr(mpz(0), "to_bytes"):
 
-    def _fixed_bytes(value: mpz, width: int) -> bytes:
+    def fixed_bytes(value: mpz, width: int) -> bytes:
         """b(value, width), spec 5.1.1 (ElementModP.to_bytes without its conversion to a Python int)."""
         return value.to_bytes(width, "big")
 
 else:  # gmpy2 < 2.2
 
-    def _fixed_bytes(value: mpz, width: int) -> bytes:
+    def fixed_bytes(value: mpz, width: int) -> bytes:
         return int(value).to_bytes(width, "big")
 
 
