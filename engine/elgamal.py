@@ -53,12 +53,24 @@ def encrypt(vote: int, nonce: ElementModQ, public_key: ElementModP) -> Ciphertex
 
 
 def add_all(ciphertexts: Iterable[Ciphertext], group: Group) -> Ciphertext:
-    """The homomorphic sum of many ciphertexts (the encryption of 0 with nonce 0 if none)."""
+    """The homomorphic sum of many ciphertexts (the encryption of 0 with nonce 0 if none).
+
+    A few (a contest's selections) are multiplied one by one: the backend's product costs a setup
+    (the native one, ~30-50 us on the production group) that only pays off for longer lists.
+    """
     pads, datas = [], []
     for c in ciphertexts:
         pads.append(c.pad)
         datas.append(c.data)
+    if 0 < len(pads) <= _FOLD_LIMIT:
+        pad, data = pads[0], datas[0]
+        for x, y in zip(pads[1:], datas[1:]):
+            pad, data = pad * x, data * y
+        return Ciphertext(pad, data)
     return Ciphertext(group.product(pads), group.product(datas))
+
+
+_FOLD_LIMIT = 12
 
 
 def partial_decrypt(ciphertext: Ciphertext, share: ElementModQ) -> ElementModP:
