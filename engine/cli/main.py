@@ -12,6 +12,7 @@ from collections.abc import Callable
 import click
 
 from engine.cli.help_text import give_summaries
+from engine.cli.record_option import refuse_record_urls
 
 
 def _attribute(module: str, name: str) -> Callable[[], click.Command]:
@@ -73,6 +74,7 @@ class LazyGroup(click.Group):
             if command.name != cmd_name:
                 raise RuntimeError(f"the command loaded for {cmd_name!r} is named {command.name!r}")
             give_summaries(command)
+            refuse_record_urls(command)
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
 
