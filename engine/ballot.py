@@ -440,9 +440,7 @@ def _encrypt_contest(
     contest_us, contest_cs = range_randomness(group, limit, *randomness.contests.get(desc.object_id, (None, None)))
     aggregate_nonce = group.reduce_q(sum(int(x) for x in nonces))
     data_nonce = contest_data_nonce(h_e, ballot_nonce, contest_ind, group)
-    g_powers, k_powers = _contest_powers(
-        k, nonces, votes, witnesses, contest_us, contest_cs, ell, aggregate_nonce, data_nonce
-    )
+    g_powers, k_powers = _contest_powers(k, nonces, votes, witnesses, contest_us, contest_cs, ell, data_nonce)
     selections: list[EncryptedSelection] = []
     committed: list[tuple[str, tuple[ElementModP, ...]]] = []
     step = option_limit + 2
@@ -491,7 +489,6 @@ def _contest_powers(
     contest_us: Sequence[ElementModQ],
     contest_cs: Sequence[ElementModQ],
     ell: int,
-    aggregate_nonce: ElementModQ,
     data_nonce: ElementModQ,
 ) -> tuple[list[mpz], list[mpz]]:
     """Every power of g and of K one contest's encryption needs, by one constant-time batch per base.
@@ -513,8 +510,6 @@ def _contest_powers(
     k_exponents.extend(range_commitment_exponents(contest_us, contest_cs, ell))
     g_exponents.append(data_nonce.value)
     k_exponents.append(data_nonce.value)
-    if not all(x.group is group for x in (*nonces, aggregate_nonce, data_nonce)):
-        raise BallotError("the nonces must be elements mod q of the joint key's group")
     return group.g_secret_table.pow_secret_many(g_exponents), group.secret_table_for(k).pow_secret_many(k_exponents)
 
 
