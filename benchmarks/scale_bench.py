@@ -129,9 +129,9 @@ def measure_dask(record: Path, workers: list[int], strict: bool, repeats: int) -
 def measure_client_memory(record: Path, workers: int) -> dict[str, object]:
     """In a fresh process: one verification on a `dask scheduler` and ``workers`` `dask worker` processes
     started for it (so that the scheduler's own state is not counted as the client's, as a LocalCluster's
-    would be), the client's tracemalloc peak while the ballots stream past and during the whole run (which
-    adds the files the reader parses whole: encrypted_tally.json's cast_ballot_ids, each device's
-    ballot_chain.json), its peak RSS and the workers' peak RSS."""
+    would be), the client's tracemalloc peak while the ballots stream past and during the whole run (which adds
+    the checks after the stream: encrypted_tally.json's cast_ballot_ids and each device's ballot_chain.json are
+    streamed too, engine.record.jsonstream), its peak RSS and the workers' peak RSS."""
     import tempfile
     import tracemalloc
 
