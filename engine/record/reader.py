@@ -353,14 +353,7 @@ class ElectionRecord:
         path = self.root / ENCRYPTED_BALLOTS / file_id(device, "device") / BALLOT_CHAIN
         if not path.exists():
             return None
-        chain = self._decode(path, lambda o, f, n: decode_ballot_chain(o, f, n))
-        if chain.encrypting_device != device:
-            raise RecordError(
-                self._label(path),
-                "encrypting_device",
-                f"{chain.encrypting_device!r} does not match the folder {device!r}",
-            )
-        return chain
+        return self._chain_of(device, path, self._decode(path, lambda o, f, n: decode_ballot_chain(o, f, n)))
 
     def ballot_chain_without_ids(self, device: str) -> BallotChain | None:
         """``ballot_chain`` with ballot_ids () (``chain_ballot_ids`` streams them), checked as ``ballot_chain`` is,
@@ -374,6 +367,10 @@ class ElectionRecord:
             decode_ballot_chain_without_ids,
             lambda o, f, n: decode_ballot_chain(o, f, n),
         )
+        return self._chain_of(device, path, chain)
+
+    def _chain_of(self, device: str, path: Path, chain: BallotChain) -> BallotChain:
+        """``chain``, read from ``path`` in the folder of ``device``, unless it names another device."""
         if chain.encrypting_device != device:
             raise RecordError(
                 self._label(path),
